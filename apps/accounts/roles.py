@@ -1,0 +1,67 @@
+"""What each role may write. Everyone signed in may read; admins may do everything.
+
+This mapping is the single source of truth: migrations call ``sync_role_groups`` with it, and the
+permission-matrix tests are generated from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.accounts.choices import Role
+
+
+def _crud(app_label: str, *models: str, delete: bool = True) -> set[str]:
+    verbs = ("add", "change", "delete") if delete else ("add", "change")
+    return {f"{app_label}.{verb}_{model}" for model in models for verb in verbs}
+
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.EXECUTIVE: {
+        *_crud("functions", "function", delete=False),
+        "functions.add_sourcingdecision",
+        "contracts.acknowledge_breach",
+        "contracts.resolve_breach",
+        "contracts.waive_breach",
+    },
+    Role.PROCUREMENT: {
+        *_crud("vendors", "vendor", "vettingassessment", "certification"),
+        *_crud("contracts", "contract", "slaterm"),
+        "contracts.change_contractclause",
+        "contracts.change_exitplanitem",
+    },
+    Role.ENGINEERING_MANAGER: {
+        *_crud("kpis", "measurement"),
+        *_crud("vendors", "servicereview", "actionitem"),
+        "contracts.acknowledge_breach",
+        "contracts.resolve_breach",
+    },
+    Role.SECURITY: {
+        *_crud("vendors", "certification", "vendorrisk", "accessgrant"),
+    },
+}
+ALL_PERMISSIONS = "__all__"
+ROLE_PERMISSIONS_WITH_ADMIN: dict[str, set[str] | str] = {**ROLE_PERMISSIONS, Role.ADMIN: ALL_PERMISSIONS}
+
+
+def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
+    """Create the role groups and give each exactly its permissions (usable from a migration)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, wanted in ROLE_PERMISSIONS_WITH_ADMIN.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        if wanted == ALL_PERMISSIONS:
+            group.permissions.set(Permission.objects.all())
+            continue
+        perms = []
+        for dotted in sorted(wanted):
+            app_label, codename = dotted.split(".")
+            perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(perms)

@@ -1,0 +1,231 @@
+"""The operator's fallback for contracts and SLAs. Saves go through ``ServiceModelAdmin`` (full_clean,
+one transaction, audit context); a new contract gets its checklists from the service; status changes
+go through ``contract_transition`` and the breach services as admin actions. Evaluations and breaches
+are written by the SLA engine, so they are never added here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from apps.contracts import models
+from apps.contracts.choices import ContractStatus
+from apps.contracts.services import (
+    breach_acknowledge,
+    contract_check_hierarchy,
+    contract_check_status_fits_dates,
+    contract_checklists_create,
+    contract_transition,
+)
+from apps.core.admin import ServiceModelAdmin, transition_actions
+from apps.core.errors import ApplicationError
+
+# -- inlines --------------------------------------------------------------------------------------
+
+
+class ChecklistInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Checklist rows come with the contract: they are edited, never added or removed."""
+
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ContractClauseInline(ChecklistInline):
+    model = models.ContractClause
+    fields = ("kind", "assessment", "note")
+
+
+class ExitPlanItemInline(ChecklistInline):
+    model = models.ExitPlanItem
+    fields = ("kind", "owner", "done_on", "note")
+    raw_id_fields = ("owner",)
+
+
+class SlaTermInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = models.SlaTerm
+    extra = 0
+    show_change_link = True
+    raw_id_fields = ("kpi",)
+    fields = (
+        "area",
+        "kpi",
+        "comparator",
+        "target",
+        "warning_target",
+        "window",
+        "window_days",
+        "severity",
+        "credit_percent",
+    )
+
+
+# -- contracts ----------------------------------------------------------------------------------------
+
+
+class ContractAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Applies the service rules ``full_clean`` alone does not know: a status given at creation is true
+    by date, and a master agreement with statements of work stays one, with the same vendor."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+
+        def value(name: str) -> Any:
+            return cleaned.get(name) if name in self.fields else getattr(self.instance, name, None)
+
+        try:
+            if self.instance.pk is None:
+                contract_check_status_fits_dates(
+                    status=value("status") or ContractStatus.DRAFT,
+                    start_date=value("start_date"),
+                    end_date=value("end_date"),
+                )
+            vendor = value("vendor")
+            contract_check_hierarchy(
+                contract=self.instance, parent=value("parent"), vendor_id=vendor.pk if vendor is not None else None
+            )
+        except ApplicationError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return cleaned
+
+
+@admin.register(models.Contract)
+class ContractAdmin(ServiceModelAdmin):
+    form = ContractAdminForm
+    list_display = (
+        "title",
+        "vendor",
+        "engagement_model",
+        "status",
+        "start_date",
+        "end_date",
+        "renewal",
+        "cancel_by",
+        "value",
+        "currency",
+    )
+    list_filter = ("status", "engagement_model", "renewal", "currency")
+    list_select_related = ("vendor",)
+    search_fields = ("title", "reference", "vendor__name")
+    raw_id_fields = ("vendor", "parent")
+    filter_horizontal = ("functions",)
+    readonly_fields = ("cancel_by", "renewal_term_days")
+    transition_fields = ("status",)
+    date_hierarchy = "start_date"
+    inlines = [ContractClauseInline, ExitPlanItemInline, SlaTermInline]
+    actions = transition_actions(
+        ContractStatus,
+        lambda contract, status, actor: contract_transition(contract=contract, to_status=status, actor=actor),
+    )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+        # The admin's change view is one transaction, so the contract and its checklists land together.
+        super().save_model(request, obj, form, change)
+        if not change:
+            contract_checklists_create(contract=obj)
+
+
+# -- checklists (also edited inline on the contract) ---------------------------------------------
+
+
+class ChecklistRowAdmin(ServiceModelAdmin):
+    """Rows created with their contract: edited here, never added or deleted."""
+
+    readonly_fields = ("contract", "kind")
+    search_fields = ("contract__title", "note")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(models.ContractClause)
+class ContractClauseAdmin(ChecklistRowAdmin):
+    list_display = ("contract", "kind", "assessment", "updated_at")
+    list_filter = ("kind", "assessment")
+    list_select_related = ("contract",)
+    fields = ("contract", "kind", "assessment", "note")
+
+
+@admin.register(models.ExitPlanItem)
+class ExitPlanItemAdmin(ChecklistRowAdmin):
+    list_display = ("contract", "kind", "owner", "done_on")
+    list_filter = ("kind", ("done_on", admin.EmptyFieldListFilter))
+    list_select_related = ("contract", "owner")
+    fields = ("contract", "kind", "owner", "done_on", "note")
+    raw_id_fields = ("owner",)
+
+
+# -- SLA terms, evaluations, breaches ------------------------------------------------------------------
+
+
+@admin.register(models.SlaTerm)
+class SlaTermAdmin(ServiceModelAdmin):
+    list_display = ("contract", "area", "kpi", "comparator", "target", "window", "severity", "credit_percent")
+    list_filter = ("area", "window", "severity", "comparator")
+    list_select_related = ("contract", "kpi")
+    search_fields = ("contract__title", "kpi__name", "kpi__code")
+    raw_id_fields = ("contract", "kpi")
+
+
+class EngineWrittenAdmin(ServiceModelAdmin):
+    """Evaluations and breaches are written by the SLA engine: never added or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(models.SlaEvaluation)
+class SlaEvaluationAdmin(EngineWrittenAdmin):
+    list_display = ("term", "window_start", "window_end", "value", "samples", "status", "is_closed", "evaluated_at")
+    list_filter = ("status", "is_closed")
+    list_select_related = ("term__kpi",)
+    search_fields = ("term__contract__title", "term__kpi__code")
+    date_hierarchy = "window_start"
+    readonly_fields = ("term", "window_start", "window_end", "value", "samples", "status", "is_closed", "evaluated_at")
+
+
+# Every field the engine or a person sets, in declaration order (the same list the API shows).
+BREACH_FIELDS = tuple(f.name for f in models.Breach._meta.concrete_fields if f.editable and not f.primary_key)
+
+
+@admin.register(models.Breach)
+class BreachAdmin(EngineWrittenAdmin):
+    """Read-only: a breach changes only through its services (acknowledge here; resolve and waive, with
+    their note and reason, over the API)."""
+
+    list_display = ("term", "window_start", "window_end", "severity", "status", "credit_amount", "currency")
+    list_filter = ("status", "severity", "term__area")
+    list_select_related = ("term__kpi",)
+    search_fields = ("term__contract__title", "term__contract__vendor__name", "term__kpi__code")
+    date_hierarchy = "window_start"
+    fields = BREACH_FIELDS
+    readonly_fields = tuple(name for name in BREACH_FIELDS if name != "status")
+    transition_fields = ("status",)
+    actions = ["acknowledge"]
+
+    def has_acknowledge_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("contracts.acknowledge_breach"))
+
+    @admin.action(description="Acknowledge the selected breaches", permissions=["acknowledge"])
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[models.Breach]) -> None:
+        for breach in queryset:
+            try:
+                breach_acknowledge(breach=breach, actor=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"{breach}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{breach} is now acknowledged.")

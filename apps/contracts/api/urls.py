@@ -1,0 +1,14 @@
+"""This app's API resources, registered on the /api/v1/ router by config/api.py."""
+
+from typing import Any
+
+from apps.contracts.api import views
+
+registrations: list[tuple[str, Any, str]] = [
+    ("contracts", views.ContractViewSet, "contract"),
+    ("contract-clauses", views.ContractClauseViewSet, "contractclause"),
+    ("exit-plan-items", views.ExitPlanItemViewSet, "exitplanitem"),
+    ("sla-terms", views.SlaTermViewSet, "slaterm"),
+    ("sla-evaluations", views.SlaEvaluationViewSet, "slaevaluation"),
+    ("breaches", views.BreachViewSet, "breach"),
+]

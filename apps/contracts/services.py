@@ -1,0 +1,339 @@
+"""Writes of contracts, their checklists and SLA terms, and the state changes of breaches.
+
+Every function here is one transaction (``apps.core.services``): it validates, saves and records the
+audit context (who, which action); a refused change writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.contracts.choices import (
+    BREACH_TRANSITIONS,
+    CONTRACT_TRANSITIONS,
+    BreachStatus,
+    ClauseKind,
+    ContractStatus,
+    ExitItemKind,
+    Renewal,
+)
+from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem, SlaTerm
+from apps.core.errors import ApplicationError, TransitionError
+from apps.core.services import audited, model_create, model_delete, model_update, save_validated
+
+logger = logging.getLogger(__name__)
+
+CLAUSE_EDITABLE_FIELDS = ("assessment", "note")
+EXIT_PLAN_ITEM_EDITABLE_FIELDS = ("owner", "done_on", "note")
+
+
+# -- contracts -----------------------------------------------------------------------------------
+def _contract_status_label(status: str) -> str:
+    return str(ContractStatus(status).label)
+
+
+def contract_check_status_fits_dates(
+    *, status: str, start_date: date | None, end_date: date | None, as_of: date | None = None
+) -> None:
+    """A contract's status must be true by date: an active one has a start date and has not ended,
+    an expired one has ended. Raises ``ApplicationError`` naming the field at fault."""
+    today = as_of or timezone.localdate()
+    if status == ContractStatus.ACTIVE:
+        if start_date is None:
+            raise ApplicationError("An active contract needs a start date.", field="start_date")
+        if end_date is not None and end_date < today:
+            raise ApplicationError(
+                f"The end date {end_date.isoformat()} has passed: an active contract cannot have ended. "
+                "Extend the end date first.",
+                field="end_date",
+            )
+    if status == ContractStatus.EXPIRED and (end_date is None or end_date >= today):
+        raise ApplicationError("Only a contract whose end date has passed can be expired.", field="status")
+
+
+def contract_check_hierarchy(*, contract: Contract, parent: Contract | None, vendor_id: int | None) -> None:
+    """What the model's ``clean()`` cannot see from one row: a master agreement that already has
+    statements of work stays a master agreement, and keeps the vendor its statements of work are with."""
+    if contract.pk is None:
+        return
+    children = Contract.objects.filter(parent_id=contract.pk)
+    if parent is not None and children.exists():
+        raise ApplicationError(
+            "This contract is the master agreement of other contracts, so it cannot fall under another one.",
+            field="parent",
+        )
+    if vendor_id is not None and children.exclude(vendor_id=vendor_id).exists():
+        raise ApplicationError(
+            "The statements of work under this master agreement are with its current vendor; the vendor cannot change.",
+            field="vendor",
+        )
+
+
+def contract_checklists_create(*, contract: Contract) -> None:
+    """Give ``contract`` the full clause checklist (every clause missing until assessed) and exit plan.
+    Rows it already has are kept, so this is safe to run again."""
+    ContractClause.objects.bulk_create(
+        [ContractClause(contract=contract, kind=kind) for kind in ClauseKind.values], ignore_conflicts=True
+    )
+    ExitPlanItem.objects.bulk_create(
+        [ExitPlanItem(contract=contract, kind=kind) for kind in ExitItemKind.values], ignore_conflicts=True
+    )
+
+
+def contract_create(*, actor: Any | None, data: Mapping[str, Any]) -> Contract:
+    """A new contract (status ``draft`` unless given, and true by date) with its full clause checklist
+    and exit plan, in one transaction."""
+    with audited(actor=actor, action="contract_create"):
+        contract = model_create(Contract, actor=actor, data=data, action="contract_create")
+        # After full_clean, so the dates are dates; raising here rolls the insert back.
+        contract_check_status_fits_dates(
+            status=contract.status, start_date=contract.start_date, end_date=contract.end_date
+        )
+        contract_checklists_create(contract=contract)
+    return contract
+
+
+def contract_update(*, instance: Contract, actor: Any | None, data: Mapping[str, Any]) -> Contract:
+    """Change a contract's terms; its status changes only through ``contract_transition``."""
+    if "status" in data and data["status"] != instance.status:
+        raise ApplicationError(
+            "The status changes through a transition (POST contracts/{id}/transition/), not an edit.", field="status"
+        )
+    fields = {k: v for k, v in data.items() if k != "status"}
+    parent = fields.get("parent", instance.parent)
+    vendor = fields.get("vendor")
+    contract_check_hierarchy(
+        contract=instance, parent=parent, vendor_id=vendor.pk if vendor is not None else instance.vendor_id
+    )
+    if "renewal_term_months" in fields and fields["renewal_term_months"] is not None:
+        fields["renewal_term_days"] = None  # a term chosen in months replaces one remembered in days
+    return model_update(instance, actor=actor, data=fields, action="contract_update")
+
+
+def contract_delete(*, instance: Contract, actor: Any | None) -> None:
+    """Delete a contract with its checklists; refused (409) while SLA terms, measurements or statements
+    of work still reference it."""
+    model_delete(instance, actor=actor, action="contract_delete")
+
+
+def contract_transition(
+    *, contract: Contract, to_status: str, actor: Any | None, as_of: date | None = None
+) -> Contract:
+    """Activate, expire, terminate or re-activate (renew) a contract, as ``CONTRACT_TRANSITIONS`` allows.
+
+    The row is locked and its status re-read, so two concurrent transitions cannot both start from the
+    same status. Returns the saved contract (``contract`` itself is left as it was given).
+    """
+    today = as_of or timezone.localdate()
+    if to_status not in ContractStatus.values:
+        raise ApplicationError(
+            f"Unknown status “{to_status}”; choose one of {', '.join(ContractStatus.values)}.", field="status"
+        )
+    with audited(actor=actor, action=f"contract_transition_{to_status}"):
+        current = Contract.objects.select_for_update().get(pk=contract.pk)
+        allowed = CONTRACT_TRANSITIONS[current.status]
+        if to_status not in allowed:
+            options = ", ".join(_contract_status_label(s) for s in allowed) or "nowhere (it is final)"
+            raise TransitionError(
+                f"A contract cannot go from {_contract_status_label(current.status)} to "
+                f"{_contract_status_label(to_status)}; from {_contract_status_label(current.status)} "
+                f"it can go to: {options}.",
+                field="status",
+            )
+        renewing = current.status == ContractStatus.EXPIRED and to_status == ContractStatus.ACTIVE
+        if renewing and (current.end_date is None or current.end_date <= today):
+            raise TransitionError(
+                "Re-activating an expired contract needs an end date in the future: extend it first.",
+                field="end_date",
+            )
+        try:
+            contract_check_status_fits_dates(
+                status=to_status, start_date=current.start_date, end_date=current.end_date, as_of=today
+            )
+        except ApplicationError as exc:
+            raise TransitionError(exc.message, field=exc.field) from exc
+        current.status = to_status
+        return save_validated(current)
+
+
+# -- status by date and automatic renewal ----------------------------------------------------------
+@dataclass(frozen=True)
+class ContractTerm:
+    """The length of a contract term: whole months (calendar-aware) or, when it is not, days."""
+
+    months: int | None = None
+    days: int | None = None
+
+
+def contract_term_of(*, start_date: date, end_date: date) -> ContractTerm:
+    """The term from ``start_date`` to ``end_date`` inclusive. Whole months when the dates align to
+    month boundaries (1 Jan–31 Dec, or 15 Jan–14 Apr), so a renewal keeps them aligned; else days."""
+    day_after = end_date + timedelta(days=1)
+    months = (day_after.year - start_date.year) * 12 + day_after.month - start_date.month
+    if months >= 1 and start_date + relativedelta(months=months) == day_after:
+        return ContractTerm(months=months)
+    return ContractTerm(days=(day_after - start_date).days)
+
+
+def contract_renewal_term(contract: Contract) -> ContractTerm:
+    """The term an automatic renewal adds: the one chosen or remembered on the contract, else the
+    original term (its dates before any renewal)."""
+    if contract.renewal_term_months:
+        return ContractTerm(months=contract.renewal_term_months)
+    if contract.renewal_term_days:
+        return ContractTerm(days=contract.renewal_term_days)
+    assert contract.end_date is not None
+    return contract_term_of(start_date=contract.start_date, end_date=contract.end_date)
+
+
+def contract_renewed_end_date(*, start_date: date, end_date: date, term: ContractTerm) -> date:
+    """The end date after one renewal by ``term``. Month terms are counted from the start date, so a
+    term ending on the 31st does not drift to the 28th after a February."""
+    if term.months is None:
+        return end_date + timedelta(days=term.days or 0)
+    day_after = end_date + timedelta(days=1)
+    elapsed = contract_term_of(start_date=start_date, end_date=end_date).months
+    if elapsed is not None:
+        return start_date + relativedelta(months=elapsed + term.months) - timedelta(days=1)
+    return day_after + relativedelta(months=term.months) - timedelta(days=1)
+
+
+def contract_renew(*, contract: Contract, as_of: date) -> Contract:
+    """Renew an automatically renewing contract by whole renewal terms until it runs through ``as_of``;
+    the first renewal remembers the original term, so later ones add the same length."""
+    assert contract.end_date is not None
+    term = contract_renewal_term(contract)
+    if contract.renewal_term_months is None and contract.renewal_term_days is None:
+        contract.renewal_term_months, contract.renewal_term_days = term.months, term.days
+    end_date = contract.end_date
+    while end_date < as_of:
+        end_date = contract_renewed_end_date(start_date=contract.start_date, end_date=end_date, term=term)
+    contract.end_date = end_date
+    return save_validated(contract)  # cancel_by follows in Contract.save()
+
+
+def contract_sync_status_by_date(*, as_of: date) -> dict[str, int]:
+    """Keep status true by date: active contracts past their end date expire, except automatically
+    renewing ones, which renew. Idempotent: a second run for the same day changes nothing.
+
+    Each contract is its own transaction (locked while it changes), so one row that no longer
+    validates is logged and counted in ``failed`` without holding back the others.
+    """
+    counts = {"expired": 0, "renewed": 0, "failed": 0}
+    due = Contract.objects.filter(status=ContractStatus.ACTIVE, end_date__lt=as_of).values_list("pk", flat=True)
+    for pk in list(due):
+        try:
+            with audited(actor=None, action="contract_sync_status_by_date"):
+                contract = (
+                    Contract.objects.select_for_update()
+                    .filter(pk=pk, status=ContractStatus.ACTIVE, end_date__lt=as_of)
+                    .first()
+                )
+                if contract is None:  # changed since it was listed
+                    continue
+                if contract.renewal == Renewal.AUTOMATIC:
+                    contract_renew(contract=contract, as_of=as_of)
+                    counts["renewed"] += 1
+                else:
+                    contract.status = ContractStatus.EXPIRED
+                    save_validated(contract)
+                    counts["expired"] += 1
+        except (ApplicationError, ValidationError):
+            logger.exception("Contract %s could not be brought up to date as of %s", pk, as_of)
+            counts["failed"] += 1
+    return counts
+
+
+# -- checklists and SLA terms ---------------------------------------------------------------------------
+def clause_update(*, instance: ContractClause, actor: Any | None, data: Mapping[str, Any]) -> ContractClause:
+    """Assess one clause of the checklist (present / weak / missing) with a note."""
+    fields = {k: v for k, v in data.items() if k in CLAUSE_EDITABLE_FIELDS}
+    return model_update(instance, actor=actor, data=fields, action="clause_update")
+
+
+def exit_plan_item_update(*, instance: ExitPlanItem, actor: Any | None, data: Mapping[str, Any]) -> ExitPlanItem:
+    """Name the owner of one exit-plan item, the date it was done and a note."""
+    fields = {k: v for k, v in data.items() if k in EXIT_PLAN_ITEM_EDITABLE_FIELDS}
+    return model_update(instance, actor=actor, data=fields, action="exit_plan_item_update")
+
+
+def sla_term_create(*, actor: Any | None, data: Mapping[str, Any]) -> SlaTerm:
+    return model_create(SlaTerm, actor=actor, data=data, action="sla_term_create")
+
+
+def sla_term_update(*, instance: SlaTerm, actor: Any | None, data: Mapping[str, Any]) -> SlaTerm:
+    return model_update(instance, actor=actor, data=data, action="sla_term_update")
+
+
+def sla_term_delete(*, instance: SlaTerm, actor: Any | None) -> None:
+    """Refused (409) once the term has evaluations or breaches: they are the record of what it measured."""
+    model_delete(instance, actor=actor, action="sla_term_delete")
+
+
+# -- breaches ------------------------------------------------------------------------------------------
+def _breach_status_label(status: str) -> str:
+    return str(BreachStatus(status).label).lower()
+
+
+def _breach_move(breach: Breach, to_status: str, actor: Any | None, **stamps: Any) -> Breach:
+    """Move ``breach`` to ``to_status`` as ``BREACH_TRANSITIONS`` allows, setting ``stamps`` (who, when,
+    why). The row is locked and re-read; returns the saved breach."""
+    with audited(actor=actor, action=f"breach_{to_status}"):
+        current = Breach.objects.select_for_update().get(pk=breach.pk)
+        allowed = BREACH_TRANSITIONS[current.status]
+        if to_status not in allowed:
+            options = ", ".join(_breach_status_label(s) for s in allowed) or "nothing (it is final)"
+            raise TransitionError(
+                f"A breach that is {_breach_status_label(current.status)} cannot become "
+                f"{_breach_status_label(to_status)}; it can become: {options}.",
+                field="status",
+            )
+        current.status = to_status
+        for name, value in stamps.items():
+            setattr(current, name, value)
+        return save_validated(current)
+
+
+def breach_acknowledge(*, breach: Breach, actor: Any) -> Breach:
+    """Someone accountable has seen the breach and owns the follow-up."""
+    return _breach_move(breach, BreachStatus.ACKNOWLEDGED, actor, acknowledged_at=timezone.now(), acknowledged_by=actor)
+
+
+def breach_resolve(*, breach: Breach, actor: Any, note: str = "") -> Breach:
+    """The cause is dealt with (and the service credit settled)."""
+    return _breach_move(
+        breach,
+        BreachStatus.RESOLVED,
+        actor,
+        resolved_at=timezone.now(),
+        resolved_by=actor,
+        resolution_note=(note or "").strip(),
+    )
+
+
+def breach_waive(*, breach: Breach, actor: Any, reason: str) -> Breach:
+    """No credit is claimed, for a stated reason (e.g. our own outage caused it)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("A waiver needs its reason.", field="reason")
+    return _breach_move(
+        breach, BreachStatus.WAIVED, actor, waived_at=timezone.now(), waived_by=actor, waiver_reason=reason
+    )
+
+
+def breach_retract(*, breach: Breach, actor: Any | None = None) -> Breach:
+    """Late data made the window met: the breach stays on record as retracted, never deleted."""
+    return _breach_move(breach, BreachStatus.RETRACTED, actor, retracted_at=timezone.now())
+
+
+def breach_reopen(*, breach: Breach, actor: Any | None = None) -> Breach:
+    """Later data made a retracted window breached again."""
+    return _breach_move(breach, BreachStatus.OPEN, actor, retracted_at=None)

@@ -1,0 +1,122 @@
+"""API plumbing every endpoint shares: the base viewset (scoping, services), the base serializer and
+the one mapping from application errors to HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import Model, QuerySet
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.errors import ApplicationError
+
+UNIQUENESS_CODES = frozenset({"unique", "unique_together"})
+
+
+def _django_error_dict(exc: DjangoValidationError) -> tuple[dict[str, list[str]], set[str | None]]:
+    codes: set[str | None] = set()
+    messages: dict[str, list[str]] = {}
+    error_dict = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
+    for field, errors in error_dict.items():
+        key = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field
+        for error in errors:
+            codes.add(error.code)
+            messages.setdefault(key, []).extend(error.messages)
+    return messages, codes
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Model validation → 400 with field messages (409 when it is only a uniqueness conflict);
+    application errors → their own status; a database race on a constraint → 409. Never a 500."""
+    if isinstance(exc, DjangoValidationError):
+        messages, codes = _django_error_dict(exc)
+        conflict = bool(codes) and codes <= UNIQUENESS_CODES
+        return Response(messages, status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, IntegrityError):
+        return Response({"detail": ["The change conflicts with an existing record."]}, status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """Checks the shape of input only. Uniqueness and cross-field rules are the model's (``full_clean``
+    in the service), so they are checked once and a duplicate answers 409 rather than DRF's 400."""
+
+    def get_validators(self) -> list[Any]:
+        return [v for v in super().get_validators() if not isinstance(v, UniqueTogetherValidator)]
+
+    def build_field(self, *args: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        field_class, field_kwargs = super().build_field(*args, **kwargs)
+        if "validators" in field_kwargs:
+            field_kwargs["validators"] = [v for v in field_kwargs["validators"] if not isinstance(v, UniqueValidator)]
+        return field_class, field_kwargs
+
+
+class ServiceModelViewSet(viewsets.ModelViewSet):
+    """Reads through a selector, writes through services: the one place querysets are scoped.
+
+    Subclasses set ``selector`` (``selector(user=...) -> QuerySet``) and the services; a viewset
+    without ``update_service`` or ``delete_service`` does not offer that method.
+    """
+
+    selector: ClassVar[Callable[..., QuerySet[Any]]]
+    create_service: ClassVar[Callable[..., Model] | None] = None
+    update_service: ClassVar[Callable[..., Model] | None] = None
+    delete_service: ClassVar[Callable[..., None] | None] = None
+    action_permissions: ClassVar[dict[str, str]] = {}
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return type(self).selector(user=self.request.user)
+
+    @classmethod
+    def offers(cls, action: str) -> bool:
+        """Whether the router should route ``action``: create/update/destroy only with their service."""
+        service = {
+            "create": "create_service",
+            "update": "update_service",
+            "partial_update": "update_service",
+            "destroy": "delete_service",
+        }.get(action)
+        return service is None or getattr(cls, service) is not None
+
+    def reloaded(self, instance: Model) -> Model:
+        """The saved row as the selector shows it (annotations and all), for the response."""
+        return self.get_queryset().get(pk=instance.pk)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        assert self.create_service is not None
+        instance = type(self).create_service(actor=self.request.user, data=serializer.validated_data)  # type: ignore[misc]
+        serializer.instance = self.reloaded(instance)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        assert self.update_service is not None
+        instance = type(self).update_service(  # type: ignore[misc]
+            instance=serializer.instance, actor=self.request.user, data=serializer.validated_data
+        )
+        serializer.instance = self.reloaded(instance)
+
+    def perform_destroy(self, instance: Model) -> None:
+        assert self.delete_service is not None
+        type(self).delete_service(instance=instance, actor=self.request.user)  # type: ignore[misc]
+
+
+class ServiceRouter(DefaultRouter):
+    """Routes a ``ServiceModelViewSet``'s create/update/destroy only when it has that service, so a
+    missing one is a plain 405 and the OpenAPI document lists exactly what exists."""
+
+    def get_method_map(self, viewset: Any, method_map: Mapping[str, str]) -> dict[str, str]:
+        mapping = super().get_method_map(viewset, method_map)
+        offers = getattr(viewset, "offers", None)
+        if offers is None:
+            return mapping
+        return {method: action for method, action in mapping.items() if offers(action)}

@@ -1,0 +1,68 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.core.api import ModelSerializer
+from apps.functions.choices import Decision, Recommendation
+from apps.functions.models import Function, SourcingDecision
+from apps.functions.services import recommendation_for
+
+
+class FunctionSerializer(ModelSerializer):
+    """``decision``/``rationale`` are writable: giving them records a sourcing decision (executives);
+    ``recommendation``, ``policy_conflict`` and ``decided_on`` (of the latest decision) are derived."""
+
+    recommendation = serializers.SerializerMethodField()
+    policy_conflict = serializers.BooleanField(read_only=True)
+    decided_on = serializers.DateField(read_only=True, allow_null=True)
+    decision = serializers.ChoiceField(choices=Decision.choices, required=False, allow_null=True)
+    rationale = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
+
+    class Meta:
+        model = Function
+        fields = [
+            "id",
+            "name",
+            "category",
+            "description",
+            "strategic",
+            "sensitive",
+            "repeatable",
+            "scarce",
+            "velocity_critical",
+            "recommendation",
+            "decision",
+            "rationale",
+            "decided_on",
+            "policy_conflict",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Recommendation.choices))
+    def get_recommendation(self, obj: Function) -> str:
+        return str(recommendation_for(obj))
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        data["decision"] = instance.decision or None  # undecided: null, not an invalid blank choice
+        return data
+
+
+class SourcingDecisionSerializer(ModelSerializer):
+    decided_by_name = serializers.CharField(source="decided_by.__str__", read_only=True)
+
+    class Meta:
+        model = SourcingDecision
+        fields = [
+            "id",
+            "function",
+            "decision",
+            "rationale",
+            "decided_by",
+            "decided_by_name",
+            "decided_on",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,97 @@
+"""The catalogue of IT functions the company performs, and the sourcing decisions taken for them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from apps.core.models import TimeStampedModel, audit_tracked
+from apps.core.validators import score_validators
+from apps.functions.choices import Decision, FunctionCategory
+
+SCORE_FIELDS = ("strategic", "sensitive", "repeatable", "scarce")
+
+
+def _score_constraints(prefix: str, fields: tuple[str, ...]) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=models.Q(**{f"{name}__gte": 1, f"{name}__lte": 5}),
+            name=f"{prefix}_{name}_1_to_5",
+            violation_error_message=f"{name.replace('_', ' ').capitalize()} must be a score from 1 to 5.",
+        )
+        for name in fields
+    ]
+
+
+@audit_tracked()
+class Function(TimeStampedModel):
+    """An IT function with its sourcing profile: four scores from 1 (low) to 5 (high).
+
+    The current decision is denormalised from the latest ``SourcingDecision`` (written by the same
+    service), so lists and the policy-conflict check need no subquery.
+    """
+
+    name = models.CharField(max_length=150)
+    category = models.CharField(max_length=32, choices=FunctionCategory.choices)
+    description = models.TextField(blank=True)
+    strategic = models.PositiveSmallIntegerField(
+        validators=score_validators, help_text="How much it differentiates the product (1–5)."
+    )
+    sensitive = models.PositiveSmallIntegerField(
+        validators=score_validators, help_text="How sensitive its data, IP or access are (1–5)."
+    )
+    repeatable = models.PositiveSmallIntegerField(
+        validators=score_validators, help_text="How repeatable and specifiable the work is (1–5)."
+    )
+    scarce = models.PositiveSmallIntegerField(
+        validators=score_validators, help_text="How scarce the skills are in-house (1–5)."
+    )
+    velocity_critical = models.BooleanField(
+        default=False, help_text="Vital to delivery velocity (e.g. the CI/CD platform): stays in-house."
+    )
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True, editable=False)
+    rationale = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="functions_function_name_unique_ci",
+                violation_error_message="A function with this name already exists.",
+                violation_error_code="unique",
+            ),
+            *_score_constraints("functions_function", SCORE_FIELDS),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@audit_tracked()
+class SourcingDecision(models.Model):
+    """A decision to keep a function in-house, run it hybrid or outsource it. Never edited: a new
+    decision supersedes the previous one, so the history is the list of these rows."""
+
+    function = models.ForeignKey(Function, on_delete=models.PROTECT, related_name="decisions")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    rationale = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sourcing_decisions"
+    )
+    decided_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+
+    class Meta:
+        ordering = ["-decided_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(rationale=""),
+                name="functions_decision_rationale_required",
+                violation_error_message="A sourcing decision needs its rationale.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function}: {self.get_decision_display()} ({self.decided_on})"

@@ -1,0 +1,102 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.core.api import ModelSerializer
+from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
+from apps.kpis.selectors import kpi_by_reference
+from apps.kpis.services import RECORD_RESULTS
+
+
+class KpiReferenceField(serializers.PrimaryKeyRelatedField):
+    """A KPI named by its id (``7``) or its ``code`` (``"defect_rate"``); answers with the id."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and data.strip() and not data.strip().isdigit():
+            kpi = kpi_by_reference(data)
+            if kpi is None:
+                raise serializers.ValidationError(f"No KPI with code “{data}”.", code="does_not_exist")
+            return kpi
+        return super().to_internal_value(data)
+
+
+class PerformanceBandSerializer(ModelSerializer):
+    kpi = KpiReferenceField(queryset=KpiDefinition.objects.all(), help_text="KPI id or code.")
+
+    class Meta:
+        model = PerformanceBand
+        fields = ["id", "kpi", "source", "year", "band", "rank", "lower", "upper", "label"]
+
+
+class NestedPerformanceBandSerializer(ModelSerializer):
+    class Meta:
+        model = PerformanceBand
+        fields = ["id", "source", "year", "band", "rank", "lower", "upper", "label"]
+        read_only_fields = fields
+
+
+class KpiDefinitionSerializer(ModelSerializer):
+    bands = NestedPerformanceBandSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = KpiDefinition
+        fields = [
+            "id",
+            "code",
+            "name",
+            "unit",
+            "direction",
+            "aggregation",
+            "multiplier",
+            "numerator_label",
+            "denominator_label",
+            "min_value",
+            "max_value",
+            "description",
+            "bands",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class MeasurementSerializer(ModelSerializer):
+    """Shape only: the KPI's rules (ratio parts, bounds, period) are the service's, answered as 400s."""
+
+    kpi = KpiReferenceField(queryset=KpiDefinition.objects.all(), help_text="KPI id or code.")
+    kpi_code = serializers.CharField(source="kpi.code", read_only=True)
+    value = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        required=False,
+        allow_null=True,
+        help_text="Required unless the KPI is a ratio; for a ratio it is numerator ÷ denominator × multiplier.",
+    )
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id",
+            "contract",
+            "kpi",
+            "kpi_code",
+            "period_start",
+            "period_end",
+            "value",
+            "numerator",
+            "denominator",
+            "source",
+            "note",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["source", "recorded_by"]
+
+
+class MeasurementResultSerializer(MeasurementSerializer):
+    """The answer to an upsert: the row and what happened to it."""
+
+    result = serializers.ChoiceField(choices=list(RECORD_RESULTS), read_only=True)
+
+    class Meta(MeasurementSerializer.Meta):
+        fields = [*MeasurementSerializer.Meta.fields, "result"]

@@ -1,0 +1,11 @@
+"""This app's API resources, registered on the /api/v1/ router by config/api.py."""
+
+from typing import Any
+
+from apps.kpis.api import views
+
+registrations: list[tuple[str, Any, str]] = [
+    ("kpis", views.KpiDefinitionViewSet, "kpidefinition"),
+    ("performance-bands", views.PerformanceBandViewSet, "performanceband"),
+    ("measurements", views.MeasurementViewSet, "measurement"),
+]

@@ -1,0 +1,226 @@
+"""The KPI catalogue the product ships with, and the DORA 2023 performance bands, as data.
+
+The data migrations load these; the scorecards and the entry grid read the rows, never this module.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from typing import Any
+
+PERCENT: dict[str, Any] = {"unit": "%", "multiplier": D(100), "min_value": D(0), "max_value": D(100)}
+
+KPI_CATALOGUE: list[dict[str, Any]] = [
+    {
+        "code": "on_time_delivery_rate",
+        "name": "On-time delivery rate",
+        **PERCENT,
+        "direction": "higher",
+        "aggregation": "ratio",
+        "numerator_label": "Milestones delivered on time",
+        "denominator_label": "Milestones due",
+        "description": "Share of the milestones due in the period that were delivered by their agreed date.",
+    },
+    {
+        "code": "defect_rate",
+        "name": "Defect rate",
+        **PERCENT,
+        "direction": "lower",
+        "aggregation": "ratio",
+        "numerator_label": "Escaped defects",
+        "denominator_label": "Delivered items",
+        "description": "Defects found after delivery (escaped to acceptance or production) per delivered item.",
+    },
+    {
+        "code": "deployment_frequency",
+        "name": "Deployment frequency",
+        "unit": "deploy-days/week",
+        "multiplier": D(1),
+        "min_value": D(0),
+        "max_value": D(7),
+        "direction": "higher",
+        "aggregation": "mean",
+        "description": "On how many days per week the team deployed to production (DORA).",
+    },
+    {
+        "code": "lead_time_for_changes",
+        "name": "Lead time for changes",
+        "unit": "hours",
+        "multiplier": D(1),
+        "min_value": D(0),
+        "max_value": None,
+        "direction": "lower",
+        "aggregation": "mean",
+        "description": "Time from a commit to that commit running in production (DORA).",
+    },
+    {
+        "code": "change_failure_rate",
+        "name": "Change failure rate",
+        **PERCENT,
+        "direction": "lower",
+        "aggregation": "ratio",
+        "numerator_label": "Deployments causing a failure",
+        "denominator_label": "Deployments",
+        "description": "Share of production deployments that caused a failure needing remediation (DORA).",
+    },
+    {
+        "code": "time_to_restore",
+        "name": "Time to restore service",
+        "unit": "hours",
+        "multiplier": D(1),
+        "min_value": D(0),
+        "max_value": None,
+        "direction": "lower",
+        "aggregation": "mean",
+        "description": "Time to restore service after a production incident or failed deployment (DORA).",
+    },
+    {
+        "code": "sprint_velocity",
+        "name": "Sprint velocity",
+        "unit": "points",
+        "multiplier": D(1),
+        "min_value": D(0),
+        "max_value": None,
+        "direction": "higher",
+        "aggregation": "mean",
+        "description": "Story points completed per sprint. Compare a team with itself, never across teams.",
+    },
+    {
+        "code": "say_do_ratio",
+        "name": "Say/do ratio",
+        **PERCENT,
+        "direction": "higher",
+        "aggregation": "ratio",
+        "numerator_label": "Points delivered",
+        "denominator_label": "Points committed",
+        "description": "Share of the work committed at sprint planning that was delivered in the sprint.",
+    },
+    {
+        "code": "bug_resolution_time",
+        "name": "Bug resolution time",
+        "unit": "hours",
+        "multiplier": D(1),
+        "min_value": D(0),
+        "max_value": None,
+        "direction": "lower",
+        "aggregation": "mean",
+        "description": "Time from a bug being reported to its fix being released.",
+    },
+    {
+        "code": "first_response_time",
+        "name": "First response time",
+        "unit": "hours",
+        "multiplier": D(1),
+        "min_value": D(0),
+        "max_value": None,
+        "direction": "lower",
+        "aggregation": "mean",
+        "description": "Time from a ticket being raised to the vendor's first human response.",
+    },
+    {
+        "code": "team_retention",
+        "name": "Team retention",
+        **PERCENT,
+        "direction": "higher",
+        "aggregation": "ratio",
+        "numerator_label": "Engineers retained",
+        "denominator_label": "Engineers at the start of the period",
+        "description": "Share of the vendor's engineers on our account at the start of the period still on it at the end.",
+    },
+    {
+        "code": "security_incident_notification_time",
+        "name": "Security incident notification time",
+        "unit": "hours",
+        "multiplier": D(1),
+        "min_value": D(0),
+        "max_value": None,
+        "direction": "lower",
+        "aggregation": "max",
+        "description": "Time from the vendor detecting a security incident to notifying us. The worst case counts.",
+    },
+    {
+        "code": "documentation_currency",
+        "name": "Documentation currency",
+        **PERCENT,
+        "direction": "higher",
+        "aggregation": "ratio",
+        "numerator_label": "Documents current",
+        "denominator_label": "Documents in scope",
+        "description": "Share of the runbooks and architecture notes in scope reviewed within their review period.",
+    },
+]
+
+# DORA performance bands, Accelerate State of DevOps Report 2023 (Google Cloud / DORA), as data keyed
+# by (KPI, source, year, band). Bounds are in each KPI's unit and a band holds ``lower ≤ value < upper``
+# (an open bound is None). ``label`` keeps the report's own wording for the band. Encoding choices:
+# - The report describes clusters, not thresholds, so the bands are made contiguous: every value falls
+#   in exactly one band, and the worst band is open-ended beyond the medium one.
+# - Deployment frequency is logged as deploy-days per week (0–7). "On demand (multiple deploys per day)"
+#   is ≥ 5 deploy-days/week (deploying every working day); "between once per day and once per week" is
+#   1–5; "between once per week and once per month" is 0.25–1 (a month ≈ 4 weeks); anything rarer is low.
+# - Lead time for changes, in hours: less than one day < 24; one day to one week 24–168; one week to one
+#   month 168–720 (30 days); low is 720 and above.
+# - Change failure rate: the report gives each cluster's typical rate (5 %, 10 %, 15 %, 64 %). They are
+#   encoded as upper bounds: elite < 5, high 5–10, medium 10–15, low ≥ 15 (64 % stays in the label).
+#   Because bands are half-open, a rate of exactly 5 % is "high", not "elite".
+# - Time to restore service (renamed "failed deployment recovery time" in 2023), in hours: elite < 1,
+#   high 1–24, medium 24–168 (one week), low ≥ 168.
+# - The low band's label describes the encoded range rather than quoting the report: in 2023 the low
+#   cluster's deployment frequency and lead time answers overlap the medium cluster's, and its recovery
+#   time ("between one month and six months") leaves a gap after medium. Elite, high and medium labels
+#   are the report's wording.
+DORA_SOURCE = "dora"
+DORA_YEAR = 2023
+# (band, rank — 1 is best, lower bound, upper bound, the report's wording)
+DORA_BANDS: dict[str, list[tuple[str, int, D | None, D | None, str]]] = {
+    "deployment_frequency": [
+        ("elite", 1, D(5), None, "On demand (multiple deploys per day)"),
+        ("high", 2, D(1), D(5), "Between once per day and once per week"),
+        ("medium", 3, D("0.25"), D(1), "Between once per week and once per month"),
+        ("low", 4, None, D("0.25"), "Less often than once per month"),
+    ],
+    "lead_time_for_changes": [
+        ("elite", 1, None, D(24), "Less than one day"),
+        ("high", 2, D(24), D(168), "Between one day and one week"),
+        ("medium", 3, D(168), D(720), "Between one week and one month"),
+        ("low", 4, D(720), None, "More than one month"),
+    ],
+    "change_failure_rate": [
+        ("elite", 1, None, D(5), "5%"),
+        ("high", 2, D(5), D(10), "10%"),
+        ("medium", 3, D(10), D(15), "15%"),
+        ("low", 4, D(15), None, "64%"),
+    ],
+    "time_to_restore": [
+        ("elite", 1, None, D(1), "Less than one hour"),
+        ("high", 2, D(1), D(24), "Less than one day"),
+        ("medium", 3, D(24), D(168), "Between one day and one week"),
+        ("low", 4, D(168), None, "More than one week"),
+    ],
+}
+
+
+def load_catalogue(apps: Any, schema_editor: Any = None) -> None:
+    """Create or update the shipped KPIs (idempotent; usable from a migration)."""
+    kpi_model = apps.get_model("kpis", "KpiDefinition")
+    for entry in KPI_CATALOGUE:
+        defaults = {k: v for k, v in entry.items() if k != "code"}
+        defaults.setdefault("numerator_label", "")
+        defaults.setdefault("denominator_label", "")
+        kpi_model.objects.update_or_create(code=entry["code"], defaults=defaults)
+
+
+def load_dora_bands(apps: Any, schema_editor: Any = None) -> None:
+    """Create or update the DORA 2023 bands (idempotent; usable from a migration)."""
+    kpi_model = apps.get_model("kpis", "KpiDefinition")
+    band_model = apps.get_model("kpis", "PerformanceBand")
+    for code, bands in DORA_BANDS.items():
+        kpi = kpi_model.objects.get(code=code)
+        for band, rank, lower, upper, label in bands:
+            band_model.objects.update_or_create(
+                kpi=kpi,
+                source=DORA_SOURCE,
+                year=DORA_YEAR,
+                band=band,
+                defaults={"rank": rank, "lower": lower, "upper": upper, "label": label},
+            )

@@ -1,0 +1,146 @@
+"""KPI definitions, the measurements logged against contracts, and performance bands (as data)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+from apps.core.models import TimeStampedModel, audit_tracked
+from apps.kpis.choices import Aggregation, Band, BandSource, Direction, MeasurementSource
+
+code_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*$", "Use lower-case letters, digits and underscores, starting with a letter."
+)
+
+
+@audit_tracked()
+class KpiDefinition(TimeStampedModel):
+    """A measurable indicator. Ratio KPIs (``aggregation == ratio``) are logged as numerator and
+    denominator; their value is ``numerator ÷ denominator × multiplier`` (100 for percentages)."""
+
+    code = models.CharField(max_length=64, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=150)
+    unit = models.CharField(max_length=32, help_text="e.g. %, hours, deploy-days/week, points")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    aggregation = models.CharField(
+        max_length=8, choices=Aggregation.choices, help_text="Default aggregation over an SLA window."
+    )
+    multiplier = models.DecimalField(
+        max_digits=10,
+        decimal_places=4,
+        default=1,
+        validators=[MinValueValidator(0)],
+        help_text="Ratio KPIs: value = numerator ÷ denominator × multiplier (100 for a percentage).",
+    )
+    numerator_label = models.CharField(max_length=100, blank=True)
+    denominator_label = models.CharField(max_length=100, blank=True)
+    min_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    description = models.TextField(blank=True, help_text="A plain-language definition, shown wherever it is entered.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "KPI definition"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_value__isnull=True)
+                | models.Q(max_value__isnull=True)
+                | models.Q(min_value__lte=models.F("max_value")),
+                name="kpis_kpi_value_range_valid",
+                violation_error_message="The lowest allowed value cannot be above the highest.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.aggregation == Aggregation.RATIO
+
+
+@audit_tracked()
+class Measurement(TimeStampedModel):
+    """One value of one KPI for one contract and period. It belongs to the SLA window that contains
+    its ``period_end``. Posting the same (contract, KPI, period) again updates this row."""
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="measurements")
+    kpi = models.ForeignKey(KpiDefinition, on_delete=models.PROTECT, related_name="measurements")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    value = models.DecimalField(max_digits=16, decimal_places=4)
+    numerator = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    source = models.CharField(max_length=8, choices=MeasurementSource.choices, default=MeasurementSource.FORM)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="measurements"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-period_end", "contract_id", "kpi_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "kpi", "period_start", "period_end"],
+                name="kpis_measurement_unique_period",
+                violation_error_message="This contract already has a measurement of this KPI for this period.",
+                violation_error_code="unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="kpis_measurement_period_valid",
+                violation_error_message="The period cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(numerator__isnull=True, denominator__isnull=True)
+                | models.Q(numerator__isnull=False, denominator__gt=0),
+                name="kpis_measurement_ratio_parts_valid",
+                violation_error_message="Give both numerator and denominator (denominator above zero), or neither.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(numerator__isnull=True) | models.Q(numerator__gte=0),
+                name="kpis_measurement_numerator_non_negative",
+                violation_error_message="The numerator cannot be negative.",
+            ),
+        ]
+        indexes = [models.Index(fields=["kpi", "period_end"], name="kpis_meas_kpi_end_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.period_start}–{self.period_end}: {self.value}"
+
+
+@audit_tracked()
+class PerformanceBand(TimeStampedModel):
+    """A band of a KPI's values (``lower ≤ value < upper``; either bound may be open), keyed by its
+    source and report year: DORA's published bands, or bands the organisation defines itself."""
+
+    kpi = models.ForeignKey(KpiDefinition, on_delete=models.CASCADE, related_name="bands")
+    source = models.CharField(max_length=16, choices=BandSource.choices)
+    year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000)])
+    band = models.CharField(max_length=8, choices=Band.choices)
+    rank = models.PositiveSmallIntegerField(help_text="1 = best.")
+    lower = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    upper = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    label = models.CharField(max_length=150, blank=True, help_text="How the source words it, e.g. “on demand”.")
+
+    class Meta:
+        ordering = ["kpi", "source", "-year", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "source", "year", "band"],
+                name="kpis_band_unique",
+                violation_error_message="This KPI already has this band for this source and year.",
+                violation_error_code="unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lower__isnull=True)
+                | models.Q(upper__isnull=True)
+                | models.Q(lower__lt=models.F("upper")),
+                name="kpis_band_bounds_valid",
+                violation_error_message="A band's lower bound must be below its upper bound.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.get_source_display()} {self.year}: {self.get_band_display()}"

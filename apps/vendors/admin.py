@@ -1,0 +1,179 @@
+"""The operator's fallback for vendor governance. Saves go through ``ServiceModelAdmin`` (full_clean,
+one transaction, audit context); status changes go through ``vendor_transition`` as admin actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from apps.core.admin import ServiceModelAdmin, transition_actions
+from apps.core.errors import ApplicationError
+from apps.vendors import models
+from apps.vendors.choices import VendorStatus
+from apps.vendors.selectors import access_grant_finding_names, access_grant_findings, access_grant_list
+from apps.vendors.services import OWNER_FIELDS, vendor_require_owners, vendor_transition
+
+# -- inlines --------------------------------------------------------------------------------------
+
+
+class CertificationInline(admin.TabularInline):
+    model = models.Certification
+    extra = 0
+    fields = ("kind", "name", "issued_on", "expires_on", "evidence_url")
+
+
+class VendorRiskInline(admin.TabularInline):
+    model = models.VendorRisk
+    extra = 0
+    fields = ("category", "title", "likelihood", "impact", "status", "owner")
+    raw_id_fields = ("owner",)
+
+
+class AccessGrantInline(admin.TabularInline):
+    model = models.AccessGrant
+    extra = 0
+    fields = ("person", "system", "privilege", "named_account", "mfa_enabled", "granted_on", "expires_on", "revoked_on")
+    show_change_link = True
+
+
+class ServiceReviewInline(admin.TabularInline):
+    model = models.ServiceReview
+    extra = 0
+    fields = ("scheduled_for", "held_on", "status", "delivery_quality")
+    show_change_link = True
+
+
+class ActionItemInline(admin.TabularInline):
+    model = models.ActionItem
+    extra = 0
+    fields = ("description", "owner", "due_on", "done_on")
+    raw_id_fields = ("owner",)
+
+
+# -- vendors ----------------------------------------------------------------------------------------
+
+
+class VendorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Applies the service's rule that a vendor in pilot or active has its three named owners, which
+    ``full_clean`` alone does not know. (The admin builds the form's Meta from the ModelAdmin.)"""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        status = cleaned.get("status") or self.instance.status or VendorStatus.PROSPECT
+        owners = {name: cleaned[name] if name in self.fields else getattr(self.instance, name) for name in OWNER_FIELDS}
+        try:
+            vendor_require_owners(status=status, owners=owners)
+        except ApplicationError as exc:
+            field = exc.field if exc.field in self.fields else None
+            self.add_error(field, exc.message)
+        return cleaned
+
+
+@admin.register(models.Vendor)
+class VendorAdmin(ServiceModelAdmin):
+    form = VendorAdminForm
+    list_display = ("name", "country", "geography", "status", "tier", "rate_min", "rate_max", "currency")
+    list_filter = ("status", "geography", "tier", "country")
+    search_fields = ("name", "description")
+    raw_id_fields = OWNER_FIELDS
+    transition_fields = ("status",)
+    inlines = [CertificationInline, VendorRiskInline, AccessGrantInline, ServiceReviewInline]
+    actions = transition_actions(
+        VendorStatus, lambda vendor, status, actor: vendor_transition(vendor=vendor, to_status=status, actor=actor)
+    )
+
+
+@admin.register(models.VettingAssessment)
+class VettingAssessmentAdmin(ServiceModelAdmin):
+    list_display = ("vendor", "assessed_on", "verdict", "pilot_outcome", "score")
+    list_filter = ("verdict", "pilot_outcome")
+    search_fields = ("vendor__name", "notes")
+    raw_id_fields = ("vendor", "assessor")
+    date_hierarchy = "assessed_on"
+
+
+@admin.register(models.Certification)
+class CertificationAdmin(ServiceModelAdmin):
+    list_display = ("vendor", "kind", "name", "issued_on", "expires_on")
+    list_filter = ("kind",)
+    search_fields = ("vendor__name", "name")
+    raw_id_fields = ("vendor",)
+    date_hierarchy = "expires_on"
+
+
+@admin.register(models.VendorRisk)
+class VendorRiskAdmin(ServiceModelAdmin):
+    list_display = ("title", "vendor", "category", "likelihood", "impact", "score", "status")
+    list_filter = ("category", "status")
+    search_fields = ("title", "vendor__name")
+    raw_id_fields = ("vendor", "owner")
+
+
+# -- access grants ----------------------------------------------------------------------------------
+
+
+class FindingsFilter(admin.SimpleListFilter):
+    """Grants that need attention today (the same selector the reminders use)."""
+
+    title = "findings"
+    parameter_name = "findings"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+        return [("yes", "Has findings")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        if self.value() == "yes":
+            return queryset.filter(pk__in=access_grant_findings(as_of=timezone.localdate()).values("pk"))
+        return queryset
+
+
+@admin.register(models.AccessGrant)
+class AccessGrantAdmin(ServiceModelAdmin):
+    list_display = (
+        "person",
+        "vendor",
+        "system",
+        "privilege",
+        "named_account",
+        "mfa_enabled",
+        "expires_on",
+        "revoked_on",
+        "findings",
+    )
+    list_filter = (FindingsFilter, "privilege", "named_account", "mfa_enabled")
+    search_fields = ("person", "system", "account_name", "vendor__name")
+    raw_id_fields = ("vendor", "granted_by")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.AccessGrant]:
+        return access_grant_list(user=request.user)
+
+    @admin.display(description="Findings")
+    def findings(self, obj: models.AccessGrant) -> str:
+        return ", ".join(name.replace("_", " ") for name in access_grant_finding_names(obj)) or "—"
+
+
+# -- service reviews --------------------------------------------------------------------------------
+
+
+@admin.register(models.ServiceReview)
+class ServiceReviewAdmin(ServiceModelAdmin):
+    list_display = ("vendor", "scheduled_for", "held_on", "status", "delivery_quality")
+    list_filter = ("status",)
+    search_fields = ("vendor__name", "decisions")
+    raw_id_fields = ("vendor",)
+    filter_horizontal = ("attendees",)
+    date_hierarchy = "scheduled_for"
+    inlines = [ActionItemInline]
+
+
+@admin.register(models.ActionItem)
+class ActionItemAdmin(ServiceModelAdmin):
+    list_display = ("description", "review", "owner", "due_on", "done_on")
+    list_filter = ("done_on",)
+    search_fields = ("description", "review__vendor__name")
+    raw_id_fields = ("review", "owner")

@@ -1,0 +1,173 @@
+"""Input shape and output of the vendor resources. Business rules live in the models and services."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.core.api import ModelSerializer
+from apps.vendors import models
+from apps.vendors.choices import VendorStatus
+from apps.vendors.selectors import FINDINGS, access_grant_finding_names
+
+
+class VendorSerializer(ModelSerializer):
+    class Meta:
+        model = models.Vendor
+        fields = [
+            "id",
+            "name",
+            "country",
+            "geography",
+            "timezone_overlap_hours",
+            "status",
+            "tier",
+            "rate_min",
+            "rate_max",
+            "currency",
+            "engineering_owner",
+            "delivery_owner",
+            "security_contact",
+            "review_cadence_days",
+            "website",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        if self.instance is not None:  # status changes go through POST vendors/{id}/transition/
+            fields["status"].read_only = True
+        return fields
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=VendorStatus.choices)
+
+
+class VettingAssessmentSerializer(ModelSerializer):
+    score = serializers.DecimalField(max_digits=3, decimal_places=1, read_only=True)
+    red_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = models.VettingAssessment
+        fields = [
+            "id",
+            "vendor",
+            "assessed_on",
+            "assessor",
+            *models.VETTING_SCORE_FIELDS,
+            *models.RED_FLAG_FIELDS,
+            "pilot_outcome",
+            "verdict",
+            "notes",
+            "score",
+            "red_flags",
+            "created_at",
+        ]
+
+
+class CertificationSerializer(ModelSerializer):
+    class Meta:
+        model = models.Certification
+        fields = [
+            "id",
+            "vendor",
+            "kind",
+            "name",
+            "issued_on",
+            "expires_on",
+            "evidence_url",
+            "evidence_note",
+            "created_at",
+        ]
+
+
+class VendorRiskSerializer(ModelSerializer):
+    score = serializers.IntegerField(read_only=True, help_text="Likelihood × impact, 1–25.")
+
+    class Meta:
+        model = models.VendorRisk
+        fields = [
+            "id",
+            "vendor",
+            "category",
+            "title",
+            "description",
+            "likelihood",
+            "impact",
+            "score",
+            "owner",
+            "mitigation",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class AccessGrantSerializer(ModelSerializer):
+    findings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = models.AccessGrant
+        fields = [
+            "id",
+            "vendor",
+            "person",
+            "person_email",
+            "system",
+            "privilege",
+            "account_name",
+            "named_account",
+            "mfa_enabled",
+            "granted_on",
+            "expires_on",
+            "revoked_on",
+            "granted_by",
+            "findings",
+            "created_at",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=FINDINGS), read_only=True))
+    def get_findings(self, obj: models.AccessGrant) -> list[str]:
+        """Why this grant needs attention today: ``expired`` (unrevoked past expiry), ``vendor_exited``."""
+        return access_grant_finding_names(obj)
+
+
+class ServiceReviewSerializer(ModelSerializer):
+    class Meta:
+        model = models.ServiceReview
+        fields = [
+            "id",
+            "vendor",
+            "scheduled_for",
+            "held_on",
+            "status",
+            "attendees",
+            "vendor_attendees",
+            "delivery_quality",
+            "decisions",
+            "risks_raised",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ServiceReviewRecordSerializer(ModelSerializer):
+    class Meta:
+        model = models.ServiceReview
+        fields = ["held_on", "attendees", "vendor_attendees", "delivery_quality", "decisions", "risks_raised", "notes"]
+
+
+class ActionItemSerializer(ModelSerializer):
+    is_done = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = models.ActionItem
+        fields = ["id", "review", "description", "owner", "due_on", "done_on", "is_done", "created_at"]
+
+
+class ActionItemCompleteSerializer(serializers.Serializer):
+    done_on = serializers.DateField(required=False)

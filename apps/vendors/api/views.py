@@ -1,0 +1,145 @@
+"""The vendor governance endpoints: thin viewsets that read through selectors and write through services."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.api import ServiceModelViewSet
+from apps.vendors import filters, selectors, services
+from apps.vendors.api import serializers
+
+
+class VendorViewSet(ServiceModelViewSet):
+    """Vendors. `status` may be given on create; later changes go through `transition/`."""
+
+    selector = selectors.vendor_list
+    create_service = services.vendor_create
+    update_service = services.vendor_update
+    delete_service = services.vendor_delete
+    serializer_class = serializers.VendorSerializer
+    filterset_class = filters.VendorFilterSet
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "country", "geography", "status", "tier", "rate_min", "rate_max", "created_at"]
+    ordering = ["name"]
+    action_permissions = {"transition": "vendors.change_vendor"}
+
+    @extend_schema(request=serializers.TransitionSerializer, responses=serializers.VendorSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        """Move the vendor along its lifecycle (409 when the lifecycle does not allow it)."""
+        body = serializers.TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        vendor = services.vendor_transition(
+            vendor=self.get_object(), to_status=body.validated_data["status"], actor=request.user
+        )
+        return Response(serializers.VendorSerializer(self.reloaded(vendor)).data)
+
+
+class VettingAssessmentViewSet(ServiceModelViewSet):
+    """Vetting assessments; `score` (mean of the six scores) and `red_flags` are read-only."""
+
+    selector = selectors.vetting_assessment_list
+    create_service = services.vetting_assessment_create
+    update_service = services.vetting_assessment_update
+    delete_service = services.vetting_assessment_delete
+    serializer_class = serializers.VettingAssessmentSerializer
+    filterset_class = filters.VettingAssessmentFilterSet
+    search_fields = ["vendor__name", "notes"]
+    ordering_fields = ["assessed_on", "verdict"]
+    ordering = ["-assessed_on"]
+
+
+class CertificationViewSet(ServiceModelViewSet):
+    """Vendor certifications with their validity (`expires_before` / `expires_after` filter by expiry)."""
+
+    selector = selectors.certification_list
+    create_service = services.certification_create
+    update_service = services.certification_update
+    delete_service = services.certification_delete
+    serializer_class = serializers.CertificationSerializer
+    filterset_class = filters.CertificationFilterSet
+    search_fields = ["name", "vendor__name"]
+    ordering_fields = ["expires_on", "issued_on", "kind"]
+    ordering = ["expires_on"]
+
+
+class VendorRiskViewSet(ServiceModelViewSet):
+    """The vendor risk register; `score` is likelihood × impact."""
+
+    selector = selectors.vendor_risk_list
+    create_service = services.vendor_risk_create
+    update_service = services.vendor_risk_update
+    delete_service = services.vendor_risk_delete
+    serializer_class = serializers.VendorRiskSerializer
+    filterset_class = filters.VendorRiskFilterSet
+    search_fields = ["title", "description", "vendor__name"]
+    ordering_fields = ["likelihood", "impact", "category", "status", "created_at"]
+    ordering = ["-likelihood", "-impact"]
+
+
+class AccessGrantViewSet(ServiceModelViewSet):
+    """Access of vendor staff to our systems; `findings` lists why a grant needs attention today."""
+
+    selector = selectors.access_grant_list
+    create_service = services.access_grant_create
+    update_service = services.access_grant_update
+    delete_service = services.access_grant_delete
+    serializer_class = serializers.AccessGrantSerializer
+    filterset_class = filters.AccessGrantFilterSet
+    search_fields = ["person", "system", "account_name", "vendor__name"]
+    ordering_fields = ["granted_on", "expires_on", "system", "privilege"]
+    ordering = ["vendor__name", "system"]
+
+
+class ServiceReviewViewSet(ServiceModelViewSet):
+    """Service reviews. Engineering managers run those of the vendors they own; `record/` marks one held."""
+
+    selector = selectors.service_review_list
+    create_service = services.service_review_create
+    update_service = services.service_review_update
+    delete_service = services.service_review_delete
+    serializer_class = serializers.ServiceReviewSerializer
+    filterset_class = filters.ServiceReviewFilterSet
+    search_fields = ["vendor__name", "decisions", "risks_raised", "notes"]
+    ordering_fields = ["scheduled_for", "held_on", "status"]
+    ordering = ["-scheduled_for"]
+    action_permissions = {"record": "vendors.change_servicereview"}
+
+    @extend_schema(request=serializers.ServiceReviewRecordSerializer, responses=serializers.ServiceReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request: Request, pk: str | None = None) -> Response:
+        """Record the meeting as held; the next review is scheduled a cadence later."""
+        body = serializers.ServiceReviewRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        review = services.service_review_record(review=self.get_object(), actor=request.user, data=body.validated_data)
+        return Response(serializers.ServiceReviewSerializer(self.reloaded(review)).data)
+
+
+class ActionItemViewSet(ServiceModelViewSet):
+    """Actions agreed in service reviews; `complete/` marks one done."""
+
+    selector = selectors.action_item_list
+    create_service = services.action_item_create
+    update_service = services.action_item_update
+    delete_service = services.action_item_delete
+    serializer_class = serializers.ActionItemSerializer
+    filterset_class = filters.ActionItemFilterSet
+    search_fields = ["description"]
+    ordering_fields = ["due_on", "done_on", "created_at"]
+    ordering = ["done_on", "due_on"]
+    action_permissions = {"complete": "vendors.change_actionitem"}
+
+    @extend_schema(request=serializers.ActionItemCompleteSerializer, responses=serializers.ActionItemSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the action done (today unless `done_on` is given)."""
+        body = serializers.ActionItemCompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = services.action_item_complete(
+            item=self.get_object(),
+            actor=request.user,
+            done_on=body.validated_data.get("done_on") or timezone.localdate(),
+        )
+        return Response(serializers.ActionItemSerializer(self.reloaded(item)).data)

@@ -1,0 +1,85 @@
+from django.db import models
+
+
+class Geography(models.TextChoices):
+    ONSHORE = "onshore", "Onshore"
+    NEARSHORE = "nearshore", "Nearshore"
+    OFFSHORE = "offshore", "Offshore"
+
+
+class VendorStatus(models.TextChoices):
+    PROSPECT = "prospect", "Prospect"
+    VETTING = "vetting", "Vetting"
+    PILOT = "pilot", "Pilot"
+    ACTIVE = "active", "Active"
+    OFFBOARDING = "offboarding", "Offboarding"
+    EXITED = "exited", "Exited"
+
+
+# The vendor lifecycle: status → the statuses it may move to.
+VENDOR_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    VendorStatus.PROSPECT: (VendorStatus.VETTING, VendorStatus.EXITED),
+    VendorStatus.VETTING: (VendorStatus.PILOT, VendorStatus.ACTIVE, VendorStatus.EXITED),
+    VendorStatus.PILOT: (VendorStatus.ACTIVE, VendorStatus.OFFBOARDING, VendorStatus.EXITED),
+    VendorStatus.ACTIVE: (VendorStatus.OFFBOARDING,),
+    VendorStatus.OFFBOARDING: (VendorStatus.EXITED, VendorStatus.ACTIVE),
+    VendorStatus.EXITED: (),
+}
+
+
+class Tier(models.TextChoices):
+    """How critical the vendor is to the business."""
+
+    TIER_1 = "tier_1", "Tier 1 — critical"
+    TIER_2 = "tier_2", "Tier 2 — important"
+    TIER_3 = "tier_3", "Tier 3 — standard"
+
+
+class PilotOutcome(models.TextChoices):
+    NOT_RUN = "not_run", "Not run"
+    PASSED = "passed", "Passed"
+    MIXED = "mixed", "Mixed"
+    FAILED = "failed", "Failed"
+
+
+class Verdict(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    CONDITIONAL = "conditional", "Conditional"
+    REJECT = "reject", "Reject"
+
+
+class CertificationKind(models.TextChoices):
+    SOC2_TYPE2 = "soc2_type2", "SOC 2 Type II"
+    ISO27001 = "iso27001", "ISO 27001"
+    ISO9001 = "iso9001", "ISO 9001"
+    OTHER = "other", "Other"
+
+
+class RiskCategory(models.TextChoices):
+    IP_OWNERSHIP = "ip_ownership", "IP & code ownership"
+    DATA_SECURITY = "data_security", "Data security & access"
+    JURISDICTION = "jurisdiction", "Jurisdiction & enforceability"
+    KNOWLEDGE_LOSS = "knowledge_loss", "Knowledge loss"
+    LOCK_IN = "lock_in", "Lock-in & exit"
+    FINANCIAL = "financial", "Financial"
+    DELIVERY = "delivery", "Delivery"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MITIGATING = "mitigating", "Mitigating"
+    ACCEPTED = "accepted", "Accepted"
+    CLOSED = "closed", "Closed"
+
+
+class Privilege(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+    ADMIN = "admin", "Admin"
+    PRODUCTION = "production", "Production"
+
+
+class ReviewStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"

@@ -1,0 +1,136 @@
+"""FilterSets shared by the API and the HTML list pages (one per model)."""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from apps.contracts.choices import EngagementModel
+from apps.vendors import models
+from apps.vendors.choices import (
+    CertificationKind,
+    Geography,
+    PilotOutcome,
+    Privilege,
+    ReviewStatus,
+    RiskCategory,
+    RiskStatus,
+    Tier,
+    VendorStatus,
+    Verdict,
+)
+from apps.vendors.selectors import FINDINGS
+
+
+class VendorFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+    status = django_filters.MultipleChoiceFilter(choices=VendorStatus.choices)
+    geography = django_filters.MultipleChoiceFilter(choices=Geography.choices)
+    tier = django_filters.MultipleChoiceFilter(choices=Tier.choices)
+    engagement_model = django_filters.ChoiceFilter(
+        choices=EngagementModel.choices,
+        method="filter_engagement_model",
+        label="Engagement model",
+        help_text="Vendors with at least one contract of this engagement model.",
+    )
+
+    class Meta:
+        model = models.Vendor
+        fields = ["q", "status", "geography", "tier", "country", "currency", "engineering_owner", "delivery_owner"]
+
+    def filter_engagement_model(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        # A vendor with several such contracts is still one row.
+        return queryset.filter(contracts__engagement_model=value).distinct()
+
+
+class VettingAssessmentFilterSet(django_filters.FilterSet):
+    verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices)
+    pilot_outcome = django_filters.MultipleChoiceFilter(choices=PilotOutcome.choices)
+    assessed_after = django_filters.DateFilter(
+        field_name="assessed_on", lookup_expr="gte", label="Assessed on or after"
+    )
+    assessed_before = django_filters.DateFilter(
+        field_name="assessed_on", lookup_expr="lte", label="Assessed on or before"
+    )
+
+    class Meta:
+        model = models.VettingAssessment
+        fields = ["vendor", "assessor", "verdict", "pilot_outcome", "assessed_after", "assessed_before"]
+
+
+class CertificationFilterSet(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=CertificationKind.choices)
+    expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
+    expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte", label="Expires on or before")
+
+    class Meta:
+        model = models.Certification
+        fields = ["vendor", "kind", "expires_after", "expires_before"]
+
+
+class VendorRiskFilterSet(django_filters.FilterSet):
+    category = django_filters.MultipleChoiceFilter(choices=RiskCategory.choices)
+    status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
+
+    class Meta:
+        model = models.VendorRisk
+        fields = ["vendor", "category", "status", "owner", "likelihood", "impact"]
+
+
+class AccessGrantFilterSet(django_filters.FilterSet):
+    privilege = django_filters.MultipleChoiceFilter(choices=Privilege.choices)
+    revoked = django_filters.BooleanFilter(field_name="revoked_on", lookup_expr="isnull", exclude=True)
+    expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
+    expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte", label="Expires on or before")
+    has_findings = django_filters.BooleanFilter(
+        method="filter_has_findings", label="Has findings", help_text="Unrevoked and expired, or of an exited vendor."
+    )
+
+    class Meta:
+        model = models.AccessGrant
+        fields = [
+            "vendor",
+            "system",
+            "privilege",
+            "named_account",
+            "mfa_enabled",
+            "revoked",
+            "expires_after",
+            "expires_before",
+            "has_findings",
+        ]
+
+    def filter_has_findings(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        # Reads the finding annotations of ``selectors.access_grant_list``: the one definition of a finding.
+        if value is None:
+            return queryset
+        any_finding = reduce(operator.or_, (Q(**{f"finding_{finding}": True}) for finding in FINDINGS))
+        return queryset.filter(any_finding) if value else queryset.exclude(any_finding)
+
+
+class ServiceReviewFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices)
+    scheduled_after = django_filters.DateFilter(
+        field_name="scheduled_for", lookup_expr="gte", label="Scheduled on or after"
+    )
+    scheduled_before = django_filters.DateFilter(
+        field_name="scheduled_for", lookup_expr="lte", label="Scheduled on or before"
+    )
+
+    class Meta:
+        model = models.ServiceReview
+        fields = ["vendor", "status", "scheduled_after", "scheduled_before"]
+
+
+class ActionItemFilterSet(django_filters.FilterSet):
+    vendor = django_filters.ModelChoiceFilter(field_name="review__vendor", queryset=models.Vendor.objects.all())
+    done = django_filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", exclude=True)
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before")
+
+    class Meta:
+        model = models.ActionItem
+        fields = ["review", "vendor", "owner", "done", "due_before"]

@@ -1,0 +1,262 @@
+"""Writes of vendors and their governance records. One function per state change.
+
+Every write goes through ``apps.core.services`` (one transaction, ``full_clean()``, the audit context);
+the rules that are not a property of one row — the lifecycle, the named owners a vendor needs before
+pilot, who runs a vendor's service reviews — are checked here, before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from apps.accounts.choices import Role
+from apps.core.errors import ApplicationError, PermissionDeniedError, TransitionError
+from apps.core.services import audited, model_create, model_delete, model_update, save_validated
+from apps.vendors.choices import VENDOR_TRANSITIONS, ReviewStatus, VendorStatus
+from apps.vendors.models import (
+    AccessGrant,
+    ActionItem,
+    Certification,
+    ServiceReview,
+    Vendor,
+    VendorRisk,
+    VettingAssessment,
+)
+
+OWNER_FIELDS = ("engineering_owner", "delivery_owner", "security_contact")
+# A vendor doing real work for us (pilot or beyond) must have its three named internal owners.
+STATUSES_NEEDING_OWNERS = frozenset({VendorStatus.PILOT, VendorStatus.ACTIVE})
+# An exited vendor has no governance rhythm left: recording its last review schedules no next one.
+STATUSES_WITHOUT_REVIEWS = frozenset({VendorStatus.EXITED})
+
+
+def _label(status: str) -> str:
+    return str(VendorStatus(status).label)
+
+
+def vendor_missing_owners(owners: Mapping[str, Any]) -> list[str]:
+    """The owner fields (of ``OWNER_FIELDS``) that are empty in ``owners`` (objects or ids by field name)."""
+    return [name for name in OWNER_FIELDS if not owners.get(name)]
+
+
+def vendor_require_owners(*, status: str, owners: Mapping[str, Any]) -> None:
+    """Refuse a vendor in ``status`` without its three named owners (pilot and active need them)."""
+    if status not in STATUSES_NEEDING_OWNERS:
+        return
+    missing = vendor_missing_owners(owners)
+    if missing:
+        names = ", ".join(name.replace("_", " ") for name in missing)
+        raise ApplicationError(
+            f"A vendor in {_label(status)} needs its three named owners; missing: {names}.", field=missing[0]
+        )
+
+
+def _current_owners(vendor: Vendor) -> dict[str, Any]:
+    return {name: getattr(vendor, f"{name}_id") for name in OWNER_FIELDS}
+
+
+# -- vendors -------------------------------------------------------------------------------------
+def vendor_create(*, actor: Any | None, data: Mapping[str, Any]) -> Vendor:
+    """A new vendor; ``status`` may be given (default prospect). Pilot and active need the owners."""
+    vendor_require_owners(status=data.get("status") or VendorStatus.PROSPECT, owners=data)
+    return model_create(Vendor, actor=actor, data=data, action="vendor_create")
+
+
+def vendor_update(*, instance: Vendor, actor: Any | None, data: Mapping[str, Any]) -> Vendor:
+    """Change a vendor's details. Its status changes only through ``vendor_transition``, and a vendor
+    in pilot or active cannot lose one of its named owners."""
+    if "status" in data and data["status"] != instance.status:
+        raise ApplicationError(
+            "The status changes only through a lifecycle transition (POST vendors/{id}/transition/), not an edit.",
+            field="status",
+        )
+    fields = {name: value for name, value in data.items() if name != "status"}
+    vendor_require_owners(status=instance.status, owners={**_current_owners(instance), **fields})
+    return model_update(instance, actor=actor, data=fields, action="vendor_update")
+
+
+def vendor_delete(*, instance: Vendor, actor: Any | None) -> None:
+    """Delete a vendor that nothing references yet (a 409 otherwise: governance records are protected)."""
+    model_delete(instance, actor=actor, action="vendor_delete")
+
+
+def vendor_transition(*, vendor: Vendor, to_status: str, actor: Any | None) -> Vendor:
+    """Move a vendor along its lifecycle (``VENDOR_TRANSITIONS``); anything else is refused.
+
+    The row is locked and its status re-read, so two concurrent transitions cannot both start from the
+    same status. Returns the saved vendor (``vendor`` itself is left as it was given).
+    """
+    if to_status not in VendorStatus.values:
+        choices = ", ".join(VendorStatus.values)
+        raise ApplicationError(f"Unknown status “{to_status}”; choose one of {choices}.", field="status")
+    with audited(actor=actor, action=f"vendor_transition_{to_status}"):
+        current = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        allowed = VENDOR_TRANSITIONS[current.status]
+        if to_status not in allowed:
+            options = ", ".join(_label(status) for status in allowed) or "nowhere (it is final)"
+            raise TransitionError(
+                f"A vendor cannot go from {_label(current.status)} to {_label(to_status)}; "
+                f"from {_label(current.status)} it can go to: {options}.",
+                field="status",
+            )
+        vendor_require_owners(status=to_status, owners=_current_owners(current))
+        current.status = to_status
+        return save_validated(current)
+
+
+# -- vetting, certifications, risks, access ----------------------------------------------------------
+def vetting_assessment_create(*, actor: Any | None, data: Mapping[str, Any]) -> VettingAssessment:
+    return model_create(VettingAssessment, actor=actor, data=data, action="vetting_assessment_create")
+
+
+def vetting_assessment_update(
+    *, instance: VettingAssessment, actor: Any | None, data: Mapping[str, Any]
+) -> VettingAssessment:
+    return model_update(instance, actor=actor, data=data, action="vetting_assessment_update")
+
+
+def vetting_assessment_delete(*, instance: VettingAssessment, actor: Any | None) -> None:
+    model_delete(instance, actor=actor, action="vetting_assessment_delete")
+
+
+def certification_create(*, actor: Any | None, data: Mapping[str, Any]) -> Certification:
+    return model_create(Certification, actor=actor, data=data, action="certification_create")
+
+
+def certification_update(*, instance: Certification, actor: Any | None, data: Mapping[str, Any]) -> Certification:
+    return model_update(instance, actor=actor, data=data, action="certification_update")
+
+
+def certification_delete(*, instance: Certification, actor: Any | None) -> None:
+    model_delete(instance, actor=actor, action="certification_delete")
+
+
+def vendor_risk_create(*, actor: Any | None, data: Mapping[str, Any]) -> VendorRisk:
+    return model_create(VendorRisk, actor=actor, data=data, action="vendor_risk_create")
+
+
+def vendor_risk_update(*, instance: VendorRisk, actor: Any | None, data: Mapping[str, Any]) -> VendorRisk:
+    return model_update(instance, actor=actor, data=data, action="vendor_risk_update")
+
+
+def vendor_risk_delete(*, instance: VendorRisk, actor: Any | None) -> None:
+    model_delete(instance, actor=actor, action="vendor_risk_delete")
+
+
+def access_grant_create(*, actor: Any | None, data: Mapping[str, Any]) -> AccessGrant:
+    """A new grant; a shared account with production privilege is refused by the model's constraint."""
+    return model_create(AccessGrant, actor=actor, data=data, action="access_grant_create")
+
+
+def access_grant_update(*, instance: AccessGrant, actor: Any | None, data: Mapping[str, Any]) -> AccessGrant:
+    return model_update(instance, actor=actor, data=data, action="access_grant_update")
+
+
+def access_grant_delete(*, instance: AccessGrant, actor: Any | None) -> None:
+    model_delete(instance, actor=actor, action="access_grant_delete")
+
+
+# -- service reviews and their action items -------------------------------------------------------
+def can_manage_reviews(user: Any | None, vendor: Vendor) -> bool:
+    """Whether ``user`` may create or edit ``vendor``'s service reviews and action items.
+
+    Engineering managers run the reviews of the vendors they own (as engineering or delivery owner)
+    only. Everyone else — admins, other roles — is limited by their model permissions alone, and so is
+    the system itself (``user`` None: tasks, commands).
+    """
+    if user is None:
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_role(Role.ADMIN):
+        return True
+    if not user.has_role(Role.ENGINEERING_MANAGER):
+        return True
+    return user.pk in (vendor.engineering_owner_id, vendor.delivery_owner_id)
+
+
+def _check_review_owner(actor: Any | None, vendor: Vendor) -> None:
+    if not can_manage_reviews(actor, vendor):
+        raise PermissionDeniedError(
+            f"Only the engineering or delivery owner of {vendor} runs its service reviews and action items."
+        )
+
+
+def service_review_create(*, actor: Any | None, data: Mapping[str, Any]) -> ServiceReview:
+    vendor = data.get("vendor")
+    if isinstance(vendor, Vendor):
+        _check_review_owner(actor, vendor)
+    return model_create(ServiceReview, actor=actor, data=data, action="service_review_create")
+
+
+def service_review_update(*, instance: ServiceReview, actor: Any | None, data: Mapping[str, Any]) -> ServiceReview:
+    _check_review_owner(actor, instance.vendor)
+    if isinstance(data.get("vendor"), Vendor):  # moving it to another vendor needs that vendor too
+        _check_review_owner(actor, data["vendor"])
+    return model_update(instance, actor=actor, data=data, action="service_review_update")
+
+
+def service_review_delete(*, instance: ServiceReview, actor: Any | None) -> None:
+    _check_review_owner(actor, instance.vendor)
+    model_delete(instance, actor=actor, action="service_review_delete")
+
+
+def service_review_record(*, review: ServiceReview, actor: Any | None, data: Mapping[str, Any]) -> ServiceReview:
+    """Record a meeting as held (``held_on`` defaults to the day it was scheduled for; attendees,
+    ``delivery_quality``, ``decisions``, ``risks_raised``…), then schedule the next review the vendor's
+    cadence after it — unless a scheduled one already exists on or after that date, or the vendor has
+    exited. Recording a held review again corrects it; a cancelled review cannot be recorded."""
+    _check_review_owner(actor, review.vendor)
+    if review.status == ReviewStatus.CANCELLED:
+        raise TransitionError("A cancelled review cannot be recorded as held; schedule a new one.", field="status")
+    held_on = data.get("held_on") or review.scheduled_for
+    if held_on > timezone.localdate():
+        raise ApplicationError("A review cannot be recorded before it is held.", field="held_on")
+    fields = {
+        **{name: value for name, value in data.items() if name not in ("status", "vendor", "scheduled_for")},
+        "status": ReviewStatus.HELD,
+        "held_on": held_on,
+    }
+    with audited(actor=actor, action="service_review_record"):
+        # One recording at a time per vendor, so two of them cannot both schedule the next review.
+        vendor = Vendor.objects.select_for_update().get(pk=review.vendor_id)
+        review = model_update(review, actor=actor, data=fields, action="service_review_record")
+        if vendor.status not in STATUSES_WITHOUT_REVIEWS:
+            next_date = held_on + timedelta(days=vendor.review_cadence_days)
+            already_scheduled = ServiceReview.objects.filter(
+                vendor=vendor, status=ReviewStatus.SCHEDULED, scheduled_for__gte=next_date
+            ).exists()
+            if not already_scheduled:
+                save_validated(ServiceReview(vendor=vendor, scheduled_for=next_date))
+    return review
+
+
+def action_item_create(*, actor: Any | None, data: Mapping[str, Any]) -> ActionItem:
+    review = data.get("review")
+    if isinstance(review, ServiceReview):
+        _check_review_owner(actor, review.vendor)
+    return model_create(ActionItem, actor=actor, data=data, action="action_item_create")
+
+
+def action_item_update(*, instance: ActionItem, actor: Any | None, data: Mapping[str, Any]) -> ActionItem:
+    _check_review_owner(actor, instance.review.vendor)
+    if isinstance(data.get("review"), ServiceReview):  # moving it to another review needs that vendor too
+        _check_review_owner(actor, data["review"].vendor)
+    return model_update(instance, actor=actor, data=data, action="action_item_update")
+
+
+def action_item_delete(*, instance: ActionItem, actor: Any | None) -> None:
+    _check_review_owner(actor, instance.review.vendor)
+    model_delete(instance, actor=actor, action="action_item_delete")
+
+
+def action_item_complete(*, item: ActionItem, actor: Any | None, done_on: date) -> ActionItem:
+    """Mark an action done on ``done_on`` (completing it again corrects the date)."""
+    _check_review_owner(actor, item.review.vendor)
+    with audited(actor=actor, action="action_item_complete"):
+        item.done_on = done_on
+        return save_validated(item)

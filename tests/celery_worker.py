@@ -1,0 +1,29 @@
+"""A real Celery worker on the real Redis broker, in a thread of the test process.
+
+Tests that use it need committed data (``transactional_db``): the worker has its own connection.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from celery.contrib.testing.worker import start_worker
+
+from config.celery import app
+
+
+@contextmanager
+def running_worker() -> Iterator[None]:
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()

@@ -1,0 +1,126 @@
+"""The contracts admin: pages render, a contract added here gets its checklists, transitions and breach
+acknowledgement run through the services, engine-written rows cannot be added."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+
+from apps.contracts.models import Breach, Contract
+from tests.factories import (
+    BreachFactory,
+    ContractClauseFactory,
+    ContractFactory,
+    ExitPlanItemFactory,
+    SlaEvaluationFactory,
+    SlaTermFactory,
+    UserFactory,
+    VendorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client() -> Client:
+    client = Client()
+    client.force_login(UserFactory(username="demo_admin", role="admin"))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("model", "factory", "addable"),
+    [
+        ("contract", ContractFactory, True),
+        ("contractclause", ContractClauseFactory, False),
+        ("exitplanitem", ExitPlanItemFactory, False),
+        ("slaterm", SlaTermFactory, True),
+        ("slaevaluation", SlaEvaluationFactory, False),
+        ("breach", BreachFactory, False),
+    ],
+)
+def test_admin_pages_render(model: str, factory: Any, addable: bool, admin_client: Client) -> None:
+    obj = factory()
+    assert admin_client.get(reverse(f"admin:contracts_{model}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:contracts_{model}_change", args=[obj.pk])).status_code == 200
+    assert admin_client.get(reverse(f"admin:contracts_{model}_add")).status_code == (200 if addable else 403)
+
+
+def _contract_form(**fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": "Admin-made SOW",
+        "engagement_model": "project_based",
+        "start_date": "2026-01-01",
+        "end_date": "2099-12-31",
+        "renewal": "explicit",
+        "notice_days": "30",
+        "value": "5000",
+        "currency": "EUR",
+        "status": "draft",
+        **fields,
+    }
+    for prefix in ("clauses", "exit_plan_items", "sla_terms"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    return data
+
+
+def test_a_contract_added_in_the_admin_gets_its_checklists(admin_client: Client) -> None:
+    vendor = VendorFactory()
+    response = admin_client.post(reverse("admin:contracts_contract_add"), _contract_form(vendor=vendor.pk))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contract = Contract.objects.get(title="Admin-made SOW")
+    assert (contract.clauses.count(), contract.exit_plan_items.count()) == (8, 5)
+    assert contract.cancel_by == date(2099, 12, 1)
+
+
+def test_the_admin_refuses_an_active_contract_that_has_ended(admin_client: Client) -> None:
+    form = _contract_form(vendor=VendorFactory().pk, status="active", end_date="2026-01-31")
+    response = admin_client.post(reverse("admin:contracts_contract_add"), form)
+    assert response.status_code == 200  # the form again, with the error
+    assert "has passed" in response.content.decode()
+    assert not Contract.objects.exists()
+
+
+def test_contract_status_is_read_only_and_moves_by_action(admin_client: Client) -> None:
+    draft = ContractFactory(title="Draft SOW", status="draft", end_date=date(2099, 12, 31))
+    done = ContractFactory(title="Old MSA", status="terminated")
+    page = admin_client.get(reverse("admin:contracts_contract_change", args=[draft.pk]))
+    assert 'name="status"' not in page.content.decode()
+    response = admin_client.post(
+        reverse("admin:contracts_contract_changelist"),
+        {"action": "transition_to_active", "_selected_action": [draft.pk, done.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "Draft SOW is now Active." in texts
+    assert any(t.startswith("Old MSA: A contract cannot go from Terminated to Active") for t in texts)
+    assert Contract.objects.get(pk=draft.pk).status == "active"
+    assert Contract.objects.get(pk=done.pk).status == "terminated"
+
+
+def test_breach_acknowledge_action(admin_client: Client) -> None:
+    open_breach = BreachFactory()
+    resolved = BreachFactory(status="resolved")
+    response = admin_client.post(
+        reverse("admin:contracts_breach_changelist"),
+        {"action": "acknowledge", "_selected_action": [open_breach.pk, resolved.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("cannot become acknowledged" in t for t in texts)
+    assert Breach.objects.get(pk=open_breach.pk).status == "acknowledged"
+    assert Breach.objects.get(pk=resolved.pk).status == "resolved"
+
+
+def test_breach_fields_cannot_be_edited_in_the_admin(admin_client: Client) -> None:
+    breach = BreachFactory()
+    page = admin_client.get(reverse("admin:contracts_breach_change", args=[breach.pk])).content.decode()
+    for name in ("status", "waiver_reason", "credit_amount", "resolution_note"):
+        assert f'name="{name}"' not in page

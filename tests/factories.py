@@ -1,0 +1,260 @@
+"""factory_boy factories for every model. They build valid rows directly (tests of services call the
+services; these are for arranging the world around them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from apps.accounts.models import User
+from apps.contracts import models as contract_models
+from apps.contracts.choices import ClauseKind, ExitItemKind
+from apps.functions.models import Function, SourcingDecision
+from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
+from apps.vendors import models as vendor_models
+
+TODAY = dt.date(2026, 11, 23)
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password("pass-word-123")
+
+    @factory.post_generation
+    def role(obj: User, create: bool, extracted: str | None, **kwargs: object) -> None:
+        if create and extracted:
+            obj.groups.add(Group.objects.get(name=extracted))
+            if extracted == "admin":
+                obj.is_staff = True
+                obj.save(update_fields=["is_staff"])
+
+
+class FunctionFactory(factory.django.DjangoModelFactory[Function]):
+    class Meta:
+        model = Function
+
+    name = factory.Sequence(lambda n: f"Function {n}")
+    category = "internal_tools"
+    strategic = 3
+    sensitive = 3
+    repeatable = 3
+    scarce = 3
+
+
+class SourcingDecisionFactory(factory.django.DjangoModelFactory[SourcingDecision]):
+    class Meta:
+        model = SourcingDecision
+
+    function = factory.SubFactory(FunctionFactory)
+    decision = "hybrid"
+    rationale = "Keep ownership, augment capacity."
+    decided_by = factory.SubFactory(UserFactory)
+    decided_on = TODAY
+
+
+class VendorFactory(factory.django.DjangoModelFactory[vendor_models.Vendor]):
+    class Meta:
+        model = vendor_models.Vendor
+
+    name = factory.Sequence(lambda n: f"Vendor {n}")
+    country = "PL"
+    geography = "nearshore"
+    timezone_overlap_hours = Decimal("6.0")
+    status = "active"
+    tier = "tier_2"
+    rate_min = Decimal("45.00")
+    rate_max = Decimal("80.00")
+    currency = "EUR"
+    engineering_owner = factory.SubFactory(UserFactory)
+    delivery_owner = factory.SubFactory(UserFactory)
+    security_contact = factory.SubFactory(UserFactory)
+
+
+class VettingAssessmentFactory(factory.django.DjangoModelFactory[vendor_models.VettingAssessment]):
+    class Meta:
+        model = vendor_models.VettingAssessment
+
+    vendor = factory.SubFactory(VendorFactory)
+    assessed_on = TODAY - dt.timedelta(days=60)
+    delivery_maturity = 4
+    retention_stability = 3
+    security_posture = 4
+    technical_depth = 4
+    escalation_model = 3
+    communication = 4
+    pilot_outcome = "passed"
+    verdict = "approve"
+
+
+class CertificationFactory(factory.django.DjangoModelFactory[vendor_models.Certification]):
+    class Meta:
+        model = vendor_models.Certification
+
+    vendor = factory.SubFactory(VendorFactory)
+    kind = "iso27001"
+    issued_on = TODAY - dt.timedelta(days=300)
+    expires_on = TODAY + dt.timedelta(days=400)
+
+
+class VendorRiskFactory(factory.django.DjangoModelFactory[vendor_models.VendorRisk]):
+    class Meta:
+        model = vendor_models.VendorRisk
+
+    vendor = factory.SubFactory(VendorFactory)
+    category = "knowledge_loss"
+    title = factory.Sequence(lambda n: f"Risk {n}")
+    likelihood = 3
+    impact = 4
+
+
+class AccessGrantFactory(factory.django.DjangoModelFactory[vendor_models.AccessGrant]):
+    class Meta:
+        model = vendor_models.AccessGrant
+
+    vendor = factory.SubFactory(VendorFactory)
+    person = factory.Faker("name")
+    system = "GitHub"
+    privilege = "write"
+    account_name = factory.Sequence(lambda n: f"vendor-dev-{n}")
+    granted_on = TODAY - dt.timedelta(days=30)
+
+
+class ServiceReviewFactory(factory.django.DjangoModelFactory[vendor_models.ServiceReview]):
+    class Meta:
+        model = vendor_models.ServiceReview
+
+    vendor = factory.SubFactory(VendorFactory)
+    scheduled_for = TODAY + dt.timedelta(days=7)
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory[vendor_models.ActionItem]):
+    class Meta:
+        model = vendor_models.ActionItem
+
+    review = factory.SubFactory(ServiceReviewFactory)
+    description = factory.Sequence(lambda n: f"Follow-up action {n}")
+    due_on = TODAY + dt.timedelta(days=14)
+
+
+class KpiDefinitionFactory(factory.django.DjangoModelFactory[KpiDefinition]):
+    class Meta:
+        model = KpiDefinition
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"kpi_{n}")
+    name = factory.Sequence(lambda n: f"KPI {n}")
+    unit = "%"
+    direction = "higher"
+    aggregation = "mean"
+
+
+class PerformanceBandFactory(factory.django.DjangoModelFactory[PerformanceBand]):
+    class Meta:
+        model = PerformanceBand
+
+    kpi = factory.SubFactory(KpiDefinitionFactory)
+    source = "organisation"
+    year = 2026
+    band = "high"
+    rank = 2
+    lower = Decimal("90")
+    upper = Decimal("95")
+
+
+class ContractFactory(factory.django.DjangoModelFactory[contract_models.Contract]):
+    class Meta:
+        model = contract_models.Contract
+
+    vendor = factory.SubFactory(VendorFactory)
+    title = factory.Sequence(lambda n: f"Contract {n}")
+    engagement_model = "managed_services"
+    start_date = dt.date(2026, 1, 1)
+    end_date = dt.date(2026, 12, 31)
+    renewal = "automatic"
+    notice_days = 60
+    value = Decimal("240000.00")
+    currency = "EUR"
+    status = "active"
+
+
+class ContractClauseFactory(factory.django.DjangoModelFactory[contract_models.ContractClause]):
+    class Meta:
+        model = contract_models.ContractClause
+
+    contract = factory.SubFactory(ContractFactory)
+    kind = factory.Iterator(ClauseKind.values)
+    assessment = "present"
+
+
+class ExitPlanItemFactory(factory.django.DjangoModelFactory[contract_models.ExitPlanItem]):
+    class Meta:
+        model = contract_models.ExitPlanItem
+
+    contract = factory.SubFactory(ContractFactory)
+    kind = factory.Iterator(ExitItemKind.values)
+
+
+class SlaTermFactory(factory.django.DjangoModelFactory[contract_models.SlaTerm]):
+    class Meta:
+        model = contract_models.SlaTerm
+
+    contract = factory.SubFactory(ContractFactory)
+    area = "quality"
+    kpi = factory.SubFactory(KpiDefinitionFactory)
+    comparator = "gte"
+    target = Decimal("95")
+    window = "month"
+    severity = "major"
+    credit_percent = Decimal("5")
+
+
+class SlaEvaluationFactory(factory.django.DjangoModelFactory[contract_models.SlaEvaluation]):
+    class Meta:
+        model = contract_models.SlaEvaluation
+
+    term = factory.SubFactory(SlaTermFactory)
+    window_start = dt.date(2026, 10, 1)
+    window_end = dt.date(2026, 10, 31)
+    value = Decimal("91")
+    samples = 4
+    status = "breached"
+    evaluated_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC))
+
+
+class BreachFactory(factory.django.DjangoModelFactory[contract_models.Breach]):
+    class Meta:
+        model = contract_models.Breach
+
+    evaluation = factory.SubFactory(SlaEvaluationFactory)
+    term = factory.SelfAttribute("evaluation.term")
+    window_start = factory.SelfAttribute("evaluation.window_start")
+    window_end = factory.SelfAttribute("evaluation.window_end")
+    value = factory.SelfAttribute("evaluation.value")
+    target = factory.SelfAttribute("term.target")
+    severity = factory.SelfAttribute("term.severity")
+    credit_amount = Decimal("1000.00")
+    currency = "EUR"
+    detected_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC))
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory[Measurement]):
+    class Meta:
+        model = Measurement
+
+    contract = factory.SubFactory(ContractFactory)
+    kpi = factory.SubFactory(KpiDefinitionFactory)
+    period_start = dt.date(2026, 10, 1)
+    period_end = dt.date(2026, 10, 31)
+    value = Decimal("97")
+    source = "api"

@@ -1,0 +1,176 @@
+"""`make run`'s launcher (`python -m config.launcher`), as `make run` starts it: embedded PostgreSQL
+and Redis in a data folder, the web server, one Celery worker and one beat; Ctrl-C stops every
+process it started; a child that dies stops the rest and fails the launcher."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from config.embedded import free_loopback_port
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVE_DEADLINE_SECONDS = 60
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder for the module: the second start finds an initialised database, like a second
+    `make run`."""
+    return tmp_path_factory.mktemp("launcher") / "var"
+
+
+class Run:
+    """A launcher subprocess with its output in a file (a pipe nobody reads could fill and block it)."""
+
+    def __init__(self, data_dir: Path, log: Path, port: int | None = None) -> None:
+        self.port = port or free_loopback_port()
+        self.log = log
+        # The URLs unset: the launcher starts embedded servers, exactly what `make run` does.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")
+        }
+        env |= {"PORT": str(self.port), "VG_DATA_DIR": str(data_dir), "VG_SEED_DEMO": "0"}
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "config.launcher"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for_sign_in_page(self) -> None:
+        deadline = time.monotonic() + SERVE_DEADLINE_SECONDS
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=2) as response:
+                    assert response.status == 200
+                    return
+            except OSError:
+                time.sleep(0.3)
+        pytest.fail(f"the sign-in page never answered (exit {self.process.poll()}):\n{self.output()}")
+
+    def wait_for_output(self, text: str, timeout: float = 10) -> str:
+        """The launcher prints its banner once it sees the port open, which may be a moment after the
+        test's own request got an answer."""
+        deadline = time.monotonic() + timeout
+        while text not in (output := self.output()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return output
+
+    def descendants(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def runs() -> Iterator[list[Run]]:
+    started: list[Run] = []
+    yield started
+    for run in started:
+        run.stop()
+
+
+def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    living = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                living.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return living
+
+
+def processes_using(folder: Path) -> list[psutil.Process]:
+    """Every process whose command line names the folder: the embedded PostgreSQL (daemonised by
+    pg_ctl, so no descendant of the launcher) and the beat (its schedule lives there)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if str(folder) in " ".join(process.info["cmdline"] or []) and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def command_lines(processes: list[psutil.Process]) -> str:
+    lines = []
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            lines.append(" ".join(process.cmdline()))
+    return "\n".join(lines)
+
+
+def test_serves_and_ctrl_c_stops_every_process(data_dir: Path, tmp_path: Path, runs: list[Run]) -> None:
+    run = Run(data_dir, tmp_path / "launcher.log")
+    runs.append(run)
+    run.wait_for_sign_in_page()
+
+    children = run.descendants()
+    started = command_lines(children)
+    assert "runserver" in started and "redis-server" in started
+    assert started.count("celery -A config.celery worker") == 1
+    assert started.count("celery -A config.celery beat") == 1
+    assert any("postgres" in line for line in command_lines(processes_using(data_dir)).splitlines())
+    assert f"running at http://127.0.0.1:{run.port}/" in run.wait_for_output("running at")
+
+    # A second launcher on the same data folder would start a second beat: refused, readably.
+    second = Run(data_dir, tmp_path / "second.log")
+    runs.append(second)
+    assert second.process.wait(timeout=30) == 1
+    assert "already using" in second.output()
+    assert run.process.poll() is None
+
+    run.process.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
+    assert run.process.wait(timeout=40) == 0, run.output()
+    time.sleep(0.5)
+    assert alive(children) == [], command_lines(alive(children))
+    assert processes_using(data_dir) == [], command_lines(processes_using(data_dir))
+    assert run.output().rstrip().endswith("Stopped.")
+
+
+def test_a_dying_child_stops_everything_and_fails(data_dir: Path, tmp_path: Path, runs: list[Run]) -> None:
+    run = Run(data_dir, tmp_path / "launcher.log")
+    runs.append(run)
+    run.wait_for_sign_in_page()
+    children = run.descendants()
+    beat = next(p for p in children if "beat" in " ".join(p.cmdline()))
+
+    beat.kill()
+    assert run.process.wait(timeout=40) == 1
+    time.sleep(0.5)
+    assert alive(children) == [], command_lines(alive(children))
+    assert processes_using(data_dir) == [], command_lines(processes_using(data_dir))
+    assert "beat exited" in run.output()
+
+
+def test_a_taken_port_is_a_readable_refusal(tmp_path: Path, runs: list[Run]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        run = Run(tmp_path / "var", tmp_path / "launcher.log", port=taken.getsockname()[1])
+        runs.append(run)
+        assert run.process.wait(timeout=30) == 1
+    assert f"Port {run.port} on 127.0.0.1 is already in use" in run.output()
+    assert not (tmp_path / "var" / "postgres").exists(), "nothing is started when the port is taken"
