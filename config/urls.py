@@ -14,5 +14,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("accounts/", include("apps.accounts.urls")),
+    path("functions/", include("apps.functions.urls")),
+    path("contracts/", include("apps.contracts.urls")),
+    path("kpis/", include("apps.kpis.urls")),
+    path("", include("apps.vendors.urls")),
     path("", include("apps.core.urls")),
 ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from apps.contracts.choices import (
     BreachStatus,
@@ -123,6 +124,9 @@ class Contract(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:contract-detail", args=[self.pk])
+
     def save(self, *args: object, **kwargs: object) -> None:
         # Derived state kept true on every save, whoever saves.
         self.cancel_by = contract_cancel_by_date(
@@ -175,6 +179,9 @@ class ContractClause(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.get_assessment_display()}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:contract-detail", args=[self.contract_id]) + "#clauses"
+
 
 @audit_tracked()
 class ExitPlanItem(TimeStampedModel):
@@ -201,6 +208,9 @@ class ExitPlanItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.contract})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:contract-detail", args=[self.contract_id]) + "#exit-plan"
 
 
 @audit_tracked()
@@ -269,6 +279,9 @@ class SlaTerm(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.get_comparator_display()} {self.target} ({self.get_window_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:contract-detail", args=[self.contract_id]) + "#sla-terms"
 
     @property
     def effective_aggregation(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet, TextChoices
+from django.db.models import Model, QuerySet, TextChoices, URLField
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponseRedirect
 
@@ -19,6 +19,8 @@ class ServiceModelAdmin(admin.ModelAdmin):
     """Status fields named in ``transition_fields`` are read-only: they change through services only."""
 
     transition_fields: tuple[str, ...] = ()
+    # Django 6's default now: a URL typed without a scheme is https.
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
     list_per_page = 50
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:

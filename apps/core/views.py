@@ -49,8 +49,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in landing page (the dashboards replace it for executives)."""
-    return render(request, "core/home.html")
+    """The signed-in landing page: where the portfolio stands and what needs attention now."""
+    from apps.core.selectors import workspace_overview
+
+    return render(request, "core/home.html", {"title": "Dashboard", **workspace_overview(user=request.user)})
 
 
 @require_GET

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from apps.core.models import TimeStampedModel, audit_tracked
 from apps.core.validators import score_validators
@@ -67,6 +70,16 @@ class Function(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("functions:function-detail", args=[self.pk])
+
+    @property
+    def recommendation(self) -> Any:
+        """The recommendation the profile derives (``apps.functions.services.function_recommendation``)."""
+        from apps.functions.services import recommendation_for
+
+        return recommendation_for(self)
 
 
 @audit_tracked()

@@ -39,3 +39,8 @@ def policy_conflicts(*, user: Any = None) -> QuerySet[Function]:
 def sourcing_decision_list(*, function: Function) -> QuerySet[SourcingDecision]:
     """A function's sourcing decisions, newest first: its history."""
     return function.decisions.select_related("decided_by").order_by("-decided_on", "-created_at", "-pk")
+
+
+def function_contracts(*, function: Function, user: Any = None) -> QuerySet[Contract]:
+    """The contracts that cover a function, with their vendors."""
+    return function.contracts.select_related("vendor").order_by("-start_date", "title")

@@ -45,4 +45,4 @@ def performance_band_for(
 
 
 def measurement_list(*, user: Any = None) -> QuerySet[Measurement]:
-    return Measurement.objects.select_related("kpi", "contract", "recorded_by")
+    return Measurement.objects.select_related("kpi", "contract", "contract__vendor", "recorded_by")

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django_countries.fields import CountryField
 
 from apps.core.models import TimeStampedModel, audit_tracked
@@ -113,6 +114,9 @@ class Vendor(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:vendor-detail", args=[self.pk])
+
     @property
     def owner_ids(self) -> set[int]:
         return {i for i in (self.engineering_owner_id, self.delivery_owner_id, self.security_contact_id) if i}
@@ -168,6 +172,9 @@ class VettingAssessment(TimeStampedModel):
     def __str__(self) -> str:
         return f"Vetting of {self.vendor} on {self.assessed_on}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:vendor-tab", args=[self.vendor_id, "vetting"])
+
     @property
     def score(self) -> Decimal:
         """The mean of the six scores, 1.0–5.0."""
@@ -210,6 +217,9 @@ class Certification(TimeStampedModel):
         label = self.name if self.kind == CertificationKind.OTHER else self.get_kind_display()
         return f"{label} — {self.vendor}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:vendor-tab", args=[self.vendor_id, "certifications"])
+
 
 @audit_tracked()
 class VendorRisk(TimeStampedModel):
@@ -237,6 +247,9 @@ class VendorRisk(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.vendor})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:vendor-tab", args=[self.vendor_id, "risks"])
 
     @property
     def score(self) -> int:
@@ -286,6 +299,9 @@ class AccessGrant(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.person} → {self.system} ({self.get_privilege_display()})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:vendor-tab", args=[self.vendor_id, "access"])
+
 
 @audit_tracked()
 class ServiceReview(TimeStampedModel):
@@ -323,6 +339,9 @@ class ServiceReview(TimeStampedModel):
     def __str__(self) -> str:
         return f"Service review of {self.vendor} on {self.held_on or self.scheduled_for}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:review-detail", args=[self.pk])
+
 
 @audit_tracked()
 class ActionItem(TimeStampedModel):
@@ -341,6 +360,9 @@ class ActionItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:review-detail", args=[self.review_id])
 
     @property
     def is_done(self) -> bool:

@@ -11,9 +11,12 @@ from datetime import date
 from functools import reduce
 from typing import Any
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db import models
+from django.db.models import BooleanField, Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.contracts.models import Contract
 from apps.vendors.choices import VendorStatus
 from apps.vendors.models import (
     AccessGrant,
@@ -35,6 +38,33 @@ def vendor_list(*, user: Any = None) -> QuerySet[Vendor]:
     return Vendor.objects.select_related("engineering_owner", "delivery_owner", "security_contact")
 
 
+def vendor_detail(*, user: Any = None) -> QuerySet[Vendor]:
+    """Vendors with what their page's tab bar counts: one query for the header of the page."""
+
+    def count(model: type[models.Model], **extra: Any) -> Subquery:
+        rows = model._default_manager.filter(vendor=OuterRef("pk"), **extra).order_by().values("vendor")
+        return Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
+
+    return vendor_list(user=user).annotate(
+        vetting_count=Coalesce(count(VettingAssessment), 0),
+        certification_count=Coalesce(count(Certification), 0),
+        risk_count=Coalesce(count(VendorRisk), 0),
+        access_count=Coalesce(count(AccessGrant), 0),
+        review_count=Coalesce(count(ServiceReview), 0),
+        contract_count=Coalesce(count(Contract), 0),
+    )
+
+
+def vendors_reviewable_by(*, user: Any, vendors: QuerySet[Vendor]) -> QuerySet[Vendor]:
+    """The vendors whose service reviews ``user`` runs: an engineering manager only those they own
+    (engineering or delivery owner); everyone else as their permissions allow (``can_manage_reviews``)."""
+    from apps.accounts.choices import Role
+
+    if user.is_superuser or user.has_role(Role.ADMIN) or not user.has_role(Role.ENGINEERING_MANAGER):
+        return vendors
+    return vendors.filter(Q(engineering_owner=user) | Q(delivery_owner=user))
+
+
 def vendor_get(*, user: Any = None, pk: int) -> Vendor:
     return vendor_list(user=user).get(pk=pk)
 
@@ -48,7 +78,8 @@ def certification_list(*, user: Any = None) -> QuerySet[Certification]:
 
 
 def vendor_risk_list(*, user: Any = None) -> QuerySet[VendorRisk]:
-    return VendorRisk.objects.select_related("vendor", "owner")
+    """Risks with ``risk_score`` = likelihood × impact (1–25)."""
+    return VendorRisk.objects.select_related("vendor", "owner").annotate(risk_score=F("likelihood") * F("impact"))
 
 
 # -- access grants and their findings ------------------------------------------------------------
@@ -99,7 +130,12 @@ def access_grant_finding_names(grant: AccessGrant, *, as_of: date | None = None)
 
 # -- service reviews -------------------------------------------------------------------------------
 def service_review_list(*, user: Any = None) -> QuerySet[ServiceReview]:
-    return ServiceReview.objects.select_related("vendor").prefetch_related("attendees")
+    """Reviews with ``open_action_count`` (action items not done)."""
+    return (
+        ServiceReview.objects.select_related("vendor")
+        .prefetch_related("attendees")
+        .annotate(open_action_count=Count("action_items", filter=Q(action_items__done_on__isnull=True)))
+    )
 
 
 def action_item_list(*, user: Any = None) -> QuerySet[ActionItem]:

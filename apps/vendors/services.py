@@ -55,7 +55,7 @@ def vendor_require_owners(*, status: str, owners: Mapping[str, Any]) -> None:
         )
 
 
-def _current_owners(vendor: Vendor) -> dict[str, Any]:
+def current_owners(vendor: Vendor) -> dict[str, Any]:
     return {name: getattr(vendor, f"{name}_id") for name in OWNER_FIELDS}
 
 
@@ -75,7 +75,7 @@ def vendor_update(*, instance: Vendor, actor: Any | None, data: Mapping[str, Any
             field="status",
         )
     fields = {name: value for name, value in data.items() if name != "status"}
-    vendor_require_owners(status=instance.status, owners={**_current_owners(instance), **fields})
+    vendor_require_owners(status=instance.status, owners={**current_owners(instance), **fields})
     return model_update(instance, actor=actor, data=fields, action="vendor_update")
 
 
@@ -103,7 +103,7 @@ def vendor_transition(*, vendor: Vendor, to_status: str, actor: Any | None) -> V
                 f"from {_label(current.status)} it can go to: {options}.",
                 field="status",
             )
-        vendor_require_owners(status=to_status, owners=_current_owners(current))
+        vendor_require_owners(status=to_status, owners=current_owners(current))
         current.status = to_status
         return save_validated(current)
 

@@ -29,7 +29,7 @@ def test_sign_in_and_out() -> None:
     assert response.status_code == 302
     home = client.get("/")
     assert home.status_code == 200
-    assert b"executive" in home.content
+    assert "Executive (CTO / VP Engineering)" in home.content.decode()  # the role, in the user menu
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/").status_code == 302
 

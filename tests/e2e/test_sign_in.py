@@ -18,8 +18,9 @@ def test_cto_signs_in_and_out(live_server, page) -> None:
     page.fill("#id_password", "demo-pass-2026")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
-    assert page.locator("h1").inner_text() == "Welcome, Claire Thompson"
-    assert "executive" in page.locator("header").inner_text()
+    assert page.locator("h1").inner_text() == "Good to see you, Claire"
+    page.click("[data-menu=user] summary")
+    assert "Executive (CTO / VP Engineering)" in page.locator("[data-menu=user]").inner_text()
     screenshot(page, "signed-in-home")
     page.click("text=Sign out")
     page.wait_for_url(f"{live_server.url}/accounts/login/")

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from apps.contracts import views
+
+app_name = "contracts"
+
+urlpatterns = [
+    path("", views.ContractListView.as_view(), name="contract-list"),
+    path("new/", views.ContractCreateView.as_view(), name="contract-create"),
+    path("<int:pk>/", views.contract_page, name="contract-detail"),
+    path("<int:pk>/edit/", views.ContractUpdateView.as_view(), name="contract-update"),
+    path("<int:pk>/transition/", views.ContractTransitionView.as_view(), name="contract-transition"),
+    path("<int:pk>/delete/", views.ContractDeleteView.as_view(), name="contract-delete"),
+    path("clauses/<int:pk>/", views.ClauseUpdateView.as_view(), name="clause-update"),
+    path("exit-plan/<int:pk>/", views.ExitPlanItemUpdateView.as_view(), name="exit-item-update"),
+    path("<int:contract_pk>/sla-terms/new/", views.SlaTermCreateView.as_view(), name="sla-term-create"),
+    path("sla-terms/<int:pk>/edit/", views.SlaTermUpdateView.as_view(), name="sla-term-update"),
+    path("sla-terms/<int:pk>/delete/", views.SlaTermDeleteView.as_view(), name="sla-term-delete"),
+]

@@ -1,0 +1,304 @@
+"""The contract pages: the list (with cancel-by badges), the contract page with its clause checklist,
+exit plan, SLA terms (added, edited and removed in place with htmx) and its text with every vague
+phrase highlighted; create/edit forms and the status buttons."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.contracts import selectors, services
+from apps.contracts.choices import CONTRACT_TRANSITIONS, ClauseAssessment, ContractStatus
+from apps.contracts.filters import ContractFilterSet
+from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, SlaTermForm
+from apps.contracts.models import Contract, ContractClause, ExitPlanItem, SlaTerm
+from apps.contracts.vague_language import contract_vague_language_findings, highlight_segments
+from apps.core.ui import (
+    Column,
+    FilteredListView,
+    ServiceActionView,
+    ServiceCreateView,
+    ServiceDeleteView,
+    ServiceUpdateView,
+)
+
+# A cancel-by date this close is a decision to take now: the list shows it with a badge.
+CANCEL_BY_WARN_DAYS = 90
+
+
+class ContractListView(FilteredListView):
+    title = "Contracts"
+    template_name = "contracts/contract_list.html"
+    selector = selectors.contract_list
+    filterset_class = ContractFilterSet
+    filter_fields = ("q", "status", "engagement_model", "renewal")
+    sort_fields = {
+        "title": "title",
+        "vendor": ("vendor__name", "title"),
+        "engagement": ("engagement_model", "title"),
+        "status": ("status", "title"),
+        "value": ("value", "title"),
+        "end": ("end_date", "title"),
+        "cancel_by": ("cancel_by", "title"),
+    }
+    default_sort = "cancel_by"
+    columns = (
+        Column("Contract", "title", "title"),
+        Column("Vendor", "vendor", "vendor"),
+        Column("Engagement", "engagement", "engagement_model"),
+        Column("Status", "status", "status"),
+        Column("Value", "value", "value", numeric=True),
+        Column("Ends", "end", "end_date"),
+        Column("Cancel by", "cancel_by", "cancel_by"),
+    )
+    csv_columns = (
+        Column("Contract", value="title"),
+        Column("Reference", value="reference"),
+        Column("Vendor", value="vendor"),
+        Column("Master agreement", value="parent"),
+        Column("Engagement model", value="engagement_model"),
+        Column("Status", value="status"),
+        Column("Start", value="start_date"),
+        Column("End", value="end_date"),
+        Column("Renewal", value="renewal"),
+        Column("Notice days", value="notice_days"),
+        Column("Cancel by", value="cancel_by"),
+        Column("Value", value="value"),
+        Column("Currency", value="currency"),
+        Column("Governing law", value="governing_law"),
+        Column("Functions", value="functions"),
+    )
+    csv_filename = "contracts"
+    create_url_name = "contracts:contract-create"
+    create_permission = "contracts.add_contract"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(warn_days=CANCEL_BY_WARN_DAYS, **kwargs)
+
+
+def _contract(request: HttpRequest, pk: int) -> Contract:
+    return get_object_or_404(selectors.contract_detail(user=request.user), pk=pk)
+
+
+def _sla_section(
+    request: HttpRequest,
+    contract: Contract,
+    *,
+    form: forms.BaseForm | None = None,
+    editing: Any = None,
+    inline: bool = False,
+) -> dict[str, Any]:
+    """The SLA-terms section; ``inline`` when htmx swaps it alone (it then shows the messages itself)."""
+    return {
+        "inline_messages": inline,
+        "contract": contract,
+        "terms": selectors.sla_term_list(user=request.user).filter(contract=contract).order_by("area", "pk"),
+        "sla_form": form,
+        "editing": editing,
+    }
+
+
+def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    contract = _contract(request, pk)
+    findings = contract_vague_language_findings(contract.text)
+    clauses = list(contract.clauses.all())
+    exit_items = list(contract.exit_plan_items.all())
+    user = request.user
+    context = {
+        "contract": contract,
+        "object": contract,
+        "title": contract.title,
+        "transitions": [(status, ContractStatus(status).label) for status in CONTRACT_TRANSITIONS[contract.status]],
+        "findings": findings,
+        "segments": highlight_segments(contract.text, findings),
+        "clauses": [(clause, ClauseForm(instance=clause, prefix=f"clause-{clause.pk}")) for clause in clauses],
+        "clauses_present": sum(1 for clause in clauses if clause.assessment == ClauseAssessment.PRESENT),
+        "exit_items": [(item, ExitPlanItemForm(instance=item, prefix=f"exit-{item.pk}")) for item in exit_items],
+        "exit_done": sum(1 for item in exit_items if item.done_on),
+        "can_edit_clauses": user.has_perm("contracts.change_contractclause"),
+        "can_edit_exit_plan": user.has_perm("contracts.change_exitplanitem"),
+        "warn_days": CANCEL_BY_WARN_DAYS,
+        "today": timezone.localdate(),
+        "statements_of_work": contract.children.select_related("vendor").order_by("start_date"),
+        **_sla_section(request, contract),
+    }
+    return render(request, "contracts/contract_detail.html", context)
+
+
+class ContractCreateView(ServiceCreateView):
+    title = "New contract"
+    permission = "contracts.add_contract"
+    form_class = ContractForm
+    create_service = services.contract_create
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"vendor": self.request.GET.get("vendor"), "start_date": timezone.localdate()}
+
+
+class ContractUpdateView(ServiceUpdateView):
+    permission = "contracts.change_contract"
+    form_class = ContractForm
+    update_service = services.contract_update
+    delete_url_name = "contracts:contract-delete"
+    delete_permission = "contracts.delete_contract"
+
+    def get_object(self) -> Contract:
+        return _contract(self.request, self.kwargs["pk"])
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Edit {self.object}"
+
+
+class ContractTransitionView(ServiceActionView):
+    permission = "contracts.change_contract"
+
+    def get_object(self) -> Contract:
+        return _contract(self.request, self.kwargs["pk"])
+
+    def perform(self) -> str:
+        contract = services.contract_transition(
+            contract=self.object, to_status=self.request.POST.get("to_status", ""), actor=self.request.user
+        )
+        return f"{contract} is now {contract.get_status_display()}."
+
+
+class ContractDeleteView(ServiceDeleteView):
+    permission = "contracts.delete_contract"
+    delete_service = services.contract_delete
+
+    def get_object(self) -> Contract:
+        return _contract(self.request, self.kwargs["pk"])
+
+    def success_url(self) -> str:
+        if Contract.objects.filter(pk=self.object.pk).exists():
+            return str(self.object.get_absolute_url())
+        return reverse("contracts:contract-list")
+
+
+# -- checklist rows, saved in place -----------------------------------------------------------------------
+class ChecklistRowUpdateView(ServiceUpdateView):
+    """One row of the clause checklist or the exit plan; htmx posts it on change and swaps the row."""
+
+    prefix_name: ClassVar[str]
+    model: ClassVar[type[Any]]
+    success_message = ""
+
+    def get_object(self) -> Any:
+        return get_object_or_404(type(self).model.objects.select_related("contract"), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "prefix": f"{self.prefix_name}-{self.object.pk}"}
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"{self.object.get_kind_display()} — {self.object.contract}"
+
+    def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
+        row = type(self).model.objects.select_related("contract").get(pk=self.object.pk)
+        saved = form is None
+        return {
+            "row": row,
+            "form": form or type(self).form_class(instance=row, prefix=f"{self.prefix_name}-{row.pk}"),
+            "saved": saved,
+            "can_edit": True,
+        }
+
+    def get_success_url_for(self, result: Any) -> str:
+        return str(result.get_absolute_url())
+
+
+class ClauseUpdateView(ChecklistRowUpdateView):
+    permission = "contracts.change_contractclause"
+    form_class = ClauseForm
+    update_service = services.clause_update
+    section_template = "contracts/includes/clause_row.html"
+    prefix_name = "clause"
+    model = ContractClause
+
+
+class ExitPlanItemUpdateView(ChecklistRowUpdateView):
+    permission = "contracts.change_exitplanitem"
+    form_class = ExitPlanItemForm
+    update_service = services.exit_plan_item_update
+    section_template = "contracts/includes/exit_row.html"
+    prefix_name = "exit"
+    model = ExitPlanItem
+
+
+# -- SLA terms, added / edited / removed in place ---------------------------------------------------------
+class SlaTermCreateView(ServiceCreateView):
+    permission = "contracts.add_slaterm"
+    form_class = SlaTermForm
+    create_service = services.sla_term_create
+    section_template = "contracts/includes/sla_terms.html"
+    success_message = "Added the SLA term {object}."
+    contract: Contract
+
+    def setup_objects(self) -> None:
+        self.contract = _contract(self.request, self.kwargs["contract_pk"])
+
+    def extra_data(self) -> dict[str, Any]:
+        return {"contract": self.contract}
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"New SLA term for {self.contract}"
+
+    def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
+        return _sla_section(
+            self.request, self.contract, form=form, editing="new" if form is not None else None, inline=True
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(parent=self.contract, **kwargs)
+
+
+class SlaTermUpdateView(ServiceUpdateView):
+    permission = "contracts.change_slaterm"
+    form_class = SlaTermForm
+    update_service = services.sla_term_update
+    section_template = "contracts/includes/sla_terms.html"
+    success_message = "Saved the SLA term {object}."
+    delete_url_name = "contracts:sla-term-delete"
+    delete_permission = "contracts.delete_slaterm"
+
+    def get_object(self) -> SlaTerm:
+        return get_object_or_404(selectors.sla_term_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Edit SLA term {self.object}"
+
+    def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
+        return _sla_section(
+            self.request,
+            self.object.contract,
+            form=form,
+            editing=self.object.pk if form is not None else None,
+            inline=True,
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(parent=self.object.contract, **kwargs)
+
+
+class SlaTermDeleteView(ServiceDeleteView):
+    permission = "contracts.delete_slaterm"
+    delete_service = services.sla_term_delete
+    section_template = "contracts/includes/sla_terms.html"
+
+    def get_object(self) -> SlaTerm:
+        return get_object_or_404(selectors.sla_term_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    def section_context(self) -> dict[str, Any]:
+        return _sla_section(self.request, self.object.contract, inline=True)

@@ -1,0 +1,80 @@
+"""Form pieces shared by every app's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db import models
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SCORE_WIDGET = forms.NumberInput(attrs={"min": 1, "max": 5, "step": 1, "inputmode": "numeric"})
+
+
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A colleague, by full name (and username when names repeat)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        full = obj.get_full_name()
+        return f"{full} ({obj.username})" if full else obj.username
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.username
+
+
+def people() -> Any:
+    """Active people, for owner and attendee choices."""
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def https_url_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    """URL fields assume https when the scheme is left out (Django 6's default, chosen now)."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class WorkspaceModelForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Date inputs as date pickers, people as named choices, URLs assumed https; ``sections``
+    (heading, field names) groups a long form under headings."""
+
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    class Meta:
+        # Subclasses' Meta inherit this one (Django reads the callback from the form's own Meta).
+        formfield_callback = staticmethod(https_url_formfield)
+
+    def grouped_fields(self) -> list[tuple[str, list[forms.BoundField]]]:
+        placed = {name for _, names in self.sections for name in names}
+        groups = [(heading, [self[name] for name in names if name in self.fields]) for heading, names in self.sections]
+        rest = [field for field in self.visible_fields() if field.name not in placed]
+        return [*groups, ("", rest)] if rest else groups
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user_model = get_user_model()
+        for name, field in list(self.fields.items()):
+            if isinstance(field, forms.DateField) and not isinstance(field.widget, forms.HiddenInput):
+                field.widget = DATE_WIDGET
+            elif (
+                isinstance(field, forms.ModelMultipleChoiceField)
+                and getattr(field.queryset, "model", None) is user_model
+            ):
+                self.fields[name] = PeopleChoiceField(
+                    queryset=people(),
+                    required=field.required,
+                    label=field.label,
+                    help_text=field.help_text,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+            elif isinstance(field, forms.ModelChoiceField) and getattr(field.queryset, "model", None) is user_model:
+                self.fields[name] = PersonChoiceField(
+                    queryset=people(),
+                    required=field.required,
+                    label=field.label,
+                    help_text=field.help_text,
+                    empty_label="— nobody yet —" if not field.required else "—",
+                )

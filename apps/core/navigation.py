@@ -1,0 +1,63 @@
+"""The workspace's navigation: the areas everyone signed in reads, and the "New" menu, which lists
+only what the signed-in user's role may create (the server refuses the rest anyway)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavArea:
+    label: str
+    url_name: str
+    prefix: str  # the path prefix that marks the area as the current one
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    label: str
+    url_name: str
+    permission: str
+
+
+AREAS = (
+    NavArea("Dashboard", "home", "/"),
+    NavArea("Functions", "functions:function-list", "/functions/"),
+    NavArea("Vendors", "vendors:vendor-list", "/vendors/"),
+    NavArea("Contracts", "contracts:contract-list", "/contracts/"),
+    NavArea("KPIs", "kpis:kpi-list", "/kpis/"),
+    NavArea("Reviews", "vendors:review-list", "/reviews/"),
+    NavArea("Risks", "vendors:risk-list", "/risks/"),
+)
+
+NEW_ENTRIES = (
+    NewEntry("Function", "functions:function-create", "functions.add_function"),
+    NewEntry("Vendor", "vendors:vendor-create", "vendors.add_vendor"),
+    NewEntry("Contract", "contracts:contract-create", "contracts.add_contract"),
+    NewEntry("Service review", "vendors:review-create", "vendors.add_servicereview"),
+    NewEntry("Risk", "vendors:risk-create", "vendors.add_vendorrisk"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    path = request.path
+    current = max((area for area in AREAS if path.startswith(area.prefix)), key=lambda a: len(a.prefix), default=None)
+    areas = [{"label": a.label, "url": reverse(a.url_name), "current": a == current} for a in AREAS]
+    new_entries = [{"label": e.label, "url": reverse(e.url_name)} for e in NEW_ENTRIES if user.has_perm(e.permission)]
+    role_labels = [label for value, label in _role_choices() if value in user.roles]
+    if user.is_superuser and not role_labels:
+        role_labels = ["Superuser"]
+    return {"nav_areas": areas, "nav_new_entries": new_entries, "nav_role_labels": role_labels}
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    from apps.accounts.choices import Role
+
+    return [(str(value), str(label)) for value, label in Role.choices]

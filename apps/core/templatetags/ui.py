@@ -1,0 +1,124 @@
+"""Template helpers of the workspace: status badges, expiry badges, form widgets. Presentation only:
+what a status means is decided in the models and services, here only how it looks."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms, template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+
+register = template.Library()
+
+# The tone of a badge per status value (shared by every model; values are distinct enough).
+GOOD = "good"
+WARN = "warn"
+BAD = "bad"
+INFO = "info"
+QUIET = "quiet"
+STATUS_TONES = {
+    # vendors
+    "prospect": QUIET,
+    "vetting": INFO,
+    "pilot": INFO,
+    "active": GOOD,
+    "offboarding": WARN,
+    "exited": QUIET,
+    # contracts
+    "draft": QUIET,
+    "expired": QUIET,
+    "terminated": BAD,
+    # clauses, verdicts, pilot outcomes
+    "present": GOOD,
+    "weak": WARN,
+    "missing": BAD,
+    "approve": GOOD,
+    "conditional": WARN,
+    "reject": BAD,
+    "passed": GOOD,
+    "mixed": WARN,
+    "failed": BAD,
+    "not_run": QUIET,
+    # reviews, risks
+    "scheduled": INFO,
+    "held": GOOD,
+    "cancelled": QUIET,
+    "open": BAD,
+    "mitigating": WARN,
+    "accepted": INFO,
+    "closed": QUIET,
+    # breaches and evaluations
+    "acknowledged": WARN,
+    "resolved": GOOD,
+    "waived": QUIET,
+    "retracted": QUIET,
+    "met": GOOD,
+    "breached": BAD,
+    "no_data": QUIET,
+    "insufficient_data": WARN,
+    "on_track": GOOD,
+    "at_risk": WARN,
+    # sourcing
+    "never_outsource": BAD,
+    "keep_in_house": WARN,
+    "hybrid": INFO,
+    "outsource": GOOD,
+    # severities
+    "minor": INFO,
+    "major": WARN,
+    "critical": BAD,
+}
+
+
+@register.simple_tag
+def badge(value: str, label: Any = None) -> str:
+    """``{% badge vendor.status vendor.get_status_display %}``"""
+    if not value:
+        return format_html('<span class="badge badge-{}">{}</span>', QUIET, label or "—")
+    return format_html('<span class="badge badge-{}">{}</span>', STATUS_TONES.get(str(value), QUIET), label or value)
+
+
+@register.simple_tag
+def date_badge(day: date | None, warn_days: int = 90) -> str:
+    """A date with a badge: past (red), within ``warn_days`` (amber), or plain."""
+    if day is None:
+        return format_html('<span class="muted">{}</span>', "—")
+    days = (day - timezone.localdate()).days
+    if days < 0:
+        return format_html('{} <span class="badge badge-bad">{}</span>', formats.date_format(day), f"{-days} d ago")
+    if days <= warn_days:
+        return format_html('{} <span class="badge badge-warn">{}</span>', formats.date_format(day), f"in {days} d")
+    return format_html("{}", formats.date_format(day))
+
+
+@register.filter
+def widget_kind(bound_field: forms.BoundField) -> str:
+    """How the form partial renders a field: checkbox, checkboxes, select, textarea or input."""
+    widget = bound_field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.CheckboxSelectMultiple | forms.SelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.Select | forms.NullBooleanSelect):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    return "input"
+
+
+@register.filter
+def score_dots(value: int | None, out_of: int = 5) -> str:
+    if value is None:
+        return "—"
+    return format_html('<span class="score" title="{} of {}">{}</span>', value, out_of, value)
+
+
+@register.filter
+def money(value: Decimal | None, currency: str = "") -> str:
+    """``1234567.5|money:"USD"`` → ``1,234,567.50 USD``."""
+    if value is None:
+        return "—"
+    return f"{value:,.2f} {currency}".strip()

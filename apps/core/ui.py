@@ -1,0 +1,457 @@
+"""The workspace's shared view machinery: every HTML page of every app is one of these shapes.
+
+- ``FilteredListView``: a selector, the app's FilterSet (the same one the API uses), a whitelist of
+  sort keys, pagination that keeps the query string, and CSV export of exactly what is filtered.
+- ``ServiceCreateView`` / ``ServiceUpdateView`` / ``ServiceDeleteView``: a form checks the shape of the
+  input, the app's service writes it; whatever the service refuses lands on the form as field errors.
+- ``ServiceActionView``: a POST-only button (a lifecycle transition, "mark done") that calls a service
+  and says on the next page what happened, or why it was refused.
+
+Views stay thin: reads go through selectors, writes through services, the rules live in the models
+and services. A request from htmx (``HX-Request``) gets the page's partial ``section_template``
+instead of the whole page, so the same view serves inline editing and the plain-HTML fallback.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import DetailView, ListView
+from django.views.generic.edit import FormMixin
+from django_filters import FilterSet
+
+from apps.core.errors import ApplicationError, PermissionDeniedError
+
+PAGE_SIZE = 25
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def require_permission(request: HttpRequest, permission: str | None) -> None:
+    """A signed-in user without the role's permission gets the 403 page (never a 500)."""
+    if permission and not request.user.has_perm(permission):
+        raise PermissionDenied("Your role does not allow this.")
+
+
+# -- lists ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    """A column of a list page: its heading, the sort key (of ``sort_fields``) it toggles, and for the
+    CSV export how to read the cell from a row (a dotted attribute path or a callable)."""
+
+    label: str
+    sort: str | None = None
+    value: str | Callable[[Any], Any] | None = None
+    numeric: bool = False
+
+
+def _resolve(row: Any, path: str) -> Any:
+    value = row
+    for part in path.split("."):
+        if value is None:
+            return None
+        display = getattr(value, f"get_{part}_display", None)
+        value = display() if callable(display) else getattr(value, part)
+        if callable(value) and not isinstance(value, models.Manager):
+            value = value()
+    return value
+
+
+def csv_cell(value: Any) -> str | int | Decimal:
+    """One CSV cell: text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | Decimal):
+        return value
+    if isinstance(value, datetime):
+        return (
+            timezone.localtime(value).isoformat(timespec="minutes") if timezone.is_aware(value) else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, models.Manager):
+        value = ", ".join(str(item) for item in value.all())
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back, so csv.writer can feed a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(filename: str, columns: Sequence[Column], rows: Iterable[Any]) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff"  # the BOM: spreadsheets then read the file as UTF-8
+        yield writer.writerow([column.label for column in columns])
+        for row in rows:
+            cells = []
+            for column in columns:
+                getter = column.value
+                raw = getter(row) if callable(getter) else _resolve(row, getter or "")
+                cells.append(csv_cell(raw))
+            yield writer.writerow(cells)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    return response
+
+
+class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
+    """A list page over ``selector`` narrowed by ``filterset_class``, sorted by ``?sort=`` (one of
+    ``sort_fields``, ``-`` for descending), paginated, and exported with ``?export=csv``."""
+
+    selector: ClassVar[Callable[..., QuerySet[Any]]]
+    filterset_class: ClassVar[type[FilterSet]]
+    # The filters shown in the filter bar (the others still work from the query string, as in the API).
+    filter_fields: ClassVar[Sequence[str]] = ()
+    sort_fields: ClassVar[Mapping[str, str | Sequence[str]]] = {}
+    default_sort: ClassVar[str] = ""
+    columns: ClassVar[Sequence[Column]] = ()
+    csv_columns: ClassVar[Sequence[Column]] = ()
+    csv_filename: ClassVar[str] = "export"
+    create_url_name: ClassVar[str | None] = None
+    create_permission: ClassVar[str | None] = None
+    title: ClassVar[str] = ""
+    paginate_by = PAGE_SIZE
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]  # a CSV stream too
+        if request.GET.get("export") == "csv":
+            return csv_response(self.csv_filename, self.csv_columns or self.columns, self.get_export_rows())
+        return super().get(request, *args, **kwargs)
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return type(self).selector(user=self.request.user)
+
+    def filtered_queryset(self) -> QuerySet[Any]:
+        self.filterset = self.filterset_class(self.request.GET, queryset=self.base_queryset(), request=self.request)
+        # Like the API: a filter value that does not validate matches nothing, and says why.
+        queryset = self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset.none()
+        return queryset.order_by(*self.ordering_for(self.current_sort()))
+
+    def current_sort(self) -> str:
+        wanted = self.request.GET.get("sort", "")
+        return wanted if wanted.lstrip("-") in self.sort_fields else self.default_sort
+
+    def ordering_for(self, sort: str) -> list[str]:
+        if not sort:
+            return [*self.filterset.queryset.query.order_by, "pk"]
+        descending = sort.startswith("-")
+        fields = self.sort_fields[sort.lstrip("-")]
+        fields = [fields] if isinstance(fields, str) else list(fields)
+        flip = {True: "-", False: ""}
+        ordered = []
+        for field in fields:
+            field_descending = field.startswith("-") != descending
+            ordered.append(f"{flip[field_descending]}{field.lstrip('-')}")
+        return [*ordered, "-pk" if descending else "pk"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.filtered_queryset()
+
+    def get_export_rows(self) -> Iterable[Any]:
+        return self.filtered_queryset().iterator(chunk_size=2000)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query.pop("export", None)
+        sort = self.current_sort()
+        without_sort = query.copy()
+        without_sort.pop("sort", None)
+        shown = [self.filterset.form[name] for name in self.filter_fields if name in self.filterset.form.fields]
+        for bound in shown:
+            _label_filter_widget(bound.field, str(bound.label))
+        headings = []
+        for column in self.columns:
+            direction = ""
+            if column.sort:
+                direction = "asc" if sort == column.sort else "desc" if sort == f"-{column.sort}" else ""
+            next_sort = f"-{column.sort}" if direction == "asc" else column.sort
+            headings.append({"column": column, "direction": direction, "next_sort": next_sort})
+        can_create = bool(self.create_url_name) and (
+            not self.create_permission or self.request.user.has_perm(self.create_permission)
+        )
+        context.update(
+            title=self.title,
+            filterset=self.filterset,
+            filter_form_fields=shown,
+            filters_active=any(self.request.GET.get(name) for name in self.filterset.form.fields),
+            headings=headings,
+            query_string=query.urlencode(),
+            sort_query_string=without_sort.urlencode(),
+            export_query_string=query.urlencode(),
+            create_url_name=self.create_url_name if can_create else None,
+        )
+        return context
+
+
+def _label_filter_widget(field: forms.Field, label: str) -> None:
+    """A filter bar has no room for labels: text inputs get a placeholder, single-choice selects an
+    "Any …" first option instead of Django's dashes."""
+    if isinstance(field.widget, forms.TextInput | forms.NumberInput):
+        field.widget.attrs.setdefault("placeholder", label)
+        field.widget.attrs.setdefault("aria-label", label)
+    elif isinstance(field.widget, forms.Select) and not isinstance(field.widget, forms.SelectMultiple):
+        choices = list(getattr(field, "choices", []))
+        if choices and choices[0][0] in ("", None):
+            field.choices = [("", f"Any {label.lower()}"), *choices[1:]]  # type: ignore[attr-defined]
+        field.widget.attrs.setdefault("aria-label", label)
+    elif isinstance(field.widget, forms.DateInput):
+        field.widget.input_type = "date"
+        field.widget.attrs.setdefault("aria-label", label)
+        field.widget.attrs.setdefault("title", label)
+
+
+# -- forms that write through services ----------------------------------------------------------------
+def add_service_errors(form: forms.BaseForm, error: ValidationError | ApplicationError) -> None:
+    """Put what a service refused on the form: on the field it names when the form has that field,
+    otherwise at the top of the form. Nothing was written (the service's transaction rolled back)."""
+    if isinstance(error, ApplicationError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in field_errors:
+                message = " ".join(item.messages)
+                if target is None and field != NON_FIELD_ERRORS:
+                    label = field.replace("_", " ").capitalize()
+                    message = f"{label}: {message}"
+                form.add_error(target, message)
+        return
+    form.add_error(None, error.messages)
+
+
+def safe_next_url(request: HttpRequest, fallback: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+class ServiceFormView(LoginRequiredMixin, FormMixin, View):  # type: ignore[type-arg]
+    """A form page whose valid input is handed to ``perform`` (a service call).
+
+    ``permission`` is checked before anything is shown; ``perform`` returns the object to go to next.
+    With htmx, ``section_template`` is rendered instead of the page (the form with its errors, or the
+    refreshed section after a save).
+    """
+
+    permission: ClassVar[str | None] = None
+    template_name: ClassVar[str] = "includes/form_page.html"
+    section_template: ClassVar[str | None] = None
+    success_message: ClassVar[str] = "Saved."
+    title: ClassVar[str] = ""
+    submit_label: ClassVar[str] = "Save"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.setup_objects()
+        require_permission(request, self.permission)
+        self.check_object_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+    def setup_objects(self) -> None:
+        """Load the objects the URL names (through selectors) before the permission checks."""
+
+    def check_object_permission(self) -> None:
+        """A rule about this record in particular (an engineering manager and their vendors)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_form(self.get_form())
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form()
+        if not form.is_valid():
+            return self.render_form(form)
+        try:
+            result = self.perform(form)
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+        except (ValidationError, ApplicationError) as exc:
+            add_service_errors(form, exc)
+            return self.render_form(form)
+        if self.success_message:
+            messages.success(request, self.success_message.format(object=result))
+        if is_htmx(request) and self.section_template:
+            return render(request, self.section_template, self.section_context(form=None))
+        return HttpResponseRedirect(safe_next_url(request, self.get_success_url_for(result)))
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        raise NotImplementedError
+
+    def get_success_url_for(self, result: Any) -> str:
+        return str(result.get_absolute_url())
+
+    def render_form(self, form: forms.BaseForm) -> HttpResponse:
+        status = 200 if not form.is_bound or not form.errors else 400
+        if is_htmx(self.request) and self.section_template:
+            # htmx swaps 2xx answers only by default; a form with errors is still the content to show.
+            return render(self.request, self.section_template, self.section_context(form=form))
+        return render(self.request, self.template_name, self.get_context_data(form=form), status=status)
+
+    def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
+        return {"form": form}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.setdefault("title", self.title)
+        context.setdefault("submit_label", self.submit_label)
+        context.setdefault("cancel_url", self.cancel_url())
+        return context
+
+    def cancel_url(self) -> str:
+        return safe_next_url(self.request, self.request.META.get("HTTP_REFERER") or "/")
+
+
+class ServiceCreateView(ServiceFormView):
+    """Create a record: the form's cleaned data (plus ``extra_data``) goes to ``create_service``."""
+
+    create_service: ClassVar[Callable[..., Any]]
+    form_class: type[forms.ModelForm]  # type: ignore[type-arg]
+    success_message = "Created {object}."
+
+    def extra_data(self) -> dict[str, Any]:
+        """Values the URL fixes (the vendor a certification belongs to)."""
+        return {}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.form_class._meta.model(**self.extra_data())
+        return kwargs
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        data = {**form.cleaned_data, **self.extra_data()}
+        return type(self).create_service(actor=self.request.user, data=data)
+
+
+class ServiceUpdateView(ServiceFormView):
+    """Edit a record: only the form's fields are handed to ``update_service``."""
+
+    update_service: ClassVar[Callable[..., Any]]
+    form_class: type[forms.ModelForm]  # type: ignore[type-arg]
+    success_message = "Saved {object}."
+    # The edit page offers "Delete" to those who may (the delete view checks again).
+    delete_url_name: ClassVar[str | None] = None
+    delete_permission: ClassVar[str | None] = None
+    object: Any
+
+    def get_object(self) -> Any:
+        raise NotImplementedError
+
+    def setup_objects(self) -> None:
+        self.object = self.get_object()
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        # A fresh copy: the form's validation already wrote its values onto ``self.object``.
+        instance = type(self.object)._default_manager.get(pk=self.object.pk)
+        return type(self).update_service(instance=instance, actor=self.request.user, data=form.cleaned_data)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.setdefault("object", self.object)
+        delete_url_name = type(self).delete_url_name
+        if delete_url_name and self.request.user.has_perm(type(self).delete_permission or ""):
+            context["delete_url"] = reverse(delete_url_name, args=[self.object.pk])
+        return context
+
+
+class ServiceActionView(LoginRequiredMixin, View):
+    """A button: POST only; calls ``perform`` and redirects back with a message saying what happened
+    or why it was refused (an invalid transition is explained, never a 500). With htmx the section is
+    re-rendered in place."""
+
+    permission: ClassVar[str | None] = None
+    section_template: ClassVar[str | None] = None
+    http_method_names = ["post"]
+    object: Any
+
+    def get_object(self) -> Any:
+        raise NotImplementedError
+
+    def check_object_permission(self) -> None:
+        """A rule about this record in particular."""
+
+    def perform(self) -> str:
+        """Call the service; return the success message."""
+        raise NotImplementedError
+
+    def success_url(self) -> str:
+        return str(self.object.get_absolute_url())
+
+    def section_context(self) -> dict[str, Any]:
+        return {}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        require_permission(request, self.permission)
+        self.check_object_permission()
+        try:
+            messages.success(request, self.perform())
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        if is_htmx(request) and self.section_template:
+            return render(request, self.section_template, self.section_context())
+        return HttpResponseRedirect(safe_next_url(request, self.success_url()))
+
+
+class ServiceDeleteView(ServiceActionView):
+    """Delete through ``delete_service``; a record others still reference is refused with a message."""
+
+    delete_service: ClassVar[Callable[..., Any]]
+
+    def perform(self) -> str:
+        label = str(self.object)
+        type(self).delete_service(instance=self.object, actor=self.request.user)
+        return f"Deleted {label}."
+
+
+class SelectorDetailView(LoginRequiredMixin, DetailView):  # type: ignore[type-arg]
+    """A record page read through its selector (so its joins and annotations come along)."""
+
+    selector: ClassVar[Callable[..., QuerySet[Any]]]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return type(self).selector(user=self.request.user)

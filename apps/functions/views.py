@@ -1,0 +1,126 @@
+"""The function catalogue's pages: list, detail with decision history, create/edit, and recording a
+sourcing decision (executives only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.shortcuts import get_object_or_404
+
+from apps.core.ui import (
+    Column,
+    FilteredListView,
+    SelectorDetailView,
+    ServiceCreateView,
+    ServiceFormView,
+    ServiceUpdateView,
+)
+from apps.functions import selectors, services
+from apps.functions.filters import FunctionFilterSet
+from apps.functions.forms import FunctionForm, SourcingDecisionForm
+from apps.functions.models import Function
+
+
+class FunctionListView(FilteredListView):
+    title = "Functions"
+    template_name = "functions/function_list.html"
+    selector = selectors.function_list
+    filterset_class = FunctionFilterSet
+    filter_fields = ("q", "category", "decision", "policy_conflict")
+    sort_fields = {
+        "name": "name",
+        "category": "category",
+        "strategic": "strategic",
+        "sensitive": "sensitive",
+        "repeatable": "repeatable",
+        "scarce": "scarce",
+        "decision": "decision",
+    }
+    default_sort = "name"
+    columns = (
+        Column("Function", "name", "name"),
+        Column("Category", "category", "category"),
+        Column("Strategic", "strategic", "strategic", numeric=True),
+        Column("Sensitive", "sensitive", "sensitive", numeric=True),
+        Column("Repeatable", "repeatable", "repeatable", numeric=True),
+        Column("Scarce", "scarce", "scarce", numeric=True),
+        Column("Recommendation", None, lambda f: services.recommendation_for(f).label),
+        Column("Decision", "decision", "decision"),
+        Column("Policy conflict", None, "policy_conflict"),
+    )
+    csv_filename = "functions"
+    create_url_name = "functions:function-create"
+    create_permission = "functions.add_function"
+
+
+class FunctionDetailView(SelectorDetailView):
+    template_name = "functions/function_detail.html"
+    selector = selectors.function_list
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        function = self.object
+        context.update(
+            recommendation=services.recommendation_for(function),
+            decisions=selectors.sourcing_decision_list(function=function),
+            contracts=selectors.function_contracts(function=function),
+            decision_form=SourcingDecisionForm()
+            if self.request.user.has_perm(services.SOURCING_DECISION_PERMISSION)
+            else None,
+            title=function.name,
+        )
+        return context
+
+
+class FunctionCreateView(ServiceCreateView):
+    title = "New function"
+    permission = "functions.add_function"
+    form_class = FunctionForm
+    create_service = services.function_create
+
+
+class FunctionUpdateView(ServiceUpdateView):
+    permission = "functions.change_function"
+    form_class = FunctionForm
+    update_service = services.function_update
+
+    def get_object(self) -> Function:
+        return get_object_or_404(selectors.function_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Edit {self.object}"
+
+
+class FunctionDecideView(ServiceFormView):
+    """Record a sourcing decision with its rationale (executives and admins; the service checks too)."""
+
+    permission = services.SOURCING_DECISION_PERMISSION
+    form_class = SourcingDecisionForm
+    submit_label = "Record decision"
+    success_message = "Recorded the decision: {object}."
+    function: Function
+
+    def setup_objects(self) -> None:
+        self.function = get_object_or_404(selectors.function_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Sourcing decision for {self.function}"
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        data = form.cleaned_data
+        return services.function_decide(
+            function=self.function,
+            decision=data["decision"],
+            rationale=data["rationale"],
+            decided_on=data["decided_on"],
+            actor=self.request.user,
+        )
+
+    def get_success_url_for(self, result: Any) -> str:
+        return self.function.get_absolute_url()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(parent=self.function, **kwargs)

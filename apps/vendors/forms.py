@@ -1,0 +1,160 @@
+"""Forms of the vendor pages: the shape of the input. The rules (owners before pilot, shared accounts
+never in production, rate ranges, score ranges) are the models' and services' and come back as errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from apps.core.forms import DATE_WIDGET, SCORE_WIDGET, WorkspaceModelForm
+from apps.vendors.models import (
+    AccessGrant,
+    ActionItem,
+    Certification,
+    ServiceReview,
+    Vendor,
+    VendorRisk,
+    VettingAssessment,
+)
+from apps.vendors.selectors import vendor_list
+
+SCORES = (
+    "delivery_maturity",
+    "retention_stability",
+    "security_posture",
+    "technical_depth",
+    "escalation_model",
+    "communication",
+)
+RED_FLAGS = (
+    "flag_junior_interviewers",
+    "flag_fast_yes",
+    "flag_no_questions",
+    "flag_trivia_interviews",
+    "flag_no_pilot",
+)
+
+
+class VendorForm(WorkspaceModelForm):
+    sections = (
+        ("Vendor", ("name", "country", "geography", "timezone_overlap_hours", "tier", "website")),
+        ("Rates", ("rate_min", "rate_max", "currency")),
+        ("Governance", ("engineering_owner", "delivery_owner", "security_contact", "review_cadence_days")),
+    )
+
+    class Meta(WorkspaceModelForm.Meta):
+        model = Vendor
+        fields = [
+            "name",
+            "country",
+            "geography",
+            "timezone_overlap_hours",
+            "tier",
+            "rate_min",
+            "rate_max",
+            "currency",
+            "review_cadence_days",
+            "engineering_owner",
+            "delivery_owner",
+            "security_contact",
+            "website",
+            "description",
+        ]
+        labels = {
+            "rate_min": "Hourly rate from",
+            "rate_max": "Hourly rate to",
+            "timezone_overlap_hours": "Time-zone overlap (hours)",
+        }
+
+
+class VettingAssessmentForm(WorkspaceModelForm):
+    class Meta(WorkspaceModelForm.Meta):
+        model = VettingAssessment
+        fields = ["assessed_on", "assessor", *SCORES, *RED_FLAGS, "pilot_outcome", "verdict", "notes"]
+        widgets = dict.fromkeys(SCORES, SCORE_WIDGET)
+
+    sections = (
+        ("Assessment", ("assessed_on", "assessor")),
+        ("Scores (1 weak – 5 strong); the computed score is their mean", SCORES),
+        ("Red flags seen", RED_FLAGS),
+        ("Outcome", ("pilot_outcome", "verdict", "notes")),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in SCORES:
+            self.fields[name].help_text = "1 (weak) – 5 (strong)"
+
+
+class CertificationForm(WorkspaceModelForm):
+    class Meta(WorkspaceModelForm.Meta):
+        model = Certification
+        fields = ["kind", "name", "issued_on", "expires_on", "evidence_url", "evidence_note"]
+
+
+class VendorRiskForm(WorkspaceModelForm):
+    class Meta(WorkspaceModelForm.Meta):
+        model = VendorRisk
+        fields = ["category", "title", "likelihood", "impact", "owner", "status", "description", "mitigation"]
+        widgets = {"likelihood": SCORE_WIDGET, "impact": SCORE_WIDGET}
+
+
+class VendorRiskWithVendorForm(VendorRiskForm):
+    """The risk register's own "New risk": the vendor is chosen on the form."""
+
+    class Meta(VendorRiskForm.Meta):
+        fields = ["vendor", *VendorRiskForm.Meta.fields]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = vendor_list().order_by("name")  # type: ignore[attr-defined]
+
+
+class AccessGrantForm(WorkspaceModelForm):
+    class Meta(WorkspaceModelForm.Meta):
+        model = AccessGrant
+        fields = [
+            "person",
+            "system",
+            "privilege",
+            "account_name",
+            "named_account",
+            "mfa_enabled",
+            "granted_on",
+            "expires_on",
+            "revoked_on",
+            "granted_by",
+        ]
+
+
+class ServiceReviewScheduleForm(WorkspaceModelForm):
+    class Meta(WorkspaceModelForm.Meta):
+        model = ServiceReview
+        fields = ["vendor", "scheduled_for"]
+
+    def __init__(self, *args: Any, vendors: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = vendors if vendors is not None else vendor_list().order_by("name")  # type: ignore[attr-defined]
+
+
+class ServiceReviewRecordForm(WorkspaceModelForm):
+    """Record the meeting: who came, how delivery went, what was decided and which risks came up."""
+
+    class Meta(WorkspaceModelForm.Meta):
+        model = ServiceReview
+        fields = ["held_on", "attendees", "vendor_attendees", "delivery_quality", "decisions", "risks_raised", "notes"]
+        widgets = {"delivery_quality": SCORE_WIDGET, "held_on": DATE_WIDGET}
+        labels = {"delivery_quality": "Delivery quality (1–5)", "attendees": "Our attendees"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].required = False
+        self.fields["held_on"].help_text = "Empty: the day it was scheduled for."
+
+
+class ActionItemForm(WorkspaceModelForm):
+    class Meta(WorkspaceModelForm.Meta):
+        model = ActionItem
+        fields = ["description", "owner", "due_on"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}

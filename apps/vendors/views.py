@@ -1,0 +1,602 @@
+"""The vendor pages: the list, the vendor page with its tabs, the lifecycle buttons, the forms of
+vetting, certifications, risks and access grants, and the service reviews with their action items.
+
+Reads through ``apps.vendors.selectors``, writes through ``apps.vendors.services``; engineering managers
+change only the reviews of vendors they own (``services.can_manage_reviews``, checked by the service too).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.contracts.selectors import contract_list
+from apps.core.audit import record_history
+from apps.core.ui import (
+    Column,
+    FilteredListView,
+    ServiceActionView,
+    ServiceCreateView,
+    ServiceDeleteView,
+    ServiceUpdateView,
+)
+from apps.vendors import filters, selectors, services
+from apps.vendors.choices import VENDOR_TRANSITIONS, ReviewStatus, VendorStatus
+from apps.vendors.forms import (
+    AccessGrantForm,
+    ActionItemForm,
+    CertificationForm,
+    ServiceReviewRecordForm,
+    ServiceReviewScheduleForm,
+    VendorForm,
+    VendorRiskForm,
+    VendorRiskWithVendorForm,
+    VettingAssessmentForm,
+)
+from apps.vendors.models import ServiceReview, Vendor
+
+CERTIFICATION_WARN_DAYS = 90
+# A new action item is due by the next bi-weekly review unless the form says otherwise.
+ACTION_DUE_DAYS = 14
+
+
+# -- vendors -------------------------------------------------------------------------------------------
+class VendorListView(FilteredListView):
+    title = "Vendors"
+    template_name = "vendors/vendor_list.html"
+    selector = selectors.vendor_list
+    filterset_class = filters.VendorFilterSet
+    filter_fields = ("q", "status", "geography", "engagement_model", "tier")
+    sort_fields = {
+        "name": "name",
+        "status": "status",
+        "country": ("country", "name"),
+        "geography": ("geography", "name"),
+        "tier": ("tier", "name"),
+        "rate": ("rate_min", "rate_max"),
+        "updated": "updated_at",
+    }
+    default_sort = "name"
+    columns = (
+        Column("Vendor", "name", "name"),
+        Column("Status", "status", "status"),
+        Column("Country", "country", lambda v: v.country.name),
+        Column("Geography", "geography", "geography"),
+        Column("Tier", "tier", "tier"),
+        Column("Hourly rate", "rate", lambda v: _rate(v), numeric=True),
+        Column("Engineering owner", None, "engineering_owner"),
+        Column("Delivery owner", None, "delivery_owner"),
+        Column("Security contact", None, "security_contact"),
+    )
+    csv_columns = (
+        Column("Vendor", value="name"),
+        Column("Status", value="status"),
+        Column("Country", value=lambda v: v.country.code),
+        Column("Geography", value="geography"),
+        Column("Tier", value="tier"),
+        Column("Rate min", value="rate_min"),
+        Column("Rate max", value="rate_max"),
+        Column("Currency", value="currency"),
+        Column("Engineering owner", value="engineering_owner"),
+        Column("Delivery owner", value="delivery_owner"),
+        Column("Security contact", value="security_contact"),
+    )
+    csv_filename = "vendors"
+    create_url_name = "vendors:vendor-create"
+    create_permission = "vendors.add_vendor"
+
+
+def _rate(vendor: Vendor) -> str:
+    if vendor.rate_min is None and vendor.rate_max is None:
+        return ""
+    low = vendor.rate_min if vendor.rate_min is not None else "?"
+    high = vendor.rate_max if vendor.rate_max is not None else "?"
+    return f"{low}–{high} {vendor.currency}"
+
+
+TABS = (
+    ("overview", "Overview"),
+    ("vetting", "Vetting"),
+    ("certifications", "Certifications"),
+    ("risks", "Risks"),
+    ("access", "Access"),
+    ("contracts", "Contracts"),
+    ("reviews", "Reviews"),
+    ("history", "History"),
+)
+
+
+def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
+    """The vendor page; each tab reads only what it shows. htmx swaps the tab panel alone."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    if tab not in dict(TABS):
+        raise Http404("No such tab.")
+    vendor = get_object_or_404(selectors.vendor_detail(user=request.user), pk=pk)
+    user = request.user
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "vendor": vendor,
+        "object": vendor,
+        "title": vendor.name,
+        "tab": tab,
+        "tabs": [(key, label, reverse("vendors:vendor-tab", args=[vendor.pk, key])) for key, label in TABS],
+        "transitions": [(status, VendorStatus(status).label) for status in VENDOR_TRANSITIONS[vendor.status]],
+        "can_manage_reviews": user.has_perm("vendors.change_servicereview")
+        and services.can_manage_reviews(user, vendor),
+        "missing_owners": [
+            name.replace("_", " ") for name in services.vendor_missing_owners(services.current_owners(vendor))
+        ],
+        "today": today,
+    }
+    if tab == "overview":
+        context["open_actions"] = (
+            selectors.action_item_list(user=user).filter(review__vendor=vendor, done_on__isnull=True).order_by("due_on")
+        )
+        context["next_review"] = (
+            selectors.service_review_list(user=user)
+            .filter(vendor=vendor, status=ReviewStatus.SCHEDULED)
+            .order_by("scheduled_for")
+            .first()
+        )
+        context["latest_assessment"] = (
+            selectors.vetting_assessment_list(user=user).filter(vendor=vendor).order_by("-assessed_on", "-pk").first()
+        )
+    elif tab == "vetting":
+        context["assessments"] = (
+            selectors.vetting_assessment_list(user=user).filter(vendor=vendor).order_by("-assessed_on", "-pk")
+        )
+    elif tab == "certifications":
+        context["certifications"] = selectors.certification_list(user=user).filter(vendor=vendor).order_by("expires_on")
+        context["warn_days"] = CERTIFICATION_WARN_DAYS
+    elif tab == "risks":
+        context["risks"] = selectors.vendor_risk_list(user=user).filter(vendor=vendor).order_by("-risk_score", "title")  # type: ignore[misc]  # an annotation
+    elif tab == "access":
+        context["grants"] = (
+            selectors.access_grant_list(user=user).filter(vendor=vendor).order_by("revoked_on", "system", "person")
+        )
+    elif tab == "contracts":
+        context["contracts"] = contract_list(user=user).filter(vendor=vendor).order_by("-start_date")
+    elif tab == "reviews":
+        context["reviews"] = selectors.service_review_list(user=user).filter(vendor=vendor).order_by("-scheduled_for")
+        context["open_actions"] = (
+            selectors.action_item_list(user=user).filter(review__vendor=vendor, done_on__isnull=True).order_by("due_on")
+        )
+    elif tab == "history":
+        context["events"] = record_history(vendor)
+    template = "vendors/vendor_detail.html"
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "tab-panel":
+        template = f"vendors/tabs/{tab}.html"
+    return render(request, template, context)
+
+
+class VendorCreateView(ServiceCreateView):
+    title = "New vendor"
+    permission = "vendors.add_vendor"
+    form_class = VendorForm
+    create_service = services.vendor_create
+
+
+class VendorUpdateView(ServiceUpdateView):
+    permission = "vendors.change_vendor"
+    delete_url_name = "vendors:vendor-delete"
+    delete_permission = "vendors.delete_vendor"
+    form_class = VendorForm
+    update_service = services.vendor_update
+
+    def get_object(self) -> Vendor:
+        return get_object_or_404(selectors.vendor_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Edit {self.object}"
+
+
+class VendorTransitionView(ServiceActionView):
+    """A lifecycle button: the service refuses what the lifecycle does not allow, and says why."""
+
+    permission = "vendors.change_vendor"
+
+    def get_object(self) -> Vendor:
+        return get_object_or_404(selectors.vendor_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    def perform(self) -> str:
+        to_status = self.request.POST.get("to_status", "")
+        vendor = services.vendor_transition(vendor=self.object, to_status=to_status, actor=self.request.user)
+        return f"{vendor} is now {vendor.get_status_display()}."
+
+
+class VendorDeleteView(ServiceDeleteView):
+    permission = "vendors.delete_vendor"
+    delete_service = services.vendor_delete
+
+    def get_object(self) -> Vendor:
+        return get_object_or_404(selectors.vendor_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    def success_url(self) -> str:
+        # Deleted: the list. Refused (still referenced): back to the vendor.
+        if Vendor.objects.filter(pk=self.object.pk).exists():
+            return str(self.object.get_absolute_url())
+        return reverse("vendors:vendor-list")
+
+
+# -- the records kept on a vendor's tabs ------------------------------------------------------------------
+class VendorChildCreateView(ServiceCreateView):
+    """A record of one vendor (the URL names the vendor); back to the vendor's tab afterwards."""
+
+    noun: ClassVar[str] = "record"
+    vendor: Vendor
+
+    def setup_objects(self) -> None:
+        self.vendor = get_object_or_404(selectors.vendor_list(user=self.request.user), pk=self.kwargs["vendor_pk"])
+
+    def extra_data(self) -> dict[str, Any]:
+        return {"vendor": self.vendor}
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"New {self.noun} for {self.vendor}"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(parent=self.vendor, **kwargs)
+
+
+class VendorChildUpdateView(ServiceUpdateView):
+    noun: ClassVar[str] = "record"
+    selector: ClassVar[Any]
+
+    def get_object(self) -> Any:
+        return get_object_or_404(type(self).selector(user=self.request.user), pk=self.kwargs["pk"])
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Edit {self.noun}: {self.object}"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(parent=self.object.vendor, **kwargs)
+
+
+class VendorChildDeleteView(ServiceDeleteView):
+    selector: ClassVar[Any]
+
+    def get_object(self) -> Any:
+        return get_object_or_404(type(self).selector(user=self.request.user), pk=self.kwargs["pk"])
+
+
+class VettingCreateView(VendorChildCreateView):
+    noun = "vetting assessment"
+    permission = "vendors.add_vettingassessment"
+    form_class = VettingAssessmentForm
+    create_service = services.vetting_assessment_create
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"assessed_on": timezone.localdate(), "assessor": self.request.user.pk}
+
+
+class VettingUpdateView(VendorChildUpdateView):
+    noun = "vetting assessment"
+    permission = "vendors.change_vettingassessment"
+    delete_url_name = "vendors:vetting-delete"
+    delete_permission = "vendors.delete_vettingassessment"
+    form_class = VettingAssessmentForm
+    update_service = services.vetting_assessment_update
+    selector = selectors.vetting_assessment_list
+
+
+class VettingDeleteView(VendorChildDeleteView):
+    permission = "vendors.delete_vettingassessment"
+    delete_service = services.vetting_assessment_delete
+    selector = selectors.vetting_assessment_list
+
+
+class CertificationCreateView(VendorChildCreateView):
+    noun = "certification"
+    permission = "vendors.add_certification"
+    form_class = CertificationForm
+    create_service = services.certification_create
+
+
+class CertificationUpdateView(VendorChildUpdateView):
+    noun = "certification"
+    permission = "vendors.change_certification"
+    delete_url_name = "vendors:certification-delete"
+    delete_permission = "vendors.delete_certification"
+    form_class = CertificationForm
+    update_service = services.certification_update
+    selector = selectors.certification_list
+
+
+class CertificationDeleteView(VendorChildDeleteView):
+    permission = "vendors.delete_certification"
+    delete_service = services.certification_delete
+    selector = selectors.certification_list
+
+
+class RiskCreateView(VendorChildCreateView):
+    noun = "risk"
+    permission = "vendors.add_vendorrisk"
+    form_class = VendorRiskForm
+    create_service = services.vendor_risk_create
+
+
+class RiskRegisterCreateView(ServiceCreateView):
+    """ "New risk" from the risk register: the vendor is picked on the form."""
+
+    title = "New risk"
+    permission = "vendors.add_vendorrisk"
+    form_class = VendorRiskWithVendorForm
+    create_service = services.vendor_risk_create
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"owner": self.request.user.pk, "vendor": self.request.GET.get("vendor")}
+
+
+class RiskUpdateView(VendorChildUpdateView):
+    noun = "risk"
+    permission = "vendors.change_vendorrisk"
+    delete_url_name = "vendors:risk-delete"
+    delete_permission = "vendors.delete_vendorrisk"
+    form_class = VendorRiskForm
+    update_service = services.vendor_risk_update
+    selector = selectors.vendor_risk_list
+
+
+class RiskDeleteView(VendorChildDeleteView):
+    permission = "vendors.delete_vendorrisk"
+    delete_service = services.vendor_risk_delete
+    selector = selectors.vendor_risk_list
+
+
+class AccessGrantCreateView(VendorChildCreateView):
+    noun = "access grant"
+    permission = "vendors.add_accessgrant"
+    form_class = AccessGrantForm
+    create_service = services.access_grant_create
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"granted_on": timezone.localdate(), "granted_by": self.request.user.pk}
+
+
+class AccessGrantUpdateView(VendorChildUpdateView):
+    noun = "access grant"
+    permission = "vendors.change_accessgrant"
+    delete_url_name = "vendors:access-delete"
+    delete_permission = "vendors.delete_accessgrant"
+    form_class = AccessGrantForm
+    update_service = services.access_grant_update
+    selector = selectors.access_grant_list
+
+
+class AccessGrantDeleteView(VendorChildDeleteView):
+    permission = "vendors.delete_accessgrant"
+    delete_service = services.access_grant_delete
+    selector = selectors.access_grant_list
+
+
+# -- the risk register (all vendors) ---------------------------------------------------------------------
+class RiskListView(FilteredListView):
+    title = "Risks"
+    template_name = "vendors/risk_list.html"
+    selector = selectors.vendor_risk_list
+    filterset_class = filters.VendorRiskFilterSet
+    filter_fields = ("category", "status")
+    sort_fields = {
+        "score": ("risk_score", "title"),
+        "title": "title",
+        "vendor": ("vendor__name", "title"),
+        "status": "status",
+        "category": "category",
+    }
+    default_sort = "-score"
+    columns = (
+        Column("Risk", "title", "title"),
+        Column("Vendor", "vendor", "vendor"),
+        Column("Category", "category", "category"),
+        Column("Score", "score", "risk_score", numeric=True),
+        Column("Owner", None, "owner"),
+        Column("Status", "status", "status"),
+    )
+    csv_columns = (
+        Column("Risk", value="title"),
+        Column("Vendor", value="vendor"),
+        Column("Category", value="category"),
+        Column("Likelihood", value="likelihood"),
+        Column("Impact", value="impact"),
+        Column("Score", value="risk_score"),
+        Column("Owner", value="owner"),
+        Column("Status", value="status"),
+        Column("Mitigation", value="mitigation"),
+    )
+    csv_filename = "risks"
+    create_url_name = "vendors:risk-create"
+    create_permission = "vendors.add_vendorrisk"
+
+
+# -- service reviews ----------------------------------------------------------------------------------------
+class ReviewListView(FilteredListView):
+    title = "Service reviews"
+    template_name = "vendors/review_list.html"
+    selector = selectors.service_review_list
+    filterset_class = filters.ServiceReviewFilterSet
+    filter_fields = ("status",)
+    sort_fields = {
+        "date": ("scheduled_for", "vendor__name"),
+        "vendor": ("vendor__name", "scheduled_for"),
+        "status": "status",
+        "quality": "delivery_quality",
+    }
+    default_sort = "-date"
+    columns = (
+        Column("Scheduled for", "date", "scheduled_for"),
+        Column("Vendor", "vendor", "vendor"),
+        Column("Status", "status", "status"),
+        Column("Held on", None, "held_on"),
+        Column("Delivery quality", "quality", "delivery_quality", numeric=True),
+        Column("Open actions", None, "open_action_count", numeric=True),
+    )
+    csv_filename = "service-reviews"
+    create_url_name = "vendors:review-create"
+    create_permission = "vendors.add_servicereview"
+
+
+class ReviewOwnerMixin:
+    """Engineering managers change only the reviews of the vendors they own."""
+
+    request: HttpRequest
+
+    def review_vendor(self) -> Vendor:
+        raise NotImplementedError
+
+    def check_object_permission(self) -> None:
+        vendor = self.review_vendor()
+        if not services.can_manage_reviews(self.request.user, vendor):
+            raise PermissionDenied(f"Only the engineering or delivery owner of {vendor} runs its service reviews.")
+
+
+def _review(request: HttpRequest, pk: int) -> ServiceReview:
+    return get_object_or_404(selectors.service_review_list(user=request.user), pk=pk)
+
+
+def _reviewable_vendors(user: Any) -> QuerySet[Vendor]:
+    """The vendors whose reviews ``user`` runs: engineering managers only their own."""
+    vendors = selectors.vendor_list(user=user).exclude(status=VendorStatus.EXITED).order_by("name")
+    return selectors.vendors_reviewable_by(user=user, vendors=vendors)
+
+
+class ReviewCreateView(ServiceCreateView):
+    """Schedule a service review (engineering managers: for the vendors they own)."""
+
+    title = "Schedule a service review"
+    permission = "vendors.add_servicereview"
+    form_class = ServiceReviewScheduleForm
+    create_service = services.service_review_create
+    success_message = "Scheduled {object}."
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["vendors"] = _reviewable_vendors(self.request.user)
+        return kwargs
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"vendor": self.request.GET.get("vendor"), "scheduled_for": timezone.localdate()}
+
+
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    review = _review(request, pk)
+    can_manage = request.user.has_perm("vendors.change_servicereview") and services.can_manage_reviews(
+        request.user, review.vendor
+    )
+    context = {
+        "review": review,
+        "object": review,
+        "title": str(review),
+        "actions": selectors.action_item_list(user=request.user).filter(review=review).order_by("done_on", "due_on"),
+        "can_manage": can_manage,
+        "can_add_actions": can_manage and request.user.has_perm("vendors.add_actionitem"),
+        "action_form": ActionItemForm(initial={"due_on": timezone.localdate() + timedelta(days=ACTION_DUE_DAYS)}),
+        "today": timezone.localdate(),
+    }
+    return render(request, "vendors/review_detail.html", context)
+
+
+class ReviewRecordView(ReviewOwnerMixin, ServiceUpdateView):
+    """Record the meeting as held; the next review is scheduled by the vendor's cadence."""
+
+    permission = "vendors.change_servicereview"
+    form_class = ServiceReviewRecordForm
+    submit_label = "Record the review"
+    success_message = "Recorded {object}; the next review is scheduled."
+
+    def get_object(self) -> ServiceReview:
+        return _review(self.request, self.kwargs["pk"])
+
+    def review_vendor(self) -> Vendor:
+        return self.object.vendor
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Record {self.object}"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"held_on": self.object.held_on or self.object.scheduled_for, "attendees": [self.request.user.pk]}
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        review = ServiceReview.objects.get(pk=self.object.pk)
+        return services.service_review_record(review=review, actor=self.request.user, data=form.cleaned_data)
+
+
+class ReviewDeleteView(ReviewOwnerMixin, ServiceDeleteView):
+    permission = "vendors.delete_servicereview"
+    delete_service = services.service_review_delete
+
+    def get_object(self) -> ServiceReview:
+        return _review(self.request, self.kwargs["pk"])
+
+    def review_vendor(self) -> Vendor:
+        return self.object.vendor
+
+    def success_url(self) -> str:
+        return reverse("vendors:vendor-tab", args=[self.object.vendor_id, "reviews"])
+
+
+class ActionItemCreateView(ReviewOwnerMixin, ServiceCreateView):
+    title = "New action item"
+    permission = "vendors.add_actionitem"
+    form_class = ActionItemForm
+    create_service = services.action_item_create
+    review: ServiceReview
+
+    def setup_objects(self) -> None:
+        self.review = _review(self.request, self.kwargs["review_pk"])
+
+    def review_vendor(self) -> Vendor:
+        return self.review.vendor
+
+    def extra_data(self) -> dict[str, Any]:
+        return {"review": self.review}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(parent=self.review, **kwargs)
+
+
+def _action_item(request: HttpRequest, pk: int) -> Any:
+    return get_object_or_404(selectors.action_item_list(user=request.user), pk=pk)
+
+
+class ActionItemCompleteView(ReviewOwnerMixin, ServiceActionView):
+    permission = "vendors.change_actionitem"
+
+    def get_object(self) -> Any:
+        return _action_item(self.request, self.kwargs["pk"])
+
+    def review_vendor(self) -> Vendor:
+        return self.object.review.vendor
+
+    def perform(self) -> str:
+        services.action_item_complete(item=self.object, actor=self.request.user, done_on=timezone.localdate())
+        return f"Marked done: {self.object.description[:80]}"
+
+
+class ActionItemDeleteView(ReviewOwnerMixin, ServiceDeleteView):
+    permission = "vendors.delete_actionitem"
+    delete_service = services.action_item_delete
+
+    def get_object(self) -> Any:
+        return _action_item(self.request, self.kwargs["pk"])
+
+    def review_vendor(self) -> Vendor:
+        return self.object.review.vendor

@@ -1,0 +1,317 @@
+"""Every workspace page × every role, generated from one registry and from ``ROLE_PERMISSIONS``: a role
+that may use a page gets it (200), one that may not gets the 403 page (never a 500), and a visitor who
+is not signed in is sent to the sign-in page. List and detail pages cost the same number of queries
+whatever the number of rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.accounts.choices import Role
+from apps.accounts.roles import ROLE_PERMISSIONS
+from tests import factories
+from tests.conftest import ROLES
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class World:
+    """One record of each kind; the engineering manager owns the vendor (so runs its reviews)."""
+
+    users: dict[str, Any]
+    function: Any = None
+    vendor: Any = None
+    contract: Any = None
+    term: Any = None
+    review: Any = None
+    action: Any = None
+    records: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(user_with_role: Callable[[str], Any]) -> World:
+    users = {role: user_with_role(role) for role in ROLES}
+    vendor = factories.VendorFactory(engineering_owner=users[Role.ENGINEERING_MANAGER])
+    contract = factories.ContractFactory(vendor=vendor, text="We use best efforts.")
+    from apps.contracts.services import contract_checklists_create
+
+    contract_checklists_create(contract=contract)
+    from apps.vendors.services import vendor_update
+
+    # A change by a person, so the History tab has someone to name from the start.
+    vendor_update(instance=vendor, actor=users[Role.PROCUREMENT], data={"description": "Our first partner."})
+    review = factories.ServiceReviewFactory(vendor=vendor, scheduled_for=dt.date.today() - dt.timedelta(days=1))
+    return World(
+        users=users,
+        function=factories.FunctionFactory(),
+        vendor=vendor,
+        contract=contract,
+        term=factories.SlaTermFactory(contract=contract),
+        review=review,
+        action=factories.ActionItemFactory(review=review),
+        records={
+            "vetting": factories.VettingAssessmentFactory(vendor=vendor),
+            "certification": factories.CertificationFactory(vendor=vendor),
+            "risk": factories.VendorRiskFactory(vendor=vendor),
+            "access": factories.AccessGrantFactory(vendor=vendor),
+            "clause": contract.clauses.first(),
+            "exit": contract.exit_plan_items.first(),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    args: tuple[Callable[[World], Any], ...]
+
+    def __call__(self, world: World) -> str:
+        return reverse(self.name, args=[arg(world) for arg in self.args])
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: Route
+    permission: str | None = None  # None: every signed-in user
+
+
+def _u(name: str, *args: Callable[[World], Any]) -> Route:
+    return Route(name, args)
+
+
+PAGES = [
+    Page("home", _u("home")),
+    Page("function list", _u("functions:function-list")),
+    Page("function detail", _u("functions:function-detail", lambda w: w.function.pk)),
+    Page("function create", _u("functions:function-create"), "functions.add_function"),
+    Page("function edit", _u("functions:function-update", lambda w: w.function.pk), "functions.change_function"),
+    Page("function decide", _u("functions:function-decide", lambda w: w.function.pk), "functions.add_sourcingdecision"),
+    Page("vendor list", _u("vendors:vendor-list")),
+    Page("vendor create", _u("vendors:vendor-create"), "vendors.add_vendor"),
+    Page("vendor edit", _u("vendors:vendor-update", lambda w: w.vendor.pk), "vendors.change_vendor"),
+    Page("vendor overview", _u("vendors:vendor-detail", lambda w: w.vendor.pk)),
+    *[
+        Page(f"vendor tab {tab}", _u("vendors:vendor-tab", lambda w: w.vendor.pk, lambda w, t=tab: t))  # type: ignore[misc]
+        for tab in ("vetting", "certifications", "risks", "access", "contracts", "reviews", "history")
+    ],
+    Page("vetting create", _u("vendors:vetting-create", lambda w: w.vendor.pk), "vendors.add_vettingassessment"),
+    Page(
+        "vetting edit",
+        _u("vendors:vetting-update", lambda w: w.records["vetting"].pk),
+        "vendors.change_vettingassessment",
+    ),
+    Page(
+        "certification create", _u("vendors:certification-create", lambda w: w.vendor.pk), "vendors.add_certification"
+    ),
+    Page(
+        "certification edit",
+        _u("vendors:certification-update", lambda w: w.records["certification"].pk),
+        "vendors.change_certification",
+    ),
+    Page("risk create (vendor)", _u("vendors:vendor-risk-create", lambda w: w.vendor.pk), "vendors.add_vendorrisk"),
+    Page("risk create (register)", _u("vendors:risk-create"), "vendors.add_vendorrisk"),
+    Page("risk edit", _u("vendors:risk-update", lambda w: w.records["risk"].pk), "vendors.change_vendorrisk"),
+    Page("access create", _u("vendors:access-create", lambda w: w.vendor.pk), "vendors.add_accessgrant"),
+    Page("access edit", _u("vendors:access-update", lambda w: w.records["access"].pk), "vendors.change_accessgrant"),
+    Page("risk list", _u("vendors:risk-list")),
+    Page("review list", _u("vendors:review-list")),
+    Page("review create", _u("vendors:review-create"), "vendors.add_servicereview"),
+    Page("review detail", _u("vendors:review-detail", lambda w: w.review.pk)),
+    Page("review record", _u("vendors:review-record", lambda w: w.review.pk), "vendors.change_servicereview"),
+    Page("action create", _u("vendors:action-create", lambda w: w.review.pk), "vendors.add_actionitem"),
+    Page("contract list", _u("contracts:contract-list")),
+    Page("contract detail", _u("contracts:contract-detail", lambda w: w.contract.pk)),
+    Page("contract create", _u("contracts:contract-create"), "contracts.add_contract"),
+    Page("contract edit", _u("contracts:contract-update", lambda w: w.contract.pk), "contracts.change_contract"),
+    Page(
+        "clause edit",
+        _u("contracts:clause-update", lambda w: w.records["clause"].pk),
+        "contracts.change_contractclause",
+    ),
+    Page(
+        "exit item edit",
+        _u("contracts:exit-item-update", lambda w: w.records["exit"].pk),
+        "contracts.change_exitplanitem",
+    ),
+    Page("SLA term create", _u("contracts:sla-term-create", lambda w: w.contract.pk), "contracts.add_slaterm"),
+    Page("SLA term edit", _u("contracts:sla-term-update", lambda w: w.term.pk), "contracts.change_slaterm"),
+    Page("KPI list", _u("kpis:kpi-list")),
+    Page("measurement list", _u("kpis:measurement-list")),
+]
+
+
+def may(role: str, permission: str | None) -> bool:
+    return permission is None or role == Role.ADMIN or permission in ROLE_PERMISSIONS.get(role, set())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_by_role(page: Page, role: str, world: World, client: Client) -> None:
+    client.force_login(world.users[role])
+    response = client.get(page.url(world))
+    expected = 200 if may(role, page.permission) else 403
+    assert response.status_code == expected, f"{page.name} as {role}: {response.status_code}"
+    if expected == 403:
+        assert b"Not allowed" in response.content
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_needs_sign_in(page: Page, world: World, client: Client) -> None:
+    response = client.get(page.url(world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_every_workspace_url_is_in_the_matrix() -> None:
+    """A new page must join the matrix above (POST-only buttons are tested where they are used)."""
+    from django.urls import get_resolver
+
+    post_only = {
+        "vendors:vendor-transition",
+        "vendors:vendor-delete",
+        "vendors:vetting-delete",
+        "vendors:certification-delete",
+        "vendors:risk-delete",
+        "vendors:access-delete",
+        "vendors:review-delete",
+        "vendors:action-complete",
+        "vendors:action-delete",
+        "contracts:contract-transition",
+        "contracts:contract-delete",
+        "contracts:sla-term-delete",
+    }
+    covered = {
+        "home",
+        *(
+            f"{ns}:{name}"
+            for ns in ("functions", "vendors", "contracts", "kpis")
+            for name in get_resolver().namespace_dict[ns][1].reverse_dict
+            if isinstance(name, str)
+        ),
+    }
+    in_matrix = {page.url.name for page in PAGES}
+    assert covered - post_only - in_matrix == set()
+
+
+# -- navigation by role ----------------------------------------------------------------------------------
+NEW_MENU = {
+    "Function": "functions.add_function",
+    "Vendor": "vendors.add_vendor",
+    "Contract": "contracts.add_contract",
+    "Service review": "vendors.add_servicereview",
+    "Risk": "vendors.add_vendorrisk",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_navigation_shows_only_what_the_role_may_do(role: str, world: World, client: Client) -> None:
+    client.force_login(world.users[role])
+    response = client.get(reverse("home"))
+    menu = response.context["nav_new_entries"]
+    assert [entry["label"] for entry in menu] == [label for label, perm in NEW_MENU.items() if may(role, perm)]
+    assert [area["label"] for area in response.context["nav_areas"]] == [
+        "Dashboard",
+        "Functions",
+        "Vendors",
+        "Contracts",
+        "KPIs",
+        "Reviews",
+        "Risks",
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_vendor_page_buttons_follow_the_role(role: str, world: World, client: Client) -> None:
+    client.force_login(world.users[role])
+    html = client.get(reverse("vendors:vendor-detail", args=[world.vendor.pk])).content.decode()
+    assert ('data-transition="offboarding"' in html) == may(role, "vendors.change_vendor")
+    assert (reverse("vendors:vendor-update", args=[world.vendor.pk]) in html) == may(role, "vendors.change_vendor")
+
+
+# -- query budgets ----------------------------------------------------------------------------------------
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+ROW_MAKERS: dict[str, Callable[[World, int], object]] = {
+    "functions:function-list": lambda w, n: [factories.FunctionFactory() for _ in range(n)],
+    "vendors:vendor-list": lambda w, n: [factories.VendorFactory() for _ in range(n)],
+    "contracts:contract-list": lambda w, n: [factories.ContractFactory() for _ in range(n)],
+    "vendors:risk-list": lambda w, n: [factories.VendorRiskFactory() for _ in range(n)],
+    "vendors:review-list": lambda w, n: [factories.ActionItemFactory() for _ in range(n)],
+    "kpis:kpi-list": lambda w, n: [factories.KpiDefinitionFactory() for _ in range(n)],
+    "kpis:measurement-list": lambda w, n: (
+        [
+            factories.MeasurementFactory(
+                period_start=dt.date(2025, 1, 1) + dt.timedelta(days=i),
+                period_end=dt.date(2025, 1, 1) + dt.timedelta(days=i),
+            )
+            for i in range(n)
+        ]
+    ),
+}
+
+
+@pytest.mark.parametrize("url_name", sorted(ROW_MAKERS))
+def test_list_page_queries_do_not_grow_with_rows(url_name: str, world: World, client: Client) -> None:
+    client.force_login(world.users[Role.PROCUREMENT])
+    url = reverse(url_name)
+    ROW_MAKERS[url_name](world, 2)
+    few = _queries(client, url)
+    ROW_MAKERS[url_name](world, 12)
+    many = _queries(client, url)
+    assert many == few, f"{url_name}: {few} queries with few rows, {many} with many"
+    assert many <= 12
+    assert _queries(client, f"{url}?export=csv") <= 10
+
+
+DETAIL_PAGES: dict[str, Callable[[World], str]] = {
+    **{
+        f"vendor {tab}": (lambda w, t=tab: reverse("vendors:vendor-tab", args=[w.vendor.pk, t]))  # type: ignore[misc]
+        for tab in ("overview", "vetting", "certifications", "risks", "access", "contracts", "reviews", "history")
+    },
+    "contract": lambda w: reverse("contracts:contract-detail", args=[w.contract.pk]),
+    "review": lambda w: reverse("vendors:review-detail", args=[w.review.pk]),
+    "function": lambda w: reverse("functions:function-detail", args=[w.function.pk]),
+}
+
+
+def _grow(world: World, n: int) -> None:
+    vendor, contract, review = world.vendor, world.contract, world.review
+    for _ in range(n):
+        factories.VettingAssessmentFactory(vendor=vendor, assessor=factories.UserFactory())
+        factories.CertificationFactory(vendor=vendor)
+        factories.VendorRiskFactory(vendor=vendor, owner=factories.UserFactory())
+        factories.AccessGrantFactory(vendor=vendor, granted_by=factories.UserFactory())
+        factories.ContractFactory(vendor=vendor).functions.add(world.function)
+        factories.SlaTermFactory(contract=contract)
+        factories.ActionItemFactory(review=review, owner=factories.UserFactory())
+        factories.ServiceReviewFactory(vendor=vendor)
+        factories.SourcingDecisionFactory(function=world.function, decided_by=factories.UserFactory())
+        factories.ContractFactory(vendor=vendor, parent=contract)
+
+
+@pytest.mark.parametrize("page", sorted(DETAIL_PAGES))
+def test_detail_page_queries_do_not_grow_with_rows(page: str, world: World, client: Client) -> None:
+    client.force_login(world.users[Role.PROCUREMENT])
+    url = DETAIL_PAGES[page](world)
+    _grow(world, 1)
+    few = _queries(client, url)
+    _grow(world, 6)
+    many = _queries(client, url)
+    assert many == few, f"{page}: {few} queries with few rows, {many} with many"
+    assert many <= 20
