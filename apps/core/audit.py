@@ -36,7 +36,7 @@ def _model_label(dotted: str) -> str:
 def record_history(obj: models.Model, *, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
     """The newest ``limit`` events of ``obj`` and of the rows that reference it (a vendor's
     certifications, grants, reviews…), with who did it and which fields changed. Two queries."""
-    events = list(Events.objects.references(obj).order_by("-pgh_created_at")[:limit])
+    events = list(Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
     user_ids = {int(user_id) for event in events if (user_id := (event.pgh_context or {}).get("user")) is not None}
     users = {user.pk: str(user) for user in get_user_model().objects.filter(pk__in=user_ids)}
     entries = []

@@ -115,7 +115,7 @@ TABS = (
 
 
 def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
-    """The vendor page; each tab reads only what it shows. htmx swaps the tab panel alone."""
+    """The vendor page; each tab reads only what it shows."""
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login
 
@@ -174,10 +174,8 @@ def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpRes
         )
     elif tab == "history":
         context["events"] = record_history(vendor)
-    template = "vendors/vendor_detail.html"
-    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "tab-panel":
-        template = f"vendors/tabs/{tab}.html"
-    return render(request, template, context)
+    # htmx swaps the tab bar and panel (``hx-select``) out of this same page: one template, no partial to drift.
+    return render(request, "vendors/vendor_detail.html", context)
 
 
 class VendorCreateView(ServiceCreateView):
