@@ -221,6 +221,9 @@ def _label_filter_widget(field: forms.Field, label: str) -> None:
     if isinstance(field.widget, forms.TextInput | forms.NumberInput):
         field.widget.attrs.setdefault("placeholder", label)
         field.widget.attrs.setdefault("aria-label", label)
+    elif isinstance(field.widget, forms.NullBooleanSelect):
+        field.widget.choices = [("unknown", f"{label}: any"), ("true", f"{label}: yes"), ("false", f"{label}: no")]
+        field.widget.attrs.setdefault("aria-label", label)
     elif isinstance(field.widget, forms.Select) and not isinstance(field.widget, forms.SelectMultiple):
         choices = list(getattr(field, "choices", []))
         if choices and choices[0][0] in ("", None):

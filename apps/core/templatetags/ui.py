@@ -122,3 +122,10 @@ def money(value: Decimal | None, currency: str = "") -> str:
     if value is None:
         return "—"
     return f"{value:,.2f} {currency}".strip()
+
+
+@register.filter
+def short_label(label: Any) -> str:
+    """A choice label without its parenthesised gloss, for tight table cells:
+    "Hybrid (keep ownership, augment capacity)" → "Hybrid"."""
+    return str(label).split(" (", 1)[0]
