@@ -218,7 +218,11 @@ class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
 def _label_filter_widget(field: forms.Field, label: str) -> None:
     """A filter bar has no room for labels: text inputs get a placeholder, single-choice selects an
     "Any …" first option instead of Django's dashes."""
-    if isinstance(field.widget, forms.TextInput | forms.NumberInput):
+    if isinstance(field.widget, forms.DateInput):  # before TextInput, which it subclasses
+        field.widget.input_type = "date"
+        field.widget.attrs.setdefault("aria-label", label)
+        field.widget.attrs.setdefault("title", label)
+    elif isinstance(field.widget, forms.TextInput | forms.NumberInput):
         field.widget.attrs.setdefault("placeholder", label)
         field.widget.attrs.setdefault("aria-label", label)
     elif isinstance(field.widget, forms.NullBooleanSelect):
@@ -229,10 +233,6 @@ def _label_filter_widget(field: forms.Field, label: str) -> None:
         if choices and choices[0][0] in ("", None):
             field.choices = [("", f"Any {label.lower()}"), *choices[1:]]  # type: ignore[attr-defined]
         field.widget.attrs.setdefault("aria-label", label)
-    elif isinstance(field.widget, forms.DateInput):
-        field.widget.input_type = "date"
-        field.widget.attrs.setdefault("aria-label", label)
-        field.widget.attrs.setdefault("title", label)
 
 
 # -- forms that write through services ----------------------------------------------------------------
