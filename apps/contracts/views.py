@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -103,11 +104,8 @@ def _sla_section(
     }
 
 
+@login_required
 def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
     contract = _contract(request, pk)
     findings = contract_vague_language_findings(contract.text)
     clauses = list(contract.clauses.all())

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -333,11 +334,21 @@ class ServiceFormView(LoginRequiredMixin, FormMixin, View):  # type: ignore[type
         context = super().get_context_data(**kwargs)
         context.setdefault("title", self.title)
         context.setdefault("submit_label", self.submit_label)
-        context.setdefault("cancel_url", self.cancel_url())
+        context.setdefault("cancel_url", self.cancel_url(context))
         return context
 
-    def cancel_url(self) -> str:
-        return safe_next_url(self.request, self.request.META.get("HTTP_REFERER") or "/")
+    def cancel_url(self, context: Mapping[str, Any]) -> str:
+        """Where "Cancel" goes: ``?next=``, else the record (or its parent) the form is about, else the
+        page the user came from — unless that is this very form (after a failed save), else home."""
+        for record in (context.get("parent"), context.get("object")):
+            if record is not None and hasattr(record, "get_absolute_url"):
+                return safe_next_url(self.request, str(record.get_absolute_url()))
+        referer = self.request.META.get("HTTP_REFERER") or ""
+        came_from = referer if referer and urlsplit(referer).path != self.request.path else "/"
+        return safe_next_url(
+            self.request,
+            came_from if url_has_allowed_host_and_scheme(came_from, allowed_hosts={self.request.get_host()}) else "/",
+        )
 
 
 class ServiceCreateView(ServiceFormView):
@@ -389,8 +400,8 @@ class ServiceUpdateView(ServiceFormView):
         return type(self).update_service(instance=instance, actor=self.request.user, data=form.cleaned_data)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("object", self.object)
         context = super().get_context_data(**kwargs)
-        context.setdefault("object", self.object)
         delete_url_name = type(self).delete_url_name
         if delete_url_name and self.request.user.has_perm(type(self).delete_permission or ""):
             context["delete_url"] = reverse(delete_url_name, args=[self.object.pk])

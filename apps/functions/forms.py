@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from django import forms
 
+from apps.core.forms import DATE_WIDGET, SCORE_WIDGET, WorkspaceModelForm
 from apps.functions.choices import Decision
 from apps.functions.models import Function
 
-SCORE_WIDGET = forms.NumberInput(attrs={"min": 1, "max": 5, "step": 1, "inputmode": "numeric"})
 
-
-class FunctionForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
+class FunctionForm(WorkspaceModelForm):
+    class Meta(WorkspaceModelForm.Meta):
         model = Function
         fields = [
             "name",
@@ -30,6 +29,4 @@ class FunctionForm(forms.ModelForm):  # type: ignore[type-arg]
 class SourcingDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices)
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-    decided_on = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Empty: today."
-    )
+    decided_on = forms.DateField(required=False, widget=DATE_WIDGET, help_text="Empty: today.")

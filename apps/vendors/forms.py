@@ -9,6 +9,8 @@ from django import forms
 
 from apps.core.forms import DATE_WIDGET, SCORE_WIDGET, WorkspaceModelForm
 from apps.vendors.models import (
+    RED_FLAG_FIELDS,
+    VETTING_SCORE_FIELDS,
     AccessGrant,
     ActionItem,
     Certification,
@@ -18,22 +20,6 @@ from apps.vendors.models import (
     VettingAssessment,
 )
 from apps.vendors.selectors import vendor_list
-
-SCORES = (
-    "delivery_maturity",
-    "retention_stability",
-    "security_posture",
-    "technical_depth",
-    "escalation_model",
-    "communication",
-)
-RED_FLAGS = (
-    "flag_junior_interviewers",
-    "flag_fast_yes",
-    "flag_no_questions",
-    "flag_trivia_interviews",
-    "flag_no_pilot",
-)
 
 
 class VendorForm(WorkspaceModelForm):
@@ -71,19 +57,27 @@ class VendorForm(WorkspaceModelForm):
 class VettingAssessmentForm(WorkspaceModelForm):
     class Meta(WorkspaceModelForm.Meta):
         model = VettingAssessment
-        fields = ["assessed_on", "assessor", *SCORES, *RED_FLAGS, "pilot_outcome", "verdict", "notes"]
-        widgets = dict.fromkeys(SCORES, SCORE_WIDGET)
+        fields = [
+            "assessed_on",
+            "assessor",
+            *VETTING_SCORE_FIELDS,
+            *RED_FLAG_FIELDS,
+            "pilot_outcome",
+            "verdict",
+            "notes",
+        ]
+        widgets = dict.fromkeys(VETTING_SCORE_FIELDS, SCORE_WIDGET)
 
     sections = (
         ("Assessment", ("assessed_on", "assessor")),
-        ("Scores (1 weak – 5 strong); the computed score is their mean", SCORES),
-        ("Red flags seen", RED_FLAGS),
+        ("Scores (1 weak – 5 strong); the computed score is their mean", VETTING_SCORE_FIELDS),
+        ("Red flags seen", RED_FLAG_FIELDS),
         ("Outcome", ("pilot_outcome", "verdict", "notes")),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in SCORES:
+        for name in VETTING_SCORE_FIELDS:
             self.fields[name].help_text = "1 (weak) – 5 (strong)"
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -114,12 +115,9 @@ TABS = (
 )
 
 
+@login_required
 def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
     """The vendor page; each tab reads only what it shows."""
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
     if tab not in dict(TABS):
         raise Http404("No such tab.")
     vendor = get_object_or_404(selectors.vendor_detail(user=request.user), pk=pk)
@@ -489,11 +487,8 @@ class ReviewCreateView(ServiceCreateView):
         return {"vendor": self.request.GET.get("vendor"), "scheduled_for": timezone.localdate()}
 
 
+@login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
     review = _review(request, pk)
     can_manage = request.user.has_perm("vendors.change_servicereview") and services.can_manage_reviews(
         request.user, review.vendor

@@ -473,3 +473,17 @@ def test_clause_row_saves_in_place(user_with_role: Callable[[str], Any]) -> None
     )
     clause.refresh_from_db()
     assert clause.assessment == "weak"
+
+
+def test_cancel_goes_back_to_the_record_not_to_the_failed_form(user_with_role: Callable[[str], Any]) -> None:
+    vendor = factories.VendorFactory()
+    client, _ = signed_in(user_with_role, Role.PROCUREMENT)
+    assert client.get(reverse("vendors:vendor-update", args=[vendor.pk])).context["cancel_url"] == vendor.get_absolute_url()
+    create_certification = reverse("vendors:certification-create", args=[vendor.pk])
+    assert client.get(create_certification).context["cancel_url"] == vendor.get_absolute_url()
+    create = reverse("vendors:vendor-create")
+    failed = client.post(create, vendor_form(currency="ZZZ"), HTTP_REFERER=f"http://testserver{create}")
+    assert failed.context["cancel_url"] == "/"
+    came_from_list = client.get(create, HTTP_REFERER="http://testserver/vendors/?status=active")
+    assert came_from_list.context["cancel_url"] == "http://testserver/vendors/?status=active"
+    assert client.get(create, HTTP_REFERER="https://evil.example/").context["cancel_url"] == "/"
