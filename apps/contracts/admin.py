@@ -22,13 +22,13 @@ from apps.contracts.services import (
     contract_checklists_create,
     contract_transition,
 )
-from apps.core.admin import ServiceModelAdmin, transition_actions
+from apps.core.admin import ServiceModelAdmin, TabularInline, transition_actions
 from apps.core.errors import ApplicationError
 
 # -- inlines --------------------------------------------------------------------------------------
 
 
-class ChecklistInline(admin.TabularInline):  # type: ignore[type-arg]
+class ChecklistInline(TabularInline):
     """Checklist rows come with the contract: they are edited, never added or removed."""
 
     extra = 0
@@ -50,7 +50,7 @@ class ExitPlanItemInline(ChecklistInline):
     raw_id_fields = ("owner",)
 
 
-class SlaTermInline(admin.TabularInline):  # type: ignore[type-arg]
+class SlaTermInline(TabularInline):
     model = models.SlaTerm
     extra = 0
     show_change_link = True

@@ -14,13 +14,21 @@ from django.http import HttpRequest, HttpResponseRedirect
 from apps.core.errors import ApplicationError
 from apps.core.services import audited, model_delete, save_validated
 
+# Django 6's default now: a URL typed without a scheme is https.
+HTTPS_URL_FIELDS: dict[type[Any], dict[str, Any]] = {URLField: {"assume_scheme": "https"}}
+
+
+class TabularInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The admin's inline rows, with the same field defaults as ``ServiceModelAdmin``."""
+
+    formfield_overrides = HTTPS_URL_FIELDS
+
 
 class ServiceModelAdmin(admin.ModelAdmin):
     """Status fields named in ``transition_fields`` are read-only: they change through services only."""
 
     transition_fields: tuple[str, ...] = ()
-    # Django 6's default now: a URL typed without a scheme is https.
-    formfield_overrides = {URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_FIELDS
     list_per_page = 50
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:

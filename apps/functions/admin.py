@@ -7,12 +7,12 @@ from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from apps.core.admin import ServiceModelAdmin
+from apps.core.admin import ServiceModelAdmin, TabularInline
 from apps.functions import services
 from apps.functions.models import Function, SourcingDecision
 
 
-class SourcingDecisionInline(admin.TabularInline):
+class SourcingDecisionInline(TabularInline):
     """The function's decision history, read-only: decisions are appended, never edited."""
 
     model = SourcingDecision

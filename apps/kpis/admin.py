@@ -9,14 +9,14 @@ from django.db.models import Model
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
-from apps.core.admin import ServiceModelAdmin
+from apps.core.admin import ServiceModelAdmin, TabularInline
 from apps.core.services import audited
 from apps.kpis import services
 from apps.kpis.choices import MeasurementSource
 from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
 
 
-class PerformanceBandInline(admin.TabularInline):
+class PerformanceBandInline(TabularInline):
     model = PerformanceBand
     extra = 0
     fields = ("source", "year", "band", "rank", "lower", "upper", "label")

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from apps.core.admin import ServiceModelAdmin, transition_actions
+from apps.core.admin import ServiceModelAdmin, TabularInline, transition_actions
 from apps.core.errors import ApplicationError
 from apps.vendors import models
 from apps.vendors.choices import VendorStatus
@@ -21,34 +21,34 @@ from apps.vendors.services import OWNER_FIELDS, vendor_require_owners, vendor_tr
 # -- inlines --------------------------------------------------------------------------------------
 
 
-class CertificationInline(admin.TabularInline):
+class CertificationInline(TabularInline):
     model = models.Certification
     extra = 0
     fields = ("kind", "name", "issued_on", "expires_on", "evidence_url")
 
 
-class VendorRiskInline(admin.TabularInline):
+class VendorRiskInline(TabularInline):
     model = models.VendorRisk
     extra = 0
     fields = ("category", "title", "likelihood", "impact", "status", "owner")
     raw_id_fields = ("owner",)
 
 
-class AccessGrantInline(admin.TabularInline):
+class AccessGrantInline(TabularInline):
     model = models.AccessGrant
     extra = 0
     fields = ("person", "system", "privilege", "named_account", "mfa_enabled", "granted_on", "expires_on", "revoked_on")
     show_change_link = True
 
 
-class ServiceReviewInline(admin.TabularInline):
+class ServiceReviewInline(TabularInline):
     model = models.ServiceReview
     extra = 0
     fields = ("scheduled_for", "held_on", "status", "delivery_quality")
     show_change_link = True
 
 
-class ActionItemInline(admin.TabularInline):
+class ActionItemInline(TabularInline):
     model = models.ActionItem
     extra = 0
     fields = ("description", "owner", "due_on", "done_on")
