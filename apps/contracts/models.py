@@ -383,3 +383,11 @@ class Breach(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Breach of {self.term} ({self.window_start}–{self.window_end})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:contract-detail", args=[self.term.contract_id]) + f"#breach-{self.pk}"
+
+    @property
+    def magnitude(self) -> Decimal:
+        """How far the window's value missed the target (in the KPI's unit)."""
+        return abs(self.value - self.target)

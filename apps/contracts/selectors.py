@@ -59,3 +59,16 @@ def breach_list(*, user: Any | None = None) -> QuerySet[Breach]:
         "resolved_by",
         "waived_by",
     )
+
+
+def sla_term_current_status(*, contract: Contract) -> dict[int, dict[str, SlaEvaluation | None]]:
+    """Per SLA term of ``contract``: its latest closed evaluation and the open window's (two queries)."""
+    status: dict[int, dict[str, SlaEvaluation | None]] = {}
+    evaluations = SlaEvaluation.objects.filter(term__contract=contract)
+    latest_closed = evaluations.filter(is_closed=True).order_by("term_id", "-window_start").distinct("term_id")
+    open_now = evaluations.filter(is_closed=False).order_by("term_id", "-window_start").distinct("term_id")
+    for evaluation in latest_closed:
+        status.setdefault(evaluation.term_id, {"closed": None, "open": None})["closed"] = evaluation
+    for evaluation in open_now:
+        status.setdefault(evaluation.term_id, {"closed": None, "open": None})["open"] = evaluation
+    return status

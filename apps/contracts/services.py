@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -332,6 +333,14 @@ def breach_waive(*, breach: Breach, actor: Any, reason: str) -> Breach:
 def breach_retract(*, breach: Breach, actor: Any | None = None) -> Breach:
     """Late data made the window met: the breach stays on record as retracted, never deleted."""
     return _breach_move(breach, BreachStatus.RETRACTED, actor, retracted_at=timezone.now())
+
+
+def breach_restate(*, breach: Breach, value: Decimal, credit_amount: Decimal) -> Breach:
+    """Late data changed a still-breached window: the breach carries the new value and credit owed."""
+    with audited(actor=None, action="breach_restate"):
+        current = Breach.objects.select_for_update().get(pk=breach.pk)
+        current.value, current.credit_amount = value, credit_amount
+        return save_validated(current)
 
 
 def breach_reopen(*, breach: Breach, actor: Any | None = None) -> Breach:

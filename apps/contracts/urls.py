@@ -16,4 +16,10 @@ urlpatterns = [
     path("<int:contract_pk>/sla-terms/new/", views.SlaTermCreateView.as_view(), name="sla-term-create"),
     path("sla-terms/<int:pk>/edit/", views.SlaTermUpdateView.as_view(), name="sla-term-update"),
     path("sla-terms/<int:pk>/delete/", views.SlaTermDeleteView.as_view(), name="sla-term-delete"),
+    path(
+        "breaches/<int:pk>/<str:action>/",
+        views.BreachActionView.as_view(),
+        {},
+        name="breach-action",
+    ),
 ]

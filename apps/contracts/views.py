@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from apps.contracts import selectors, services
 from apps.contracts.choices import CONTRACT_TRANSITIONS, ClauseAssessment, ContractStatus
 from apps.contracts.filters import ContractFilterSet
 from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, SlaTermForm
-from apps.contracts.models import Contract, ContractClause, ExitPlanItem, SlaTerm
+from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem, SlaTerm
 from apps.contracts.vague_language import contract_vague_language_findings, highlight_segments
 from apps.core.ui import (
     Column,
@@ -99,6 +99,7 @@ def _sla_section(
         "inline_messages": inline,
         "contract": contract,
         "terms": selectors.sla_term_list(user=request.user).filter(contract=contract).order_by("area", "pk"),
+        "term_status": selectors.sla_term_current_status(contract=contract),
         "sla_form": form,
         "editing": editing,
     }
@@ -127,6 +128,7 @@ def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
         "warn_days": CANCEL_BY_WARN_DAYS,
         "today": timezone.localdate(),
         "statements_of_work": contract.children.select_related("vendor").order_by("start_date"),
+        "breaches": selectors.breach_list(user=user).filter(term__contract=contract).order_by("-window_start", "pk"),
         **_sla_section(request, contract),
     }
     return render(request, "contracts/contract_detail.html", context)
@@ -300,3 +302,36 @@ class SlaTermDeleteView(ServiceDeleteView):
 
     def section_context(self) -> dict[str, Any]:
         return _sla_section(self.request, self.object.contract, inline=True)
+
+
+# -- breaches ---------------------------------------------------------------------------------------------
+BREACH_ACTIONS = {
+    "acknowledge": "contracts.acknowledge_breach",
+    "resolve": "contracts.resolve_breach",
+    "waive": "contracts.waive_breach",
+}
+
+
+class BreachActionView(ServiceActionView):
+    """Acknowledge, resolve (with an optional note) or waive (executives, with a reason) a breach; the
+    service refuses what the breach's state does not allow, and the message says why."""
+
+    def get_object(self) -> Breach:
+        if self.kwargs["action"] not in BREACH_ACTIONS:
+            raise Http404("No such breach action.")
+        return get_object_or_404(selectors.breach_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    @property
+    def permission(self) -> str:  # type: ignore[override]
+        return BREACH_ACTIONS[self.kwargs["action"]]
+
+    def perform(self) -> str:
+        action, breach, user = self.kwargs["action"], self.object, self.request.user
+        if action == "acknowledge":
+            services.breach_acknowledge(breach=breach, actor=user)
+            return f"Acknowledged the breach of {breach.term.kpi.name} ({breach.window_start} – {breach.window_end})."
+        if action == "resolve":
+            services.breach_resolve(breach=breach, actor=user, note=self.request.POST.get("note", ""))
+            return f"Resolved the breach of {breach.term.kpi.name} ({breach.window_start} – {breach.window_end})."
+        services.breach_waive(breach=breach, actor=user, reason=self.request.POST.get("reason", ""))
+        return f"Waived the breach of {breach.term.kpi.name} ({breach.window_start} – {breach.window_end})."

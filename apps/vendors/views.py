@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.contracts.selectors import contract_list
+from apps.contracts.choices import BreachStatus
+from apps.contracts.selectors import breach_list, contract_list
 from apps.core.audit import record_history
 from apps.core.ui import (
     Column,
@@ -45,6 +46,8 @@ from apps.vendors.forms import (
 from apps.vendors.models import ServiceReview, Vendor
 
 CERTIFICATION_WARN_DAYS = 90
+# The breaches the vendor page shows: those still to be dealt with.
+UNSETTLED_BREACH_STATUSES = (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED)
 # A new action item is due by the next bi-weekly review unless the form says otherwise.
 ACTION_DUE_DAYS = 14
 
@@ -146,6 +149,11 @@ def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpRes
             .filter(vendor=vendor, status=ReviewStatus.SCHEDULED)
             .order_by("scheduled_for")
             .first()
+        )
+        context["breaches"] = (
+            breach_list(user=user)
+            .filter(term__contract__vendor=vendor, status__in=UNSETTLED_BREACH_STATUSES)
+            .order_by("-window_start", "pk")
         )
         context["latest_assessment"] = (
             selectors.vetting_assessment_list(user=user).filter(vendor=vendor).order_by("-assessed_on", "-pk").first()

@@ -478,7 +478,10 @@ def test_clause_row_saves_in_place(user_with_role: Callable[[str], Any]) -> None
 def test_cancel_goes_back_to_the_record_not_to_the_failed_form(user_with_role: Callable[[str], Any]) -> None:
     vendor = factories.VendorFactory()
     client, _ = signed_in(user_with_role, Role.PROCUREMENT)
-    assert client.get(reverse("vendors:vendor-update", args=[vendor.pk])).context["cancel_url"] == vendor.get_absolute_url()
+    assert (
+        client.get(reverse("vendors:vendor-update", args=[vendor.pk])).context["cancel_url"]
+        == vendor.get_absolute_url()
+    )
     create_certification = reverse("vendors:certification-create", args=[vendor.pk])
     assert client.get(create_certification).context["cancel_url"] == vendor.get_absolute_url()
     create = reverse("vendors:vendor-create")

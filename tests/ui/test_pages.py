@@ -190,6 +190,7 @@ def test_every_workspace_url_is_in_the_matrix() -> None:
         "contracts:contract-transition",
         "contracts:contract-delete",
         "contracts:sla-term-delete",
+        "contracts:breach-action",
     }
     covered = {
         "home",

@@ -127,6 +127,10 @@ class SlaEvaluationSerializer(ModelSerializer):
 
 
 class BreachSerializer(ModelSerializer):
+    magnitude = serializers.DecimalField(
+        max_digits=16, decimal_places=4, read_only=True, help_text="How far the value missed the target."
+    )
+
     class Meta:
         model = models.Breach
         fields = [
@@ -137,6 +141,7 @@ class BreachSerializer(ModelSerializer):
             "window_end",
             "value",
             "target",
+            "magnitude",
             "severity",
             "status",
             "credit_amount",

@@ -129,3 +129,9 @@ def short_label(label: Any) -> str:
     """A choice label without its parenthesised gloss, for tight table cells:
     "Hybrid (keep ownership, augment capacity)" → "Hybrid"."""
     return str(label).split(" (", 1)[0]
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping|get_item:key`` — a dict lookup with a variable key (None when absent)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

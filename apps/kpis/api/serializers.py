@@ -1,5 +1,8 @@
+from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from apps.core.api import ModelSerializer
@@ -59,8 +62,33 @@ class KpiDefinitionSerializer(ModelSerializer):
         ]
 
 
+class LocalDateField(serializers.DateField):
+    """A date, or a timestamp that is read as the date it falls on in the organisation's time zone
+    (``settings.TIME_ZONE``): a period ending ``2026-11-01T03:30:00Z`` ended on 31 October in New York,
+    and belongs to October's SLA window there. A timestamp without an offset is local time."""
+
+    def to_internal_value(self, value: Any) -> date:
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, str) and ("T" in value or " " in value.strip()):
+            moment = parse_datetime(value.strip())  # type: ignore[assignment]
+            if moment is None:
+                self.fail("invalid", format="YYYY-MM-DD or an ISO 8601 timestamp")
+        else:
+            return super().to_internal_value(value)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return timezone.localtime(moment).date()
+
+
 class MeasurementSerializer(ModelSerializer):
     """Shape only: the KPI's rules (ratio parts, bounds, period) are the service's, answered as 400s."""
+
+    period_start = LocalDateField(help_text="A date, or a timestamp read in the organisation's time zone.")
+    period_end = LocalDateField(
+        help_text="A date, or a timestamp read in the organisation's time zone; the measurement belongs to "
+        "the SLA window that contains it."
+    )
 
     kpi = KpiReferenceField(queryset=KpiDefinition.objects.all(), help_text="KPI id or code.")
     kpi_code = serializers.CharField(source="kpi.code", read_only=True)
