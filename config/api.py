@@ -4,7 +4,7 @@ from importlib import import_module
 
 from apps.core.api import ServiceRouter
 
-API_APPS = ("functions", "vendors", "contracts", "kpis")
+API_APPS = ("functions", "vendors", "contracts", "kpis", "notifications")
 
 router = ServiceRouter()
 for app in API_APPS:

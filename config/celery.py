@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -11,10 +12,19 @@ app = Celery("vendor_governance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Times are in the organisation's time zone (CELERY_TIMEZONE = TIME_ZONE); beat stores UTC.
+# Times are in the organisation's time zone (CELERY_TIMEZONE = TIME_ZONE, read by config_from_object
+# above; tests/notifications/test_tasks.py checks it); beat stores UTC.
 app.conf.beat_schedule = {
     "contracts-sync-status-daily": {
         "task": "contracts.sync_status_by_date",
         "schedule": crontab(hour=0, minute=15),
+    },
+    "contracts-evaluate-slas-hourly": {
+        "task": "contracts.evaluate_slas",
+        "schedule": crontab(minute=5),
+    },
+    "notifications-send-reminders-daily": {
+        "task": "notifications.send_reminders",
+        "schedule": crontab(hour=settings.REMINDER_HOUR, minute=0),
     },
 }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("functions/", include("apps.functions.urls")),
     path("contracts/", include("apps.contracts.urls")),
     path("kpis/", include("apps.kpis.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("", include("apps.vendors.urls")),
     path("", include("apps.core.urls")),
 ]

@@ -1,5 +1,6 @@
-"""The workspace's navigation: the areas everyone signed in reads, and the "New" menu, which lists
-only what the signed-in user's role may create (the server refuses the rest anyway)."""
+"""The workspace's navigation: the areas everyone signed in reads, the "New" menu, which lists
+only what the signed-in user's role may create (the server refuses the rest anyway), and the count of
+unread notifications on the bell."""
 
 from __future__ import annotations
 
@@ -48,13 +49,30 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     path = request.path
-    current = max((area for area in AREAS if path.startswith(area.prefix)), key=lambda a: len(a.prefix), default=None)
+    # The dashboard is "/" itself; other areas own everything under their prefix.
+    current = max(
+        (area for area in AREAS if (path == area.prefix if area.prefix == "/" else path.startswith(area.prefix))),
+        key=lambda a: len(a.prefix),
+        default=None,
+    )
     areas = [{"label": a.label, "url": reverse(a.url_name), "current": a == current} for a in AREAS]
     new_entries = [{"label": e.label, "url": reverse(e.url_name)} for e in NEW_ENTRIES if user.has_perm(e.permission)]
     role_labels = [label for value, label in _role_choices() if value in user.roles]
     if user.is_superuser and not role_labels:
         role_labels = ["Superuser"]
-    return {"nav_areas": areas, "nav_new_entries": new_entries, "nav_role_labels": role_labels}
+    return {
+        "nav_areas": areas,
+        "nav_new_entries": new_entries,
+        "nav_role_labels": role_labels,
+        "nav_unread_count": _unread_count(user),
+    }
+
+
+def _unread_count(user: Any) -> int:
+    """The number on the bell: one COUNT query per page."""
+    from apps.notifications.selectors import unread_count
+
+    return unread_count(user=user)
 
 
 def _role_choices() -> list[tuple[str, str]]:

@@ -219,7 +219,10 @@ class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
 def _label_filter_widget(field: forms.Field, label: str) -> None:
     """A filter bar has no room for labels: text inputs get a placeholder, single-choice selects an
     "Any …" first option instead of Django's dashes."""
-    if isinstance(field.widget, forms.DateInput):  # before TextInput, which it subclasses
+    if isinstance(field.widget, forms.SelectMultiple) and not isinstance(field.widget, forms.CheckboxSelectMultiple):
+        # Several values of one filter: checkboxes in a dropdown, not a multi-select box.
+        field.widget = forms.CheckboxSelectMultiple(choices=field.choices)  # type: ignore[attr-defined]
+    elif isinstance(field.widget, forms.DateInput):  # before TextInput, which it subclasses
         field.widget.input_type = "date"
         field.widget.attrs.setdefault("aria-label", label)
         field.widget.attrs.setdefault("title", label)

@@ -176,6 +176,18 @@ def _is_uniqueness_error(exc: ValidationError) -> bool:
     return any(error.code == "unique" for error in errors)
 
 
+def measurement_windows_reevaluate(measurement: Measurement) -> None:
+    """After the commit, ask a worker to re-evaluate the SLA windows the measurement falls in, so a
+    breach (or its retraction) shows at once rather than at the next hourly sweep. A broker that is
+    down costs nothing here: the sweep catches up."""
+    from apps.contracts.tasks import evaluate_measurement_windows
+    from apps.core.tasks import enqueue
+
+    enqueue(
+        evaluate_measurement_windows, measurement.contract_id, measurement.kpi_id, measurement.period_end.isoformat()
+    )
+
+
 def measurement_record(*, actor: Any | None, data: Mapping[str, Any], source: str) -> tuple[Measurement, str]:
     """Upsert the measurement of (contract, KPI, period): ``created``, ``updated`` when the period was
     logged before with other figures, ``unchanged`` when it is a retry of the same figures (nothing is
@@ -195,15 +207,19 @@ def measurement_record(*, actor: Any | None, data: Mapping[str, Any], source: st
                     return existing, UNCHANGED
                 for name, value in {**changed, "source": source, "recorded_by": recorder}.items():
                     setattr(existing, name, value)
-                return save_validated(existing), UPDATED
+                saved = save_validated(existing)
+                measurement_windows_reevaluate(saved)
+                return saved, UPDATED
             try:
-                return save_validated(Measurement(**key, **fields, source=source, recorded_by=recorder)), CREATED
+                created = save_validated(Measurement(**key, **fields, source=source, recorded_by=recorder))
             except ConflictError:
                 continue  # a concurrent request inserted this period first (the insert lost): update it
             except ValidationError as exc:
                 if not _is_uniqueness_error(exc):
                     raise
                 continue  # it committed between our lookup and our validation: update it
+            measurement_windows_reevaluate(created)
+            return created, CREATED
     raise ConflictError("The measurement kept changing concurrently; try again.")
 
 
@@ -227,4 +243,8 @@ def measurement_update(
 
 
 def measurement_delete(*, instance: Measurement, actor: Any | None) -> None:
-    model_delete(instance, actor=actor, action="measurement_delete")
+    """Delete a measurement; the SLA windows it counted in are re-evaluated (a breach it caused is
+    retracted)."""
+    with audited(actor=actor, action="measurement_delete"):
+        model_delete(instance, actor=actor, action="measurement_delete")
+        measurement_windows_reevaluate(instance)

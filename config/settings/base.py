@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.vendors",
     "apps.kpis",
     "apps.contracts",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,15 @@ CELERY_TASK_PUBLISH_RETRY = False
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Vendor Governance <governance@localhost>")
+# Where the workspace is reached from outside: the links in notification e-mails start with it.
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
+
+# The hour (0–23, in TIME_ZONE) at which beat sends the day's reminders (config/celery.py).
+REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
+if not 0 <= REMINDER_HOUR <= 23:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"REMINDER_HOUR must be an hour from 0 to 23, not {REMINDER_HOUR}.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -182,6 +192,7 @@ SPECTACULAR_SETTINGS = {
         "EvaluationStatusEnum": "apps.contracts.choices.EvaluationStatus",
         "MeasurementSourceEnum": "apps.kpis.choices.MeasurementSource",
         "BandSourceEnum": "apps.kpis.choices.BandSource",
+        "NotificationKindEnum": "apps.notifications.choices.NotificationKind",
     },
 }
 

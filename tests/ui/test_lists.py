@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -142,3 +143,22 @@ def test_contract_text_highlights_every_vague_phrase(client: Client) -> None:
     assert ">reasonable\nsupport</mark>" in html
     assert "&lt;b&gt;" in html  # the contract's own markup is text
     assert html.count('data-finding="') == 2
+
+
+def test_multiple_choice_filters_are_checkboxes_that_keep_their_state(client: Client) -> None:
+    factories.VendorFactory(name="Alpha", status="active")
+    factories.VendorFactory(name="Beta", status="pilot")
+    factories.VendorFactory(name="Gamma", status="exited")
+    response = client.get(reverse("vendors:vendor-list"), {"status": ["active", "pilot"]})
+    html = response.content.decode()
+    checkboxes = re.findall(r'<input type="checkbox" name="status" value="(\w+)"[^>]*?( checked)?>', html)
+    assert [value for value, _ in checkboxes] == ["prospect", "vetting", "pilot", "active", "offboarding", "exited"]
+    assert {value for value, checked in checkboxes if checked} == {"active", "pilot"}
+    assert sorted(v.name for v in response.context["object_list"]) == ["Alpha", "Beta"]
+
+
+def test_the_dashboard_is_current_only_on_the_dashboard(client: Client) -> None:
+    areas = client.get("/notifications/").context["nav_areas"]
+    assert not any(area["current"] for area in areas)
+    areas = client.get("/").context["nav_areas"]
+    assert [area["label"] for area in areas if area["current"]] == ["Dashboard"]
