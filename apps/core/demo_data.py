@@ -522,7 +522,7 @@ MEASUREMENT_PROFILES: dict[tuple[str, str], dict[str, Any]] = {
     ("tsp_pentest", "documentation_currency"): {"base": 98, "wobble": 1, "bad": {}, "denominator": 40},
     ("sqe_regression", "defect_rate"): {"base": 1.6, "wobble": 0.4, "bad": {11: 2.6}, "denominator": 800},
     ("sqe_regression", "on_time_delivery_rate"): {"base": 97, "wobble": 1.5, "bad": {}, "denominator": 30},
-    ("lco_pilot", "time_to_restore"): {"base": 1.6, "wobble": 0.7, "bad": {}},
+    ("lco_pilot", "time_to_restore"): {"base": 1.6, "wobble": 0.7, "bad": {11: 6.5}},  # critical: reaches the CTO
     ("msc_l1", "first_response_time"): {"base": 0.9, "wobble": 0.3, "bad": {6: 1.8, 9: 1.6, 11: 2.1}},
     ("msc_l1", "security_incident_notification_time"): {"base": 10, "wobble": 5, "bad": {}},
 }

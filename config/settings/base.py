@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -142,11 +143,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Vendor Governance <gover
 # Where the workspace is reached from outside: the links in notification e-mails start with it.
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
+# How far back the SLA sweep re-evaluates closed windows when late data arrives (days).
+SLA_LOOKBACK_DAYS = env.int("SLA_LOOKBACK_DAYS", default=190)
+if SLA_LOOKBACK_DAYS < 1:
+    raise ImproperlyConfigured(f"SLA_LOOKBACK_DAYS must be a positive number of days, not {SLA_LOOKBACK_DAYS}.")
 # The hour (0–23, in TIME_ZONE) at which beat sends the day's reminders (config/celery.py).
 REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
 if not 0 <= REMINDER_HOUR <= 23:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"REMINDER_HOUR must be an hour from 0 to 23, not {REMINDER_HOUR}.")
 
 REST_FRAMEWORK = {
