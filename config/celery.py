@@ -23,6 +23,10 @@ app.conf.beat_schedule = {
         "task": "contracts.evaluate_slas",
         "schedule": crontab(minute=5),
     },
+    "notifications-send-pending-emails-hourly": {
+        "task": "notifications.send_pending_emails",
+        "schedule": crontab(minute=35),
+    },
     "notifications-send-reminders-daily": {
         "task": "notifications.send_reminders",
         "schedule": crontab(hour=settings.REMINDER_HOUR, minute=0),

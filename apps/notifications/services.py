@@ -9,9 +9,11 @@ commit, through ``apps.core.tasks.enqueue`` (a broker that is down never fails t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
@@ -157,3 +159,35 @@ def notification_email_send(*, notification_id: int) -> str:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return EMAIL_SENT
+
+
+# An e-mail whose enqueue was lost (the broker was down) is sent by the hourly catch-up, once it has
+# had time to go the normal way, and only while it is still news.
+PENDING_EMAIL_GRACE = timedelta(minutes=10)
+PENDING_EMAIL_MAX_AGE = timedelta(days=3)
+PENDING_EMAIL_BATCH = 500
+
+
+def notifications_email_pending(*, now: datetime | None = None) -> dict[str, int]:
+    """Send the e-mails that were never sent (``emailed_at`` empty) of notifications between
+    ``PENDING_EMAIL_GRACE`` and ``PENDING_EMAIL_MAX_AGE`` old, to people with an address who have not
+    turned that kind off. Each goes through ``notification_email_send``, so none is sent twice."""
+    now = now or timezone.now()
+    muted = EmailPreference.objects.filter(user_id=OuterRef("recipient_id"), kind=OuterRef("kind"), email_enabled=False)
+    pending = (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lte=now - PENDING_EMAIL_GRACE,
+            created_at__gte=now - PENDING_EMAIL_MAX_AGE,
+            recipient__is_active=True,
+        )
+        .exclude(recipient__email="")
+        .exclude(Exists(muted))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:PENDING_EMAIL_BATCH]
+    )
+    outcomes: dict[str, int] = {}
+    for notification_id in list(pending):
+        outcome = notification_email_send(notification_id=notification_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from apps.notifications.reminders import reminders_send
-from apps.notifications.services import notification_email_send
+from apps.notifications.services import notification_email_send, notifications_email_pending
 
 # SMTP errors are OSErrors (smtplib.SMTPException, refused connections, timeouts).
 EMAIL_RETRY_ERRORS = (OSError, OperationalError, InterfaceError)
@@ -43,3 +43,17 @@ def send_reminders(as_of: str | None = None) -> dict[str, int]:
     (kind, item, occasion) is sent once however often, or however late, this runs."""
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     return reminders_send(as_of=day)
+
+
+@shared_task(
+    name="notifications.send_pending_emails",
+    acks_late=True,
+    autoretry_for=EMAIL_RETRY_ERRORS,
+    retry_backoff=60,
+    retry_backoff_max=15 * 60,
+    retry_jitter=True,
+    max_retries=3,
+)
+def send_pending_emails() -> dict[str, int]:
+    """The hourly catch-up for e-mails whose enqueue was lost while the broker was down."""
+    return notifications_email_pending()
