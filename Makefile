@@ -10,11 +10,12 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The tests always run under the test settings, whatever the shell exports.
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help run test lint typecheck clean
+.PHONY: help run test bench lint typecheck clean
 
 help:
 	@echo "make run    set up and serve the app with demo data at http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops everything)"
 	@echo "make test   ruff, mypy, makemigrations --check and the test suite"
+	@echo "make bench  time the SLA sweep over 50,000 terms and 2,000,000 measurements against its SQL floor"
 	@echo "make clean  remove the virtualenv and var/ (the embedded databases)"
 
 $(PY):
@@ -52,6 +53,12 @@ test: lint typecheck
 	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m pytest $(PYTEST_ARGS); code=$$?; \
 		if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing." >&2; fi; \
 		exit $$code
+
+# The SLA sweep at scale against its floor (bench/README.md), in a fresh database created next to the
+# one DATABASE_URL names (embedded servers when unset) and dropped afterwards. Smaller: BENCH_TERMS=5000
+# BENCH_MEASUREMENTS=200000 make bench.
+bench: $(INSTALLED)
+	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.sla_sweep
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

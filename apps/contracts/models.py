@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pghistory
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -288,7 +289,9 @@ class SlaTerm(TimeStampedModel):
         return self.aggregation or self.kpi.aggregation
 
 
-@audit_tracked()
+# Statement-level audit triggers: a sweep writes hundreds of thousands of evaluations in one statement,
+# and row-level triggers would run one INSERT each (the same events are recorded either way).
+@audit_tracked(level=pghistory.Statement)
 class SlaEvaluation(models.Model):
     """The evaluation of one SLA term over one window (closed, or the open one as an early warning)."""
 

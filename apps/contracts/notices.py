@@ -54,10 +54,20 @@ def announce_breaches(*, opened: Iterable[int], reopened: Iterable[int], retract
     from apps.notifications.services import notify
 
     opened, reopened, retracted = list(opened), list(reopened), list(retracted)
+    # Who is there to tell, read cheaply first: a breach with nobody to tell costs no more than this.
+    critical_executives = list(executives())
+    audience = Breach.objects.filter(pk__in=[*opened, *reopened, *retracted]).values_list(
+        "pk", "severity", "term__contract__vendor__engineering_owner_id", "term__contract__vendor__delivery_owner_id"
+    )
+    told = {
+        pk
+        for pk, severity, engineering, delivery in audience
+        if engineering or delivery or (severity == Severity.CRITICAL and critical_executives)
+    }
+    opened, reopened, retracted = ([pk for pk in ids if pk in told] for ids in (opened, reopened, retracted))
     breaches = Breach.objects.select_related(
         "term__kpi", "term__contract__vendor__engineering_owner", "term__contract__vendor__delivery_owner"
     ).in_bulk([*opened, *reopened, *retracted])
-    critical_executives = list(executives()) if any(b.severity == Severity.CRITICAL for b in breaches.values()) else []
     for pk in opened + reopened:
         breach = breaches[pk]
         again = " again" if pk in reopened else ""
@@ -94,6 +104,8 @@ def announce_at_risk(warnings: Sequence[tuple[int, Window, Decimal | None]]) -> 
     ).in_bulk([term_id for term_id, _, _ in warnings])
     for term_id, window, value in warnings:
         term = terms[term_id]
+        if not _owners(term.contract.vendor):
+            continue  # nobody to warn
         shown = f"{value.normalize():f} {term.kpi.unit}" if value is not None else "no value yet"
         notify(
             recipients=_owners(term.contract.vendor),

@@ -325,3 +325,28 @@ def test_two_sweeps_at_once_open_one_breach_and_send_one_notification() -> None:
     assert errors == []
     assert Breach.objects.count() == 1
     assert Notification.objects.filter(recipient=owner, kind="breach_opened").count() == 1
+
+
+def test_evaluations_and_breaches_are_in_the_audit_trail() -> None:
+    from pghistory.models import Events
+
+    term = make_term()
+    measure(term, dt.date(2026, 10, 10), "90")
+    sla_sweep(as_of=AS_OF)
+    october = evaluation(term, dt.date(2026, 10, 1))
+    inserted = Events.objects.tracks(october).get(pgh_label="insert")
+    assert inserted.pgh_context["action"] == "sla_evaluate"
+    assert Events.objects.tracks(Breach.objects.get()).filter(pgh_label="insert").exists()
+
+
+def test_breaches_of_a_vendor_without_owners_tell_nobody_and_cost_nothing_more() -> None:
+    term = make_term(
+        contract={
+            "vendor": factories.VendorFactory(
+                status="prospect", engineering_owner=None, delivery_owner=None, security_contact=None
+            )
+        }
+    )
+    measure(term, dt.date(2026, 10, 10), "90")
+    assert sla_sweep(as_of=AS_OF).breaches_opened == 1
+    assert Notification.objects.count() == 0
