@@ -104,7 +104,16 @@ class Measurement(TimeStampedModel):
                 violation_error_message="The numerator cannot be negative.",
             ),
         ]
-        indexes = [models.Index(fields=["kpi", "period_end"], name="kpis_meas_kpi_end_idx")]
+        indexes = [
+            models.Index(fields=["kpi", "period_end"], name="kpis_meas_kpi_end_idx"),
+            # The SLA sweep reads each window's measurements by contract, KPI and period end; with the
+            # values included it is an index-only range scan (built concurrently by migration 0005).
+            models.Index(
+                fields=["contract", "kpi", "period_end"],
+                include=["period_start", "id", "value", "numerator", "denominator", "updated_at"],
+                name="kpis_meas_sla_window_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.period_start}–{self.period_end}: {self.value}"
