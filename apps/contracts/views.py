@@ -17,7 +17,7 @@ from apps.contracts import selectors, services
 from apps.contracts.choices import CONTRACT_TRANSITIONS, ClauseAssessment, ContractStatus
 from apps.contracts.filters import ContractFilterSet
 from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, SlaTermForm
-from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem, SlaTerm
+from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem
 from apps.contracts.vague_language import contract_vague_language_findings, highlight_segments
 from apps.core.ui import (
     Column,
@@ -151,19 +151,13 @@ class ContractUpdateView(ServiceUpdateView):
     delete_url_name = "contracts:contract-delete"
     delete_permission = "contracts.delete_contract"
 
-    def get_object(self) -> Contract:
-        return _contract(self.request, self.kwargs["pk"])
-
-    @property
-    def title(self) -> str:  # type: ignore[override]
-        return f"Edit {self.object}"
+    selector = selectors.contract_detail
 
 
 class ContractTransitionView(ServiceActionView):
     permission = "contracts.change_contract"
 
-    def get_object(self) -> Contract:
-        return _contract(self.request, self.kwargs["pk"])
+    selector = selectors.contract_detail
 
     def perform(self) -> str:
         contract = services.contract_transition(
@@ -176,8 +170,7 @@ class ContractDeleteView(ServiceDeleteView):
     permission = "contracts.delete_contract"
     delete_service = services.contract_delete
 
-    def get_object(self) -> Contract:
-        return _contract(self.request, self.kwargs["pk"])
+    selector = selectors.contract_detail
 
     def success_url(self) -> str:
         if Contract.objects.filter(pk=self.object.pk).exists():
@@ -272,8 +265,7 @@ class SlaTermUpdateView(ServiceUpdateView):
     delete_url_name = "contracts:sla-term-delete"
     delete_permission = "contracts.delete_slaterm"
 
-    def get_object(self) -> SlaTerm:
-        return get_object_or_404(selectors.sla_term_list(user=self.request.user), pk=self.kwargs["pk"])
+    selector = selectors.sla_term_list
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -297,8 +289,7 @@ class SlaTermDeleteView(ServiceDeleteView):
     delete_service = services.sla_term_delete
     section_template = "contracts/includes/sla_terms.html"
 
-    def get_object(self) -> SlaTerm:
-        return get_object_or_404(selectors.sla_term_list(user=self.request.user), pk=self.kwargs["pk"])
+    selector = selectors.sla_term_list
 
     def section_context(self) -> dict[str, Any]:
         return _sla_section(self.request, self.object.contract, inline=True)

@@ -29,7 +29,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -239,6 +239,18 @@ def _label_filter_widget(field: forms.Field, label: str) -> None:
         field.widget.attrs.setdefault("aria-label", label)
 
 
+# -- the record a page is about ---------------------------------------------------------------------------
+class SelectorObjectMixin:
+    """``get_object`` reads the record the URL's ``pk`` names through ``selector`` (a 404 otherwise)."""
+
+    selector: ClassVar[Callable[..., QuerySet[Any]]]
+    request: HttpRequest
+    kwargs: dict[str, Any]
+
+    def get_object(self) -> Any:
+        return get_object_or_404(type(self).selector(user=self.request.user), pk=self.kwargs["pk"])
+
+
 # -- forms that write through services ----------------------------------------------------------------
 def add_service_errors(form: forms.BaseForm, error: ValidationError | ApplicationError) -> None:
     """Put what a service refused on the form: on the field it names when the form has that field,
@@ -375,8 +387,8 @@ class ServiceCreateView(ServiceFormView):
         return type(self).create_service(actor=self.request.user, data=data)
 
 
-class ServiceUpdateView(ServiceFormView):
-    """Edit a record: only the form's fields are handed to ``update_service``."""
+class ServiceUpdateView(SelectorObjectMixin, ServiceFormView):
+    """Edit a record (read through ``selector``): only the form's fields are handed to ``update_service``."""
 
     update_service: ClassVar[Callable[..., Any]]
     form_class: type[forms.ModelForm]  # type: ignore[type-arg]
@@ -386,11 +398,12 @@ class ServiceUpdateView(ServiceFormView):
     delete_permission: ClassVar[str | None] = None
     object: Any
 
-    def get_object(self) -> Any:
-        raise NotImplementedError
-
     def setup_objects(self) -> None:
         self.object = self.get_object()
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Edit {self.object}"
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
@@ -411,7 +424,7 @@ class ServiceUpdateView(ServiceFormView):
         return context
 
 
-class ServiceActionView(LoginRequiredMixin, View):
+class ServiceActionView(SelectorObjectMixin, LoginRequiredMixin, View):
     """A button: POST only; calls ``perform`` and redirects back with a message saying what happened
     or why it was refused (an invalid transition is explained, never a 500). With htmx the section is
     re-rendered in place."""
@@ -420,9 +433,6 @@ class ServiceActionView(LoginRequiredMixin, View):
     section_template: ClassVar[str | None] = None
     http_method_names = ["post"]
     object: Any
-
-    def get_object(self) -> Any:
-        raise NotImplementedError
 
     def check_object_permission(self) -> None:
         """A rule about this record in particular."""

@@ -85,12 +85,7 @@ class FunctionUpdateView(ServiceUpdateView):
     form_class = FunctionForm
     update_service = services.function_update
 
-    def get_object(self) -> Function:
-        return get_object_or_404(selectors.function_list(user=self.request.user), pk=self.kwargs["pk"])
-
-    @property
-    def title(self) -> str:  # type: ignore[override]
-        return f"Edit {self.object}"
+    selector = selectors.function_list
 
 
 class FunctionDecideView(ServiceFormView):

@@ -198,12 +198,7 @@ class VendorUpdateView(ServiceUpdateView):
     form_class = VendorForm
     update_service = services.vendor_update
 
-    def get_object(self) -> Vendor:
-        return get_object_or_404(selectors.vendor_list(user=self.request.user), pk=self.kwargs["pk"])
-
-    @property
-    def title(self) -> str:  # type: ignore[override]
-        return f"Edit {self.object}"
+    selector = selectors.vendor_list
 
 
 class VendorTransitionView(ServiceActionView):
@@ -211,8 +206,7 @@ class VendorTransitionView(ServiceActionView):
 
     permission = "vendors.change_vendor"
 
-    def get_object(self) -> Vendor:
-        return get_object_or_404(selectors.vendor_list(user=self.request.user), pk=self.kwargs["pk"])
+    selector = selectors.vendor_list
 
     def perform(self) -> str:
         to_status = self.request.POST.get("to_status", "")
@@ -224,8 +218,7 @@ class VendorDeleteView(ServiceDeleteView):
     permission = "vendors.delete_vendor"
     delete_service = services.vendor_delete
 
-    def get_object(self) -> Vendor:
-        return get_object_or_404(selectors.vendor_list(user=self.request.user), pk=self.kwargs["pk"])
+    selector = selectors.vendor_list
 
     def success_url(self) -> str:
         # Deleted: the list. Refused (still referenced): back to the vendor.
@@ -257,10 +250,6 @@ class VendorChildCreateView(ServiceCreateView):
 
 class VendorChildUpdateView(ServiceUpdateView):
     noun: ClassVar[str] = "record"
-    selector: ClassVar[Any]
-
-    def get_object(self) -> Any:
-        return get_object_or_404(type(self).selector(user=self.request.user), pk=self.kwargs["pk"])
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -268,13 +257,6 @@ class VendorChildUpdateView(ServiceUpdateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(parent=self.object.vendor, **kwargs)
-
-
-class VendorChildDeleteView(ServiceDeleteView):
-    selector: ClassVar[Any]
-
-    def get_object(self) -> Any:
-        return get_object_or_404(type(self).selector(user=self.request.user), pk=self.kwargs["pk"])
 
 
 class VettingCreateView(VendorChildCreateView):
@@ -297,7 +279,7 @@ class VettingUpdateView(VendorChildUpdateView):
     selector = selectors.vetting_assessment_list
 
 
-class VettingDeleteView(VendorChildDeleteView):
+class VettingDeleteView(ServiceDeleteView):
     permission = "vendors.delete_vettingassessment"
     delete_service = services.vetting_assessment_delete
     selector = selectors.vetting_assessment_list
@@ -320,7 +302,7 @@ class CertificationUpdateView(VendorChildUpdateView):
     selector = selectors.certification_list
 
 
-class CertificationDeleteView(VendorChildDeleteView):
+class CertificationDeleteView(ServiceDeleteView):
     permission = "vendors.delete_certification"
     delete_service = services.certification_delete
     selector = selectors.certification_list
@@ -355,7 +337,7 @@ class RiskUpdateView(VendorChildUpdateView):
     selector = selectors.vendor_risk_list
 
 
-class RiskDeleteView(VendorChildDeleteView):
+class RiskDeleteView(ServiceDeleteView):
     permission = "vendors.delete_vendorrisk"
     delete_service = services.vendor_risk_delete
     selector = selectors.vendor_risk_list
@@ -381,7 +363,7 @@ class AccessGrantUpdateView(VendorChildUpdateView):
     selector = selectors.access_grant_list
 
 
-class AccessGrantDeleteView(VendorChildDeleteView):
+class AccessGrantDeleteView(ServiceDeleteView):
     permission = "vendors.delete_accessgrant"
     delete_service = services.access_grant_delete
     selector = selectors.access_grant_list
