@@ -16,7 +16,8 @@ DESIGN.md "Semantics that must be exact" is the specification:
   samples), ``met`` or ``breached``. The open window is ``on_track`` or ``at_risk`` — at risk when its
   partial value already misses the target or sits inside the warning band — and never a breach.
 
-Nothing here touches the database; ``apps.contracts.sla`` runs these rules over all terms at once.
+Nothing here touches the database. ``apps.contracts.sla`` applies the same rules to all terms at once in
+SQL; ``tests/contracts/test_sweep_matches_rules.py`` proves the two agree.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def aggregate_value(
     if aggregation == Aggregation.RATIO:
         if not aggregates.ratio_samples or not aggregates.denominator_sum:
             return None, aggregates.ratio_samples
-        value = (aggregates.numerator_sum or Decimal(0)) / aggregates.denominator_sum * multiplier
+        value = (aggregates.numerator_sum or Decimal(0)) * multiplier / aggregates.denominator_sum
         return value.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP), aggregates.ratio_samples
     picked: dict[str, Decimal | None] = {
         Aggregation.MEAN: aggregates.mean,
@@ -166,19 +167,22 @@ def window_status(
 
 
 # -- service credits --------------------------------------------------------------------------------------
+def _contract_days_in(*, contract_start: date, contract_end: date | None, window: Window) -> tuple[int, int]:
+    """The contract's days inside ``window`` and the days its value is spread over (an open-ended
+    contract's value counts as yearly)."""
+    total_days = (contract_end - contract_start).days + 1 if contract_end else OPEN_ENDED_CONTRACT_DAYS
+    overlap_start = max(window.start, contract_start)
+    overlap_end = min(window.end, contract_end) if contract_end else window.end
+    return max(0, (overlap_end - overlap_start).days + 1), total_days
+
+
 def window_contract_value(
     *, contract_value: Decimal | None, contract_start: date, contract_end: date | None, window: Window
 ) -> Decimal:
     """The part of the contract's value that falls in ``window``: the value spread evenly over the
-    contract's days (an open-ended contract's value counts as yearly), times the window's days inside
-    the contract."""
-    if not contract_value:
-        return Decimal(0)
-    total_days = (contract_end - contract_start).days + 1 if contract_end else OPEN_ENDED_CONTRACT_DAYS
-    overlap_start = max(window.start, contract_start)
-    overlap_end = min(window.end, contract_end) if contract_end else window.end
-    overlap = (overlap_end - overlap_start).days + 1
-    if overlap <= 0 or total_days <= 0:
+    contract's days, times the window's days inside the contract."""
+    overlap, total_days = _contract_days_in(contract_start=contract_start, contract_end=contract_end, window=window)
+    if not contract_value or total_days <= 0:
         return Decimal(0)
     return contract_value * overlap / total_days
 
@@ -191,11 +195,13 @@ def service_credit(
     contract_end: date | None,
     window: Window,
 ) -> Decimal:
-    """The credit owed for a breached window: the credit percentage of the window's contract value."""
-    share = window_contract_value(
-        contract_value=contract_value, contract_start=contract_start, contract_end=contract_end, window=window
-    )
-    return (share * credit_percent / 100).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+    """The credit owed for a breached window: the credit percentage of the window's contract value,
+    divided once at the end (as the sweep's SQL does, so both round a half-way case alike)."""
+    overlap, total_days = _contract_days_in(contract_start=contract_start, contract_end=contract_end, window=window)
+    if not contract_value or total_days <= 0:
+        return Decimal(0)
+    credit = contract_value * overlap * credit_percent / (100 * total_days)
+    return credit.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
 
 def breach_magnitude(*, value: Decimal, target: Decimal) -> tuple[Decimal, Decimal | None]:

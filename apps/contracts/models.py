@@ -289,13 +289,19 @@ class SlaTerm(TimeStampedModel):
         return self.aggregation or self.kpi.aggregation
 
 
-# Statement-level audit triggers: a sweep writes hundreds of thousands of evaluations in one statement,
-# and row-level triggers would run one INSERT each (the same events are recorded either way).
-@audit_tracked(level=pghistory.Statement)
+# The audit trail of an evaluation is its revisions. A sweep writes hundreds of thousands of them in one
+# statement, so the triggers are statement-level (row-level ones would run one INSERT each). A new
+# evaluation is not copied into the trail: the row is its own record, and copying it doubled the cost
+# of a first sweep. Each revision records the evaluation as it stood before ("superseded"), each
+# deletion the deleted row: the current row and its superseded versions are its whole history.
+@pghistory.track(
+    pghistory.UpdateEvent("superseded", row=pghistory.Old), pghistory.DeleteEvent(), level=pghistory.Statement
+)
 class SlaEvaluation(models.Model):
     """The evaluation of one SLA term over one window (closed, or the open one as an early warning)."""
 
-    term = models.ForeignKey(SlaTerm, on_delete=models.PROTECT, related_name="evaluations")
+    # No index of its own: the unique (term, window) constraint's index starts with it.
+    term = models.ForeignKey(SlaTerm, on_delete=models.PROTECT, related_name="evaluations", db_index=False)
     window_start = models.DateField()
     window_end = models.DateField()
     value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
@@ -325,11 +331,14 @@ class SlaEvaluation(models.Model):
         return f"{self.term} {self.window_start}–{self.window_end}: {self.get_status_display()}"
 
 
-@audit_tracked()
+# Statement-level audit triggers: a sweep opens tens of thousands of breaches in one statement, and
+# row-level triggers would run one INSERT each (the same events are recorded either way).
+@audit_tracked(level=pghistory.Statement)
 class Breach(TimeStampedModel):
     """A closed window that missed its target: at most one per term and window, never deleted."""
 
-    term = models.ForeignKey(SlaTerm, on_delete=models.PROTECT, related_name="breaches")
+    # No index of its own: the unique (term, window) constraint's index starts with it.
+    term = models.ForeignKey(SlaTerm, on_delete=models.PROTECT, related_name="breaches", db_index=False)
     evaluation = models.OneToOneField(SlaEvaluation, on_delete=models.PROTECT, related_name="breach")
     window_start = models.DateField()
     window_end = models.DateField()

@@ -1,20 +1,27 @@
-"""The SLA engine: evaluates every term's windows in a bounded number of SQL statements, opens,
-updates, retracts and re-opens breaches, and warns early. The rules are ``apps.contracts.evaluation``.
+"""The SLA engine: evaluates every term's windows in one SQL statement, opens, updates, retracts and
+re-opens breaches, and warns early. The rules are ``apps.contracts.evaluation``; ``SWEEP_SQL`` below
+applies the same rules set-based, and ``tests/contracts/test_sweep_matches_rules.py`` proves the two
+agree on randomised terms and measurements.
 
 One sweep (``sla_sweep``):
 
 1. takes a PostgreSQL advisory lock, so two sweeps never interleave (the second waits, then finds
    nothing left to do: one breach and one notification, however many sweeps run at once);
-2. reads the terms of active and expired contracts (one query) and works out, per term, every window
-   from the lookback horizon (``settings.SLA_LOOKBACK_DAYS``) to the open window containing ``as_of``;
-3. aggregates all those windows in **one** statement (every aggregation at once, measurements joined by
-   contract, KPI and period end) and keeps only the windows that need (re-)evaluation: never
-   evaluated, the open one, just closed, or whose measurements changed (count or last update) since
-   they were evaluated — late data;
-4. upserts the changed evaluations in one statement, inserts new breaches in one statement
-   (``ON CONFLICT DO NOTHING``), and moves existing ones (retracted when late data cleared the window,
-   re-opened when it breaches again), all in one transaction with the audit context;
-5. notifies the vendor's owners (executives too for critical breaches) of breaches opened, re-opened or
+2. runs ``SWEEP_SQL``, one statement that
+   - reads the terms of active and expired contracts and generates, per term, every window from the
+     lookback horizon (``settings.SLA_LOOKBACK_DAYS``) to the open window containing ``as_of``;
+   - aggregates them all at once (measurements joined by contract, KPI and period end) and applies the
+     aggregation and status rules;
+   - keeps the windows whose evaluation is new or different: never evaluated, the open one, just
+     closed, or whose measurements changed (count or last update) since they were evaluated — late
+     data — and upserts those evaluations;
+   - inserts the breaches of closed breached windows that have none (``ON CONFLICT DO NOTHING``);
+   - answers with counts, the new breaches, the open windows that turned at risk, and the existing
+     breaches of re-evaluated windows;
+3. moves those existing breaches through the services (retracted when late data cleared the window,
+   re-opened when it breaches again, restated when its value or credit changed), in the same
+   transaction with the audit context;
+4. notifies the vendor's owners (executives too for critical breaches) of breaches opened, re-opened or
    retracted and of open windows turning at risk — once: each notification has a key.
 
 Re-running it for the same ``as_of`` writes nothing and notifies nobody.
@@ -22,30 +29,22 @@ Re-running it for the same ``as_of`` writes nothing and notifies nobody.
 
 from __future__ import annotations
 
-import functools
+import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pghistory
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.contracts.choices import BreachStatus, ContractStatus, EvaluationStatus, WindowKind
-from apps.contracts.evaluation import (
-    Aggregates,
-    Window,
-    aggregate_value,
-    service_credit,
-    window_containing,
-    window_status,
-    windows_between,
-)
+from apps.contracts.choices import BreachStatus, ContractStatus, EvaluationStatus
+from apps.contracts.evaluation import OPEN_ENDED_CONTRACT_DAYS, Window
 from apps.contracts.models import Breach, SlaTerm
-from apps.core.services import audited
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +53,9 @@ logger = logging.getLogger(__name__)
 EVALUATED_CONTRACT_STATUSES = (ContractStatus.ACTIVE, ContractStatus.EXPIRED)
 SWEEP_LOCK = "vendor_governance.sla_sweep"
 DEFAULT_LOOKBACK_DAYS = 190
+# For the sweep's transaction only. JIT compiling the statement costs seconds (its cost estimate is
+# large) and saves less than that; sorts and hashes of a few hundred thousand windows fit in memory.
+SWEEP_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
 @dataclass
@@ -73,511 +75,263 @@ class SweepResult:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items()}
 
 
-@dataclass(frozen=True)
-class TermFacts:
-    """What the rules need of a term, its KPI and its contract (one row of the terms query)."""
-
-    id: int
-    contract_id: int
-    kpi_id: int
-    window: str
-    window_days: int | None
-    comparator: str
-    target: Decimal
-    warning_target: Decimal | None
-    aggregation: str
-    multiplier: Decimal
-    min_samples: int
-    severity: str
-    credit_percent: Decimal
-    contract_start: date
-    contract_end: date | None
-    contract_value: Decimal | None
-    currency: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The fresh evaluation of one term's window, next to what was stored before."""
-
-    term: TermFacts
-    window: Window
-    closed: bool
-    value: Decimal | None
-    samples: int
-    status: str
-    evaluation_id: int | None
-    previous_status: str | None
-    changed: bool
-
-
 def lookback_days() -> int:
     return int(getattr(settings, "SLA_LOOKBACK_DAYS", DEFAULT_LOOKBACK_DAYS))
 
 
-def _terms(term_ids: Sequence[int] | None, as_of: date) -> list[TermFacts]:
-    queryset = SlaTerm.objects.filter(
-        contract__status__in=EVALUATED_CONTRACT_STATUSES, contract__start_date__lte=as_of
-    ).order_by("pk")
-    if term_ids is not None:
-        queryset = queryset.filter(pk__in=term_ids)
-    rows = queryset.values_list(
-        "pk",
-        "contract_id",
-        "kpi_id",
-        "window",
-        "window_days",
-        "comparator",
-        "target",
-        "warning_target",
-        "aggregation",
-        "kpi__aggregation",
-        "kpi__multiplier",
-        "min_samples",
-        "severity",
-        "credit_percent",
-        "contract__start_date",
-        "contract__end_date",
-        "contract__value",
-        "contract__currency",
-    )
-    return [
-        TermFacts(
-            id=pk,
-            contract_id=contract_id,
-            kpi_id=kpi_id,
-            window=window,
-            window_days=window_days,
-            comparator=comparator,
-            target=target,
-            warning_target=warning,
-            aggregation=aggregation or kpi_aggregation,
-            multiplier=multiplier if multiplier is not None else Decimal(1),
-            min_samples=min_samples,
-            severity=severity,
-            credit_percent=credit,
-            contract_start=start,
-            contract_end=end,
-            contract_value=value,
-            currency=currency,
-        )
-        for (
-            pk,
-            contract_id,
-            kpi_id,
-            window,
-            window_days,
-            comparator,
-            target,
-            warning,
-            aggregation,
-            kpi_aggregation,
-            multiplier,
-            min_samples,
-            severity,
-            credit,
-            start,
-            end,
-            value,
-            currency,
-        ) in rows
-    ]
-
-
-def _window_span(term: TermFacts, *, as_of: date, horizon_days: int) -> tuple[date, date]:
-    """The days whose windows ``term`` looks at on ``as_of``: from the horizon (not before the contract
-    started) to ``as_of`` (not after the contract ended)."""
-    first = max(term.contract_start, as_of - timedelta(days=horizon_days))
-    last = min(as_of, term.contract_end) if term.contract_end else as_of
-    return first, last
-
-
-def term_windows(term: TermFacts, *, as_of: date, horizon_days: int) -> list[Window]:
-    """The windows of ``term`` to look at on ``as_of``: from the horizon (not before the contract
-    started) to the open window (not after the contract ended)."""
-    first, last = _window_span(term, as_of=as_of, horizon_days=horizon_days)
-    return list(
-        windows_between(
-            kind=term.window,
-            first_day=first,
-            last_day=last,
-            window_days=term.window_days,
-            anchor=term.contract_start,
-        )
-    )
-
-
-def _windows_by_span(terms: Iterable[TermFacts], *, as_of: date, horizon_days: int) -> Iterable[list[Window]]:
-    """``term_windows`` of each term, worked out once per distinct span: calendar windows do not depend
-    on the contract's start, so most terms share them (rolling ones share them per start date)."""
-    known: dict[tuple[Any, ...], list[Window]] = {}
-    for term in terms:
-        first, last = _window_span(term, as_of=as_of, horizon_days=horizon_days)
-        anchor = term.contract_start if term.window == WindowKind.ROLLING else None
-        key = (term.window, term.window_days, first, last, anchor)
-        windows = known.get(key)
-        if windows is None:
-            windows = known[key] = term_windows(term, as_of=as_of, horizon_days=horizon_days)
-        yield windows
-
-
-@functools.lru_cache(maxsize=4096)
-def _quoted_array_cell(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-@functools.lru_cache(maxsize=4096)
-def _date_array_cell(day: date) -> str:
-    return day.isoformat()
-
-
-_ARRAY_CELLS: dict[type, Callable[[Any], str]] = {
-    int: str,
-    Decimal: str,
-    date: _date_array_cell,
-    bool: lambda flag: "t" if flag else "f",
-    str: _quoted_array_cell,
-    type(None): lambda _: "NULL",
-}
-
-
-def _array_cell(value: Any) -> str:
-    render = _ARRAY_CELLS.get(type(value))
-    if render is None:  # a subclass (a TextChoices member is a str): rendered as its base, from now on
-        render = next(render for kind, render in list(_ARRAY_CELLS.items()) if isinstance(value, kind))
-        _ARRAY_CELLS[type(value)] = render
-    return render(value)
-
-
-def _array_literal(values: Iterable[Any], *, cell: Callable[[Any], str] = _array_cell) -> str:
-    """A PostgreSQL array literal (``{1,2,NULL}``) of ints, decimals, dates, booleans or strings, passed
-    as one text parameter and cast in SQL. Handed the Python lists instead, psycopg checks and quotes
-    every element on the client: seconds for the hundreds of thousands of windows of a sweep. ``cell``
-    renders one element: ``str`` for ints is quicker than working out each element's type."""
-    return "{" + ",".join(map(cell, values)) + "}"
-
-
-AGGREGATE_SQL = """
-WITH candidate AS (
-    SELECT * FROM unnest(%(term)s::bigint[], %(contract)s::bigint[], %(kpi)s::bigint[], %(start)s::date[], %(end)s::date[])
-        AS c(term_id, contract_id, kpi_id, window_start, window_end)
-), aggregated AS (
-    SELECT c.term_id, c.window_start, c.window_end,
-           count(m.id) AS samples,
-           avg(m.value) AS mean, sum(m.value) AS total, min(m.value) AS minimum, max(m.value) AS maximum,
-           (array_agg(m.value ORDER BY m.period_end DESC, m.period_start DESC, m.id DESC)
-                FILTER (WHERE m.id IS NOT NULL))[1] AS latest,
-           sum(m.numerator) FILTER (WHERE m.denominator IS NOT NULL) AS numerator_sum,
-           sum(m.denominator) AS denominator_sum,
-           count(m.denominator) AS ratio_samples,
-           max(m.updated_at) AS changed_at
+# The whole sweep: parameters are as_of, now, horizon (days), statuses, open_ended_days, and either
+# day (evaluate only the window of each term containing it) or NULL, and term_ids or NULL (all terms).
+# Values are rounded as evaluation.py rounds them; divisions carry 24 decimals before rounding, so a
+# half-way case rounds the same way in both.
+SWEEP_SQL = """
+WITH term AS MATERIALIZED (
+    SELECT t.id AS term_id, t.contract_id, t.kpi_id, t."window" AS kind, t.window_days, c.start_date AS anchor,
+           c.end_date, c.value AS contract_value, c.currency,
+           coalesce(nullif(t.aggregation, ''), k.aggregation) AS aggregation, coalesce(k.multiplier, 1) AS multiplier,
+           t.comparator, t.target, t.warning_target, t.min_samples, t.severity, t.credit_percent,
+           coalesce(%(day)s::date, greatest(c.start_date, %(as_of)s::date - %(horizon)s::int)) AS first_day,
+           coalesce(%(day)s::date, least(%(as_of)s::date, coalesce(c.end_date, %(as_of)s::date))) AS last_day
+    FROM contracts_slaterm t
+    JOIN contracts_contract c ON c.id = t.contract_id
+    JOIN kpis_kpidefinition k ON k.id = t.kpi_id
+    WHERE c.status = ANY(%(statuses)s::varchar[]) AND c.start_date <= %(as_of)s::date
+      AND (%(term_ids)s::bigint[] IS NULL OR t.id = ANY(%(term_ids)s::bigint[]))
+), candidate AS (
+    -- The windows of each term, as evaluation.windows_between works them out.
+    SELECT term.*, ws::date AS window_start, (ws + interval '1 month' - interval '1 day')::date AS window_end
+    FROM term, generate_series(date_trunc('month', first_day::timestamp), last_day::timestamp, interval '1 month') AS ws
+    WHERE kind = 'month' AND first_day <= last_day
+    UNION ALL
+    SELECT term.*, ws::date, (ws + interval '3 months' - interval '1 day')::date
+    FROM term, generate_series(date_trunc('quarter', first_day::timestamp), last_day::timestamp, interval '3 months') AS ws
+    WHERE kind = 'quarter' AND first_day <= last_day
+    UNION ALL
+    SELECT term.*, anchor + i * window_days, anchor + i * window_days + window_days - 1
+    FROM term, generate_series(floor((first_day - anchor)::numeric / window_days)::int,
+                               floor((last_day - anchor)::numeric / window_days)::int) AS i
+    WHERE kind = 'rolling' AND first_day <= last_day
+), valued AS MATERIALIZED (
+    -- Each window's aggregates over its measurements (an index range scan per window, aggregated
+    -- there: no sort of all measurements), and evaluation.aggregate_value of them.
+    SELECT c.term_id, c.window_start, c.window_end, c.contract_id, c.comparator, c.target, c.warning_target,
+           c.min_samples, c.severity, c.credit_percent, c.contract_value, c.currency, c.anchor, c.end_date,
+           a.changed_at,
+           c.window_end < %(as_of)s::date AS closed,
+           CASE WHEN c.aggregation = 'ratio' THEN a.ratio_samples ELSE a.samples END AS samples,
+           CASE c.aggregation
+               WHEN 'ratio' THEN CASE WHEN a.ratio_samples > 0 AND a.denominator_sum <> 0 THEN
+                   round(coalesce(a.numerator_sum, 0) * c.multiplier / a.denominator_sum::numeric(60, 24), 4) END
+               WHEN 'mean' THEN round(a.mean, 4)
+               WHEN 'sum' THEN round(a.total, 4)
+               WHEN 'min' THEN round(a.minimum, 4)
+               WHEN 'max' THEN round(a.maximum, 4)
+               WHEN 'latest' THEN round(a.latest, 4)
+           END AS value
     FROM candidate c
-    LEFT JOIN kpis_measurement m
-           ON m.contract_id = c.contract_id AND m.kpi_id = c.kpi_id
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS samples,
+               avg(m.value) AS mean, sum(m.value) AS total, min(m.value) AS minimum, max(m.value) AS maximum,
+               -- The value of the latest measurement (latest period end, then period start, then id),
+               -- without sorting each window's measurements: the greatest of these arrays.
+               (max(ARRAY[(m.period_end - DATE '2000-01-01')::numeric, (m.period_start - DATE '2000-01-01')::numeric,
+                          m.id::numeric, m.value]))[4] AS latest,
+               sum(m.numerator) FILTER (WHERE m.denominator IS NOT NULL) AS numerator_sum,
+               sum(m.denominator) AS denominator_sum,
+               count(m.denominator) AS ratio_samples,
+               max(m.updated_at) AS changed_at
+        FROM kpis_measurement m
+        WHERE m.contract_id = c.contract_id AND m.kpi_id = c.kpi_id
           AND m.period_end BETWEEN c.window_start AND c.window_end
-    GROUP BY c.term_id, c.window_start, c.window_end
-)
-SELECT a.term_id, a.window_start, a.window_end, a.samples, a.mean, a.total, a.minimum, a.maximum, a.latest,
-       a.numerator_sum, a.denominator_sum, a.ratio_samples,
-       e.id, e.value, e.samples, e.status, e.is_closed,
-       (e.id IS NOT NULL AND (a.samples <> e.samples OR a.changed_at > e.evaluated_at)) AS data_changed
-FROM aggregated a
-LEFT JOIN contracts_slaevaluation e
-       ON e.term_id = a.term_id AND e.window_start = a.window_start AND e.window_end = a.window_end
-WHERE e.id IS NULL
-   OR a.window_end >= %(as_of)s
-   OR NOT e.is_closed
-   OR a.samples <> e.samples
-   OR a.changed_at > e.evaluated_at
-"""
-
-# Returns the ids of the closed breached windows only: the breaches inserted next need them, and
-# nothing else does (most windows are met).
-UPSERT_EVALUATIONS_SQL = """
-WITH written AS (
+    ) a
+    WHERE c.window_start <= %(as_of)s::date
+), judged AS (
+    -- evaluation.window_status, and what was stored before.
+    SELECT v.*,
+           CASE WHEN v.closed THEN
+                    CASE WHEN v.samples = 0 OR v.value IS NULL THEN 'no_data'
+                         WHEN v.samples < v.min_samples THEN 'insufficient_data'
+                         WHEN (v.comparator = 'gte' AND v.value >= v.target)
+                           OR (v.comparator = 'lte' AND v.value <= v.target) THEN 'met'
+                         ELSE 'breached' END
+                WHEN v.value IS NULL THEN 'on_track'
+                WHEN (v.comparator = 'gte' AND v.value < v.target) OR (v.comparator = 'lte' AND v.value > v.target)
+                    THEN 'at_risk'
+                WHEN (v.comparator = 'gte' AND v.value < v.warning_target)
+                  OR (v.comparator = 'lte' AND v.value > v.warning_target) THEN 'at_risk'
+                ELSE 'on_track' END AS status,
+           e.id AS evaluation_id, e.value AS old_value, e.samples AS old_samples, e.status AS previous_status,
+           e.is_closed AS old_closed,
+           (e.id IS NOT NULL AND (v.samples <> e.samples OR v.changed_at > e.evaluated_at)) AS data_changed
+    FROM valued v
+    LEFT JOIN contracts_slaevaluation e
+           ON e.term_id = v.term_id AND e.window_start = v.window_start AND e.window_end = v.window_end
+    -- Closed windows evaluated before are looked at again only when their measurements changed.
+    WHERE e.id IS NULL OR NOT v.closed OR NOT e.is_closed OR v.samples <> e.samples OR v.changed_at > e.evaluated_at
+), changed AS MATERIALIZED (
+    SELECT j.*,
+           CASE WHEN j.closed AND j.status = 'breached' THEN
+               -- evaluation.service_credit: the credit percentage of the contract's value spread over
+               -- its days (an open-ended contract's value is yearly), for the window's days inside it.
+               coalesce(round(
+                   j.contract_value * greatest(0, least(j.window_end, coalesce(j.end_date, j.window_end))
+                                                  - greatest(j.window_start, j.anchor) + 1)
+                   * j.credit_percent
+                   / nullif(100 * CASE WHEN j.end_date IS NULL THEN %(open_ended_days)s::int
+                                       ELSE j.end_date - j.anchor + 1 END, 0)::numeric(60, 24), 2), 0)
+           END AS credit
+    FROM judged j
+    WHERE j.evaluation_id IS NULL OR j.data_changed
+       OR (j.value, j.samples, j.status, j.closed) IS DISTINCT FROM (j.old_value, j.old_samples, j.previous_status, j.old_closed)
+), inserted AS (
+    -- Windows never evaluated: a plain INSERT (the advisory lock keeps other sweeps out, and the unique
+    -- constraint stops anything else); an upsert would cost a speculative insertion per row.
     INSERT INTO contracts_slaevaluation (term_id, window_start, window_end, value, samples, status, is_closed,
                                          evaluated_at)
-    SELECT t, ws, we, v, n, st, cl, %s::timestamptz
-    FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::numeric[], %s::integer[], %s::varchar[], %s::boolean[])
-         AS e(t, ws, we, v, n, st, cl)
-    ON CONFLICT (term_id, window_start, window_end) DO UPDATE
-       SET value = EXCLUDED.value, samples = EXCLUDED.samples, status = EXCLUDED.status,
-           is_closed = EXCLUDED.is_closed, evaluated_at = EXCLUDED.evaluated_at
+    SELECT term_id, window_start, window_end, value, samples, status, closed, %(now)s::timestamptz
+    FROM changed WHERE evaluation_id IS NULL
     RETURNING id, term_id, window_start, window_end, status, is_closed
+), updated AS (
+    UPDATE contracts_slaevaluation e
+       SET value = c.value, samples = c.samples, status = c.status, is_closed = c.closed,
+           evaluated_at = %(now)s::timestamptz
+      FROM changed c
+     WHERE e.id = c.evaluation_id
+    RETURNING e.id, e.term_id, e.window_start, e.window_end, e.status, e.is_closed
+), written AS (
+    SELECT * FROM inserted UNION ALL SELECT * FROM updated
+), opened AS (
+    -- New breaches; a concurrent sweep's insert of the same window is skipped, so only the sweep that
+    -- inserted a breach announces it.
+    INSERT INTO contracts_breach (term_id, evaluation_id, window_start, window_end, value, target, severity, status,
+                                  credit_amount, currency, detected_at, created_at, updated_at,
+                                  resolution_note, waiver_reason)
+    SELECT c.term_id, w.id, c.window_start, c.window_end, c.value, c.target, c.severity, 'open', c.credit,
+           c.currency, %(now)s::timestamptz, %(now)s::timestamptz, %(now)s::timestamptz, '', ''
+    FROM written w
+    JOIN changed c ON c.term_id = w.term_id AND c.window_start = w.window_start AND c.window_end = w.window_end
+    WHERE w.is_closed AND w.status = 'breached'
+      AND NOT EXISTS (SELECT 1 FROM contracts_breach b WHERE b.term_id = c.term_id AND b.window_start = c.window_start)
+    ON CONFLICT (term_id, window_start, window_end) DO NOTHING
+    RETURNING id
 )
-SELECT id, term_id, window_start, window_end FROM written WHERE is_closed AND status = %s
-"""
-
-INSERT_BREACHES_SQL = """
-INSERT INTO contracts_breach (term_id, evaluation_id, window_start, window_end, value, target, severity, status,
-                              credit_amount, currency, detected_at, created_at, updated_at,
-                              resolution_note, waiver_reason)
-SELECT t, e, ws, we, v, tg, sev, 'open', cr, cur, %s, %s, %s, '', ''
-FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::date[], %s::numeric[], %s::numeric[], %s::varchar[],
-            %s::numeric[], %s::varchar[]) AS b(t, e, ws, we, v, tg, sev, cr, cur)
-ON CONFLICT (term_id, window_start, window_end) DO NOTHING
-RETURNING id
-"""
-
-
-def _outcomes(terms: list[TermFacts], *, as_of: date, only_windows: Window | None = None) -> list[Outcome]:
-    """Aggregate every candidate window in one statement and apply the rules to those that need it."""
-    by_id = {term.id: term for term in terms}
-    columns: dict[str, list[Any]] = {"term": [], "contract": [], "kpi": [], "start": [], "end": []}
-    per_term = (
-        ([only_windows] for _ in terms)
-        if only_windows
-        else _windows_by_span(terms, as_of=as_of, horizon_days=lookback_days())
-    )
-    for term, windows in zip(terms, per_term, strict=True):
-        count = len(windows)
-        columns["term"] += [term.id] * count
-        columns["contract"] += [term.contract_id] * count
-        columns["kpi"] += [term.kpi_id] * count
-        columns["start"] += [window.start for window in windows]
-        columns["end"] += [window.end for window in windows]
-    if not columns["term"]:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            AGGREGATE_SQL,
-            {
-                "term": _array_literal(columns["term"], cell=str),
-                "contract": _array_literal(columns["contract"], cell=str),
-                "kpi": _array_literal(columns["kpi"], cell=str),
-                "start": _array_literal(columns["start"], cell=_date_array_cell),
-                "end": _array_literal(columns["end"], cell=_date_array_cell),
-                "as_of": as_of,
-            },
-        )
-        rows = cursor.fetchall()
-    outcomes = []
-    for (
-        term_id,
-        start,
-        end,
-        samples,
-        mean,
-        total,
-        minimum,
-        maximum,
-        latest,
-        numerator_sum,
-        denominator_sum,
-        ratio_samples,
-        evaluation_id,
-        old_value,
-        old_samples,
-        old_status,
-        old_closed,
-        data_changed,
-    ) in rows:
-        term = by_id[term_id]
-        window = Window(start, end)
-        closed = end < as_of
-        aggregates = Aggregates(
-            samples=samples,
-            mean=mean,
-            total=total,
-            minimum=minimum,
-            maximum=maximum,
-            latest=latest,
-            numerator_sum=numerator_sum,
-            denominator_sum=denominator_sum,
-            ratio_samples=ratio_samples,
-        )
-        value, used_samples = aggregate_value(aggregates, aggregation=term.aggregation, multiplier=term.multiplier)
-        status = window_status(
-            value=value,
-            samples=used_samples,
-            closed=closed,
-            comparator=term.comparator,
-            target=term.target,
-            warning_target=term.warning_target,
-            min_samples=term.min_samples,
-        )
-        changed = (
-            evaluation_id is None
-            or bool(data_changed)
-            or (old_value, old_samples, old_status, old_closed) != (value, used_samples, status, closed)
-        )
-        outcomes.append(
-            Outcome(
-                term=term,
-                window=window,
-                closed=closed,
-                value=value,
-                samples=used_samples,
-                status=status,
-                evaluation_id=evaluation_id,
-                previous_status=old_status,
-                changed=changed,
-            )
-        )
-    return outcomes
-
-
-def _write_evaluations(outcomes: Sequence[Outcome], now: datetime) -> dict[tuple[int, date, date], int]:
-    """Upsert the changed evaluations in one statement; the ids of the closed breached ones by (term,
-    window)."""
-    if not outcomes:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            UPSERT_EVALUATIONS_SQL,
-            [
-                now,
-                _array_literal((o.term.id for o in outcomes), cell=str),
-                _array_literal((o.window.start for o in outcomes), cell=_date_array_cell),
-                _array_literal((o.window.end for o in outcomes), cell=_date_array_cell),
-                _array_literal(o.value for o in outcomes),
-                _array_literal((o.samples for o in outcomes), cell=str),
-                _array_literal(o.status for o in outcomes),
-                _array_literal(o.closed for o in outcomes),
-                EvaluationStatus.BREACHED.value,
-            ],
-        )
-        return {(term, start, end): pk for pk, term, start, end in cursor.fetchall()}
-
-
-def _breach_rows(outcomes: Iterable[Outcome], evaluation_ids: dict[tuple[int, date, date], int]) -> list[list[Any]]:
-    columns: list[list[Any]] = [[] for _ in range(9)]
-    for o in outcomes:
-        credit = service_credit(
-            credit_percent=o.term.credit_percent,
-            contract_value=o.term.contract_value,
-            contract_start=o.term.contract_start,
-            contract_end=o.term.contract_end,
-            window=o.window,
-        )
-        row = [
-            o.term.id,
-            evaluation_ids[(o.term.id, o.window.start, o.window.end)],
-            o.window.start,
-            o.window.end,
-            o.value,
-            o.term.target,
-            o.term.severity,
-            credit,
-            o.term.currency,
-        ]
-        for column, cell in zip(columns, row, strict=True):
-            column.append(cell)
-    return columns
-
-
-EXISTING_BREACHES_SQL = """
-SELECT b.* FROM contracts_breach b
-JOIN unnest(%s::bigint[], %s::date[]) AS k(term_id, window_start)
-  ON b.term_id = k.term_id AND b.window_start = k.window_start
-ORDER BY b.window_start DESC, b.detected_at DESC
+SELECT
+    (SELECT count(*) FROM term) AS terms,
+    (SELECT count(*) FROM valued) AS windows,
+    (SELECT count(*) FROM written) AS written,
+    (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM opened) AS opened,
+    (SELECT coalesce(json_object_agg(status, n), '{}') FROM (SELECT status, count(*) AS n FROM changed GROUP BY status) s)
+        AS statuses,
+    -- Open windows that turned at risk: the early warnings.
+    (SELECT coalesce(json_agg(json_build_array(term_id, window_start, window_end, value::text)), '[]')
+     FROM changed WHERE NOT closed AND status = 'at_risk' AND previous_status IS DISTINCT FROM 'at_risk') AS warnings,
+    -- Closed windows re-evaluated that already have a breach: to re-open, restate or retract.
+    (SELECT coalesce(json_agg(json_build_array(b.id, c.status, c.value::text, c.credit::text)), '[]')
+     FROM changed c JOIN contracts_breach b ON b.term_id = c.term_id AND b.window_start = c.window_start
+     WHERE c.closed) AS revisits
 """
 
 
-def _breaches_of(keys: set[tuple[int, date]]) -> list[Breach]:
-    """The breaches of these (term, window start) pairs, in one statement however many there are (in
-    the order of ``Breach.Meta.ordering``, as the ORM would read them)."""
-    if not keys:
-        return []
-    terms, starts = zip(*keys, strict=True)
-    return list(
-        Breach.objects.raw(
-            EXISTING_BREACHES_SQL,
-            [_array_literal(terms, cell=str), _array_literal(starts, cell=_date_array_cell)],
-        )
-    )
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
-def _apply(outcomes: list[Outcome], *, as_of: date, result: SweepResult) -> None:
-    """Write what changed and move the breaches, in the caller's transaction."""
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _revisit(revisits: list[list[Any]], result: SweepResult) -> tuple[list[int], list[int]]:
+    """Move the existing breaches of re-evaluated closed windows; the ids re-opened and retracted."""
     from apps.contracts import services
-
-    now = timezone.now()
-    changed = [o for o in outcomes if o.changed]
-    evaluation_ids = _write_evaluations(changed, now)
-    result.evaluations_written += len(changed)
-
-    closed_changed = [o for o in changed if o.closed]
-    breached = [o for o in closed_changed if o.status == EvaluationStatus.BREACHED]
-    keys = {(o.term.id, o.window.start) for o in closed_changed}
-    existing = {(b.term_id, b.window_start): b for b in _breaches_of(keys)}
-    # New breaches: one statement; a concurrent sweep's insert of the same window is skipped, so only
-    # the sweep that inserted a breach announces it.
-    fresh = [o for o in breached if (o.term.id, o.window.start) not in existing]
-    opened: list[int] = []
-    if fresh:
-        with connection.cursor() as cursor:
-            columns = [_array_literal(column) for column in _breach_rows(fresh, evaluation_ids)]
-            cursor.execute(INSERT_BREACHES_SQL, [now, now, now, *columns])
-            opened = [pk for (pk,) in cursor.fetchall()]
-    result.breaches_opened += len(opened)
 
     reopened: list[int] = []
     retracted: list[int] = []
-    for o in closed_changed:
-        breach = existing.get((o.term.id, o.window.start))
-        if breach is None:
-            continue
-        if o.status == EvaluationStatus.BREACHED and o.value is not None:
-            credit = service_credit(
-                credit_percent=o.term.credit_percent,
-                contract_value=o.term.contract_value,
-                contract_start=o.term.contract_start,
-                contract_end=o.term.contract_end,
-                window=o.window,
-            )
+    if not revisits:
+        return reopened, retracted
+    breaches = Breach.objects.in_bulk([row[0] for row in revisits])
+    for breach_id, status, value_text, credit_text in revisits:
+        breach = breaches[breach_id]
+        value = _decimal(value_text)
+        if status == EvaluationStatus.BREACHED and value is not None:
+            credit = _decimal(credit_text) or Decimal(0)
             if breach.status == BreachStatus.RETRACTED:
                 breach = services.breach_reopen(breach=breach)
                 reopened.append(breach.pk)
             if breach.status in (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED) and (
-                breach.value != o.value or breach.credit_amount != credit
+                breach.value != value or breach.credit_amount != credit
             ):
-                services.breach_restate(breach=breach, value=o.value, credit_amount=credit)
+                services.breach_restate(breach=breach, value=value, credit_amount=credit)
                 result.breaches_updated += 1
         elif breach.status in (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED):
             services.breach_retract(breach=breach)
             retracted.append(breach.pk)
-    result.breaches_reopened += len(reopened)
-    result.breaches_retracted += len(retracted)
-
-    warnings = [
-        o
-        for o in changed
-        if not o.closed and o.status == EvaluationStatus.AT_RISK and o.previous_status != EvaluationStatus.AT_RISK
-    ]
-    result.warnings += len(warnings)
-    for o in changed:
-        result.statuses[str(o.status)] = result.statuses.get(str(o.status), 0) + 1
-    _notify(opened=opened, reopened=reopened, retracted=retracted, warnings=warnings)
+    return reopened, retracted
 
 
-def _notify(*, opened: list[int], reopened: list[int], retracted: list[int], warnings: list[Outcome]) -> None:
+def _notify(
+    *,
+    opened: list[int],
+    reopened: list[int],
+    retracted: list[int],
+    warnings: list[tuple[int, Window, Decimal | None]],
+) -> None:
     from apps.contracts.notices import announce_at_risk, announce_breaches
 
     if opened or reopened or retracted:
         announce_breaches(opened=opened, reopened=reopened, retracted=retracted)
     if warnings:
-        announce_at_risk([(o.term.id, o.window, o.value) for o in warnings])
+        announce_at_risk(warnings)
 
 
-def _locked_sweep(terms: list[TermFacts], *, as_of: date, window: Window | None, result: SweepResult) -> None:
+def _run(*, as_of: date, result: SweepResult, day: date | None = None, term_ids: Sequence[int] | None = None) -> None:
+    """One locked sweep: the statement, then the breaches it found already there, then the notices."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [SWEEP_LOCK])
     own_transaction = connection.get_autocommit() and not connection.in_atomic_block
     try:
-        with audited(actor=None, action="sla_evaluate"):
+        with transaction.atomic():
             if own_transaction:
                 # Check the foreign keys at the end of each statement, not at commit. The audit
-                # triggers run one INSERT per written row, and with the checks deferred each of those
-                # costs time in proportion to the checks still queued in the transaction: writing n
-                # evaluations took time in n² (32,000: 15 s; 318,000: over 10 minutes). The same
-                # checks pass either way; only in its own transaction is the sweep sure that nothing
-                # of the caller's is waiting in that queue.
+                # triggers write in bulk, and with the checks deferred each statement after them costs
+                # time in proportion to the checks still queued in the transaction. The same checks
+                # pass either way; only in its own transaction is the sweep sure that nothing of the
+                # caller's is waiting in that queue.
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            outcomes = _outcomes(terms, as_of=as_of, only_windows=window)
-            result.windows += len(outcomes)
-            _apply(outcomes, as_of=as_of, result=result)
+            # The statement's writes are recorded as the sweep's; the breach moves after it as their
+            # own actions (one pghistory context takes the metadata of the last action entered in it).
+            with pghistory.context(user=None, action="sla_evaluate"), connection.cursor() as cursor:
+                for name, value in SWEEP_SETTINGS.items():
+                    cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+                cursor.execute(
+                    SWEEP_SQL,
+                    {
+                        "as_of": as_of,
+                        "now": timezone.now(),
+                        "horizon": lookback_days(),
+                        "statuses": [str(status) for status in EVALUATED_CONTRACT_STATUSES],
+                        "open_ended_days": OPEN_ENDED_CONTRACT_DAYS,
+                        "day": day,
+                        "term_ids": list(term_ids) if term_ids is not None else None,
+                    },
+                )
+                row = cursor.fetchone()
+            assert row is not None
+            terms, windows, written, opened, statuses, warning_rows, revisits = row
+            result.terms += terms
+            result.windows += windows
+            result.evaluations_written += written
+            result.breaches_opened += len(opened)
+            for status, count in _json(statuses).items():
+                result.statuses[status] = result.statuses.get(status, 0) + count
+            warnings = [
+                (term_id, Window(date.fromisoformat(start), date.fromisoformat(end)), _decimal(value))
+                for term_id, start, end, value in _json(warning_rows)
+            ]
+            result.warnings += len(warnings)
+            reopened, retracted = _revisit(_json(revisits), result)
+            result.breaches_reopened += len(reopened)
+            result.breaches_retracted += len(retracted)
+            _notify(opened=list(opened), reopened=reopened, retracted=retracted, warnings=warnings)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [SWEEP_LOCK])
@@ -588,36 +342,30 @@ def sla_sweep(*, as_of: date | None = None, term_ids: Sequence[int] | None = Non
     organisation's time zone). Idempotent; safe to run concurrently."""
     as_of = as_of or timezone.localdate()
     result = SweepResult(as_of=as_of)
-    terms = _terms(term_ids, as_of)
-    result.terms = len(terms)
-    _locked_sweep(terms, as_of=as_of, window=None, result=result)
+    _run(as_of=as_of, result=result, term_ids=term_ids)
     logger.info("SLA sweep as of %s: %s", as_of, result.as_dict())
     return result
 
 
 def sla_evaluate_window(*, term: SlaTerm, day: date, as_of: date | None = None) -> SweepResult:
     """Evaluate the one window of ``term`` that contains ``day`` (the window a measurement's period end
-    falls in), with the same rules and writes as the sweep."""
+    falls in), with the same rules and writes as the sweep. A window that has not begun by ``as_of`` is
+    left alone."""
     as_of = as_of or timezone.localdate()
     result = SweepResult(as_of=as_of)
-    terms = _terms([term.pk], as_of)
-    if not terms:
-        return result
-    facts = terms[0]
-    window = window_containing(kind=facts.window, day=day, window_days=facts.window_days, anchor=facts.contract_start)
-    if window.start > as_of:
-        return result  # a window that has not begun has nothing to evaluate
-    result.terms = 1
-    _locked_sweep(terms, as_of=as_of, window=window, result=result)
+    _run(as_of=as_of, result=result, day=day, term_ids=[term.pk])
     return result
 
 
 def sla_evaluate_measurement_windows(*, contract_id: int, kpi_id: int, period_end: date) -> int:
     """Re-evaluate the windows a (new or changed) measurement falls in, for every term of its contract
-    that measures its KPI. Returns how many terms were looked at."""
-    terms = SlaTerm.objects.filter(contract_id=contract_id, kpi_id=kpi_id)
-    count = 0
-    for term in terms:
-        sla_evaluate_window(term=term, day=period_end)
-        count += 1
-    return count
+    that measures its KPI, in one statement. Returns how many terms were looked at."""
+    term_ids = list(SlaTerm.objects.filter(contract_id=contract_id, kpi_id=kpi_id).values_list("pk", flat=True))
+    if term_ids:
+        _run(
+            as_of=timezone.localdate(),
+            result=SweepResult(as_of=timezone.localdate()),
+            day=period_end,
+            term_ids=term_ids,
+        )
+    return len(term_ids)

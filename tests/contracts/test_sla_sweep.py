@@ -328,15 +328,26 @@ def test_two_sweeps_at_once_open_one_breach_and_send_one_notification() -> None:
 
 
 def test_evaluations_and_breaches_are_in_the_audit_trail() -> None:
+    """A breach is recorded when opened; an evaluation's trail is its revisions: each one keeps the
+    evaluation as it stood before (a new evaluation is its own record)."""
     from pghistory.models import Events
 
     term = make_term()
     measure(term, dt.date(2026, 10, 10), "90")
     sla_sweep(as_of=AS_OF)
     october = evaluation(term, dt.date(2026, 10, 1))
-    inserted = Events.objects.tracks(october).get(pgh_label="insert")
-    assert inserted.pgh_context["action"] == "sla_evaluate"
-    assert Events.objects.tracks(Breach.objects.get()).filter(pgh_label="insert").exists()
+    assert not Events.objects.tracks(october).exists()
+    opened = Events.objects.tracks(Breach.objects.get()).get(pgh_label="insert")
+    assert opened.pgh_context["action"] == "sla_evaluate"
+
+    measure(term, dt.date(2026, 10, 20), "100")  # late data: October is met after all
+    sla_sweep(as_of=AS_OF)
+    superseded = Events.objects.tracks(october).get(pgh_label="superseded")
+    assert (superseded.pgh_data["status"], superseded.pgh_data["value"]) == ("breached", 90.0)
+    assert superseded.pgh_context["action"] == "sla_evaluate"
+    assert evaluation(term, dt.date(2026, 10, 1)).status == "met"
+    retracted = Events.objects.tracks(Breach.objects.get()).get(pgh_label="update")
+    assert (retracted.pgh_data["status"], retracted.pgh_context["action"]) == ("retracted", "breach_retracted")
 
 
 def test_breaches_of_a_vendor_without_owners_tell_nobody_and_cost_nothing_more() -> None:
