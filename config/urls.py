@@ -18,6 +18,7 @@ urlpatterns = [
     path("contracts/", include("apps.contracts.urls")),
     path("kpis/", include("apps.kpis.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("dashboard/", include("apps.dashboards.urls")),
     path("", include("apps.vendors.urls")),
     path("", include("apps.core.urls")),
 ]

@@ -27,6 +27,7 @@ DESIGN_PATHS = [
     "breaches/{id}/waive/",
     "kpis/",
     "measurements/",
+    "measurements/bulk/",
 ]
 
 

@@ -17,9 +17,12 @@ from apps.contracts.choices import (
     Severity,
     SlaArea,
 )
+from apps.contracts.scope import CONTRACT_ROW, TERM_ROW, PortfolioScopeFilterSet, scope_condition
 
 
-class ContractFilterSet(django_filters.FilterSet):
+class ContractFilterSet(PortfolioScopeFilterSet):
+    # + the portfolio scope (vendor geography and tier, function category): apps/contracts/scope.py
+    scope_anchor = CONTRACT_ROW
     q = django_filters.CharFilter(method="filter_q", label="Title or reference contains")
     status = django_filters.MultipleChoiceFilter(choices=ContractStatus.choices)
     engagement_model = django_filters.MultipleChoiceFilter(choices=EngagementModel.choices)
@@ -33,10 +36,14 @@ class ContractFilterSet(django_filters.FilterSet):
     )
     end_before = django_filters.DateFilter(field_name="end_date", lookup_expr="lte", label="Ends on or before")
     end_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte", label="Ends on or after")
+    country = django_filters.CharFilter(method="filter_country", label="Vendor country (ISO code)")
 
     class Meta:
         model = models.Contract
         fields = ["q", "vendor", "parent", "status", "engagement_model", "renewal", "currency", "function"]
+
+    def filter_country(self, queryset: QuerySet[models.Contract], name: str, value: str) -> QuerySet[models.Contract]:
+        return queryset.filter(scope_condition(CONTRACT_ROW, "country", [value.upper()]))
 
     def filter_q(self, queryset: QuerySet[models.Contract], name: str, value: str) -> QuerySet[models.Contract]:
         return queryset.filter(Q(title__icontains=value) | Q(reference__icontains=value))
@@ -77,18 +84,28 @@ class SlaTermFilterSet(django_filters.FilterSet):
         fields = ["contract", "vendor", "area", "kpi", "severity", "window"]
 
 
-class SlaEvaluationFilterSet(django_filters.FilterSet):
+class SlaEvaluationFilterSet(PortfolioScopeFilterSet):
+    scope_anchor = TERM_ROW
     contract = django_filters.NumberFilter(field_name="term__contract", label="Contract (id)")
+    vendor = django_filters.NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
+    area = django_filters.MultipleChoiceFilter(field_name="term__area", choices=SlaArea.choices)
     status = django_filters.MultipleChoiceFilter(choices=EvaluationStatus.choices)
     window_start_after = django_filters.DateFilter(field_name="window_start", lookup_expr="gte")
     window_start_before = django_filters.DateFilter(field_name="window_start", lookup_expr="lte")
+    window_end_after = django_filters.DateFilter(
+        field_name="window_end", lookup_expr="gte", label="Window ends on or after"
+    )
+    window_end_before = django_filters.DateFilter(
+        field_name="window_end", lookup_expr="lte", label="Window ends on or before"
+    )
 
     class Meta:
         model = models.SlaEvaluation
         fields = ["term", "contract", "status", "is_closed"]
 
 
-class BreachFilterSet(django_filters.FilterSet):
+class BreachFilterSet(PortfolioScopeFilterSet):
+    scope_anchor = TERM_ROW
     contract = django_filters.NumberFilter(field_name="term__contract", label="Contract (id)")
     vendor = django_filters.NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
     area = django_filters.MultipleChoiceFilter(field_name="term__area", choices=SlaArea.choices)
@@ -96,6 +113,13 @@ class BreachFilterSet(django_filters.FilterSet):
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     window_start_after = django_filters.DateFilter(field_name="window_start", lookup_expr="gte")
     window_start_before = django_filters.DateFilter(field_name="window_start", lookup_expr="lte")
+    window_end_after = django_filters.DateFilter(
+        field_name="window_end", lookup_expr="gte", label="Window ends on or after"
+    )
+    window_end_before = django_filters.DateFilter(
+        field_name="window_end", lookup_expr="lte", label="Window ends on or before"
+    )
+    currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact", label="Currency")
 
     class Meta:
         model = models.Breach

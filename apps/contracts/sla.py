@@ -209,14 +209,19 @@ WITH term AS MATERIALIZED (
            c.currency, %(now)s::timestamptz, %(now)s::timestamptz, %(now)s::timestamptz, '', ''
     FROM written w
     JOIN changed c ON c.term_id = w.term_id AND c.window_start = w.window_start AND c.window_end = w.window_end
+    -- A window that has its breach already is skipped by the constraint, not by reading the table this
+    -- statement is writing: the planner, told by the statistics that it is empty (a first sweep), would
+    -- scan it once per row as it grows.
     WHERE w.is_closed AND w.status = 'breached'
-      AND NOT EXISTS (SELECT 1 FROM contracts_breach b WHERE b.term_id = c.term_id AND b.window_start = c.window_start)
     ON CONFLICT (term_id, window_start, window_end) DO NOTHING
     RETURNING id
 )
 SELECT
+    -- Evaluated left to right: every window is aggregated and compared with its stored evaluation
+    -- before the first write, so no read of the evaluations sees this statement's own inserts.
     (SELECT count(*) FROM term) AS terms,
     (SELECT count(*) FROM valued) AS windows,
+    (SELECT count(*) FROM changed) AS changed,
     (SELECT count(*) FROM written) AS written,
     (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM opened) AS opened,
     (SELECT coalesce(json_object_agg(status, n), '{}') FROM (SELECT status, count(*) AS n FROM changed GROUP BY status) s)
@@ -225,9 +230,10 @@ SELECT
     (SELECT coalesce(json_agg(json_build_array(term_id, window_start, window_end, value::text)), '[]')
      FROM changed WHERE NOT closed AND status = 'at_risk' AND previous_status IS DISTINCT FROM 'at_risk') AS warnings,
     -- Closed windows re-evaluated that already have a breach: to re-open, restate or retract.
+    -- (A breach belongs to its window's evaluation: new evaluations have none.)
     (SELECT coalesce(json_agg(json_build_array(b.id, c.status, c.value::text, c.credit::text)), '[]')
-     FROM changed c JOIN contracts_breach b ON b.term_id = c.term_id AND b.window_start = c.window_start
-     WHERE c.closed) AS revisits
+     FROM changed c JOIN contracts_breach b ON b.evaluation_id = c.evaluation_id
+     WHERE c.closed AND c.evaluation_id IS NOT NULL) AS revisits
 """
 
 
@@ -316,7 +322,7 @@ def _run(*, as_of: date, result: SweepResult, day: date | None = None, term_ids:
                 )
                 row = cursor.fetchone()
             assert row is not None
-            terms, windows, written, opened, statuses, warning_rows, revisits = row
+            terms, windows, _changed, written, opened, statuses, warning_rows, revisits = row
             result.terms += terms
             result.windows += windows
             result.evaluations_written += written

@@ -6,6 +6,8 @@ app_name = "contracts"
 
 urlpatterns = [
     path("", views.ContractListView.as_view(), name="contract-list"),
+    path("breaches/", views.BreachListView.as_view(), name="breach-list"),
+    path("sla-evaluations/", views.SlaEvaluationListView.as_view(), name="sla-evaluation-list"),
     path("new/", views.ContractCreateView.as_view(), name="contract-create"),
     path("<int:pk>/", views.contract_page, name="contract-detail"),
     path("<int:pk>/edit/", views.ContractUpdateView.as_view(), name="contract-update"),

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.contracts import selectors, services
 from apps.contracts.choices import CONTRACT_TRANSITIONS, ClauseAssessment, ContractStatus
-from apps.contracts.filters import ContractFilterSet
+from apps.contracts.filters import BreachFilterSet, ContractFilterSet, SlaEvaluationFilterSet
 from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, SlaTermForm
 from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem
 from apps.contracts.vague_language import contract_vague_language_findings, highlight_segments
@@ -27,6 +27,7 @@ from apps.core.ui import (
     ServiceDeleteView,
     ServiceUpdateView,
 )
+from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section
 
 # A cancel-by date this close is a decision to take now: the list shows it with a badge.
 CANCEL_BY_WARN_DAYS = 90
@@ -82,6 +83,97 @@ class ContractListView(FilteredListView):
         return super().get_context_data(warn_days=CANCEL_BY_WARN_DAYS, **kwargs)
 
 
+class BreachListView(FilteredListView):
+    """Breaches across the portfolio, with their action buttons for those who may use them (the
+    dashboards' open breaches, service credits and breaches by area drill down here)."""
+
+    title = "Breaches"
+    template_name = "contracts/breach_list.html"
+    selector = selectors.breach_list
+    filterset_class = BreachFilterSet
+    filter_fields = ("status", "severity", "area")
+    sort_fields = {
+        "window": ("window_end", "term__contract__title"),
+        "contract": ("term__contract__title", "window_end"),
+        "vendor": ("term__contract__vendor__name", "window_end"),
+        "severity": ("severity", "window_end"),
+        "credit": ("credit_amount", "window_end"),
+        "status": ("status", "window_end"),
+    }
+    default_sort = "-window"
+    columns = (
+        Column("Contract", "contract", "term.contract"),
+        Column("Vendor", "vendor", "term.contract.vendor"),
+        Column("KPI", None, "term.kpi"),
+        Column("Window", "window", "window_end"),
+        Column("Value / target", None, "value", numeric=True),
+        Column("Severity", "severity", "severity"),
+        Column("Credit owed", "credit", "credit_amount", numeric=True),
+        Column("Status", "status", "status"),
+        Column("Actions", None, None),
+    )
+    csv_columns = (
+        Column("Contract", value="term.contract"),
+        Column("Vendor", value="term.contract.vendor"),
+        Column("Area", value="term.area"),
+        Column("KPI", value="term.kpi"),
+        Column("Window start", value="window_start"),
+        Column("Window end", value="window_end"),
+        Column("Value", value="value"),
+        Column("Target", value="target"),
+        Column("Severity", value="severity"),
+        Column("Status", value="status"),
+        Column("Credit owed", value="credit_amount"),
+        Column("Currency", value="currency"),
+        Column("Detected", value="detected_at"),
+    )
+    csv_filename = "breaches"
+
+
+class SlaEvaluationListView(FilteredListView):
+    """Every SLA term's evaluation per window (the dashboards' SLA compliance and at-risk terms drill
+    down here)."""
+
+    title = "SLA evaluations"
+    template_name = "contracts/sla_evaluation_list.html"
+    selector = selectors.sla_evaluation_list
+    filterset_class = SlaEvaluationFilterSet
+    filter_fields = ("status", "area")
+    sort_fields = {
+        "window": ("window_end", "term__contract__title"),
+        "contract": ("term__contract__title", "window_end"),
+        "status": ("status", "window_end"),
+    }
+    default_sort = "-window"
+    columns = (
+        Column("Contract", "contract", "term.contract"),
+        Column("Vendor", None, "term.contract.vendor"),
+        Column("SLA term", None, "term"),
+        Column("Window", "window", "window_end"),
+        Column("Value", None, "value", numeric=True),
+        Column("Samples", None, "samples", numeric=True),
+        Column("Status", "status", "status"),
+    )
+    csv_columns = (
+        Column("Contract", value="term.contract"),
+        Column("Vendor", value="term.contract.vendor"),
+        Column("Area", value="term.area"),
+        Column("KPI", value="term.kpi"),
+        Column("Target", value="term.target"),
+        Column("Window start", value="window_start"),
+        Column("Window end", value="window_end"),
+        Column("Closed", value="is_closed"),
+        Column("Value", value="value"),
+        Column("Samples", value="samples"),
+        Column("Status", value="status"),
+        Column("Evaluated", value="evaluated_at"),
+    )
+    csv_filename = "sla-evaluations"
+
+    def base_queryset(self) -> Any:
+        return super().base_queryset().select_related("term__contract__vendor")
+
+
 def _contract(request: HttpRequest, pk: int) -> Contract:
     return get_object_or_404(selectors.contract_detail(user=request.user), pk=pk)
 
@@ -130,6 +222,9 @@ def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
         "statements_of_work": contract.children.select_related("vendor").order_by("start_date"),
         "breaches": selectors.breach_list(user=user).filter(term__contract=contract).order_by("-window_start", "pk"),
         **_sla_section(request, contract),
+        **performance_section(
+            path=request.path, period_parameter=request.GET.get(PERIOD_PARAMETER), contract_id=contract.pk
+        ),
     }
     return render(request, "contracts/contract_detail.html", context)
 

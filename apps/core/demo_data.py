@@ -518,6 +518,10 @@ MEASUREMENT_PROFILES: dict[tuple[str, str], dict[str, Any]] = {
     ("vsh_pod", "deployment_frequency"): {"base": 4.2, "wobble": 0.8, "bad": {}},
     ("vsh_pod", "defect_rate"): {"base": 1.1, "wobble": 0.4, "bad": {}, "denominator": 400},
     ("vsh_pod", "lead_time_for_changes"): {"base": 30, "wobble": 10, "bad": {}},
+    # No SLA terms for these two: the scorecard holds them to the KPIs' default targets, and with the two
+    # above the pod shows all four DORA bands.
+    ("vsh_pod", "change_failure_rate"): {"base": 8, "wobble": 3, "bad": {6: 22}, "denominator": 50},
+    ("vsh_pod", "time_to_restore"): {"base": 6, "wobble": 4, "bad": {10: 30}},
     ("vsh_migration", "on_time_delivery_rate"): {"base": 96, "wobble": 2, "bad": {}, "denominator": 25},
     ("tsp_pentest", "documentation_currency"): {"base": 98, "wobble": 1, "bad": {}, "denominator": 40},
     ("sqe_regression", "defect_rate"): {"base": 1.6, "wobble": 0.4, "bad": {11: 2.6}, "denominator": 800},

@@ -35,12 +35,15 @@ AREAS = (
     NavArea("Risks", "vendors:risk-list", "/risks/"),
 )
 
+DASHBOARD_PREFIX = "/dashboard/"  # the portfolio overview (apps/dashboards) belongs to the Dashboard area
+
 NEW_ENTRIES = (
     NewEntry("Function", "functions:function-create", "functions.add_function"),
     NewEntry("Vendor", "vendors:vendor-create", "vendors.add_vendor"),
     NewEntry("Contract", "contracts:contract-create", "contracts.add_contract"),
     NewEntry("Service review", "vendors:review-create", "vendors.add_servicereview"),
     NewEntry("Risk", "vendors:risk-create", "vendors.add_vendorrisk"),
+    NewEntry("KPI measurements", "kpis:grid-start", "kpis.add_measurement"),
 )
 
 
@@ -49,9 +52,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     path = request.path
-    # The dashboard is "/" itself; other areas own everything under their prefix.
+    # The dashboard is "/" itself and the portfolio overview under /dashboard/; other areas own
+    # everything under their prefix.
+    is_dashboard = path == "/" or path.startswith(DASHBOARD_PREFIX)
     current = max(
-        (area for area in AREAS if (path == area.prefix if area.prefix == "/" else path.startswith(area.prefix))),
+        (area for area in AREAS if (is_dashboard if area.prefix == "/" else path.startswith(area.prefix))),
         key=lambda a: len(a.prefix),
         default=None,
     )

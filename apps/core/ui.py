@@ -207,6 +207,7 @@ class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
             filterset=self.filterset,
             filter_form_fields=shown,
             filters_active=any(self.request.GET.get(name) for name in self.filterset.form.fields),
+            hidden_filters=self.hidden_filters(),
             headings=headings,
             query_string=query.urlencode(),
             sort_query_string=without_sort.urlencode(),
@@ -214,6 +215,26 @@ class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
             create_url_name=self.create_url_name if can_create else None,
         )
         return context
+
+    def hidden_filters(self) -> list[dict[str, Any]]:
+        """The filters in the query string that the filter bar does not show (a dashboard's drill-down
+        sets them): named on the page, and kept as hidden fields when the bar is applied again."""
+        found = []
+        for name, field in self.filterset.form.fields.items():
+            values = [value for value in self.request.GET.getlist(name) if value]
+            if name in self.filter_fields or not values:
+                continue
+            choices = {str(key): str(label) for key, label in getattr(field, "choices", ())}
+            shown = ", ".join(choices.get(value, value) for value in values)
+            found.append(
+                {
+                    "name": name,
+                    "label": str(field.label or name.replace("_", " ").capitalize()),
+                    "values": values,
+                    "shown": shown,
+                }
+            )
+        return found
 
 
 def _label_filter_widget(field: forms.Field, label: str) -> None:

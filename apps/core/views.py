@@ -49,9 +49,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in landing page: where the portfolio stands and what needs attention now."""
+    """The signed-in landing page: where the portfolio stands and what needs attention now. An
+    executive lands on the portfolio overview itself (also at /dashboard/, for every role)."""
+    from apps.accounts.choices import Role
     from apps.core.selectors import workspace_overview
 
+    if Role.EXECUTIVE in request.user.roles:  # type: ignore[union-attr]
+        from apps.dashboards.views import render_overview
+
+        return render_overview(request, as_home=True)
     return render(request, "core/home.html", {"title": "Dashboard", **workspace_overview(user=request.user)})
 
 

@@ -1,22 +1,62 @@
 """FilterSets shared by the API and the HTML list pages."""
 
-import django_filters
+from typing import Any
 
+import django_filters
+from django.db.models import F, QuerySet
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+
+from apps.contracts.scope import FUNCTION_ROW, PortfolioScopeFilterSet, scope_condition
 from apps.functions.choices import Decision, FunctionCategory
 from apps.functions.models import Function
+from apps.functions.selectors import critical_function_condition
+
+# The two axes of the sourcing matrix (the dashboards place every function by them).
+SCORE_SUMS = {
+    "strategic_sensitive": F("strategic") + F("sensitive"),
+    "repeatable_scarce": F("repeatable") + F("scarce"),
+}
 
 
-class FunctionFilterSet(django_filters.FilterSet):
+class FunctionFilterSet(PortfolioScopeFilterSet):
+    # + the portfolio scope (apps/contracts/scope.py): a vendor geography, tier or engagement model
+    # keeps the functions an active contract of such a vendor / of that model covers.
+    scope_anchor = FUNCTION_ROW
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
     category = django_filters.MultipleChoiceFilter(choices=FunctionCategory.choices)
     decision = django_filters.MultipleChoiceFilter(choices=Decision.choices)
     undecided = django_filters.BooleanFilter(field_name="decision", lookup_expr="exact", method="filter_undecided")
     policy_conflict = django_filters.BooleanFilter(label="Policy conflict")  # a selector annotation
     contract = django_filters.NumberFilter(field_name="contracts", distinct=True, label="Covered by contract")
+    critical = django_filters.BooleanFilter(
+        method="filter_critical", label="Critical", help_text="Highly strategic or sensitive, or vital to velocity."
+    )
+    served_by = django_filters.NumberFilter(method="filter_served", label="Served by vendor (id, active contract)")
+    served_from = django_filters.CharFilter(method="filter_served", label="Served from country (ISO code)")
+    strategic_sensitive_min = django_filters.NumberFilter(method="filter_score_sum", label="Strategic + sensitive ≥")
+    strategic_sensitive_max = django_filters.NumberFilter(method="filter_score_sum", label="Strategic + sensitive ≤")
+    repeatable_scarce_min = django_filters.NumberFilter(method="filter_score_sum", label="Repeatable + scarce ≥")
+    repeatable_scarce_max = django_filters.NumberFilter(method="filter_score_sum", label="Repeatable + scarce ≤")
 
     class Meta:
         model = Function
         fields = ["q", "category", "decision", "undecided", "velocity_critical", "policy_conflict", "contract"]
+
+    def filter_critical(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        return (
+            queryset.filter(critical_function_condition()) if value else queryset.exclude(critical_function_condition())
+        )
+
+    def filter_served(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        scope_name, scope_value = ("vendor", int(value)) if name == "served_by" else ("country", str(value).upper())
+        return queryset.filter(scope_condition(FUNCTION_ROW, scope_name, [scope_value]))
+
+    def filter_score_sum(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        axis, bound = name.rsplit("_", 1)
+        lookup = GreaterThanOrEqual if bound == "min" else LessThanOrEqual
+        return queryset.filter(lookup(SCORE_SUMS[axis], value))
 
     def filter_undecided(self, queryset, name, value):  # type: ignore[no-untyped-def]
         if value is None:

@@ -17,6 +17,15 @@ def covered_by_active_contract() -> Exists:
     return Exists(Contract.objects.filter(functions=OuterRef("pk"), status=ContractStatus.ACTIVE))
 
 
+def critical_function_condition() -> Q:
+    """A critical function: highly strategic or highly sensitive (a score of at least the
+    recommendation rule's ``HIGH_SCORE``), or vital to delivery velocity — the functions a vendor
+    must not come to hold alone (the dashboards' concentration)."""
+    from apps.functions.services import HIGH_SCORE
+
+    return Q(strategic__gte=HIGH_SCORE) | Q(sensitive__gte=HIGH_SCORE) | Q(velocity_critical=True)
+
+
 def function_list(*, user: Any = None) -> QuerySet[Function]:
     """Functions annotated with ``policy_conflict`` (decided keep-in-house, yet an active contract
     covers them) and ``decided_on`` (the date of the latest sourcing decision). One query."""

@@ -43,6 +43,8 @@ class KpiDefinitionAdminForm(forms.ModelForm):
             "min_value",
             "max_value",
             "description",
+            "default_target",
+            "score_tolerance_percent",
         ]
 
     def clean(self) -> dict[str, Any]:

@@ -31,3 +31,11 @@ class Band(models.TextChoices):
     HIGH = "high", "High"
     MEDIUM = "medium", "Medium"
     LOW = "low", "Low"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting confirmation"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"

@@ -5,8 +5,8 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from apps.kpis.choices import Aggregation, Band, BandSource, Direction, MeasurementSource
-from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
+from apps.kpis.choices import Aggregation, Band, BandSource, Direction, ImportStatus, MeasurementSource
+from apps.kpis.models import KpiDefinition, Measurement, MeasurementImport, PerformanceBand
 
 
 class KpiRefFilter(django_filters.CharFilter):
@@ -54,3 +54,11 @@ class MeasurementFilterSet(django_filters.FilterSet):
     class Meta:
         model = Measurement
         fields = ["contract", "vendor", "kpi", "source", "period_end_after", "period_end_before"]
+
+
+class MeasurementImportFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ImportStatus.choices)
+
+    class Meta:
+        model = MeasurementImport
+        fields = ["status", "created_by"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
 
 from apps.core.models import TimeStampedModel, audit_tracked
-from apps.kpis.choices import Aggregation, Band, BandSource, Direction, MeasurementSource
+from apps.kpis.choices import Aggregation, Band, BandSource, Direction, ImportStatus, MeasurementSource
 
 code_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$", "Use lower-case letters, digits and underscores, starting with a letter."
@@ -38,11 +39,33 @@ class KpiDefinition(TimeStampedModel):
     min_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     max_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     description = models.TextField(blank=True, help_text="A plain-language definition, shown wherever it is entered.")
+    # Scorecards (apps.kpis.scorecards): what a KPI is held to where no SLA term of the contract sets a target.
+    default_target = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Scorecards: the target where a contract has no SLA term for this KPI (“at least” when higher "
+        "is better, “at most” when lower is). Empty: scored only where an SLA term sets a target.",
+    )
+    score_tolerance_percent = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Scorecards: how far past its target the KPI's score falls from 100 to 0, as a percentage of the "
+        "target (100: zero at twice an “at most” target, or at nothing for an “at least” one). Empty: 100.",
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = "KPI definition"
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score_tolerance_percent__isnull=True) | models.Q(score_tolerance_percent__gt=0),
+                name="kpis_kpi_score_tolerance_positive",
+                violation_error_message="The score tolerance must be above zero (leave it empty for the default).",
+            ),
             models.CheckConstraint(
                 condition=models.Q(min_value__isnull=True)
                 | models.Q(max_value__isnull=True)
@@ -153,3 +176,69 @@ class PerformanceBand(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.get_source_display()} {self.year}: {self.get_band_display()}"
+
+
+# The uploaded rows and their error list are the import's payload, not its history: the audit trail
+# records who imported what and how it went, without a copy of the file at every progress update.
+@audit_tracked(exclude=["rows", "errors"])
+class MeasurementImport(TimeStampedModel):
+    """A CSV file of measurements: uploaded and previewed (``pending``), confirmed (``queued``), written
+    by the Celery task ``kpis.import_measurements`` in chunks (``running``, ``processed_rows`` moves on
+    after each), then ``done`` (or ``failed``). The parsed rows are kept here, not as a file path, so a
+    worker on another machine reads them from the database."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="measurement_imports",
+        help_text="Who uploaded it; the measurements are recorded as theirs.",
+    )
+    file_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    rows = models.JSONField(
+        default=list, help_text="The file's data rows: each the cells by column, with its row number in the file."
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0, help_text="Rows without an error in the preview.")
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Row errors: [{row, errors: {column: [messages]}}] (the first ones)."
+    )
+    failure = models.TextField(blank=True, help_text="Why the import failed, when it did.")
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "measurement import"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(processed_rows__lte=models.F("total_rows")),
+                name="kpis_import_processed_within_total",
+                violation_error_message="An import cannot process more rows than its file has.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("kpis:import-detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: the page keeps polling its progress."""
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == ImportStatus.DONE or not self.total_rows:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)

@@ -10,6 +10,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from apps.contracts.choices import EngagementModel
+from apps.contracts.scope import VENDOR_ROW, PortfolioScopeFilterSet
 from apps.vendors import models
 from apps.vendors.choices import (
     CertificationKind,
@@ -23,11 +24,23 @@ from apps.vendors.choices import (
     VendorStatus,
     Verdict,
 )
-from apps.vendors.selectors import FINDINGS
+from apps.vendors.selectors import FINDINGS, certification_superseded
+
+# Every FilterSet of a vendor's records also takes the portfolio scope (vendor geography and tier,
+# engagement model, function category; apps/contracts/scope.py) that the dashboards drill down with.
 
 
-class VendorFilterSet(django_filters.FilterSet):
+def _filter_vendor_exited(queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+    if value is None:
+        return queryset
+    exited = Q(vendor__status=VendorStatus.EXITED)
+    return queryset.filter(exited) if value else queryset.exclude(exited)
+
+
+class VendorFilterSet(PortfolioScopeFilterSet):
+    scope_anchor = VENDOR_ROW
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+    vendor = django_filters.NumberFilter(field_name="id", label="Vendor (id)")  # one vendor's own numbers
     status = django_filters.MultipleChoiceFilter(choices=VendorStatus.choices)
     geography = django_filters.MultipleChoiceFilter(choices=Geography.choices)
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices)
@@ -62,17 +75,29 @@ class VettingAssessmentFilterSet(django_filters.FilterSet):
         fields = ["vendor", "assessor", "verdict", "pilot_outcome", "assessed_after", "assessed_before"]
 
 
-class CertificationFilterSet(django_filters.FilterSet):
+class CertificationFilterSet(PortfolioScopeFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=CertificationKind.choices)
     expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
     expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte", label="Expires on or before")
+    superseded = django_filters.BooleanFilter(
+        method="filter_superseded", label="Superseded", help_text="A later one of the same vendor and kind replaces it."
+    )
+    vendor_exited = django_filters.BooleanFilter(method="filter_vendor_exited", label="Vendor exited")
 
     class Meta:
         model = models.Certification
         fields = ["vendor", "kind", "expires_after", "expires_before"]
 
+    def filter_superseded(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        return queryset.filter(certification_superseded()) if value else queryset.exclude(certification_superseded())
 
-class VendorRiskFilterSet(django_filters.FilterSet):
+    def filter_vendor_exited(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        return _filter_vendor_exited(queryset, name, value)
+
+
+class VendorRiskFilterSet(PortfolioScopeFilterSet):
     category = django_filters.MultipleChoiceFilter(choices=RiskCategory.choices)
     status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
 
@@ -81,7 +106,7 @@ class VendorRiskFilterSet(django_filters.FilterSet):
         fields = ["vendor", "category", "status", "owner", "likelihood", "impact"]
 
 
-class AccessGrantFilterSet(django_filters.FilterSet):
+class AccessGrantFilterSet(PortfolioScopeFilterSet):
     privilege = django_filters.MultipleChoiceFilter(choices=Privilege.choices)
     revoked = django_filters.BooleanFilter(field_name="revoked_on", lookup_expr="isnull", exclude=True)
     expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
@@ -112,7 +137,7 @@ class AccessGrantFilterSet(django_filters.FilterSet):
         return queryset.filter(any_finding) if value else queryset.exclude(any_finding)
 
 
-class ServiceReviewFilterSet(django_filters.FilterSet):
+class ServiceReviewFilterSet(PortfolioScopeFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices)
     scheduled_after = django_filters.DateFilter(
         field_name="scheduled_for", lookup_expr="gte", label="Scheduled on or after"
@@ -120,10 +145,14 @@ class ServiceReviewFilterSet(django_filters.FilterSet):
     scheduled_before = django_filters.DateFilter(
         field_name="scheduled_for", lookup_expr="lte", label="Scheduled on or before"
     )
+    vendor_exited = django_filters.BooleanFilter(method="filter_vendor_exited", label="Vendor exited")
 
     class Meta:
         model = models.ServiceReview
         fields = ["vendor", "status", "scheduled_after", "scheduled_before"]
+
+    def filter_vendor_exited(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        return _filter_vendor_exited(queryset, name, value)
 
 
 class ActionItemFilterSet(django_filters.FilterSet):

@@ -12,7 +12,20 @@ from functools import reduce
 from typing import Any
 
 from django.db import models
-from django.db.models import BooleanField, Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -75,6 +88,19 @@ def vetting_assessment_list(*, user: Any = None) -> QuerySet[VettingAssessment]:
 
 def certification_list(*, user: Any = None) -> QuerySet[Certification]:
     return Certification.objects.select_related("vendor")
+
+
+def certification_superseded() -> Exists:
+    """Whether a later certification of the same vendor, kind and name replaces the certification of
+    the outer query (its renewal): an expiring certification so replaced needs nothing done."""
+    return Exists(
+        Certification.objects.filter(
+            vendor=OuterRef("vendor"),
+            kind=OuterRef("kind"),
+            name=OuterRef("name"),
+            expires_on__gt=OuterRef("expires_on"),
+        )
+    )
 
 
 def vendor_risk_list(*, user: Any = None) -> QuerySet[VendorRisk]:

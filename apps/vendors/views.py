@@ -30,6 +30,7 @@ from apps.core.ui import (
     ServiceDeleteView,
     ServiceUpdateView,
 )
+from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section
 from apps.vendors import filters, selectors, services
 from apps.vendors.choices import VENDOR_TRANSITIONS, ReviewStatus, VendorStatus
 from apps.vendors.forms import (
@@ -108,6 +109,7 @@ def _rate(vendor: Vendor) -> str:
 
 TABS = (
     ("overview", "Overview"),
+    ("performance", "Performance"),
     ("vetting", "Vetting"),
     ("certifications", "Certifications"),
     ("risks", "Risks"),
@@ -180,6 +182,12 @@ def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpRes
         )
     elif tab == "history":
         context["events"] = record_history(vendor)
+    elif tab == "performance":
+        context.update(
+            performance_section(
+                path=request.path, period_parameter=request.GET.get(PERIOD_PARAMETER), vendor_id=vendor.pk
+            )
+        )
     # htmx swaps the tab bar and panel (``hx-select``) out of this same page: one template, no partial to drift.
     return render(request, "vendors/vendor_detail.html", context)
 
@@ -406,6 +414,82 @@ class RiskListView(FilteredListView):
     csv_filename = "risks"
     create_url_name = "vendors:risk-create"
     create_permission = "vendors.add_vendorrisk"
+
+
+# -- certifications and access grants across vendors ---------------------------------------------------------
+class CertificationListView(FilteredListView):
+    """Every vendor's certifications (the dashboards' "expiring within 60 days" drills down here)."""
+
+    title = "Certifications"
+    template_name = "vendors/certification_list.html"
+    selector = selectors.certification_list
+    filterset_class = filters.CertificationFilterSet
+    filter_fields = ("kind",)
+    sort_fields = {
+        "expires": ("expires_on", "vendor__name"),
+        "vendor": ("vendor__name", "expires_on"),
+        "kind": ("kind", "expires_on"),
+    }
+    default_sort = "expires"
+    columns = (
+        Column("Certification", "kind", "kind"),
+        Column("Vendor", "vendor", "vendor"),
+        Column("Issued", None, "issued_on"),
+        Column("Expires", "expires", "expires_on"),
+    )
+    csv_columns = (
+        Column("Vendor", value="vendor"),
+        Column("Kind", value="kind"),
+        Column("Name", value="name"),
+        Column("Issued", value="issued_on"),
+        Column("Expires", value="expires_on"),
+        Column("Evidence", value="evidence_url"),
+    )
+    csv_filename = "certifications"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(warn_days=CERTIFICATION_WARN_DAYS, **kwargs)
+
+
+class AccessGrantListView(FilteredListView):
+    """Access grants of every vendor's staff, findings highlighted (the dashboards' "open access
+    findings" drills down here with ``?has_findings=true``)."""
+
+    title = "Access grants"
+    template_name = "vendors/access_grant_list.html"
+    selector = selectors.access_grant_list
+    filterset_class = filters.AccessGrantFilterSet
+    filter_fields = ("privilege", "has_findings")
+    sort_fields = {
+        "vendor": ("vendor__name", "system", "person"),
+        "system": ("system", "person"),
+        "expires": ("expires_on", "vendor__name"),
+    }
+    default_sort = "vendor"
+    columns = (
+        Column("Person", None, "person"),
+        Column("Vendor", "vendor", "vendor"),
+        Column("System", "system", "system"),
+        Column("Privilege", None, "privilege"),
+        Column("Expires", "expires", "expires_on"),
+        Column("Revoked", None, "revoked_on"),
+        Column("Findings", None, None),
+    )
+    csv_columns = (
+        Column("Vendor", value="vendor"),
+        Column("Person", value="person"),
+        Column("System", value="system"),
+        Column("Privilege", value="privilege"),
+        Column("Account", value="account_name"),
+        Column("Named account", value="named_account"),
+        Column("MFA", value="mfa_enabled"),
+        Column("Granted", value="granted_on"),
+        Column("Expires", value="expires_on"),
+        Column("Revoked", value="revoked_on"),
+        Column("Finding: expired", value="finding_expired"),
+        Column("Finding: vendor exited", value="finding_vendor_exited"),
+    )
+    csv_filename = "access-grants"
 
 
 # -- service reviews ----------------------------------------------------------------------------------------

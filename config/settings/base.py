@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.kpis",
     "apps.contracts",
     "apps.notifications",
+    "apps.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,14 @@ def database_from_url(url: str) -> dict[str, object]:
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
     config["ATOMIC_REQUESTS"] = False
+    # The audit triggers ask django-pgtrigger whether to skip by reading ``pgtrigger.ignore`` inside an
+    # exception block. Undefined (or empty after a SET LOCAL) it raises there, and every row rolls back
+    # a subtransaction, whose cost grows with the foreign-key checks queued in the transaction: a
+    # multi-row write became quadratic. Defined as "ignore nothing" for every connection, it never
+    # raises; ``pgtrigger.ignore()`` still overrides it where used.
+    options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+    options["options"] = f"{options.get('options', '')} -c pgtrigger.ignore={{}}".strip()
+    config["OPTIONS"] = options
     return config
 
 
@@ -151,6 +160,25 @@ if SLA_LOOKBACK_DAYS < 1:
 REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
 if not 0 <= REMINDER_HOUR <= 23:
     raise ImproperlyConfigured(f"REMINDER_HOUR must be an hour from 0 to 23, not {REMINDER_HOUR}.")
+
+# Scorecards (apps/kpis/scorecards.py, which documents the scoring): the standings a score (0–100)
+# reaches, best first; each KPI's weight by the severity of its SLA term, and for a KPI held to its
+# default target; the DORA report year whose bands the four DORA KPIs are shown in.
+SCORECARD_STANDINGS = [(90, "Excellent"), (75, "Good"), (50, "Needs attention"), (0, "Critical")]
+SCORECARD_SEVERITY_WEIGHTS = {"critical": 3, "major": 2, "minor": 1}
+SCORECARD_DEFAULT_WEIGHT = 1
+SCORECARD_DORA_YEAR = 2023
+
+# KPI measurements in bulk: rows per POST /api/v1/measurements/bulk/ (more is a 413), and the CSV
+# import's limits (file size in bytes, data rows) and the rows its task writes per chunk.
+MEASUREMENT_BULK_MAX_ROWS = 5_000
+MEASUREMENT_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+MEASUREMENT_IMPORT_MAX_ROWS = 50_000
+MEASUREMENT_IMPORT_CHUNK_ROWS = 1_000
+
+# The portfolio overview (apps/dashboards/selectors.py): a vendor's or a country's share of the annual
+# spend (per currency) or of the critical functions above this percentage is flagged as a concentration.
+CONCENTRATION_THRESHOLD_PERCENT = 30
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -29,4 +29,41 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
+  // The KPI entry grid (templates/kpis/grid*.html). The period picker shows only the inputs of the
+  // chosen kind (without JS all of them show, and the server reads the ones of the kind).
+  function showPeriodInputs(picker) {
+    var checked = picker.querySelector("input[name=kind]:checked");
+    picker.querySelectorAll("[data-period-kind]").forEach(function (group) {
+      group.hidden = checked ? group.getAttribute("data-period-kind") !== checked.value : false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-period-picker]").forEach(showPeriodInputs);
+  });
+  document.addEventListener("change", function (event) {
+    var picker = event.target.closest && event.target.closest("[data-period-picker]");
+    if (picker && event.target.name === "kind") showPeriodInputs(picker);
+  });
+  // A ratio KPI's value (numerator ÷ denominator × multiplier) as it is typed; the server computes the
+  // stored one the same way. Out of the KPI's range it turns red (the server refuses it on saving).
+  function decimal(text) {
+    var trimmed = (text || "").trim();
+    return /^[-+]?(\d+\.?\d*|\.\d+)$/.test(trimmed) ? Number(trimmed) : NaN;
+  }
+  document.addEventListener("input", function (event) {
+    var row = event.target.closest && event.target.closest("[data-ratio]");
+    if (!row || !event.target.hasAttribute("data-part")) return;
+    var numerator = decimal(row.querySelector("[data-part=numerator]").value);
+    var denominator = decimal(row.querySelector("[data-part=denominator]").value);
+    var output = row.querySelector("[data-computed]");
+    var value = numerator / denominator * Number(row.getAttribute("data-multiplier") || "1");
+    var known = isFinite(value) && denominator > 0 && numerator >= 0;
+    var rounded = Math.round(value * 100) / 100;
+    var unit = output.parentElement.getAttribute("data-unit");
+    var shown = Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(2);
+    output.textContent = known ? shown + (unit ? " " + unit : "") : "—";
+    var min = row.getAttribute("data-min"), max = row.getAttribute("data-max");
+    var outside = known && ((min !== null && value < Number(min)) || (max !== null && value > Number(max)));
+    output.parentElement.classList.toggle("text-bad", Boolean(outside));
+  });
 })();

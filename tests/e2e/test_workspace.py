@@ -26,9 +26,9 @@ AREAS = ["Dashboard", "Functions", "Vendors", "Contracts", "KPIs", "Reviews", "R
 NEW_MENU = {
     "executive": ["Function"],
     "procurement": ["Vendor", "Contract"],
-    "engineering_manager": ["Service review"],
+    "engineering_manager": ["Service review", "KPI measurements"],
     "security": ["Risk"],
-    "admin": ["Function", "Vendor", "Contract", "Service review", "Risk"],
+    "admin": ["Function", "Vendor", "Contract", "Service review", "Risk", "KPI measurements"],
 }
 VENDOR_EDITORS = {"procurement", "admin"}
 SUBMIT = "form.form button.primary[type=submit]"

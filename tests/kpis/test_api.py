@@ -289,7 +289,3 @@ def test_measurement_filters(api_client_for: Callable[[str], APIClient]) -> None
     assert ids("period_end_before=2026-10-01") == [september.pk]
     assert ids("period_end_after=2026-10-01") == [kept.pk]
     assert ids("period_end_after=2026-09-30&period_end_before=2026-10-31") == [kept.pk, september.pk]
-
-
-def test_no_bulk_endpoint_yet(api_client_for: Callable[[str], APIClient]) -> None:
-    assert api_client_for("admin").post(f"{MEASUREMENTS}bulk/", [], format="json").status_code in (404, 405)

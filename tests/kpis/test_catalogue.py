@@ -83,14 +83,21 @@ def test_dora_2023_bands_are_seeded_for_the_four_dora_kpis() -> None:
         ("deployment_frequency", "4.9", "high"),
         ("deployment_frequency", "1", "high"),
         ("deployment_frequency", "0.5", "medium"),
+        ("deployment_frequency", "0.2258", "medium"),  # one deploy-day in a 31-day month: "once per month"
+        ("deployment_frequency", "0.2257", "low"),
         ("deployment_frequency", "0.1", "low"),
         ("lead_time_for_changes", "2", "elite"),
         ("lead_time_for_changes", "24", "high"),
         ("lead_time_for_changes", "300", "medium"),
         ("lead_time_for_changes", "2000", "low"),
         ("change_failure_rate", "4.99", "elite"),
+        ("change_failure_rate", "5", "elite"),  # the elite cluster's own rate (1 failed deployment in 20)
+        ("change_failure_rate", "5.0001", "high"),
         ("change_failure_rate", "7", "high"),
+        ("change_failure_rate", "10", "high"),
         ("change_failure_rate", "12", "medium"),
+        ("change_failure_rate", "15", "medium"),
+        ("change_failure_rate", "15.0001", "low"),
         ("change_failure_rate", "64", "low"),
         ("time_to_restore", "0.5", "elite"),
         ("time_to_restore", "8", "high"),
@@ -107,7 +114,18 @@ def test_values_fall_in_the_reports_bands(code: str, value: str, band: str) -> N
 def test_loading_again_changes_nothing_and_restores_edits() -> None:
     def snapshot() -> tuple:
         return (
-            sorted(KpiDefinition.objects.values_list("code", "name", "unit", "multiplier", "min_value", "max_value")),
+            sorted(
+                KpiDefinition.objects.values_list(
+                    "code",
+                    "name",
+                    "unit",
+                    "multiplier",
+                    "min_value",
+                    "max_value",
+                    "default_target",
+                    "score_tolerance_percent",
+                )
+            ),
             sorted(PerformanceBand.objects.values_list("kpi__code", "band", "lower", "upper", "label")),
         )
 
@@ -133,3 +151,68 @@ def test_the_seed_migrations_reverse_and_reapply() -> None:
     load_dora_bands(django_apps)
     assert KpiDefinition.objects.filter(code__in=EXPECTED).count() == 13
     assert PerformanceBand.objects.filter(source="dora", year=2023).count() == 16
+
+
+# Scorecards: what each KPI is held to without an SLA term, and how far past it its score reaches 0.
+SCORING_DEFAULTS = {  # code → (default target, score tolerance as % of the target)
+    "on_time_delivery_rate": ("95", "20"),  # DESIGN.md: on-time milestone delivery above 95 %
+    "defect_rate": ("2", "100"),  # DESIGN.md: defect rate below 2 %
+    "deployment_frequency": ("1", "100"),  # DORA 2023 high: at least weekly
+    "lead_time_for_changes": ("168", "100"),  # DORA 2023 high: up to a week
+    "change_failure_rate": ("15", "100"),  # DORA 2023 medium's rate; beyond it is low
+    "time_to_restore": ("24", "100"),  # DORA 2023 high: less than a day
+    "sprint_velocity": (None, None),  # compared with the team itself only
+    "say_do_ratio": ("85", "30"),
+    "bug_resolution_time": ("72", "100"),
+    "first_response_time": ("4", "100"),
+    "team_retention": ("95", "15"),
+    "security_incident_notification_time": ("24", "100"),
+    "documentation_currency": ("90", "30"),
+}
+
+
+def test_scoring_defaults_are_seeded_in_the_kpis_direction() -> None:
+    assert set(SCORING_DEFAULTS) == set(EXPECTED)
+    seeded = {
+        k.code: (k.default_target, k.score_tolerance_percent) for k in KpiDefinition.objects.filter(code__in=EXPECTED)
+    }
+    for code, (target, tolerance) in SCORING_DEFAULTS.items():
+        expected = (Decimal(target) if target else None, Decimal(tolerance) if tolerance else None)
+        assert seeded[code] == expected, code
+    # A default target is a target the KPI's own bounds allow.
+    for kpi in KpiDefinition.objects.filter(code__in=EXPECTED, default_target__isnull=False):
+        assert kpi.default_target is not None
+        assert kpi.min_value is None or kpi.default_target >= kpi.min_value, kpi.code
+        assert kpi.max_value is None or kpi.default_target <= kpi.max_value, kpi.code
+
+
+def test_the_scoring_defaults_migration_keeps_the_organisations_values_and_reverses() -> None:
+    migration = import_module("apps.kpis.migrations.0008_seed_kpi_scoring_defaults")
+    KpiDefinition.objects.filter(code="defect_rate").update(default_target=Decimal("1.5"))
+    KpiDefinition.objects.filter(code="first_response_time").update(default_target=None, score_tolerance_percent=None)
+    migration.load_scoring_defaults(django_apps, None)
+    assert KpiDefinition.objects.get(code="defect_rate").default_target == Decimal("1.5")  # kept
+    assert KpiDefinition.objects.get(code="first_response_time").default_target == Decimal(4)  # filled
+    migration.unload_scoring_defaults(django_apps, None)
+    assert not KpiDefinition.objects.filter(code__in=EXPECTED, default_target__isnull=False).exists()
+    migration.load_scoring_defaults(django_apps, None)
+    assert KpiDefinition.objects.get(code="defect_rate").default_target == Decimal(2)
+
+
+def test_the_boundary_fix_migration_reapplies_the_bands_over_old_data() -> None:
+    """Databases that loaded the bands before 0009 had 0.25 deploy-days/week and exclusive 5/10/15 %."""
+    migration = import_module("apps.kpis.migrations.0009_dora_2023_inclusive_report_values")
+    bands = PerformanceBand.objects.filter(source="dora", year=2023)
+    bands.filter(kpi__code="deployment_frequency", band="medium").update(lower=Decimal("0.25"))
+    bands.filter(kpi__code="deployment_frequency", band="low").update(upper=Decimal("0.25"))
+    bands.filter(kpi__code="change_failure_rate", band="elite").update(upper=Decimal(5))
+    bands.filter(kpi__code="change_failure_rate", band="high").update(lower=Decimal(5))
+    cfr = KpiDefinition.objects.get(code="change_failure_rate")
+    assert performance_band_for(kpi=cfr, value=Decimal(5), source="dora").band == "high"  # type: ignore[union-attr]
+    for operation in migration.Migration.operations:
+        operation.code(django_apps, None)  # type: ignore[attr-defined]
+    assert performance_band_for(kpi=cfr, value=Decimal(5), source="dora").band == "elite"  # type: ignore[union-attr]
+    frequency = KpiDefinition.objects.get(code="deployment_frequency")
+    monthly = Decimal(7) / 31
+    assert performance_band_for(kpi=frequency, value=monthly, source="dora").band == "medium"  # type: ignore[union-attr]
+    assert bands.count() == 16

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from apps.core.api import ModelSerializer
 from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
 from apps.kpis.selectors import kpi_by_reference
-from apps.kpis.services import RECORD_RESULTS
+from apps.kpis.services import BULK_RESULTS, RECORD_RESULTS
 
 
 class KpiReferenceField(serializers.PrimaryKeyRelatedField):
@@ -128,3 +128,53 @@ class MeasurementResultSerializer(MeasurementSerializer):
 
     class Meta(MeasurementSerializer.Meta):
         fields = [*MeasurementSerializer.Meta.fields, "result"]
+
+
+# -- bulk upsert: the documented shapes (the rows themselves are read by services.measurement_bulk_check,
+# which checks each row's shape and rules in bulk: thousands of rows per request do not go through a
+# serializer field by field) --------------------------------------------------------------------------------
+class MeasurementBulkRowSerializer(serializers.Serializer):
+    contract = serializers.IntegerField(help_text="Contract id.")
+    kpi = serializers.CharField(help_text="KPI id or code.")
+    period_start = LocalDateField(help_text="A date, or a timestamp read in the organisation's time zone.")
+    period_end = LocalDateField(help_text="A date, or a timestamp read in the organisation's time zone.")
+    value = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        required=False,
+        allow_null=True,
+        help_text="Required unless the KPI is a ratio; for a ratio it is numerator ÷ denominator × multiplier.",
+    )
+    numerator = serializers.DecimalField(max_digits=16, decimal_places=4, required=False, allow_null=True)
+    denominator = serializers.DecimalField(max_digits=16, decimal_places=4, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class MeasurementBulkSerializer(serializers.Serializer):
+    rows = MeasurementBulkRowSerializer(
+        many=True,
+        help_text="The measurements (a bare list of rows is accepted too), at most MEASUREMENT_BULK_MAX_ROWS.",
+    )
+
+
+class MeasurementBulkRowResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The row's position in the request, from 0.")
+    status = serializers.ChoiceField(choices=list(BULK_RESULTS))
+    id = serializers.IntegerField(required=False, help_text="The measurement's id (not for errors).")
+    errors = serializers.DictField(  # type: ignore[assignment]  # a field, not Serializer.errors
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field messages of a row that was not saved (status `error`).",
+    )
+
+
+class MeasurementBulkSummarySerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = serializers.IntegerField()  # type: ignore[assignment]  # a field, not Serializer.errors
+
+
+class MeasurementBulkResponseSerializer(serializers.Serializer):
+    results = MeasurementBulkRowResultSerializer(many=True)
+    summary = MeasurementBulkSummarySerializer()

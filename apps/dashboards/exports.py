@@ -1,0 +1,251 @@
+"""Every table of the overview as CSV (``apps.core.ui.csv_response``: formulas escaped, UTF-8 with BOM),
+narrowed by the same filters as the page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from apps.core.ui import Column
+from apps.dashboards.selectors import MATRIX_BANDS, Overview, decision_label
+from apps.functions.choices import FunctionCategory
+from apps.vendors.choices import Tier
+
+
+@dataclass(frozen=True)
+class Export:
+    """A table: its file name, its columns and how to read its rows from the overview."""
+
+    filename: str
+    columns: tuple[Column, ...]
+    rows: Callable[[Overview], Iterable[Any]]
+
+
+def _key(name: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda row: row[name]
+
+
+def _columns(*labels: tuple[str, str]) -> tuple[Column, ...]:
+    return tuple(Column(label, value=_key(name)) for label, name in labels)
+
+
+def _band(value: int) -> str:
+    return next((band.label for band in MATRIX_BANDS if band.contains(value)), "")
+
+
+def _summary_rows(overview: Overview) -> Iterable[dict[str, Any]]:
+    yield {"measure": "Active vendors", "value": overview.active_vendors.value, "currency": ""}
+    for amount in overview.spend:
+        yield {"measure": "Annual contracted spend", "value": amount.amount, "currency": amount.currency}
+    current = overview.compliance.current
+    yield {"measure": f"SLA compliance % ({current.month.label})", "value": current.percent, "currency": ""}
+    yield {"measure": "SLA compliance change (points)", "value": overview.compliance.change, "currency": ""}
+    yield {"measure": "Open breaches", "value": overview.breaches.open_total.value, "currency": ""}
+    for segment in overview.breaches.open_by_severity:
+        yield {"measure": f"Open breaches: {segment.label}", "value": segment.value, "currency": ""}
+    yield {"measure": "SLA terms at risk (open window)", "value": overview.compliance.at_risk.value, "currency": ""}
+    for amount in overview.breaches.credits:
+        yield {"measure": "Service credits owed", "value": amount.amount, "currency": amount.currency}
+    yield {"measure": "Cancel-by dates in the next 90 days", "value": overview.renewals.value, "currency": ""}
+    yield {"measure": "Certifications expiring in 60 days", "value": overview.certifications.value, "currency": ""}
+    yield {"measure": "Service reviews overdue", "value": overview.reviews_overdue.value, "currency": ""}
+    yield {"measure": "Open access findings", "value": overview.access_findings.value, "currency": ""}
+    yield {"measure": "Policy conflicts", "value": overview.policy_conflicts.value, "currency": ""}
+
+
+def _league_rows(overview: Overview) -> Iterable[dict[str, Any]]:
+    for row in overview.league:
+        card = row.scorecard
+        yield {
+            "rank": row.rank,
+            "vendor": row.vendor.name,
+            "country": row.vendor.country,
+            "tier": Tier(row.vendor.tier).label,
+            "score": card.score if card else None,
+            "standing": card.standing.label if card and card.standing else "",
+            "trend": card.trend if card else "",
+            "delta": card.delta if card else None,
+            "open_breaches": row.open_breaches.value,
+            "next_cancel_by": row.next_cancel_by,
+        }
+
+
+def _matrix_rows(overview: Overview) -> Iterable[dict[str, Any]]:
+    for function in overview.functions:
+        yield {
+            "function": function.name,
+            "category": FunctionCategory(function.category).label,
+            "strategic": function.strategic,
+            "sensitive": function.sensitive,
+            "repeatable": function.repeatable,
+            "scarce": function.scarce,
+            "closeness": f"{function.strategic_sensitive} ({_band(function.strategic_sensitive)})",
+            "leverage": f"{function.repeatable_scarce} ({_band(function.repeatable_scarce)})",
+            "decision": decision_label(function.decision),
+            "conflict": function.policy_conflict,
+            "critical": function.critical,
+            "vendors": ", ".join(name for _, name in function.vendors),
+        }
+
+
+def _heat_rows(overview: Overview) -> Iterable[dict[str, Any]]:
+    for cell in overview.heat_map.cells():
+        yield {"likelihood": cell.likelihood, "impact": cell.impact, "score": cell.score, "risks": cell.drill.value}
+
+
+def _concentration_rows(overview: Overview) -> Iterable[dict[str, Any]]:
+    c = overview.concentration
+    tables = (
+        ("Annual spend", "Vendor", c.spend_by_vendor),
+        ("Annual spend", "Country", c.spend_by_country),
+        ("Critical functions", "Vendor", c.functions_by_vendor),
+        ("Critical functions", "Country", c.functions_by_country),
+    )
+    for measure, by, rows in tables:
+        for row in rows:
+            yield {
+                "measure": measure,
+                "by": by,
+                "name": row.label,
+                "currency": row.currency,
+                "value": row.value,
+                "share": row.share,
+                "flagged": row.flagged,
+                "threshold": c.threshold,
+            }
+
+
+def _compliance_rows(overview: Overview) -> Iterable[dict[str, Any]]:
+    for month in reversed(overview.compliance.months):
+        yield {
+            "month": month.month.key,
+            "met": month.met,
+            "breached": month.breached,
+            "without_data": month.without_data,
+            "percent": month.percent,
+        }
+
+
+def _breaches_by_area_rows(overview: Overview) -> Iterable[dict[str, Any]]:
+    for area in overview.breaches.by_area:
+        yield {
+            "area": area.label,
+            **{segment.key: segment.value for segment in area.by_severity},
+            "total": area.total,
+        }
+
+
+def _spend_rows(by: str) -> Callable[[Overview], Iterable[dict[str, Any]]]:
+    def rows(overview: Overview) -> Iterable[dict[str, Any]]:
+        breakdowns = overview.spend_by_geography if by == "geography" else overview.spend_by_engagement
+        for breakdown in breakdowns:
+            for segment in breakdown.segments:
+                yield {
+                    "currency": breakdown.currency,
+                    "segment": segment.label,
+                    "amount": segment.value,
+                    "share": segment.share,
+                }
+
+    return rows
+
+
+EXPORTS: dict[str, Export] = {
+    "summary": Export(
+        "dashboard-summary",
+        _columns(("Measure", "measure"), ("Value", "value"), ("Currency", "currency")),
+        _summary_rows,
+    ),
+    "league-table": Export(
+        "vendor-league-table",
+        _columns(
+            ("Rank", "rank"),
+            ("Vendor", "vendor"),
+            ("Country", "country"),
+            ("Tier", "tier"),
+            ("Score", "score"),
+            ("Standing", "standing"),
+            ("Trend", "trend"),
+            ("Change (points)", "delta"),
+            ("Open breaches", "open_breaches"),
+            ("Next cancel-by", "next_cancel_by"),
+        ),
+        _league_rows,
+    ),
+    "sourcing-matrix": Export(
+        "sourcing-matrix",
+        _columns(
+            ("Function", "function"),
+            ("Category", "category"),
+            ("Strategic", "strategic"),
+            ("Sensitive", "sensitive"),
+            ("Repeatable", "repeatable"),
+            ("Scarce", "scarce"),
+            ("Strategic + sensitive", "closeness"),
+            ("Repeatable + scarce", "leverage"),
+            ("Decision", "decision"),
+            ("Policy conflict", "conflict"),
+            ("Critical", "critical"),
+            ("Vendors serving it", "vendors"),
+        ),
+        _matrix_rows,
+    ),
+    "risk-heat-map": Export(
+        "risk-heat-map",
+        _columns(("Likelihood", "likelihood"), ("Impact", "impact"), ("Score", "score"), ("Open risks", "risks")),
+        _heat_rows,
+    ),
+    "concentration": Export(
+        "concentration",
+        _columns(
+            ("Measure", "measure"),
+            ("By", "by"),
+            ("Name", "name"),
+            ("Currency", "currency"),
+            ("Value", "value"),
+            ("Share %", "share"),
+            ("Flagged", "flagged"),
+            ("Threshold %", "threshold"),
+        ),
+        _concentration_rows,
+    ),
+    # The charts' tables (their text alternatives), with plain numbers.
+    "compliance": Export(
+        "sla-compliance",
+        _columns(
+            ("Month", "month"),
+            ("Met", "met"),
+            ("Breached", "breached"),
+            ("Without enough data", "without_data"),
+            ("Compliance %", "percent"),
+        ),
+        _compliance_rows,
+    ),
+    "breaches-by-area": Export(
+        "breaches-by-area",
+        _columns(
+            ("Area", "area"), ("Critical", "critical"), ("Major", "major"), ("Minor", "minor"), ("Total", "total")
+        ),
+        _breaches_by_area_rows,
+    ),
+    "spend-by-geography": Export(
+        "spend-by-geography",
+        _columns(("Currency", "currency"), ("Geography", "segment"), ("Annual spend", "amount"), ("Share %", "share")),
+        _spend_rows("geography"),
+    ),
+    "spend-by-engagement-model": Export(
+        "spend-by-engagement-model",
+        _columns(
+            ("Currency", "currency"), ("Engagement model", "segment"), ("Annual spend", "amount"), ("Share %", "share")
+        ),
+        _spend_rows("engagement_model"),
+    ),
+}
+TABLES = tuple(EXPORTS)
+
+
+def export_table(table: str, overview: Overview) -> tuple[str, tuple[Column, ...], Iterable[Any]]:
+    """The file name, columns and rows of one table (``table`` one of ``TABLES``)."""
+    export = EXPORTS[table]
+    return export.filename, export.columns, export.rows(overview)

@@ -1,0 +1,99 @@
+"""The portfolio overview (``/dashboard/``; the executives' home page) and its CSV exports.
+
+Everyone signed in may read it. The filter bar is a plain GET form: htmx sends it on every change and
+swaps the dashboard's body in place (``HX-Request``), pushing the URL, so the filters live in the URL
+and a full load of that URL renders the same page. The view is thin: the numbers come from
+``apps.dashboards.selectors``, the charts' data and tables from ``apps.dashboards.charts``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from apps.core.ui import csv_response, is_htmx
+from apps.dashboards.charts import overview_charts
+from apps.dashboards.exports import TABLES, export_table
+from apps.dashboards.filters import DashboardFilterSet
+from apps.dashboards.selectors import CERTIFICATION_DAYS, RENEWAL_DAYS, portfolio_overview
+from apps.vendors.models import Vendor
+
+# How many rows the page shows of the long tables (the CSV has them all).
+LEAGUE_TABLE_ROWS = 25
+CONCENTRATION_ROWS = 10
+
+
+def _filterset(request: HttpRequest) -> DashboardFilterSet:
+    return DashboardFilterSet(request.GET, queryset=Vendor.objects.none(), today=timezone.localdate())
+
+
+def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str, Any]:
+    filterset = _filterset(request)
+    scope, period = filterset.scope(), filterset.period_value()
+    overview = portfolio_overview(scope=scope, period=period, today=filterset.today, user=request.user)
+    query = urlencode(filterset.query())
+    chosen = [
+        str(dict(filterset.form.fields[name].choices).get(value, value))  # type: ignore[attr-defined]
+        for name, value in filterset.query().items()
+        if name != "period"
+    ]
+
+    def export(table: str) -> str:
+        return reverse("dashboards:export", args=[table]) + (f"?{query}" if query else "")
+
+    return {
+        "title": "Dashboard" if as_home else "Portfolio overview",
+        "as_home": as_home,
+        "overview": overview,
+        "filterset": filterset,
+        "filter_errors": filterset.form.errors,
+        "filter_query": query,
+        "filter_summary": " · ".join([period.label, *chosen]),
+        "charts": overview_charts(overview, query=query),
+        "exports": {table.replace("-", "_"): export(table) for table in TABLES},
+        "league_rows": overview.league[:LEAGUE_TABLE_ROWS],
+        "league_more": max(0, len(overview.league) - LEAGUE_TABLE_ROWS),
+        "concentration_rows": CONCENTRATION_ROWS,
+        "renewal_days": RENEWAL_DAYS,
+        "certification_days": CERTIFICATION_DAYS,
+        "page_url": reverse("dashboards:overview") + (f"?{query}" if query else ""),
+    }
+
+
+def render_overview(request: HttpRequest, *, as_home: bool = False) -> HttpResponse:
+    """The whole page, or (an htmx swap of the filter bar) only its body. ``as_home``: an executive's
+    landing page, which greets them."""
+    context = overview_context(request, as_home=as_home)
+    partial = is_htmx(request) and request.headers.get("HX-History-Restore-Request") != "true"
+    template = "dashboards/includes/body.html" if partial else "dashboards/overview.html"
+    response = render(request, template, context)
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    return render_overview(request)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, table: str) -> StreamingHttpResponse:
+    """One table of the overview as CSV, narrowed by the same filters (``?period=…&geography=…``)."""
+    if table not in TABLES:
+        raise Http404("No such dashboard table.")
+    filterset = _filterset(request)
+    overview = portfolio_overview(
+        scope=filterset.scope(), period=filterset.period_value(), today=filterset.today, user=request.user
+    )
+    filename, columns, rows = export_table(table, overview)
+    return csv_response(filename, columns, list(rows))
