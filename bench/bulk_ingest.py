@@ -36,10 +36,10 @@ import warnings
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
+
+from bench.common import bench_database_name, create_database, drop_database, env_int, libpq_url
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script, not only as ``python -m bench.bulk_ingest``
@@ -67,33 +67,6 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
-
-
-# -- configuration and the fresh database ----------------------------------------------------------------------
-def env_int(name: str, default: int) -> int:
-    text = os.environ.get(name, "").replace("_", "").replace(",", "")
-    return int(text) if text else default
-
-
-def libpq_url(url: str, *, dbname: str) -> str:
-    """``url`` naming database ``dbname``, in the form libpq (psycopg) reads."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme="postgresql", path="/" + dbname))
-
-
-def bench_database_name(url: str) -> str:
-    base = unquote(urlsplit(url).path.lstrip("/")) or "postgres"
-    return f"{base[:36]}_bench_bulk_{os.getpid()}"
-
-
-def create_database(maintenance_url: str, name: str) -> None:
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(maintenance_url: str, name: str) -> None:
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 # -- seed and rows ------------------------------------------------------------------------------------------------
@@ -391,7 +364,7 @@ def main() -> int:
     runs = max(1, env_int("BENCH_RUNS", DEFAULT_RUNS))
     keep = os.environ.get("BENCH_KEEP_DB", "") not in ("", "0")
 
-    name = bench_database_name(base_url)
+    name = bench_database_name(base_url, kind="bench_bulk")
     maintenance_url = libpq_url(base_url, dbname="postgres")
     url = libpq_url(base_url, dbname=name)
     print(f"… create database {name}", flush=True)

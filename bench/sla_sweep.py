@@ -35,10 +35,11 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+
+from bench.common import bench_database_name, create_database, drop_database, env_int, libpq_url
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script, not only as ``python -m bench.sla_sweep``
@@ -58,34 +59,6 @@ TARGET_SWEEP_SECONDS = 60.0
 SCALE_BY_CODE = {"deployment_frequency": 7, "sprint_velocity": 40}
 SCALE_BY_UNIT = {"%": 100, "hours": 48}
 DEFAULT_SCALE = 100
-
-
-# -- configuration ---------------------------------------------------------------------------------------
-def env_int(name: str, default: int) -> int:
-    text = os.environ.get(name, "").replace("_", "").replace(",", "")
-    return int(text) if text else default
-
-
-def libpq_url(url: str, *, dbname: str) -> str:
-    """``url`` naming database ``dbname``, in the form libpq (psycopg, psql) reads."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme="postgresql", path="/" + dbname))
-
-
-def bench_database_name(url: str) -> str:
-    base = unquote(urlsplit(url).path.lstrip("/")) or "postgres"
-    return f"{base[:40]}_bench_{os.getpid()}"
-
-
-# -- the fresh database ----------------------------------------------------------------------------------
-def create_database(maintenance_url: str, name: str) -> None:
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(maintenance_url: str, name: str) -> None:
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 # -- seeding ---------------------------------------------------------------------------------------------
@@ -507,7 +480,7 @@ def main() -> int:
     as_of = date.fromisoformat(os.environ["BENCH_AS_OF"]) if os.environ.get("BENCH_AS_OF") else DEFAULT_AS_OF
     keep = os.environ.get("BENCH_KEEP_DB", "") not in ("", "0")
 
-    name = bench_database_name(base_url)
+    name = bench_database_name(base_url, kind="bench")
     maintenance_url = libpq_url(base_url, dbname="postgres")
     url = libpq_url(base_url, dbname=name)
     print(f"… create database {name}", flush=True)
