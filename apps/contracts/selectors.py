@@ -7,6 +7,7 @@ HTML pages show, so a page costs the same number of queries whatever its length.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -61,10 +62,19 @@ def breach_list(*, user: Any | None = None) -> QuerySet[Breach]:
     )
 
 
-def sla_term_current_status(*, contract: Contract) -> dict[int, dict[str, SlaEvaluation | None]]:
-    """Per SLA term of ``contract``: its latest closed evaluation and the open window's (two queries)."""
+def sla_term_current_status(
+    *, contract: Contract | None = None, terms: Sequence[int] | None = None
+) -> dict[int, dict[str, SlaEvaluation | None]]:
+    """Per SLA term of ``contract`` (or of the ids ``terms``): its latest closed evaluation and the open
+    window's (two queries)."""
+    if (contract is None) == (terms is None):
+        raise ValueError("Name a contract or the terms.")
     status: dict[int, dict[str, SlaEvaluation | None]] = {}
-    evaluations = SlaEvaluation.objects.filter(term__contract=contract)
+    evaluations = (
+        SlaEvaluation.objects.filter(term__contract=contract)
+        if contract is not None
+        else SlaEvaluation.objects.filter(term_id__in=list(terms or ()))
+    )
     latest_closed = evaluations.filter(is_closed=True).order_by("term_id", "-window_start").distinct("term_id")
     open_now = evaluations.filter(is_closed=False).order_by("term_id", "-window_start").distinct("term_id")
     for evaluation in latest_closed:

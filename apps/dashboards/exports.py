@@ -7,10 +7,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.text import slugify
+
+from apps.contracts.choices import BreachStatus
+from apps.contracts.selectors import breach_list
 from apps.core.ui import Column
 from apps.dashboards.selectors import MATRIX_BANDS, Overview, decision_label
+from apps.dashboards.vendor import Vendor360
 from apps.functions.choices import FunctionCategory
 from apps.vendors.choices import Tier
+from apps.vendors.selectors import access_grant_finding_names
 
 
 @dataclass(frozen=True)
@@ -249,3 +255,229 @@ def export_table(table: str, overview: Overview) -> tuple[str, tuple[Column, ...
     """The file name, columns and rows of one table (``table`` one of ``TABLES``)."""
     export = EXPORTS[table]
     return export.filename, export.columns, export.rows(overview)
+
+
+# -- vendor 360 -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VendorExport:
+    filename: str
+    columns: tuple[Column, ...]
+    rows: Callable[[Vendor360], Iterable[Any]]
+
+
+def _attention_rows(data: Vendor360) -> Iterable[dict[str, Any]]:
+    for item in data.attention:
+        yield {"tone": item.tone, "text": item.text}
+
+
+def _scorecard_rows(data: Vendor360) -> Iterable[dict[str, Any]]:
+    card = data.performance.scorecard
+    for row in card.rows:
+        yield {
+            "kpi": row.kpi.name,
+            "value": row.value,
+            "unit": row.kpi.unit,
+            "target": f"{row.target.symbol} {row.target.value}" if row.target else "",
+            "score": row.score,
+            "weight": row.weight,
+            "previous": row.previous_value,
+        }
+
+
+def _term_rows(data: Vendor360) -> Iterable[dict[str, Any]]:
+    for status in data.terms:
+        term = status.term
+        yield {
+            "contract": term.contract.title,
+            "area": term.get_area_display(),
+            "kpi": term.kpi.name,
+            "target": f"{term.get_comparator_display()} {term.target}",
+            "window": term.get_window_display(),
+            "severity": term.get_severity_display(),
+            "status": status.current,
+            "closed_window": f"{status.closed.window_start} – {status.closed.window_end}" if status.closed else "",
+            "closed_value": status.closed.value if status.closed else None,
+            "closed_status": status.closed.status if status.closed else "",
+            "open_value": status.open.value if status.open else None,
+            "open_status": status.open.status if status.open else "",
+        }
+
+
+def _vendor_breach_rows(data: Vendor360) -> Iterable[Any]:
+    return (
+        breach_list()
+        .filter(term__contract__vendor=data.vendor)
+        .exclude(status=BreachStatus.RETRACTED)
+        .order_by("-window_end", "pk")
+    )
+
+
+def _contract_rows(data: Vendor360) -> Iterable[dict[str, Any]]:
+    for row in data.contracts:
+        c = row.contract
+        yield {
+            "title": c.title,
+            "reference": c.reference,
+            "status": c.get_status_display(),
+            "engagement_model": c.get_engagement_model_display(),
+            "start": c.start_date,
+            "end": c.end_date,
+            "renewal": c.get_renewal_display(),
+            "cancel_by": c.cancel_by,
+            "days": row.days_to_cancel_by,
+            "value": c.value,
+            "annual": row.annual,
+            "currency": c.currency,
+        }
+
+
+def _certification_rows(data: Vendor360) -> Iterable[dict[str, Any]]:
+    for row in data.certifications:
+        yield {
+            "certification": row.label,
+            "issued": row.certification.issued_on,
+            "expires": row.certification.expires_on,
+            "days_left": row.days_left,
+            "state": row.state,
+        }
+
+
+def _access_rows(data: Vendor360) -> Iterable[dict[str, Any]]:
+    for grant in data.grants:
+        yield {
+            "person": grant.person,
+            "system": grant.system,
+            "privilege": grant.get_privilege_display(),
+            "account": grant.account_name,
+            "mfa": grant.mfa_enabled,
+            "granted": grant.granted_on,
+            "expires": grant.expires_on,
+            "findings": ", ".join(access_grant_finding_names(grant)),
+        }
+
+
+VENDOR_EXPORTS: dict[str, VendorExport] = {
+    "attention": VendorExport("attention", _columns(("Tone", "tone"), ("Needs attention", "text")), _attention_rows),
+    "scorecard": VendorExport(
+        "scorecard",
+        _columns(
+            ("KPI", "kpi"),
+            ("Value", "value"),
+            ("Unit", "unit"),
+            ("Target", "target"),
+            ("Score", "score"),
+            ("Weight", "weight"),
+            ("Previous period", "previous"),
+        ),
+        _scorecard_rows,
+    ),
+    "sla-terms": VendorExport(
+        "sla-terms",
+        _columns(
+            ("Contract", "contract"),
+            ("Area", "area"),
+            ("KPI", "kpi"),
+            ("Target", "target"),
+            ("Window", "window"),
+            ("Severity", "severity"),
+            ("Current status", "status"),
+            ("Last closed window", "closed_window"),
+            ("Its value", "closed_value"),
+            ("Its status", "closed_status"),
+            ("Open window value", "open_value"),
+            ("Open window status", "open_status"),
+        ),
+        _term_rows,
+    ),
+    "breaches": VendorExport(
+        "breaches",
+        (
+            Column("Contract", value="term.contract.title"),
+            Column("KPI", value="term.kpi.name"),
+            Column("Area", value="term.area"),
+            Column("Window start", value="window_start"),
+            Column("Window end", value="window_end"),
+            Column("Value", value="value"),
+            Column("Target", value="target"),
+            Column("Severity", value="severity"),
+            Column("Status", value="status"),
+            Column("Credit", value="credit_amount"),
+            Column("Currency", value="currency"),
+        ),
+        _vendor_breach_rows,
+    ),
+    "contracts": VendorExport(
+        "contracts",
+        _columns(
+            ("Contract", "title"),
+            ("Reference", "reference"),
+            ("Status", "status"),
+            ("Engagement model", "engagement_model"),
+            ("Start", "start"),
+            ("End", "end"),
+            ("Renewal", "renewal"),
+            ("Cancel-by", "cancel_by"),
+            ("Days to cancel-by", "days"),
+            ("Value", "value"),
+            ("Annual value", "annual"),
+            ("Currency", "currency"),
+        ),
+        _contract_rows,
+    ),
+    "actions": VendorExport(
+        "open-actions",
+        (
+            Column("Action", value="description"),
+            Column("Owner", value="owner"),
+            Column("Due", value="due_on"),
+            Column("Review", value="review.scheduled_for"),
+        ),
+        lambda data: data.open_actions,
+    ),
+    "risks": VendorExport(
+        "open-risks",
+        (
+            Column("Risk", value="title"),
+            Column("Category", value="category"),
+            Column("Likelihood", value="likelihood"),
+            Column("Impact", value="impact"),
+            Column("Score", value="risk_score"),
+            Column("Status", value="status"),
+            Column("Owner", value="owner"),
+            Column("Mitigation", value="mitigation"),
+        ),
+        lambda data: data.risks,
+    ),
+    "certifications": VendorExport(
+        "certifications",
+        _columns(
+            ("Certification", "certification"),
+            ("Issued", "issued"),
+            ("Expires", "expires"),
+            ("Days left", "days_left"),
+            ("State", "state"),
+        ),
+        _certification_rows,
+    ),
+    "access": VendorExport(
+        "access-grants",
+        _columns(
+            ("Person", "person"),
+            ("System", "system"),
+            ("Privilege", "privilege"),
+            ("Account", "account"),
+            ("MFA", "mfa"),
+            ("Granted", "granted"),
+            ("Expires", "expires"),
+            ("Findings", "findings"),
+        ),
+        _access_rows,
+    ),
+}
+VENDOR_TABLES = tuple(VENDOR_EXPORTS)
+
+
+def export_vendor_table(table: str, data: Vendor360) -> tuple[str, tuple[Column, ...], Iterable[Any]]:
+    """The file name (the vendor's name first), columns and rows of one table of a vendor 360."""
+    export = VENDOR_EXPORTS[table]
+    return f"{slugify(data.vendor.name)}-{export.filename}", export.columns, export.rows(data)

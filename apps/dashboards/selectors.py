@@ -484,6 +484,24 @@ class Breaches:
     last_month: Period
 
 
+def credits_owed(credits: Mapping[str, Decimal], *, scope: Scope) -> list[Amount]:
+    """Service credits per currency (largest first, none of zero), each leading to the breaches owing it."""
+    return [
+        Amount(
+            currency,
+            _money(amount),
+            Drill(
+                _money(amount),
+                drill_url("contracts:breach-list", scope, status=list(CREDIT_BREACH_STATUSES), currency=currency),
+                f"service credits owed in {currency}",
+                counts_rows=False,
+            ),
+        )
+        for currency, amount in sorted(credits.items(), key=lambda item: -item[1])
+        if amount
+    ]
+
+
 def breach_summary(*, scope: Scope, period: Period, months: int = COMPLIANCE_MONTHS, user: Any = None) -> Breaches:
     """One query: breaches in scope grouped by status, severity, currency, area and whether their
     window ended in the ``months`` months up to the end of ``period``."""
@@ -523,19 +541,7 @@ def breach_summary(*, scope: Scope, period: Period, months: int = COMPLIANCE_MON
         )
         for severity in SEVERITIES_WORST_FIRST
     ]
-    credit_amounts = [
-        Amount(
-            currency,
-            _money(amount),
-            Drill(
-                _money(amount),
-                drill_url("contracts:breach-list", scope, status=list(CREDIT_BREACH_STATUSES), currency=currency),
-                f"service credits owed in {currency}",
-                counts_rows=False,
-            ),
-        )
-        for currency, amount in sorted(credits.items(), key=lambda item: -item[1])
-    ]
+    credit_amounts = credits_owed(credits, scope=scope)
     window = {"window_end_after": _iso(first.start), "window_end_before": _iso(last.end)}
     areas = []
     for area, label in SlaArea.choices:

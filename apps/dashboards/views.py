@@ -20,9 +20,11 @@ from django.views.decorators.http import require_GET
 
 from apps.core.ui import csv_response, is_htmx
 from apps.dashboards.charts import overview_charts
-from apps.dashboards.exports import TABLES, export_table
+from apps.dashboards.exports import TABLES, VENDOR_TABLES, export_table, export_vendor_table
 from apps.dashboards.filters import DashboardFilterSet
 from apps.dashboards.selectors import CERTIFICATION_DAYS, RENEWAL_DAYS, portfolio_overview
+from apps.dashboards.vendor import Vendor360, vendor_360
+from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section, period_from_parameter
 from apps.vendors.models import Vendor
 
 # How many rows the page shows of the long tables (the CSV has them all).
@@ -96,4 +98,51 @@ def export(request: HttpRequest, table: str) -> StreamingHttpResponse:
         scope=filterset.scope(), period=filterset.period_value(), today=filterset.today, user=request.user
     )
     filename, columns, rows = export_table(table, overview)
+    return csv_response(filename, columns, list(rows))
+
+
+# -- vendor 360 -------------------------------------------------------------------------------------------
+def _vendor_360(request: HttpRequest, pk: int) -> Vendor360:
+    period = period_from_parameter(request.GET.get(PERIOD_PARAMETER))
+    try:
+        return vendor_360(vendor_id=pk, period=period, today=timezone.localdate(), user=request.user)
+    except Vendor.DoesNotExist:
+        raise Http404("No such vendor.") from None
+
+
+@login_required
+@require_GET
+def vendor_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One vendor's standing on one page (``apps.dashboards.vendor``); its scorecard's period switcher
+    swaps the scorecard alone (htmx, ``hx-select``) out of this same page."""
+    data = _vendor_360(request, pk)
+    section = performance_section(
+        path=request.path, period_parameter=request.GET.get(PERIOD_PARAMETER), performance=data.performance
+    )
+
+    def export(table: str) -> str:
+        url = reverse("dashboards:vendor-export", args=[pk, table])
+        return url + (f"?{PERIOD_PARAMETER}={data.period.key}" if request.GET.get(PERIOD_PARAMETER) else "")
+
+    context = {
+        **section,
+        "title": f"{data.vendor.name} — vendor 360",
+        "data": data,
+        "vendor": data.vendor,
+        "exports": {table.replace("-", "_"): export(table) for table in VENDOR_TABLES},
+        "renewal_days": RENEWAL_DAYS,
+        "certification_days": CERTIFICATION_DAYS,
+    }
+    response = render(request, "dashboards/vendor_360.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_GET
+def vendor_export(request: HttpRequest, pk: int, table: str) -> StreamingHttpResponse:
+    """One table of a vendor 360 as CSV (every row, where the page shows the latest)."""
+    if table not in VENDOR_TABLES:
+        raise Http404("No such vendor table.")
+    filename, columns, rows = export_vendor_table(table, _vendor_360(request, pk))
     return csv_response(filename, columns, list(rows))

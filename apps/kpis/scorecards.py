@@ -985,19 +985,25 @@ def period_from_parameter(text: str | None, *, today: date | None = None) -> Per
 
 
 def performance_section(
-    *, path: str, period_parameter: str | None, vendor_id: int | None = None, contract_id: int | None = None
+    *,
+    path: str,
+    period_parameter: str | None,
+    vendor_id: int | None = None,
+    contract_id: int | None = None,
+    performance: Performance | None = None,
 ) -> dict[str, Any]:
     """What ``kpis/includes/scorecard_section.html`` shows on a vendor's or a contract's page: the
     scorecard and the KPI trends of the period asked for, and the links of the period switcher (the same
     page with another ``?period=``; htmx swaps the section alone)."""
     today = timezone.localdate()
     period = period_from_parameter(period_parameter, today=today)
-    if vendor_id is not None:
-        performance = vendor_performance(vendor_id=vendor_id, period=period)
-    elif contract_id is not None:
-        performance = contract_performance(contract_id=contract_id, period=period)
-    else:
-        raise ValueError("A performance section is a vendor's or a contract's.")
+    if performance is None:  # else the page read it already, for this period
+        if vendor_id is not None:
+            performance = vendor_performance(vendor_id=vendor_id, period=period)
+        elif contract_id is not None:
+            performance = contract_performance(contract_id=contract_id, period=period)
+        else:
+            raise ValueError("A performance section is a vendor's, a contract's or given.")
 
     def link(target: Period) -> str:
         return f"{path}?{PERIOD_PARAMETER}={target.key}"

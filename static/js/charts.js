@@ -2,7 +2,8 @@
 // a hidden canvas and its table. Without JavaScript the table is what shows. Here the vendored Chart.js
 // (loaded only on pages with a chart) draws the canvas, the table stays in the page for screen readers
 // (visually hidden) and a "Show as table" button switches between the two. No inline script, no data
-// in attributes of scripts: CSP-friendly.
+// in attributes of scripts: CSP-friendly. The loader and the table toggle are shared with the dashboards
+// (static/js/dashboards.js, loaded after this file) as window.VGCharts.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -44,6 +45,8 @@
     toggle.setAttribute("aria-pressed", asTable ? "true" : "false");
     toggle.textContent = asTable ? "Show as chart" : "Show as table";
   }
+
+  window.VGCharts = { load: loadChartJs, cssVar: cssVar, showTable: showTable };
 
   function draw(Chart, figure) {
     var canvas = figure.querySelector("canvas[data-chart-data]");

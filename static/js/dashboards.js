@@ -1,47 +1,20 @@
 // The portfolio overview (templates/dashboards/). Each <figure data-dash-chart="kind"> holds its data as a
 // JSON island (Django's json_script), a hidden canvas and its table. Without JavaScript the table is what
-// shows; here the vendored Chart.js (loaded only on dashboard pages) draws the canvas, the table stays in
+// shows; here the vendored Chart.js (loaded by static/js/charts.js) draws the canvas, the table stays in
 // the page for screen readers (visually hidden) and "Show as table" switches between the two. A click on a
 // point or a bar opens the list of the rows it counts (the table's links lead to the same lists).
 // The filter bar is sent by htmx on every change; this file drops its empty fields from the URL, redraws
 // the charts of the new body and says what changed to screen readers. No inline script: CSP-friendly.
 (function () {
   "use strict";
-  var script = document.currentScript;
-  var chartLibrary = script && script.getAttribute("data-chartjs-src");
-  var loading = null;
-
-  function loadChartJs() {
-    if (window.Chart) return Promise.resolve(window.Chart);
-    if (!loading) {
-      loading = new Promise(function (resolve, reject) {
-        var tag = document.createElement("script");
-        tag.src = chartLibrary;
-        tag.onload = function () { resolve(window.Chart); };
-        tag.onerror = function () { loading = null; reject(new Error("Chart.js could not be loaded")); };
-        document.head.appendChild(tag);
-      });
-    }
-    return loading;
-  }
-
-  function cssVar(name, fallback) {
-    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-    return value || fallback;
-  }
+  // Chart.js's loader, the colours and the table toggle: static/js/charts.js (base.html loads it first).
+  var shared = window.VGCharts;
+  var loadChartJs = shared.load;
+  var cssVar = shared.cssVar;
+  var showTable = shared.showTable;
 
   function number(value) {
     return (Math.round(value * 10) / 10).toLocaleString("en-GB");
-  }
-
-  function showTable(figure, asTable) {
-    var canvasBox = figure.querySelector("[data-chart-canvas]");
-    var table = figure.querySelector("[data-chart-table]");
-    var toggle = figure.querySelector("[data-chart-toggle]");
-    canvasBox.hidden = asTable;
-    table.classList.toggle("sr-only", !asTable);  // screen readers keep the numbers either way
-    toggle.setAttribute("aria-pressed", asTable ? "true" : "false");
-    toggle.textContent = asTable ? "Show as chart" : "Show as table";
   }
 
   function datasets(kind, data) {
@@ -143,7 +116,7 @@
 
   function init(root) {
     var figures = (root || document).querySelectorAll("figure[data-dash-chart]:not([data-chart-ready])");
-    if (!figures.length || !chartLibrary) return;
+    if (!figures.length) return;
     loadChartJs().then(function (Chart) {
       figures.forEach(function (figure) {
         if (!figure.isConnected || figure.hasAttribute("data-chart-ready")) return;
@@ -227,7 +200,7 @@
   // Printed charts take the width of the printed page, then the screen's again.
   function resizeAll() {
     if (!window.Chart) return;
-    document.querySelectorAll("figure[data-dash-chart] canvas").forEach(function (canvas) {
+    document.querySelectorAll("figure[data-dash-chart] canvas, figure[data-kpi-chart] canvas").forEach(function (canvas) {
       var chart = window.Chart.getChart(canvas);
       if (chart) chart.resize();
     });

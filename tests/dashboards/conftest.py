@@ -28,6 +28,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.kpis.scorecards import MONTH, Period
@@ -315,3 +318,13 @@ def grow_portfolio(portfolio: Portfolio, n: int) -> None:
             vendor=vendor, granted_on=today - dt.timedelta(days=90), expires_on=today - dt.timedelta(days=1)
         )
         factories.VendorRiskFactory(vendor=vendor, likelihood=1 + i % 5, impact=1 + (i * 3) % 5)
+
+
+def count_queries(client: Client, url: str) -> int:
+    """The queries of one GET of ``url`` (a streamed CSV read to its end), which must answer 200."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(captured)

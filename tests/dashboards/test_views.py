@@ -22,7 +22,7 @@ from apps.dashboards.exports import TABLES
 from apps.dashboards.selectors import Drill, Overview, Scope, annual_value, portfolio_overview
 from tests import factories
 from tests.conftest import ROLES
-from tests.dashboards.conftest import EXPECTED, Portfolio, grow_portfolio
+from tests.dashboards.conftest import EXPECTED, Portfolio, count_queries, grow_portfolio
 
 pytestmark = pytest.mark.django_db
 
@@ -214,15 +214,6 @@ def test_a_drilled_list_keeps_the_dashboards_filters(signed_in: Client, portfoli
 
 
 # -- speed ------------------------------------------------------------------------------------------------------------
-def _queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-        if hasattr(response, "streaming_content"):
-            b"".join(response.streaming_content)
-    assert response.status_code == 200
-    return len(captured)
-
-
 @pytest.mark.parametrize("query", ["", "geography=offshore&function_category=cloud_infrastructure"])
 def test_the_overview_runs_a_bounded_number_of_queries(
     signed_in: Client, portfolio: Portfolio, query: str, django_assert_max_num_queries: Any
@@ -230,13 +221,13 @@ def test_the_overview_runs_a_bounded_number_of_queries(
     url = f"{OVERVIEW}?{query}"
     with django_assert_max_num_queries(QUERY_BUDGET):
         signed_in.get(url)
-    few = _queries(signed_in, url)
+    few = count_queries(signed_in, url)
     grow_portfolio(portfolio, 15)
     with django_assert_max_num_queries(QUERY_BUDGET):
         signed_in.get(url)
-    many = _queries(signed_in, url)
+    many = count_queries(signed_in, url)
     assert many == few, f"{few} queries with the small portfolio, {many} with the larger one"
-    assert _queries(signed_in, f"{url}&x=1") == few
+    assert count_queries(signed_in, f"{url}&x=1") == few
 
 
 def test_the_htmx_swap_and_the_exports_are_bounded_too(signed_in: Client, portfolio: Portfolio) -> None:
@@ -245,7 +236,7 @@ def test_the_htmx_swap_and_the_exports_are_bounded_too(signed_in: Client, portfo
         signed_in.get(OVERVIEW, HTTP_HX_REQUEST="true")
     assert len(captured) <= QUERY_BUDGET
     for table in TABLES:
-        assert _queries(signed_in, reverse("dashboards:export", args=[table])) <= QUERY_BUDGET
+        assert count_queries(signed_in, reverse("dashboards:export", args=[table])) <= QUERY_BUDGET
 
 
 LIST_ROWS: dict[str, Callable[[int], object]] = {
@@ -260,10 +251,10 @@ LIST_ROWS: dict[str, Callable[[int], object]] = {
 def test_the_new_drill_down_lists_cost_the_same_queries_whatever_their_rows(signed_in: Client, url_name: str) -> None:
     url = reverse(url_name) + "?geography=nearshore&function_category=internal_tools"
     LIST_ROWS[url_name](2)
-    few = _queries(signed_in, url)
+    few = count_queries(signed_in, url)
     LIST_ROWS[url_name](12)
-    assert _queries(signed_in, url) == few <= 12
-    assert _queries(signed_in, reverse(url_name) + "?export=csv") <= 10
+    assert count_queries(signed_in, url) == few <= 12
+    assert count_queries(signed_in, reverse(url_name) + "?export=csv") <= 10
 
 
 # -- CSV ------------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from apps.core.demo_data import DEMO_PASSWORD
 from apps.dashboards.selectors import Scope, portfolio_overview
+from apps.dashboards.vendor import vendor_360
 from apps.kpis.scorecards import MONTH, Period
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_screenshots import DESKTOP, PHONE, overflowing_elements
@@ -57,6 +58,16 @@ def listed_count(page) -> int:
     return int(match.group(1))
 
 
+def sign_in_as_the_cto(live_server, page) -> None:
+    """The demo CTO signs in at a desktop's width and lands on the overview."""
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "cto")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
 def test_the_cto_reads_filters_and_drills_down_the_overview(live_server, page) -> None:
     call_command("seed_demo", verbosity=0)
     call_command("evaluate_slas", verbosity=0)
@@ -68,12 +79,7 @@ def test_the_cto_reads_filters_and_drills_down_the_overview(live_server, page) -
     assert expected.active_vendors.value != offshore.active_vendors.value  # the filter must show
 
     # The CTO signs in and lands on the overview; every chart is drawn, nothing is logged as an error.
-    page.set_viewport_size(DESKTOP)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "cto")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in_as_the_cto(live_server, page)
     expect(page.locator("h1")).to_have_text("Good to see you, Claire")
     expect(page.locator(".page-head")).to_contain_text("Portfolio overview")
     painted = drawn_charts(page)
@@ -182,4 +188,75 @@ def test_the_cto_reads_filters_and_drills_down_the_overview(live_server, page) -
     assert max(widths) <= PHONE["width"], widths
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, overflowing_elements(page)
     screenshot(page, "dashboard-overview-390")
+    assert page.console_errors == []
+
+
+def test_the_cto_opens_a_vendor_360_from_the_league_table(live_server, page) -> None:
+    """A vendor of the league table with open breaches opens its vendor 360: the attention summary, the scorecard, KPI
+    trend charts drawn, the breach tile leading to a list of the same count, the period switcher
+    swapping the scorecard in place; printed and on a phone. Screenshots: test-artifacts/vendor-360-*.png."""
+    call_command("seed_demo", verbosity=0)
+    call_command("evaluate_slas", verbosity=0)
+    sign_in_as_the_cto(live_server, page)
+    # The first vendor of the league table with open breaches (a vendor with something to say).
+    row = page.locator(".league-table tbody tr").filter(has=page.locator("a.text-bad")).first
+    first = row.locator("th a.row-link")
+    name = first.inner_text().strip()
+    first.click()
+    page.wait_for_url(re.compile(r"/dashboard/vendors/\d+/$"))
+    expect(page.locator("h1")).to_contain_text(name)
+    expect(page.locator("h1")).to_contain_text("vendor 360")
+    vendor_id = int(re.search(r"/vendors/(\d+)/", page.url).group(1))  # type: ignore[union-attr]
+    data = vendor_360(
+        vendor_id=vendor_id, period=Period.last_closed(MONTH, today=timezone.localdate()), today=timezone.localdate()
+    )
+    # The summary says what the selector found, in the same order.
+    items = page.locator("[data-attention] li.attention-item")
+    assert items.count() == len(data.attention)
+    for i, item in enumerate(data.attention):
+        expect(items.nth(i)).to_contain_text(item.text)
+    # KPI trends drawn (not blank).
+    page.wait_for_function(
+        "() => { const f = document.querySelectorAll('figure[data-kpi-chart]');"
+        " return f.length > 0 && [...f].every((x) => x.hasAttribute('data-chart-ready')"
+        " && window.Chart && window.Chart.getChart(x.querySelector('canvas'))); }"
+    )
+    painted = [c.evaluate(PAINTED_PIXELS) for c in page.locator("figure[data-kpi-chart] canvas").all()]
+    assert painted and all(count > 300 for count in painted), painted
+    assert page.locator("table[data-table=sla-terms] tbody tr").count() == len(data.terms)
+    screenshot(page, "vendor-360-1280")
+    assert page.console_errors == []
+
+    # The period switcher swaps the scorecard alone and keeps the page.
+    page.evaluate("window.__marker = 1")
+    page.locator(".period-switcher a[rel=prev]").click()
+    page.wait_for_url(re.compile(r"\?period="))
+    assert page.evaluate("window.__marker") == 1
+    expect(page.locator("#performance-title")).to_contain_text(data.period.previous().label)
+
+    # The open-breaches tile leads to exactly its rows.
+    opened = tile_value(page, "open-breaches")
+    assert opened == str(data.breach_counts.open_total) and data.breach_counts.open_total > 0
+    assert any("open breach" in item.text for item in data.attention)
+    page.locator("[data-tile=open-breaches] .tile-value").click()
+    page.wait_for_url(re.compile(r"/contracts/breaches/\?"))
+    assert f"vendor={vendor_id}" in page.url
+    assert listed_count(page) == int(opened)
+    page.go_back()
+
+    # Printed: no navigation, no buttons; the tables and charts stay.
+    page.goto(f"{live_server.url}/dashboard/vendors/{vendor_id}/")
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(page.locator(".page-head .actions")).to_be_hidden()
+    expect(page.locator("table[data-table=contracts]")).to_be_visible()
+    screenshot(page, "vendor-360-print")
+    page.emulate_media(media="screen")
+
+    # On a phone nothing overflows the screen.
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/dashboard/vendors/{vendor_id}/")
+    expect(page.locator("[data-attention]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, overflowing_elements(page)
+    screenshot(page, "vendor-360-390")
     assert page.console_errors == []

@@ -169,6 +169,8 @@ PAGES = [
     Page("measurement import", _u("kpis:import-detail", lambda w: w.records["import"].pk)),
     Page("portfolio overview", _u("dashboards:overview")),
     Page("portfolio overview CSV", _u("dashboards:export", lambda w: "league-table")),
+    Page("vendor 360", _u("dashboards:vendor-360", lambda w: w.vendor.pk)),
+    Page("vendor 360 CSV", _u("dashboards:vendor-export", lambda w: w.vendor.pk, lambda w: "breaches")),
 ]
 
 
@@ -321,13 +323,14 @@ DETAIL_PAGES: dict[str, Callable[[World], str]] = {
     },
     "contract": lambda w: reverse("contracts:contract-detail", args=[w.contract.pk]),
     "review": lambda w: reverse("vendors:review-detail", args=[w.review.pk]),
+    "vendor 360": lambda w: reverse("dashboards:vendor-360", args=[w.vendor.pk]),
     "function": lambda w: reverse("functions:function-detail", args=[w.function.pk]),
 }
 
 
 # The contract page also shows the contract's scorecard and KPI trends (five queries,
-# apps/kpis/scorecards.py ``contract_performance``).
-DETAIL_PAGE_BUDGETS = {"contract": 25}
+# apps/kpis/scorecards.py ``contract_performance``); the vendor 360 everything about its vendor.
+DETAIL_PAGE_BUDGETS = {"contract": 25, "vendor 360": 25}
 
 
 def _grow(world: World, n: int) -> None:

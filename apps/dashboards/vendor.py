@@ -1,0 +1,483 @@
+"""Vendor 360: one vendor's whole standing on one page, read in a fixed number of queries (about
+twenty, whatever the vendor's history; ``tests/dashboards/test_vendor_360.py`` holds the budget).
+
+It shows the vendor's scorecard and standing with its KPI trends (``apps.kpis.scorecards``), each SLA
+term's current status (the latest closed window and the open one), breaches with their credits, service
+reviews and open action items, open risks, certifications, access findings, and contracts with their
+cancel-by dates — and a short summary of what needs attention, generated from those same rows. Each
+sentence of the summary links to the list of exactly the rows it speaks of (the overview's ``Drill``).
+
+The definitions are the overview's (``apps.dashboards.selectors``): open breaches are open or
+acknowledged; credits owed are the credits of breaches neither waived nor retracted; a renewal needs
+attention when its cancel-by date falls in the next ``RENEWAL_DAYS`` days; a certification when it
+expires in the next ``CERTIFICATION_DAYS`` days (or has expired) and no later one of the same kind
+supersedes it; an access grant when it has a finding.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, Count, Q, Sum, Value, When
+from django.urls import reverse
+
+from apps.contracts.choices import BreachStatus, ContractStatus, EvaluationStatus, Renewal, Severity
+from apps.contracts.models import Breach, Contract, SlaEvaluation, SlaTerm
+from apps.contracts.selectors import breach_list, contract_list, sla_term_current_status, sla_term_list
+from apps.dashboards.selectors import (
+    CERTIFICATION_DAYS,
+    CREDIT_BREACH_STATUSES,
+    OPEN_BREACH_STATUSES,
+    OPEN_RISK_STATUSES,
+    RENEWAL_DAYS,
+    SEVERITIES_WORST_FIRST,
+    Amount,
+    Drill,
+    Scope,
+    _iso,
+    _money,
+    annual_value_expression,
+    credits_owed,
+    drill_url,
+)
+from apps.kpis.scorecards import Performance, Period, vendor_performance
+from apps.vendors.choices import ReviewStatus, VendorStatus
+from apps.vendors.models import AccessGrant, ActionItem, Certification, ServiceReview, Vendor, VendorRisk
+from apps.vendors.selectors import (
+    access_grant_finding_names,
+    access_grant_list,
+    action_item_list,
+    certification_list,
+    certification_superseded,
+    service_review_list,
+    vendor_list,
+    vendor_risk_list,
+)
+
+# How many of the vendor's breaches and reviews the page lists (the CSVs and the linked lists have all).
+BREACH_ROWS = 25
+REVIEW_ROWS = 6
+# A risk this high (likelihood × impact, 1–25) is named in the attention summary.
+HIGH_RISK_SCORE = 15
+# Contracts that still matter: the ones in force and the ones about to be.
+CURRENT_CONTRACT_STATUSES = (ContractStatus.DRAFT, ContractStatus.ACTIVE)
+
+BAD, WARN, INFO = "bad", "warn", "info"
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One sentence of the summary: how urgent, what it says, and the rows behind it."""
+
+    tone: str  # "bad", "warn" or "info"
+    text: str
+    drill: Drill | None = None
+
+
+@dataclass(frozen=True)
+class TermStatus:
+    term: SlaTerm
+    closed: SlaEvaluation | None  # the latest closed window
+    open: SlaEvaluation | None  # the window in progress
+
+    @property
+    def current(self) -> str:
+        """The status that speaks for the term today: the open window when it warns, else the last closed one."""
+        if self.open is not None and self.open.status == EvaluationStatus.AT_RISK:
+            return str(self.open.status)
+        if self.closed is not None:
+            return str(self.closed.status)
+        return str(self.open.status) if self.open is not None else ""
+
+
+@dataclass(frozen=True)
+class BreachCounts:
+    open_total: int
+    open_by_severity: dict[str, int]
+    unacknowledged: int
+    total: int  # every breach but the retracted
+    credits: list[Amount]
+
+
+def certification_label(certification: Certification) -> str:
+    """The certification's name on its vendor's page (the kind, or the name of an "Other")."""
+    return (
+        certification.name if certification.kind == "other" and certification.name else certification.get_kind_display()
+    )
+
+
+@dataclass(frozen=True)
+class CertificationRow:
+    certification: Certification
+    superseded: bool
+    days_left: int
+
+    @property
+    def label(self) -> str:
+        return certification_label(self.certification)
+
+    @property
+    def state(self) -> str:
+        """ "superseded", "expired", "expiring" (within ``CERTIFICATION_DAYS``) or "valid"."""
+        if self.superseded:
+            return "superseded"
+        if self.days_left < 0:
+            return "expired"
+        return "expiring" if self.days_left <= CERTIFICATION_DAYS else "valid"
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    contract: Contract
+    annual: Decimal | None
+    days_to_cancel_by: int | None
+
+    @property
+    def renewal_due(self) -> bool:
+        return self.days_to_cancel_by is not None and 0 <= self.days_to_cancel_by <= RENEWAL_DAYS
+
+
+@dataclass
+class Vendor360:
+    vendor: Vendor
+    today: date
+    period: Period
+    performance: Performance
+    terms: list[TermStatus]
+    breaches: list[Breach]  # the latest BREACH_ROWS, open ones first
+    breach_counts: BreachCounts
+    reviews: list[ServiceReview]  # the next scheduled and the latest held, REVIEW_ROWS at most
+    next_review: ServiceReview | None
+    overdue_reviews: int
+    open_actions: list[ActionItem]
+    risks: list[VendorRisk]  # not closed, highest score first
+    certifications: list[CertificationRow]
+    grants: list[AccessGrant]  # unrevoked, findings first
+    contracts: list[ContractRow]
+    drills: dict[str, Drill] = field(default_factory=dict)
+    attention: list[Attention] = field(default_factory=list)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(vendor=self.vendor.pk)
+
+    @property
+    def access_findings(self) -> list[AccessGrant]:
+        return [grant for grant in self.grants if access_grant_finding_names(grant)]
+
+    @property
+    def at_risk_terms(self) -> list[TermStatus]:
+        return [t for t in self.terms if t.open is not None and t.open.status == EvaluationStatus.AT_RISK]
+
+
+def _breach_counts(vendor_id: int) -> BreachCounts:
+    """One query: the vendor's breaches (the retracted aside) by status, severity and currency."""
+    rows = (
+        Breach.objects.filter(term__contract__vendor_id=vendor_id)
+        .exclude(status=BreachStatus.RETRACTED)
+        .order_by()
+        .values("status", "severity", "currency")
+        .annotate(n=Count("pk"), credits=Sum("credit_amount"))
+    )
+    by_severity: dict[str, int] = defaultdict(int)
+    credits: dict[str, Decimal] = defaultdict(Decimal)
+    unacknowledged = total = 0
+    for row in rows:
+        total += row["n"]
+        if row["status"] in OPEN_BREACH_STATUSES:
+            by_severity[row["severity"]] += row["n"]
+        if row["status"] == BreachStatus.OPEN:
+            unacknowledged += row["n"]
+        if row["status"] in CREDIT_BREACH_STATUSES:
+            credits[row["currency"]] += row["credits"] or Decimal(0)
+    return BreachCounts(
+        open_total=sum(by_severity.values()),
+        open_by_severity={str(s): by_severity[s] for s in SEVERITIES_WORST_FIRST},
+        unacknowledged=unacknowledged,
+        total=total,
+        credits=credits_owed(credits, scope=Scope(vendor=vendor_id)),
+    )
+
+
+def _terms(vendor_id: int) -> list[TermStatus]:
+    """Three queries: the SLA terms of the vendor's active contracts and each one's latest closed and
+    open evaluation."""
+    terms = list(
+        sla_term_list()
+        .filter(contract__vendor_id=vendor_id, contract__status=ContractStatus.ACTIVE)
+        .order_by("contract__title", "contract_id", "area", "kpi__name", "pk")
+    )
+    status = sla_term_current_status(terms=[term.pk for term in terms]) if terms else {}
+    return [
+        TermStatus(term, status.get(term.pk, {}).get("closed"), status.get(term.pk, {}).get("open")) for term in terms
+    ]
+
+
+def _contracts(vendor_id: int, today: date) -> list[ContractRow]:
+    """One query: every contract of the vendor, the current first."""
+    rows = (
+        contract_list()
+        .prefetch_related(None)  # the functions are not shown
+        .filter(vendor_id=vendor_id)
+        .annotate(
+            annual=annual_value_expression(),
+            current=Case(When(status__in=CURRENT_CONTRACT_STATUSES, then=Value(0)), default=Value(1)),
+        )
+        .order_by("current", "cancel_by", "-start_date", "pk")
+    )
+    result = []
+    for contract in rows:
+        days = (
+            (contract.cancel_by - today).days
+            if contract.cancel_by and contract.status == ContractStatus.ACTIVE
+            else None
+        )
+        annual = contract.annual if contract.status == ContractStatus.ACTIVE else None  # type: ignore[attr-defined]
+        result.append(ContractRow(contract, _money(annual) if annual is not None else None, days))
+    return result
+
+
+def _certifications(vendor_id: int, today: date) -> list[CertificationRow]:
+    """One query: the vendor's certifications with whether a later one supersedes each."""
+    rows = (
+        certification_list()
+        .filter(vendor_id=vendor_id)
+        .annotate(is_superseded=certification_superseded())
+        .order_by("is_superseded", "expires_on", "pk")
+    )
+    return [CertificationRow(c, bool(c.is_superseded), (c.expires_on - today).days) for c in rows]  # type: ignore[attr-defined]
+
+
+def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None) -> Vendor360:
+    """Everything the page shows (``Vendor.DoesNotExist`` when there is no such vendor)."""
+    vendor = vendor_list(user=user).get(pk=vendor_id)
+    scope = Scope(vendor=vendor.pk)
+    reviews = service_review_list(user=user).filter(vendor=vendor).prefetch_related(None)  # no attendees
+    scheduled = list(reviews.filter(status=ReviewStatus.SCHEDULED).order_by("scheduled_for", "pk"))
+    held = list(reviews.exclude(status=ReviewStatus.SCHEDULED).order_by("-scheduled_for", "-pk")[:REVIEW_ROWS])
+    upcoming = [review for review in scheduled if review.scheduled_for >= today]
+    data = Vendor360(
+        vendor=vendor,
+        today=today,
+        period=period,
+        performance=vendor_performance(vendor_id=vendor.pk, period=period),
+        terms=_terms(vendor.pk),
+        breaches=list(
+            breach_list(user=user)
+            .filter(term__contract__vendor=vendor)
+            .exclude(status=BreachStatus.RETRACTED)
+            .annotate(is_open=Case(When(status__in=OPEN_BREACH_STATUSES, then=Value(0)), default=Value(1)))
+            .order_by("is_open", "-window_end", "pk")[:BREACH_ROWS]
+        ),
+        breach_counts=_breach_counts(vendor.pk),
+        reviews=(scheduled + held)[:REVIEW_ROWS],
+        next_review=upcoming[0] if upcoming else None,
+        overdue_reviews=sum(1 for review in scheduled if review.scheduled_for < today),
+        open_actions=list(
+            action_item_list(user=user).filter(review__vendor=vendor, done_on__isnull=True).order_by("due_on", "pk")
+        ),
+        risks=list(
+            vendor_risk_list(user=user)
+            .filter(vendor=vendor, status__in=OPEN_RISK_STATUSES)
+            .order_by("-risk_score", "title", "pk")  # type: ignore[misc]  # an annotation
+        ),
+        certifications=_certifications(vendor.pk, today),
+        grants=list(
+            access_grant_list(user=user, as_of=today)
+            .filter(vendor=vendor)
+            .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=today))
+            .order_by("-finding_expired", "-finding_vendor_exited", "expires_on", "system", "person", "pk")  # type: ignore[misc]
+        ),
+        contracts=_contracts(vendor.pk, today),
+    )
+    data.drills = _drills(data, scope)
+    data.attention = attention_summary(data)
+    return data
+
+
+def _drills(data: Vendor360, scope: Scope) -> dict[str, Drill]:
+    today = data.today
+    open_statuses = list(OPEN_BREACH_STATUSES)
+    return {
+        "open_breaches": Drill(
+            data.breach_counts.open_total,
+            drill_url("contracts:breach-list", scope, status=open_statuses),
+            "open breaches",
+        ),
+        "breaches": Drill(
+            data.breach_counts.total,
+            drill_url("contracts:breach-list", scope, status=[s for s in BreachStatus if s != BreachStatus.RETRACTED]),
+            "breaches",
+        ),
+        "at_risk": Drill(
+            len(data.at_risk_terms),
+            drill_url("contracts:sla-evaluation-list", scope, is_closed="false", status=EvaluationStatus.AT_RISK),
+            "SLA terms at risk in the open window",
+        ),
+        "renewals": Drill(
+            sum(1 for row in data.contracts if row.renewal_due),
+            drill_url(
+                "contracts:contract-list",
+                scope,
+                status=ContractStatus.ACTIVE,
+                cancel_by_after=_iso(today),
+                cancel_by_before=_iso(today + timedelta(days=RENEWAL_DAYS)),
+                sort="cancel_by",
+            ),
+            f"cancel-by dates in the next {RENEWAL_DAYS} days",
+        ),
+        "certifications": Drill(
+            sum(1 for row in data.certifications if row.state in ("expired", "expiring")),
+            drill_url(
+                "vendors:certification-list",
+                scope,
+                expires_before=_iso(today + timedelta(days=CERTIFICATION_DAYS)),
+                superseded="false",
+            ),
+            f"certifications expired or expiring in the next {CERTIFICATION_DAYS} days",
+        ),
+        "reviews_overdue": Drill(
+            data.overdue_reviews,
+            drill_url(
+                "vendors:review-list",
+                scope,
+                status=ReviewStatus.SCHEDULED,
+                scheduled_before=_iso(today - timedelta(days=1)),
+            ),
+            "service reviews overdue",
+        ),
+        "access_findings": Drill(
+            len(data.access_findings),
+            drill_url("vendors:access-list", scope, has_findings="true"),
+            "open access-grant findings",
+        ),
+        "risks": Drill(
+            len(data.risks),
+            drill_url("vendors:risk-list", scope, status=list(OPEN_RISK_STATUSES)),
+            "open risks",
+        ),
+        "contracts": Drill(len(data.contracts), drill_url("contracts:contract-list", scope), "contracts"),
+    }
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def attention_summary(data: Vendor360) -> list[Attention]:
+    """What needs attention, most urgent first: each sentence from the rows the page shows."""
+    items: list[Attention] = []
+    drills, counts, vendor = data.drills, data.breach_counts, data.vendor
+    if vendor.status == VendorStatus.EXITED:
+        items.append(Attention(INFO, f"{vendor.name} has exited: nothing new should be contracted."))
+
+    if counts.open_total:
+        worst = [f"{n} {Severity(severity).label.lower()}" for severity, n in counts.open_by_severity.items() if n]
+        text = f"{_plural(counts.open_total, 'open breach', 'open breaches')} ({', '.join(worst)})"
+        if counts.unacknowledged == counts.open_total:
+            text += ", none acknowledged yet"
+        elif counts.unacknowledged:
+            text += f", {counts.unacknowledged} not yet acknowledged"
+        tone = BAD if counts.open_by_severity.get(Severity.CRITICAL) else WARN
+        items.append(Attention(tone, text + ".", drills["open_breaches"]))
+    if counts.credits:
+        owed = ", ".join(f"{amount.amount:,.2f} {amount.currency}" for amount in counts.credits)
+        items.append(Attention(WARN, f"Service credits owed: {owed}.", counts.credits[0].drill))
+    for status in data.at_risk_terms:
+        term = status.term
+        items.append(
+            Attention(
+                WARN,
+                f"{term.kpi.name} on {term.contract.title} is at risk in the open window"
+                f" ({status.open.window_start:%-d %b} – {status.open.window_end:%-d %b}).",  # type: ignore[union-attr]
+                drills["at_risk"],
+            )
+        )
+    for row in data.contracts:
+        if row.renewal_due:
+            contract = row.contract
+            days = row.days_to_cancel_by or 0
+            when = "today" if days == 0 else f"in {_plural(days, 'day')}"
+            deadline = f"{contract.cancel_by:%-d %b %Y} ({when})"
+            if contract.renewal == Renewal.AUTOMATIC:
+                text = f"{contract.title}: cancel by {deadline} or it renews automatically."
+            else:
+                text = f"{contract.title}: renewal decision due by {deadline}."
+            items.append(Attention(BAD if days <= 30 else WARN, text, drills["renewals"]))
+    for cert in data.certifications:
+        if cert.state == "expired":
+            items.append(
+                Attention(
+                    BAD,
+                    f"{cert.label} expired on {cert.certification.expires_on:%-d %b %Y} and no renewal is on file.",
+                    drills["certifications"],
+                )
+            )
+        elif cert.state == "expiring":
+            items.append(
+                Attention(
+                    WARN,
+                    f"{cert.label} expires in {_plural(cert.days_left, 'day')}"
+                    f" ({cert.certification.expires_on:%-d %b %Y}).",
+                    drills["certifications"],
+                )
+            )
+    if data.overdue_reviews:
+        items.append(
+            Attention(WARN, f"{_plural(data.overdue_reviews, 'service review')} overdue.", drills["reviews_overdue"])
+        )
+    elif data.next_review is None and vendor.status in (VendorStatus.PILOT, VendorStatus.ACTIVE):
+        items.append(
+            Attention(
+                INFO,
+                "No service review is scheduled.",
+                Drill(0, reverse("vendors:vendor-tab", args=[vendor.pk, "reviews"]), "service reviews"),
+            )
+        )
+    overdue_actions = [a for a in data.open_actions if a.due_on < data.today]
+    if overdue_actions:
+        items.append(
+            Attention(
+                WARN,
+                f"{_plural(len(overdue_actions), 'review action')} past due (of {len(data.open_actions)} open).",
+                Drill(
+                    len(data.open_actions), reverse("vendors:vendor-tab", args=[vendor.pk, "reviews"]), "open actions"
+                ),
+            )
+        )
+    findings = data.access_findings
+    if findings:
+        items.append(
+            Attention(
+                BAD,
+                f"{_plural(len(findings), 'access grant')} should have been revoked (expired, or the vendor exited).",
+                drills["access_findings"],
+            )
+        )
+    high = [risk for risk in data.risks if risk.risk_score >= HIGH_RISK_SCORE]  # type: ignore[attr-defined]
+    if high:
+        names = "; ".join(risk.title for risk in high[:3]) + ("; …" if len(high) > 3 else "")
+        items.append(
+            Attention(
+                WARN, f"{_plural(len(high), 'high risk')} open (score ≥ {HIGH_RISK_SCORE}): {names}.", drills["risks"]
+            )
+        )
+    scorecard = data.performance.scorecard
+    if scorecard.standing is not None and scorecard.standing.tone in (BAD, WARN):
+        items.append(
+            Attention(
+                scorecard.standing.tone,
+                f"Scorecard {scorecard.score:.1f} in {data.period.label}: {scorecard.standing.label.lower()}"
+                + (
+                    f", down {abs(scorecard.delta_points):.1f} points."
+                    if scorecard.trend == "down" and scorecard.delta_points is not None
+                    else "."
+                ),
+            )
+        )
+    order = {BAD: 0, WARN: 1, INFO: 2}
+    return sorted(items, key=lambda item: order[item.tone])
