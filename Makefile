@@ -16,7 +16,8 @@ help:
 	@echo "make run    set up and serve the app with demo data at http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops everything)"
 	@echo "make test   ruff, mypy, makemigrations --check and the test suite"
 	@echo "make bench  time the SLA sweep over 50,000 terms and 2,000,000 measurements against its SQL floor,"
-	@echo "            then 100,000 measurements through the bulk API against COPY (BENCH_ONLY=sla|bulk: one of them)"
+	@echo "            then 100,000 measurements through the bulk API against COPY, then the dashboards over the SLA"
+	@echo "            data plus 2,000 vendors and 10,000 contracts against their own queries (BENCH_ONLY=sla|bulk|dashboards)"
 	@echo "make clean  remove the virtualenv and var/ (the embedded databases)"
 
 $(PY):
@@ -58,12 +59,13 @@ test: lint typecheck
 # The SLA sweep at scale against its floor (bench/README.md), in a fresh database created next to the
 # one DATABASE_URL names (embedded servers when unset) and dropped afterwards. Smaller: BENCH_TERMS=5000
 # BENCH_MEASUREMENTS=200000 make bench.
-# Then the bulk KPI API against COPY (bench/README.md; smaller: BENCH_ROWS=20000). BENCH_ONLY=sla or
-# BENCH_ONLY=bulk runs one of the two.
+# Then the bulk KPI API against COPY (bench/README.md; smaller: BENCH_ROWS=20000), then the dashboards
+# (smaller: add BENCH_VENDORS=200 BENCH_CONTRACTS=1000). BENCH_ONLY=sla, bulk or dashboards runs one.
 bench: $(INSTALLED)
-	@case "$(BENCH_ONLY)" in ""|sla|bulk) ;; *) echo "make bench: BENCH_ONLY is sla or bulk (unset: both)." >&2; exit 2 ;; esac
-	if [ "$(BENCH_ONLY)" != bulk ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.sla_sweep; fi
-	if [ "$(BENCH_ONLY)" != sla ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.bulk_ingest; fi
+	@case "$(BENCH_ONLY)" in ""|sla|bulk|dashboards) ;; *) echo "make bench: BENCH_ONLY is sla, bulk or dashboards (unset: all three)." >&2; exit 2 ;; esac
+	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = sla ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.sla_sweep; fi
+	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = bulk ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.bulk_ingest; fi
+	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = dashboards ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.dashboards; fi
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -39,7 +39,7 @@ from typing import Any
 
 import psycopg
 
-from bench.common import bench_database_name, create_database, drop_database, env_int, libpq_url
+from bench.common import env_int, run_in_fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script, not only as ``python -m bench.bulk_ingest``
@@ -356,34 +356,12 @@ def benchmark(url: str, *, rows_wanted: int, batch: int, runs: int) -> None:
 
 
 def main() -> int:
-    base_url = os.environ.get("DATABASE_URL")
-    if not base_url:
-        raise SystemExit("DATABASE_URL is not set: run `make bench` (it starts an embedded PostgreSQL).")
     rows_wanted = env_int("BENCH_ROWS", DEFAULT_ROWS)
     batch = env_int("BENCH_BATCH", DEFAULT_BATCH)
     runs = max(1, env_int("BENCH_RUNS", DEFAULT_RUNS))
-    keep = os.environ.get("BENCH_KEEP_DB", "") not in ("", "0")
-
-    name = bench_database_name(base_url, kind="bench_bulk")
-    maintenance_url = libpq_url(base_url, dbname="postgres")
-    url = libpq_url(base_url, dbname=name)
-    print(f"… create database {name}", flush=True)
-    create_database(maintenance_url, name)
-    try:
-        benchmark(url, rows_wanted=rows_wanted, batch=batch, runs=runs)
-    finally:
-        from django.conf import settings
-
-        if settings.configured:
-            from django.db import connections
-
-            connections.close_all()
-        if keep:
-            print(f"kept the database: {url}")
-        else:
-            drop_database(maintenance_url, name)
-            print(f"dropped database {name}")
-    return 0
+    return run_in_fresh_database(
+        "bench_bulk", lambda url: benchmark(url, rows_wanted=rows_wanted, batch=batch, runs=runs)
+    )
 
 
 if __name__ == "__main__":

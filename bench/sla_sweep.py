@@ -39,7 +39,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench.common import bench_database_name, create_database, drop_database, env_int, libpq_url
+from bench.common import env_int, run_in_fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script, not only as ``python -m bench.sla_sweep``
@@ -472,34 +472,12 @@ def benchmark(url: str, *, terms: int, measurements: int, as_of: date) -> None:
 
 
 def main() -> int:
-    base_url = os.environ.get("DATABASE_URL")
-    if not base_url:
-        raise SystemExit("DATABASE_URL is not set: run `make bench` (it starts an embedded PostgreSQL).")
     terms = env_int("BENCH_TERMS", DEFAULT_TERMS)
     measurements = env_int("BENCH_MEASUREMENTS", DEFAULT_MEASUREMENTS)
     as_of = date.fromisoformat(os.environ["BENCH_AS_OF"]) if os.environ.get("BENCH_AS_OF") else DEFAULT_AS_OF
-    keep = os.environ.get("BENCH_KEEP_DB", "") not in ("", "0")
-
-    name = bench_database_name(base_url, kind="bench")
-    maintenance_url = libpq_url(base_url, dbname="postgres")
-    url = libpq_url(base_url, dbname=name)
-    print(f"… create database {name}", flush=True)
-    create_database(maintenance_url, name)
-    try:
-        benchmark(url, terms=terms, measurements=measurements, as_of=as_of)
-    finally:
-        from django.conf import settings
-
-        if settings.configured:
-            from django.db import connections
-
-            connections.close_all()
-        if keep:
-            print(f"kept the database: {url}")
-        else:
-            drop_database(maintenance_url, name)
-            print(f"dropped database {name}")
-    return 0
+    return run_in_fresh_database(
+        "bench", lambda url: benchmark(url, terms=terms, measurements=measurements, as_of=as_of)
+    )
 
 
 if __name__ == "__main__":

@@ -90,13 +90,17 @@ WITH term AS MATERIALIZED (
            coalesce(nullif(t.aggregation, ''), k.aggregation) AS aggregation, coalesce(k.multiplier, 1) AS multiplier,
            t.comparator, t.target, t.warning_target, t.min_samples, t.severity, t.credit_percent,
            coalesce(%(day)s::date, greatest(c.start_date, %(as_of)s::date - %(horizon)s::int)) AS first_day,
-           coalesce(%(day)s::date, least(%(as_of)s::date, coalesce(c.end_date, %(as_of)s::date))) AS last_day
+           coalesce(%(day)s::date, least(%(as_of)s::date, coalesce(c.end_date, %(as_of)s::date))) AS last_day,
+           -- The days the sweep evaluates: a window (of one day's) is evaluated only if it overlaps them,
+           -- so a measurement before the contract's start or the horizon opens nothing.
+           greatest(c.start_date, %(as_of)s::date - %(horizon)s::int) AS lo_day,
+           least(%(as_of)s::date, coalesce(c.end_date, %(as_of)s::date)) AS hi_day
     FROM contracts_slaterm t
     JOIN contracts_contract c ON c.id = t.contract_id
     JOIN kpis_kpidefinition k ON k.id = t.kpi_id
     WHERE c.status = ANY(%(statuses)s::varchar[]) AND c.start_date <= %(as_of)s::date
       AND (%(term_ids)s::bigint[] IS NULL OR t.id = ANY(%(term_ids)s::bigint[]))
-), candidate AS (
+), generated AS (
     -- The windows of each term, as evaluation.windows_between works them out.
     SELECT term.*, ws::date AS window_start, (ws + interval '1 month' - interval '1 day')::date AS window_end
     FROM term, generate_series(date_trunc('month', first_day::timestamp), last_day::timestamp, interval '1 month') AS ws
@@ -110,6 +114,8 @@ WITH term AS MATERIALIZED (
     FROM term, generate_series(floor((first_day - anchor)::numeric / window_days)::int,
                                floor((last_day - anchor)::numeric / window_days)::int) AS i
     WHERE kind = 'rolling' AND first_day <= last_day
+), candidate AS (
+    SELECT * FROM generated WHERE window_end >= lo_day AND window_start <= hi_day
 ), valued AS MATERIALIZED (
     -- Each window's aggregates over its measurements (an index range scan per window, aggregated
     -- there: no sort of all measurements), and evaluation.aggregate_value of them.

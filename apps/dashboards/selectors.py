@@ -56,6 +56,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -76,7 +77,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncMonth
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django_countries import countries
 
@@ -208,7 +209,14 @@ def drill_url(url_name: str, scope: Scope, *, vendor_parameter: str | None = "ve
         values = value if isinstance(value, list | tuple) else [value]
         params.extend((name, str(v)) for v in values if v not in (None, ""))
     query = urlencode(params)
-    return reverse(url_name) + (f"?{query}" if query else "")
+    return _list_path(url_name, get_script_prefix()) + (f"?{query}" if query else "")
+
+
+@lru_cache(maxsize=64)
+def _list_path(url_name: str, prefix: str) -> str:
+    """The path of a list page (no arguments): reversed once per script prefix, not once per number (an
+    overview at enterprise scale builds thousands of links)."""
+    return reverse(url_name)
 
 
 def _iso(day: date) -> str:
@@ -831,11 +839,10 @@ def function_rows(*, scope: Scope, user: Any = None) -> tuple[list[FunctionRow],
         .distinct()
     )
     serving = [ServingPair(f, v, name, str(country)) for f, v, name, country in pairs]
-    by_function: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    by_function: dict[int, dict[tuple[int, str], None]] = defaultdict(dict)  # an ordered set, by vendor name
     for pair in serving:
-        if (pair.vendor_id, pair.vendor_name) not in by_function[pair.function_id]:
-            by_function[pair.function_id].append((pair.vendor_id, pair.vendor_name))
-    return [replace(row, vendors=tuple(by_function.get(row.id, ()))) for row in rows], serving
+        by_function[pair.function_id][(pair.vendor_id, pair.vendor_name)] = None
+    return [replace(row, vendors=tuple(by_function.get(row.id, {}))) for row in rows], serving
 
 
 def policy_conflict_drill(functions: Sequence[FunctionRow], *, scope: Scope) -> Drill:

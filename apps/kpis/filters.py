@@ -50,10 +50,28 @@ class MeasurementFilterSet(django_filters.FilterSet):
     period_end_before = django_filters.DateFilter(
         field_name="period_end", lookup_expr="lte", label="Period ends on/before"
     )
+    recorded_by = django_filters.NumberFilter(field_name="recorded_by", label="Recorded by (user id)")
+    # When the row was last written (created or changed): an import's rows are those it wrote while it ran.
+    written_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label="Written at/after"
+    )
+    written_before = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="lte", label="Written at/before"
+    )
 
     class Meta:
         model = Measurement
-        fields = ["contract", "vendor", "kpi", "source", "period_end_after", "period_end_before"]
+        fields = [
+            "contract",
+            "vendor",
+            "kpi",
+            "source",
+            "period_end_after",
+            "period_end_before",
+            "recorded_by",
+            "written_after",
+            "written_before",
+        ]
 
 
 class MeasurementImportFilterSet(django_filters.FilterSet):

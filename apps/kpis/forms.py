@@ -101,14 +101,15 @@ def default_period_data(today: date) -> dict[str, str]:
     }
 
 
-def period_problems(start: date, end: date) -> list[str]:
+def period_problems(start: date, end: date, *, contract: Any = None) -> list[str]:
     """What the measurement rules say about a period (it cannot end before it starts, nor in the
-    future): asked of the service itself, which reports every field at fault at once, so the grid
-    shows the API's wording and never a copy of its rules."""
+    future, nor outside ``contract``'s term): asked of the service itself, which reports every field at
+    fault at once, so the grid shows the API's wording and never a copy of its rules."""
     try:
-        services.measurement_check({"period_start": start, "period_end": end})
+        services.measurement_check({"period_start": start, "period_end": end, "contract": contract})
     except ValidationError as exc:
-        return [message for name in ("period_start", "period_end") for message in exc.message_dict.get(name, [])]
+        names = ("period_start", "period_end", "contract") if contract is not None else ("period_start", "period_end")
+        return [message for name in names for message in exc.message_dict.get(name, [])]
     return []
 
 
@@ -129,6 +130,10 @@ class PeriodForm(forms.Form):
     )
     start = forms.DateField(required=False, label="Sprint start", widget=DATE_WIDGET)
     end = forms.DateField(required=False, label="Sprint end", widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, contract: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contract = contract  # the period must fall in its term
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -166,7 +171,7 @@ class PeriodForm(forms.Form):
             if start is None or end is None:
                 return cleaned
         assert start is not None and end is not None
-        problems = period_problems(start, end)
+        problems = period_problems(start, end, contract=self.contract)
         for message in problems:
             self.add_error(where, message)
         if not problems:

@@ -9,6 +9,7 @@ import csv
 import io
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -16,13 +17,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from apps.accounts.choices import Role
 from apps.core.ui import Column, FilteredListView, SelectorDetailView, ServiceActionView, ServiceFormView, is_htmx
 from apps.kpis import imports, selectors
-from apps.kpis.choices import ImportStatus
+from apps.kpis.choices import ImportStatus, MeasurementSource
 from apps.kpis.filters import MeasurementImportFilterSet
 from apps.kpis.models import MeasurementImport
 
@@ -139,8 +141,24 @@ class ImportDetailView(SelectorDetailView):
             tone=STATUS_TONES.get(ImportStatus(job.status), "quiet"),
             can_start=job.status == ImportStatus.PENDING and job.valid_rows > 0 and may_start(self.request.user, job),
             more_errors=max(0, job.error_count - len(job.errors)),
+            written_url=_written_url(job),
         )
         return context
+
+
+def _written_url(job: MeasurementImport) -> str | None:
+    """The measurements list of exactly the rows this import created or updated (its source, its
+    uploader, written while it ran); None before it has finished."""
+    if job.started_at is None or job.finished_at is None:
+        return None
+    query = {
+        "source": MeasurementSource.IMPORT,
+        "written_after": job.started_at.isoformat(),
+        "written_before": job.finished_at.isoformat(),
+    }
+    if job.created_by_id is not None:
+        query["recorded_by"] = str(job.created_by_id)
+    return f"{reverse('kpis:measurement-list')}?{urlencode(query)}"
 
 
 class ImportStartView(ServiceActionView):

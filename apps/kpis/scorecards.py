@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -449,6 +449,24 @@ class _Reference:
     terms: dict[tuple[int, int], list[_Term]] = field(default_factory=dict)  # (contract, KPI) → terms
     terms_by_subject: dict[int, list[_Term]] = field(default_factory=dict)
     bands: dict[int, list[PerformanceBand]] = field(default_factory=dict)  # KPI → bands shown, best first
+    # What ``_contract_source`` worked out, by (contract, KPI, period kind): a portfolio's scorecards ask
+    # for each several times (the period, the one before, the missing rows).
+    sources: dict[tuple[int, int, str], tuple[str, Target | None]] = field(default_factory=dict)
+    # The severity weights (``SCORECARD_SEVERITY_WEIGHTS``), read once rather than once per term.
+    weights: dict[str, int] = field(default_factory=dict)
+
+    def weight(self, severity: str) -> int:
+        if severity not in self.weights:
+            self.weights[severity] = severity_weight(severity)
+        return self.weights[severity]
+
+    def contract_source(self, kpi: KpiDefinition, contract_id: int, period_kind: str) -> tuple[str, Target | None]:
+        key = (contract_id, kpi.pk, period_kind)
+        if key not in self.sources:
+            self.sources[key] = _contract_source(
+                kpi, self.terms.get((contract_id, kpi.pk), ()), period_kind, weight=self.weight
+            )
+        return self.sources[key]
 
 
 def _load_terms(*, by: str, ids: Sequence[int] | None) -> list[_Term]:
@@ -539,18 +557,24 @@ def band_for(bands: Sequence[PerformanceBand], value: Decimal | None) -> Perform
     return None
 
 
-def _contract_source(kpi: KpiDefinition, terms: Sequence[_Term], period_kind: str) -> tuple[str, Target | None]:
+def _contract_source(
+    kpi: KpiDefinition,
+    terms: Sequence[_Term],
+    period_kind: str,
+    *,
+    weight: Callable[[str], int] = severity_weight,
+) -> tuple[str, Target | None]:
     """One contract's (aggregation, target) for ``kpi``: its terms of the period's kind first (else all
     of them), the strictest, weighing as the most severe; with no term, the KPI's default aggregation
     and target."""
     if not terms:
         return kpi.aggregation, default_target(kpi)
     chosen = [term for term in terms if term.window == period_kind] or list(terms)
-    heaviest = max(chosen, key=lambda term: severity_weight(term.severity))
-    weight = severity_weight(heaviest.severity)
+    heaviest = max(chosen, key=lambda term: weight(term.severity))
+    weight_of_heaviest = weight(heaviest.severity)
     best_term, best = chosen[0], None
     for term in chosen:
-        candidate = Target(term.target, term.comparator, TARGET_FROM_TERM, weight, heaviest.severity)
+        candidate = Target(term.target, term.comparator, TARGET_FROM_TERM, weight_of_heaviest, heaviest.severity)
         if _stricter(kpi, best, candidate) is candidate:
             best_term, best = term, candidate
     return best_term.aggregation, best
@@ -564,9 +588,7 @@ def _subject_source(
     aggregations, target, weight = set(), None, 0
     severity = None
     for contract_id in contract_ids:
-        aggregation, contract_target = _contract_source(
-            kpi, reference.terms.get((contract_id, kpi.pk), ()), period_kind
-        )
+        aggregation, contract_target = reference.contract_source(kpi, contract_id, period_kind)
         aggregations.add(aggregation)
         if contract_target is not None:
             if contract_target.weight > weight:

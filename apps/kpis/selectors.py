@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from apps.contracts.choices import ContractStatus
 from apps.kpis.models import KpiDefinition, Measurement, MeasurementImport, PerformanceBand
 
 
@@ -72,6 +73,11 @@ def may_log_measurements(*, user: Any, contract: Any) -> bool:
     return user.pk in (vendor.engineering_owner_id, vendor.delivery_owner_id)
 
 
+# The contracts whose KPIs the entry grid logs: those the SLA engine evaluates (late data for an expired
+# one still counts).
+MEASURED_CONTRACT_STATUSES = (ContractStatus.ACTIVE, ContractStatus.EXPIRED)
+
+
 def measurement_contracts_for(*, user: Any) -> QuerySet[Any]:
     """The engagements ``user`` logs KPIs for, as offered by the entry grid: active and expired contracts
     (the ones the SLA engine evaluates; late data for an expired one still counts), each with the number
@@ -79,12 +85,9 @@ def measurement_contracts_for(*, user: Any) -> QuerySet[Any]:
     from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
-    from apps.contracts.choices import ContractStatus
     from apps.contracts.models import Contract, SlaTerm
 
-    contracts = Contract.objects.select_related("vendor").filter(
-        status__in=(ContractStatus.ACTIVE, ContractStatus.EXPIRED)
-    )
+    contracts = Contract.objects.select_related("vendor").filter(status__in=MEASURED_CONTRACT_STATUSES)
     if not getattr(user, "is_authenticated", False) or not user.has_perm(LOG_MEASUREMENTS_PERMISSION):
         return contracts.none()
     if not _logs_for_every_contract(user):

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from apps.contracts.choices import ContractStatus
 from apps.core.errors import ConflictError
 from apps.core.services import audited, model_create, model_delete, model_update, save_validated
 from apps.kpis.choices import MeasurementSource
@@ -167,6 +168,22 @@ def measurement_values(kpi: KpiDefinition, data: Mapping[str, Any]) -> dict[str,
     }
 
 
+@dataclass(frozen=True)
+class ContractTerm:
+    """What the measurement rules read of a contract: its status and the days it runs."""
+
+    status: str
+    start: date
+    end: date | None
+
+
+def contract_term(contract: Any) -> ContractTerm | None:
+    """The term of a contract instance (None for an id or nothing: the caller did not read it)."""
+    if getattr(contract, "start_date", None) is None:
+        return None
+    return ContractTerm(contract.status, contract.start_date, contract.end_date)
+
+
 def _period_errors(data: Mapping[str, Any], today: date | None = None) -> dict[str, str]:
     start, end = data.get("period_start"), data.get("period_end")
     if start is None or end is None:
@@ -175,6 +192,13 @@ def _period_errors(data: Mapping[str, Any], today: date | None = None) -> dict[s
         return {"period_end": "The period cannot end before it starts."}
     if end > (today or timezone.localdate()):
         return {"period_end": "The period cannot end in the future: log a period once it is over."}
+    term = data.get("contract_term") or contract_term(data.get("contract"))
+    if term is not None:
+        if term.status == ContractStatus.DRAFT:
+            return {"contract": "The contract is a draft: log its measurements once it is active."}
+        if end < term.start or (term.end is not None and start > term.end):
+            runs = f"from {term.start:%-d %b %Y}" + (f" to {term.end:%-d %b %Y}" if term.end else "")
+            return {"period_end": f"The contract runs {runs}: this period is outside it."}
     return {}
 
 
@@ -202,6 +226,19 @@ def measurement_check(data: Mapping[str, Any], *, today: date | None = None) -> 
     return fields
 
 
+def _term_of(contract: Any) -> ContractTerm | None:
+    """The term of a contract given as an instance or an id (one query for an id)."""
+    if contract is None or contract_term(contract) is not None:
+        return contract_term(contract)
+    row = (
+        _contract_model()
+        .objects.filter(pk=getattr(contract, "pk", contract))
+        .values_list("status", "start_date", "end_date")
+        .first()
+    )
+    return ContractTerm(*row) if row else None
+
+
 def _is_uniqueness_error(exc: ValidationError) -> bool:
     errors = exc.error_dict.get(NON_FIELD_ERRORS, []) if hasattr(exc, "error_dict") else exc.error_list
     return any(error.code == "unique" for error in errors)
@@ -226,7 +263,7 @@ def measurement_record(*, actor: Any | None, data: Mapping[str, Any], source: st
     one update, never a duplicate or a 500."""
     if source not in MeasurementSource.values:
         raise ValueError(f"Unknown measurement source {source!r}.")
-    fields = measurement_check(data)
+    fields = measurement_check({**data, "contract_term": _term_of(data.get("contract"))})
     key = {name: data[name] for name in PERIOD_KEY}
     recorder = actor if getattr(actor, "pk", None) else None
     with audited(actor=actor, action="measurement_record"):
@@ -267,7 +304,8 @@ def measurement_update(
     if isinstance(kpi, KpiDefinition) and not kpi.is_ratio:
         # A KPI changed from a ratio to a plain value: the old parts no longer apply.
         merged.update({name: data.get(name) for name in ("numerator", "denominator")})
-    changes = {name: merged[name] for name in PERIOD_KEY} | measurement_check(merged)
+    checked = measurement_check({**merged, "contract_term": _term_of(merged.get("contract"))})
+    changes = {name: merged[name] for name in PERIOD_KEY} | checked
     if source is not None:
         changes |= {"source": source, "recorded_by": actor if getattr(actor, "pk", None) else instance.recorded_by}
     return model_update(instance, actor=actor, data=changes, action="measurement_update")
@@ -426,7 +464,13 @@ def measurement_bulk_check(rows: Sequence[Any], *, label: Callable[[int], str] =
             kpis_by_id[kpi.pk] = kpi
             kpis_by_code[kpi.code] = kpi
     contract_ids = {row.contract_id for row in read if row.contract_id is not None}
-    known_contracts = set(_contract_model().objects.filter(pk__in=contract_ids).order_by().values_list("pk", flat=True))
+    known_contracts = {
+        pk: ContractTerm(status, start, end)
+        for pk, status, start, end in _contract_model()
+        .objects.filter(pk__in=contract_ids)
+        .order_by()
+        .values_list("pk", "status", "start_date", "end_date")
+    }
     first_of_key: dict[tuple[Any, ...], int] = {}
     for row in read:
         if not row.readable:
@@ -444,6 +488,7 @@ def measurement_bulk_check(rows: Sequence[Any], *, label: Callable[[int], str] =
             "period_start": row.period_start,
             "period_end": row.period_end,
             "note": row.note,
+            "contract_term": known_contracts.get(row.contract_id) if row.contract_id is not None else None,
         }
         try:
             row.fields = measurement_check(data, today=today)

@@ -126,7 +126,12 @@ class MeasurementGridView(ServiceFormView):
     grid: MeasurementGrid
 
     def setup_objects(self) -> None:
-        contracts = contract_selectors.contract_list(user=self.request.user).prefetch_related(None)
+        # The engagements the grid offers (``measurement_contracts_for``): active and expired contracts.
+        contracts = (
+            contract_selectors.contract_list(user=self.request.user)
+            .prefetch_related(None)
+            .filter(status__in=selectors.MEASURED_CONTRACT_STATUSES)
+        )
         self.contract = get_object_or_404(contracts, pk=self.kwargs["contract_pk"])
 
     def check_object_permission(self) -> None:
@@ -144,7 +149,7 @@ class MeasurementGridView(ServiceFormView):
         period_data = source if source.get("kind") else default_period_data(timezone.localdate())
         return MeasurementGrid(
             contract=self.contract,
-            period_form=PeriodForm(period_data),
+            period_form=PeriodForm(period_data, contract=self.contract),
             user=self.request.user,
             data=data,
             show_all=source.get("all") == "1",

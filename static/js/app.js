@@ -13,7 +13,10 @@
   });
   // A form with errors comes back as the whole section: the first field in error gets the focus.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var invalid = event.detail.target.querySelector("[aria-invalid=true]");
+    // A history restore (Back, Forward) swaps too, with no target: nothing to focus then.
+    var target = event.detail && event.detail.target;
+    if (!target || !target.querySelector) return;
+    var invalid = target.querySelector("[aria-invalid=true]");
     if (invalid) invalid.focus();
   });
   // On a phone the area bar and the tab strip scroll sideways: bring the current one into view.
@@ -27,7 +30,7 @@
   document.addEventListener("htmx:afterSettle", revealCurrent);
   // htmx swaps only 2xx answers by default; a 400 carrying a form with its errors is content too.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
+    if (event.detail.xhr && event.detail.xhr.status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
   // The KPI entry grid (templates/kpis/grid*.html). The period picker shows only the inputs of the
   // chosen kind (without JS all of them show, and the server reads the ones of the kind).

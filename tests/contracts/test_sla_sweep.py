@@ -361,3 +361,28 @@ def test_breaches_of_a_vendor_without_owners_tell_nobody_and_cost_nothing_more()
     measure(term, dt.date(2026, 10, 10), "90")
     assert sla_sweep(as_of=AS_OF).breaches_opened == 1
     assert Notification.objects.count() == 0
+
+
+@pytest.mark.parametrize("window", ["month", "quarter", "rolling"])
+def test_a_measurement_outside_what_the_sweep_evaluates_opens_nothing(window: str) -> None:
+    """A measurement's own re-evaluation evaluates its window only if the sweep would: windows before the
+    contract's start, older than the look-back horizon or after the contract's end open nothing."""
+    from apps.contracts.sla import lookback_days, sla_evaluate_window
+
+    extra = {"window_days": 28} if window == "rolling" else {}
+    term = make_term(window=window, contract={"start_date": dt.date(2025, 1, 1)}, **extra)
+    for day in (
+        dt.date(2017, 6, 30),  # years before the contract
+        dt.date(2024, 12, 15),  # the month before the contract started
+        AS_OF - dt.timedelta(days=lookback_days() + 120),  # past the horizon
+        dt.date(2027, 2, 15),  # after the contract's end
+    ):
+        measure(term, day, "10")
+        sla_evaluate_window(term=term, day=day, as_of=AS_OF)
+    assert not SlaEvaluation.objects.exists() and not Breach.objects.exists()
+    # Inside what the sweep evaluates it does evaluate, and agrees with the sweep.
+    measure(term, dt.date(2026, 9, 10), "10")
+    sla_evaluate_window(term=term, day=dt.date(2026, 9, 10), as_of=AS_OF)
+    assert Breach.objects.count() == 1
+    sla_sweep(as_of=AS_OF)
+    assert not SlaEvaluation.objects.filter(window_end__lt=dt.date(2025, 1, 1)).exists()

@@ -194,18 +194,22 @@ def test_the_sweep_stores_what_the_rules_say(seed: int) -> None:
     assert sla_sweep(as_of=AS_OF).evaluations_written == 0
 
 
-def test_a_measurement_before_the_contract_start_falls_in_the_rolling_window_python_finds() -> None:
-    """Rolling windows count from the contract's start in both directions (floor division)."""
+def test_a_measurement_before_the_contract_start_evaluates_no_window_before_it() -> None:
+    """Rolling windows count from the contract's start (floor division before it), but a window that
+    ends before the start is never evaluated: neither by the sweep nor by a measurement's own
+    re-evaluation. The window holding the start is."""
     contract = factories.ContractFactory(start_date=dt.date(2026, 9, 10), end_date=None, renewal="none")
     term = factories.SlaTermFactory(contract=contract, window="rolling", window_days=14)
     day = dt.date(2026, 9, 3)
-    expected = window_containing(kind="rolling", day=day, window_days=14, anchor=contract.start_date)
+    assert window_containing(kind="rolling", day=day, window_days=14, anchor=contract.start_date) == Window(
+        dt.date(2026, 8, 27), dt.date(2026, 9, 9)
+    )
     factories.MeasurementFactory(contract=contract, kpi=term.kpi, period_start=day, period_end=day, value=D("99"))
     sla_evaluate_window(term=term, day=day, as_of=AS_OF)
+    assert not SlaEvaluation.objects.filter(term=term).exists()
+    later = dt.date(2026, 9, 12)
+    factories.MeasurementFactory(contract=contract, kpi=term.kpi, period_start=later, period_end=later, value=D("98"))
+    sla_evaluate_window(term=term, day=later, as_of=AS_OF)
     evaluation = SlaEvaluation.objects.get(term=term)
-    assert (
-        Window(evaluation.window_start, evaluation.window_end)
-        == expected
-        == Window(dt.date(2026, 8, 27), dt.date(2026, 9, 9))
-    )
-    assert (evaluation.value, evaluation.status) == (D("99"), "met")
+    assert Window(evaluation.window_start, evaluation.window_end) == Window(dt.date(2026, 9, 10), dt.date(2026, 9, 23))
+    assert (evaluation.value, evaluation.status) == (D("98"), "met")

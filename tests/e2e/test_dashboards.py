@@ -233,6 +233,12 @@ def test_the_cto_opens_a_vendor_360_from_the_league_table(live_server, page) -> 
     page.wait_for_url(re.compile(r"\?period="))
     assert page.evaluate("window.__marker") == 1
     expect(page.locator("#performance-title")).to_contain_text(data.period.previous().label)
+    # Back restores the page htmx kept (a history restore swaps with no target): no error, same page.
+    page.go_back()
+    page.wait_for_url(re.compile(r"/dashboard/vendors/\d+/$"))
+    expect(page.locator("#performance-title")).to_contain_text(data.period.label)
+    assert page.evaluate("window.__marker") == 1
+    assert page.console_errors == []
 
     # The open-breaches tile leads to exactly its rows.
     opened = tile_value(page, "open-breaches")

@@ -43,7 +43,7 @@ def october_file() -> bytes:
 def test_a_manager_imports_a_csv_and_watches_the_progress(live_server, page, settings) -> None:
     settings.MEASUREMENT_IMPORT_CHUNK_ROWS = 50  # twelve chunks: the progress moves in steps
     UserFactory(username="manager", role="engineering_manager", password=PASSWORD)
-    ContractFactory(reference="MSA-7", title="Platform MSA")
+    ContractFactory(reference="MSA-7", title="Platform MSA", start_date=dt.date(2024, 1, 1), end_date=None)
     sign_in(page, live_server, "manager")
 
     page.goto(f"{live_server.url}/kpis/measurements/")

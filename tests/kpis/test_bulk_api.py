@@ -29,7 +29,7 @@ TODAY = timezone.localdate()
 
 
 def day(n: int) -> str:
-    return (dt.date(2025, 1, 1) + dt.timedelta(days=n)).isoformat()
+    return (dt.date(2026, 1, 1) + dt.timedelta(days=n)).isoformat()  # inside the factory contract's term
 
 
 def rows_for(contract_id: int, n: int, *, kpi: str = "sprint_velocity", value: str = "40") -> list[dict[str, Any]]:

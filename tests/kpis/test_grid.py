@@ -512,3 +512,19 @@ def test_the_grid_costs_the_same_few_queries_however_much_is_logged(
         MeasurementFactory(contract=more, kpi=kpi("defect_rate"), period_start=start, period_end=end, value=1)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("kpis:grid-start")).status_code == 200
+
+
+def test_a_period_outside_the_contract_and_a_draft_contract_are_refused(manager, contract, client: Client) -> None:
+    client.force_login(manager)
+    # The factory's contract runs through 2026: December 2025 is before it.
+    html = client.get(grid_url(contract, kind="month", month="2025-12")).content.decode()
+    assert "The contract runs from 1 Jan 2026 to 31 Dec 2026: this period is outside it." in html
+    assert 'name="kpi-lead_time_for_changes-value"' not in html
+    response = client.post(
+        grid_url(contract), {"kind": "month", "month": "2025-12", "kpi-lead_time_for_changes-value": "3"}
+    )
+    assert response.status_code == 400 and not Measurement.objects.exists()
+    # A draft is not offered, and its grid is not there.
+    draft = ContractFactory(vendor=contract.vendor, status="draft")
+    assert client.get(grid_url(draft)).status_code == 404
+    assert str(draft.title) not in client.get(reverse("kpis:grid-start")).content.decode()

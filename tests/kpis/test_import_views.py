@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
+from html import unescape as html_unescape
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ from apps.kpis.models import Measurement, MeasurementImport
 from apps.kpis.tasks import import_measurements
 from tests.api_matrix import role_may
 from tests.conftest import ROLES
-from tests.factories import ContractFactory, UserFactory
+from tests.factories import ContractFactory, MeasurementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 HEADER = "contract,kpi,period_start,period_end,value,numerator,denominator,note\n"
@@ -118,6 +120,12 @@ def test_start_enqueues_after_commit_then_the_page_polls_until_the_summary(
     assert "2 created, 0 updated, 0 unchanged, 1 skipped" in done
     assert Measurement.objects.filter(source="import").count() == 2
     assert Measurement.objects.get(kpi__code="defect_rate").note == "=1+2"
+    # "See the 2 measurements it wrote": the list of exactly those, not every imported row there is.
+    MeasurementFactory(contract=contract, source="import")
+    link = re.search(r'<a href="([^"]+)">See the 2 measurements it wrote</a>', done)
+    assert link, done
+    listed = client.get(html_unescape(link.group(1)))
+    assert listed.context["paginator"].count == 2
 
 
 def test_progress_while_running(browser_for: Callable[[str], Client], contract: Any) -> None:

@@ -223,3 +223,66 @@ def test_audit_events_name_the_acting_user(manager) -> None:
 def test_an_unknown_source_is_a_programming_error(manager) -> None:
     with pytest.raises(ValueError, match="source"):
         record(manager, ContractFactory(), "sprint_velocity", source="email", value=1)
+
+
+def test_a_period_outside_the_contracts_term_or_a_draft_is_refused_everywhere(manager) -> None:
+    """Before the start, after the end, or on a draft: the single write, the bulk check (and so the CSV
+    import) and an update say so and write nothing."""
+    contract = ContractFactory(start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 6, 30))
+    for start, end in ((dt.date(2026, 2, 1), dt.date(2026, 2, 28)), (dt.date(2026, 7, 1), dt.date(2026, 7, 31))):
+        with pytest.raises(ValidationError) as caught:
+            services.measurement_record(
+                actor=manager,
+                data={
+                    "contract": contract.pk,
+                    "kpi": kpi("sprint_velocity"),
+                    "period_start": start,
+                    "period_end": end,
+                    "value": Decimal("30"),
+                },
+                source="api",
+            )
+        assert caught.value.message_dict["period_end"] == [
+            "The contract runs from 1 Mar 2026 to 30 Jun 2026: this period is outside it."
+        ]
+    # A period overlapping the term is fine (a month that straddles the start).
+    services.measurement_record(
+        actor=manager,
+        data={
+            "contract": contract,
+            "kpi": kpi("sprint_velocity"),
+            "period_start": dt.date(2026, 2, 20),
+            "period_end": dt.date(2026, 3, 5),
+            "value": Decimal("30"),
+        },
+        source="api",
+    )
+    draft = ContractFactory(status="draft", start_date=dt.date(2026, 1, 1))
+    rows = services.measurement_bulk_check(
+        [
+            {
+                "contract": draft.pk,
+                "kpi": "sprint_velocity",
+                "period_start": "2026-10-01",
+                "period_end": "2026-10-31",
+                "value": "30",
+            },
+            {
+                "contract": contract.pk,
+                "kpi": "sprint_velocity",
+                "period_start": "2026-10-01",
+                "period_end": "2026-10-31",
+                "value": "30",
+            },
+        ]
+    )
+    assert rows[0].errors == {"contract": "The contract is a draft: log its measurements once it is active."}
+    assert "is outside it" in rows[1].errors["period_end"]
+    measurement = Measurement.objects.get()
+    with pytest.raises(ValidationError):
+        services.measurement_update(
+            instance=measurement,
+            actor=manager,
+            data={"period_start": dt.date(2026, 8, 1), "period_end": dt.date(2026, 8, 31)},
+        )
+    assert Measurement.objects.count() == 1

@@ -62,8 +62,8 @@ class Command(BaseCommand):
             raise CommandError(f"The import ended {status}: {job.failure or 'see the import page'}.")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {path.name} (import {job.pk}): {job.created_count} created, {job.updated_count} updated, "
-                f"{job.unchanged_count} unchanged, {job.error_count} skipped with errors."
+                f"Imported {path.name} (import {job.pk}): {job.created_count:,} created, {job.updated_count:,} updated, "
+                f"{job.unchanged_count:,} unchanged, {job.error_count:,} skipped with errors."
             )
         )
 
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         return user
 
     def _print_preview(self, total: int, valid: int, errors: list[dict[str, Any]], error_count: int) -> None:
-        self.stdout.write(f"{total} rows read: {valid} can be imported, {error_count} with errors.")
+        self.stdout.write(f"{total:,} rows read: {valid:,} can be imported, {error_count:,} with errors.")
         for entry in errors[:SHOWN_ERRORS]:
             problems = "; ".join(
                 f"{'row' if column == 'non_field_errors' else column}: {' '.join(messages)}"
@@ -86,4 +86,4 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"  row {entry['row']}: {problems}")
         if error_count > SHOWN_ERRORS:
-            self.stdout.write(f"  … and {error_count - SHOWN_ERRORS} more rows with errors.")
+            self.stdout.write(f"  … and {error_count - SHOWN_ERRORS:,} more rows with errors.")
