@@ -97,7 +97,7 @@ from apps.contracts.scope import (
 from apps.contracts.selectors import breach_list, contract_list, contracts_renewing_within, sla_evaluation_list
 from apps.functions.choices import Decision
 from apps.functions.selectors import critical_function_condition, function_list
-from apps.kpis.scorecards import MONTH, Period, Scorecard, months_ending, vendor_scorecards
+from apps.kpis.scorecards import MONTH, Period, Scorecard, league_scorecards, months_ending
 from apps.vendors.choices import Geography, ReviewStatus, RiskStatus, VendorStatus
 from apps.vendors.selectors import (
     access_grant_findings,
@@ -705,12 +705,13 @@ def league_table(
     """The vendors in scope that deliver work (piloting, active or offboarding) ranked by their
     scorecard for ``period`` (best first; vendors not scored that month last, by name), with their open
     breaches and next cancel-by date. Seven queries (four of them the scorecards of every vendor at
-    once); five when the overview passes the vendors and contracts it read already."""
+    once, ``league_scorecards``: one when they are cached); five when the overview passes the vendors and
+    contracts it read already."""
     vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
     if not vendors:
         return []
     spend = spend_rows(scope=scope, today=today, user=user) if spend is None else spend
-    scorecards = vendor_scorecards(period=Period(period.start, MONTH), vendor_ids=[v.id for v in vendors])
+    scorecards = league_scorecards(period=Period(period.start, MONTH), vendor_ids=[v.id for v in vendors])
     open_breaches = open_breaches_per_vendor(scope=scope, user=user)
     next_cancel_by: dict[int, date] = {}
     for row in spend:

@@ -61,6 +61,8 @@ aggregate, the SLA terms, the KPIs, the bands); ``vendor_performance`` / ``contr
 from __future__ import annotations
 
 import calendar
+import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -70,6 +72,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Avg, Count, DecimalField, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
@@ -97,6 +101,8 @@ DEFAULT_WEIGHT = 1
 DEFAULT_DORA_YEAR = 2023
 TREND_FLAT_POINTS = Decimal("1")
 TREND_MONTHS = 12
+
+logger = logging.getLogger(__name__)
 SCORE_PLACES = Decimal("0.1")
 # Contracts whose SLA terms a period expects measurements for: those being delivered (as for the SLA
 # engine). A draft has not started; a terminated contract is no longer delivered.
@@ -779,6 +785,64 @@ def vendor_scorecards(*, period: Period, vendor_ids: Iterable[int] | None = None
     """The scorecards of ``vendor_ids`` (each of them, scored or not), or of every vendor with
     measurements or SLA terms when None, for ``period``: four queries for any number of vendors."""
     return _scorecards(by=VENDOR, ids=None if vendor_ids is None else list(vendor_ids), period=period)
+
+
+# -- the league table's scorecards, cached ------------------------------------------------------------------
+DEFAULT_CACHE_SECONDS = 600
+# What scorecards are made of has changed since when any of these audit trails grew (pghistory writes an
+# event for every insert, update and delete, by trigger, whatever wrote it). The last column says whether
+# no other transaction that has written (it has a transaction id) is still in flight: its events may
+# carry lower ids than ones already committed, so nothing read meanwhile is kept.
+_SOURCES_VERSION_SQL = """
+SELECT pg_stat_clear_snapshot(),  -- inside a transaction pg_stat_activity would answer as it first did
+       (SELECT max(pgh_id) FROM kpis_measurementevent), (SELECT max(pgh_id) FROM kpis_kpidefinitionevent),
+       (SELECT max(pgh_id) FROM kpis_performancebandevent), (SELECT max(pgh_id) FROM contracts_slatermevent),
+       (SELECT max(pgh_id) FROM contracts_contractevent),
+       NOT EXISTS (SELECT FROM pg_stat_activity
+                   WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid())
+"""
+
+
+def _sources_version() -> tuple[str, bool]:
+    """The version of everything scorecards read (one query), and whether it may be cached."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SOURCES_VERSION_SQL)
+        row = cursor.fetchone()
+    return ":".join(str(value or 0) for value in row[1:-1]), bool(row[-1])
+
+
+def _scorecard_settings() -> str:
+    return repr(
+        sorted((name, repr(getattr(settings, name))) for name in dir(settings) if name.startswith("SCORECARD_"))
+    )
+
+
+def league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int, Scorecard]:
+    """The scorecards of many vendors without their KPI rows (what a league table shows: score,
+    standing, trend), from Django's cache when nothing they are made of has changed since they were
+    worked out (``SCORECARD_CACHE_SECONDS``, default 600; 0 turns the cache off). One query when cached,
+    five when not: a portfolio's scorecards take seconds to work out, and a closed month's rarely change."""
+    ids = sorted(set(vendor_ids))
+    seconds = int(getattr(settings, "SCORECARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    if not seconds:
+        return {pk: replace(card, rows=[]) for pk, card in vendor_scorecards(period=period, vendor_ids=ids).items()}
+    version, cacheable = _sources_version()
+    digest = hashlib.sha256(f"{period.key}|{version}|{ids}|{_scorecard_settings()}".encode()).hexdigest()
+    key = f"kpis:league-scorecards:{digest}"
+    try:
+        cached = cache.get(key)
+    except Exception:
+        logger.warning("The scorecard cache could not be read.", exc_info=True)
+        cached = None
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    cards = {pk: replace(card, rows=[]) for pk, card in vendor_scorecards(period=period, vendor_ids=ids).items()}
+    if cacheable:
+        try:
+            cache.set(key, cards, seconds)
+        except Exception:
+            logger.warning("The scorecard cache could not be written.", exc_info=True)
+    return cards
 
 
 def contract_scorecards(*, period: Period, contract_ids: Iterable[int]) -> dict[int, Scorecard]:

@@ -15,3 +15,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The league table's scorecard cache is off: a test sees every change at once and counts the same
+# queries every time (tests/kpis/test_scorecard_cache.py turns it on, on a local-memory cache).
+SCORECARD_CACHE_SECONDS = 0
