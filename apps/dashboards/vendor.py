@@ -204,16 +204,19 @@ def _breach_counts(vendor_id: int) -> BreachCounts:
 
 
 def _terms(vendor_id: int) -> list[TermStatus]:
-    """Three queries: the SLA terms of the vendor's active contracts and each one's latest closed and
-    open evaluation."""
+    """Three queries: the SLA terms the engine evaluates now — those of the vendor's active contracts,
+    and of its expired ones whose last window is still open — with each one's latest closed and open
+    evaluation."""
     terms = list(
         sla_term_list()
-        .filter(contract__vendor_id=vendor_id, contract__status=ContractStatus.ACTIVE)
+        .filter(contract__vendor_id=vendor_id, contract__status__in=(ContractStatus.ACTIVE, ContractStatus.EXPIRED))
         .order_by("contract__title", "contract_id", "area", "kpi__name", "pk")
     )
     status = sla_term_current_status(terms=[term.pk for term in terms]) if terms else {}
     return [
-        TermStatus(term, status.get(term.pk, {}).get("closed"), status.get(term.pk, {}).get("open")) for term in terms
+        TermStatus(term, status.get(term.pk, {}).get("closed"), status.get(term.pk, {}).get("open"))
+        for term in terms
+        if term.contract.status == ContractStatus.ACTIVE or status.get(term.pk, {}).get("open") is not None
     ]
 
 

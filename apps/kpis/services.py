@@ -123,7 +123,7 @@ def measurement_values(kpi: KpiDefinition, data: Mapping[str, Any]) -> dict[str,
     value, numerator, denominator = (_decimal(data.get(name)) for name in ("value", "numerator", "denominator"))
     for name, number in (("value", value), ("numerator", numerator), ("denominator", denominator)):
         if number is not None and not number.is_finite():
-            errors[name] = "Give a number."
+            errors[name] = "Enter a number."
         elif number is not None and (problem := _digits_error(number)):
             errors[name] = problem
     if errors:
@@ -426,7 +426,7 @@ def _row_read(index: int, raw: Any) -> _Row:
     for name in ("value", "numerator", "denominator"):
         value = raw.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal | None):
-            row.errors[name] = "Give a number."
+            row.errors[name] = "Enter a number."
         else:
             row.numbers[name] = repr(value) if isinstance(value, float) else value
     note = raw.get("note")

@@ -18,6 +18,7 @@ from apps.accounts.choices import Role
 from apps.accounts.roles import ROLE_PERMISSIONS
 from apps.dashboards.exports import VENDOR_TABLES
 from apps.dashboards.vendor import Vendor360, vendor_360
+from apps.kpis.scorecards import MONTH, Period
 from apps.vendors.choices import CertificationKind
 from tests import factories
 from tests.conftest import ROLES
@@ -239,3 +240,25 @@ def test_landmarks_print_and_chart_alternatives(signed_in: Client, portfolio: Po
     assert html.count("data-kpi-chart") >= 1 and html.count("data-kpi-chart") == html.count("data-chart-table")
     for heading in ("Needs attention", "SLA terms: current status", "Breaches and service credits", "Contracts"):
         assert heading in html
+
+
+def test_an_expired_contracts_open_window_still_counts_and_lists(signed_in: Client, portfolio: Portfolio) -> None:
+    """A contract that expired this month still has its last window open: its term is listed and its
+    warning counted, as the list of at-risk evaluations counts it; an expired contract's other terms are not."""
+    vendor, today = portfolio.vendors["alpha"], portfolio.today
+    ended = factories.ContractFactory(
+        vendor=vendor,
+        status="expired",
+        start_date=today - dt.timedelta(days=400),
+        end_date=today - dt.timedelta(days=1),
+    )
+    warned = factories.SlaTermFactory(contract=ended)
+    quiet = factories.SlaTermFactory(contract=ended)
+    month = Period.containing(MONTH, today)
+    _evaluation(warned, month.start, month.end, "at_risk", closed=False)
+    _evaluation(quiet, portfolio.period.start, portfolio.period.end, "met")
+    data = alpha(portfolio)
+    listed = {status.term.pk for status in data.terms}
+    assert warned.pk in listed and quiet.pk not in listed
+    assert data.drills["at_risk"].value == 2
+    assert signed_in.get(data.drills["at_risk"].url).context["paginator"].count == 2
