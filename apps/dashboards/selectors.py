@@ -403,6 +403,11 @@ class Compliance:
         return self.months[-2] if len(self.months) > 1 else None
 
     @property
+    def any_evaluated(self) -> bool:
+        """Whether any month shown has a closed evaluation (else the sweep has not run for this scope)."""
+        return any(month.evaluated or month.without_data for month in self.months)
+
+    @property
     def change(self) -> Decimal | None:
         """Percentage points against the month before (None when either has no evaluation)."""
         before = self.previous

@@ -170,6 +170,10 @@ class Vendor360:
         return [grant for grant in self.grants if access_grant_finding_names(grant)]
 
     @property
+    def high_risks(self) -> list[VendorRisk]:
+        return [risk for risk in self.risks if risk.risk_score >= HIGH_RISK_SCORE]  # type: ignore[attr-defined]
+
+    @property
     def at_risk_terms(self) -> list[TermStatus]:
         return [t for t in self.terms if t.open is not None and t.open.status == EvaluationStatus.AT_RISK]
 
@@ -364,6 +368,18 @@ def _drills(data: Vendor360, scope: Scope) -> dict[str, Drill]:
             "open risks",
         ),
         "contracts": Drill(len(data.contracts), drill_url("contracts:contract-list", scope), "contracts"),
+        "high_risks": Drill(
+            len(data.high_risks),
+            drill_url("vendors:risk-list", scope, status=list(OPEN_RISK_STATUSES), score_min=HIGH_RISK_SCORE),
+            f"open risks scoring {HIGH_RISK_SCORE} or more",
+        ),
+        # Every breach that owes a credit, whatever its currency (the tile's amounts link per currency).
+        "credits": Drill(
+            None,
+            drill_url("contracts:breach-list", scope, status=list(CREDIT_BREACH_STATUSES)),
+            "breaches owing service credits",
+            counts_rows=False,
+        ),
     }
 
 
@@ -389,7 +405,7 @@ def attention_summary(data: Vendor360) -> list[Attention]:
         items.append(Attention(tone, text + ".", drills["open_breaches"]))
     if counts.credits:
         owed = ", ".join(f"{amount.amount:,.2f} {amount.currency}" for amount in counts.credits)
-        items.append(Attention(WARN, f"Service credits owed: {owed}.", counts.credits[0].drill))
+        items.append(Attention(WARN, f"Service credits owed: {owed}.", drills["credits"]))
     for status in data.at_risk_terms:
         term = status.term
         items.append(
@@ -461,12 +477,14 @@ def attention_summary(data: Vendor360) -> list[Attention]:
                 drills["access_findings"],
             )
         )
-    high = [risk for risk in data.risks if risk.risk_score >= HIGH_RISK_SCORE]  # type: ignore[attr-defined]
+    high = data.high_risks
     if high:
         names = "; ".join(risk.title for risk in high[:3]) + ("; …" if len(high) > 3 else "")
         items.append(
             Attention(
-                WARN, f"{_plural(len(high), 'high risk')} open (score ≥ {HIGH_RISK_SCORE}): {names}.", drills["risks"]
+                WARN,
+                f"{_plural(len(high), 'high risk')} open (score ≥ {HIGH_RISK_SCORE}): {names}.",
+                drills["high_risks"],
             )
         )
     scorecard = data.performance.scorecard

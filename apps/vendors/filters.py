@@ -100,10 +100,12 @@ class CertificationFilterSet(PortfolioScopeFilterSet):
 class VendorRiskFilterSet(PortfolioScopeFilterSet):
     category = django_filters.MultipleChoiceFilter(choices=RiskCategory.choices)
     status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
+    # ``risk_score`` (likelihood × impact) is the annotation of ``selectors.vendor_risk_list``.
+    score_min = django_filters.NumberFilter(field_name="risk_score", lookup_expr="gte", label="Score at least")
 
     class Meta:
         model = models.VendorRisk
-        fields = ["vendor", "category", "status", "owner", "likelihood", "impact"]
+        fields = ["vendor", "category", "status", "owner", "likelihood", "impact", "score_min"]
 
 
 class AccessGrantFilterSet(PortfolioScopeFilterSet):

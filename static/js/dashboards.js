@@ -153,10 +153,13 @@
       button.addEventListener("click", function () { window.print(); });
     });
   });
-  // A shareable URL names only the filters that are set ("All …" and the default month are left out).
+  // A shareable URL names only the filters that are set ("All …" and the default month are left out:
+  // the default, the last closed month, is the month picker's first choice, so a link stays current).
   document.addEventListener("htmx:configRequest", function (event) {
     if (!isFilterForm(event.detail.elt)) return;
     var parameters = event.detail.parameters;
+    var month = event.detail.elt.querySelector("select[name=period] option");
+    var defaultMonth = month ? month.value : null;
     var names = [];
     if (typeof parameters.keys === "function") {
       for (var key of parameters.keys()) names.push(key);
@@ -165,7 +168,7 @@
     }
     names.forEach(function (name) {
       var value = parameters.get ? parameters.get(name) : parameters[name];
-      if (value === "" || value === null) {
+      if (value === "" || value === null || (name === "period" && value === defaultMonth)) {
         if (parameters.delete) parameters.delete(name); else delete parameters[name];
       }
     });

@@ -122,17 +122,23 @@ def test_every_number_leads_to_a_list_of_exactly_its_rows(signed_in: Client, por
         "risks": 2,
         "contracts": 2,
     }
-    assert {name: drill.value for name, drill in data.drills.items()} == expected
+    counted = {name: drill.value for name, drill in data.drills.items() if drill.counts_rows}
+    assert counted == {**expected, "high_risks": 0}
     for name, drill in data.drills.items():
         listed = signed_in.get(drill.url)
         assert listed.status_code == 200
-        assert listed.context["paginator"].count == drill.value, f"{name}: {drill.url}"
+        if drill.counts_rows:
+            assert listed.context["paginator"].count == drill.value, f"{name}: {drill.url}"
     for amount in data.breach_counts.credits:
         rows = signed_in.get(amount.drill.url).context["filterset"].qs
         assert sum((b.credit_amount for b in rows), Decimal(0)) == amount.amount
+    # The sentence's link lists every breach owing a credit, in every currency.
+    owing = signed_in.get(data.drills["credits"].url).context["filterset"].qs
+    assert sum((b.credit_amount for b in owing), Decimal(0)) == sum(a.amount for a in data.breach_counts.credits)
     html = response.content.decode()
-    for drill in data.drills.values():
-        assert drill.url.replace("&", "&amp;") in html, drill
+    for name, drill in data.drills.items():
+        if name != "high_risks":  # Alpha has none: no sentence names them
+            assert drill.url.replace("&", "&amp;") in html, drill
 
 
 def test_beta_counts_an_expired_certification_and_one_expiring_on_day_60(
@@ -262,3 +268,14 @@ def test_an_expired_contracts_open_window_still_counts_and_lists(signed_in: Clie
     assert warned.pk in listed and quiet.pk not in listed
     assert data.drills["at_risk"].value == 2
     assert signed_in.get(data.drills["at_risk"].url).context["paginator"].count == 2
+
+
+def test_high_risks_lead_to_exactly_the_high_risks(signed_in: Client, portfolio: Portfolio) -> None:
+    vendor = portfolio.vendors["alpha"]
+    factories.VendorRiskFactory(vendor=vendor, likelihood=4, impact=4, status="open", title="Key person")
+    factories.VendorRiskFactory(vendor=vendor, likelihood=5, impact=5, status="closed")
+    data = alpha(portfolio)
+    sentence = next(item for item in data.attention if "high risk" in item.text)
+    assert sentence.text.startswith("1 high risk open (score ≥ 15): Key person")
+    assert sentence.drill is not None and sentence.drill.value == 1
+    assert signed_in.get(sentence.drill.url).context["paginator"].count == 1

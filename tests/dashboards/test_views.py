@@ -345,3 +345,15 @@ def test_a_tier_one_vendor_concentration_is_flagged_on_the_page(signed_in: Clien
     factories.ContractFactory(vendor=portfolio.vendors["alpha"], currency="EUR", value=Decimal("1"))
     html = signed_in.get(OVERVIEW).content.decode()
     assert "concentrations above 30 %" in html and 'class="flagged"' in html
+
+
+def test_a_month_without_evaluations_says_why_when_the_sweep_has_run(signed_in: Client, portfolio: Portfolio) -> None:
+    """An onshore vendor's only window ended the month before the period: the tile says why the period
+    has none, not "run the sweep"."""
+    vendor = factories.VendorFactory(geography="onshore", country="GB")
+    term = factories.SlaTermFactory(contract=factories.ContractFactory(vendor=vendor))
+    before = portfolio.period.previous()
+    factories.SlaEvaluationFactory(term=term, window_start=before.start, window_end=before.end, status="met")
+    html = signed_in.get(f"{OVERVIEW}?geography=onshore").content.decode()
+    assert "No SLA window that ended in" in html and "for these filters" in html
+    assert "manage.py evaluate_slas" not in html
