@@ -219,7 +219,7 @@ def _bulk_row(row: Mapping[str, Any], references: Mapping[str, list[int]]) -> tu
     return bulk, errors
 
 
-def measurement_import_check(rows: Sequence[Mapping[str, Any]]) -> CheckedRows:
+def measurement_import_check(rows: Sequence[Mapping[str, Any]], *, actor: Any = None) -> CheckedRows:
     """Check every row of a file without writing: its cells, then the measurement rules of the bulk
     upsert (a constant number of queries). A later row repeating an earlier row's contract, KPI and
     period is an error that names the earlier row."""
@@ -231,7 +231,7 @@ def measurement_import_check(rows: Sequence[Mapping[str, Any]]) -> CheckedRows:
         bulk_rows.append(bulk)
         if errors:
             cell_errors[position] = errors
-    checked = measurement_bulk_check(bulk_rows, label=lambda position: f"row {rows[position]['row']}")
+    checked = measurement_bulk_check(bulk_rows, label=lambda position: f"row {rows[position]['row']}", actor=actor)
     result = CheckedRows(bulk_rows=bulk_rows)
     for checked_row in checked:
         merged = {**checked_row.errors, **cell_errors.get(checked_row.index, {})}
@@ -254,9 +254,11 @@ class ImportPreview:
     errors: list[dict[str, Any]]
 
 
-def measurement_import_preview(content: bytes) -> tuple[list[dict[str, Any]], ImportPreview]:
+def measurement_import_preview(content: bytes, *, actor: Any = None) -> tuple[list[dict[str, Any]], ImportPreview]:
+    """Read and check a file as ``actor`` would import it (an engineering manager: only the engagements
+    they own)."""
     rows = measurement_csv_read(content)
-    checked = measurement_import_check(rows)
+    checked = measurement_import_check(rows, actor=actor)
     preview = ImportPreview(
         total_rows=len(rows), valid_rows=checked.valid_count, errors=_error_entries(rows, checked.errors)
     )
@@ -266,7 +268,7 @@ def measurement_import_preview(content: bytes) -> tuple[list[dict[str, Any]], Im
 def measurement_import_create(*, actor: Any | None, file_name: str, content: bytes) -> MeasurementImport:
     """Read and check an uploaded file and keep it, with its preview, as a ``pending`` import: nothing
     is written to the measurements until it is started. ``ImportFileError`` for an unreadable file."""
-    rows, preview = measurement_import_preview(content)
+    rows, preview = measurement_import_preview(content, actor=actor)
     return model_create(
         MeasurementImport,
         actor=actor,
@@ -332,7 +334,7 @@ def measurement_import_run(*, import_id: int) -> str:
         if job.status != ImportStatus.RUNNING:
             return str(job.status)
         rows = job.rows
-    checked = measurement_import_check(rows)
+    checked = measurement_import_check(rows, actor=job.created_by)
     chunk = _chunk_rows()
     while True:
         with transaction.atomic():

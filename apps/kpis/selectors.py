@@ -61,6 +61,16 @@ def _logs_for_every_contract(user: Any) -> bool:
     return bool(user.is_superuser or user.has_role(Role.ADMIN) or not user.has_role(Role.ENGINEERING_MANAGER))
 
 
+def owned_only(user: Any) -> bool:
+    """Whether ``user`` logs KPIs only for the engagements they own (an engineering manager who is not
+    an admin); False for no user (a command, the demo data)."""
+    return bool(getattr(user, "is_authenticated", False)) and not _logs_for_every_contract(user)
+
+
+def owns_engagement(user: Any, *, engineering_owner_id: int | None, delivery_owner_id: int | None) -> bool:
+    return user.pk in (engineering_owner_id, delivery_owner_id)
+
+
 def may_log_measurements(*, user: Any, contract: Any) -> bool:
     """Whether ``user`` may log ``contract``'s KPIs: the permission to add measurements, and for an
     engineering manager ownership of the engagement — being the engineering or delivery owner of the
@@ -70,7 +80,9 @@ def may_log_measurements(*, user: Any, contract: Any) -> bool:
     if _logs_for_every_contract(user):
         return True
     vendor = contract.vendor
-    return user.pk in (vendor.engineering_owner_id, vendor.delivery_owner_id)
+    return owns_engagement(
+        user, engineering_owner_id=vendor.engineering_owner_id, delivery_owner_id=vendor.delivery_owner_id
+    )
 
 
 # The contracts whose KPIs the entry grid logs: those the SLA engine evaluates (late data for an expired

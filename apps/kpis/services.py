@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from apps.contracts.choices import ContractStatus
-from apps.core.errors import ConflictError
+from apps.core.errors import ConflictError, PermissionDeniedError
 from apps.core.services import audited, model_create, model_delete, model_update, save_validated
 from apps.kpis.choices import MeasurementSource
 from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
@@ -170,11 +170,27 @@ def measurement_values(kpi: KpiDefinition, data: Mapping[str, Any]) -> dict[str,
 
 @dataclass(frozen=True)
 class ContractTerm:
-    """What the measurement rules read of a contract: its status and the days it runs."""
+    """What the measurement rules read of a contract: its status, the days it runs, and who owns the
+    engagement (its vendor's engineering and delivery owners)."""
 
     status: str
     start: date
     end: date | None
+    engineering_owner_id: int | None = None
+    delivery_owner_id: int | None = None
+
+
+OWNER_ONLY_MESSAGE = "You log KPIs only for the engagements you own (as their vendor's engineering or delivery owner)."
+
+
+def _ownership_error(actor: Any, term: ContractTerm | None) -> dict[str, str]:
+    """An engineering manager logs KPIs only for the engagements they own (``selectors.owned_only``)."""
+    from apps.kpis.selectors import owned_only, owns_engagement
+
+    if term is None or actor is None or not owned_only(actor):
+        return {}
+    owners = {"engineering_owner_id": term.engineering_owner_id, "delivery_owner_id": term.delivery_owner_id}
+    return {} if owns_engagement(actor, **owners) else {"contract": OWNER_ONLY_MESSAGE}
 
 
 def contract_term(contract: Any) -> ContractTerm | None:
@@ -226,17 +242,24 @@ def measurement_check(data: Mapping[str, Any], *, today: date | None = None) -> 
     return fields
 
 
+_TERM_FIELDS = ("status", "start_date", "end_date", "vendor__engineering_owner_id", "vendor__delivery_owner_id")
+
+
 def _term_of(contract: Any) -> ContractTerm | None:
-    """The term of a contract given as an instance or an id (one query for an id)."""
-    if contract is None or contract_term(contract) is not None:
-        return contract_term(contract)
-    row = (
-        _contract_model()
-        .objects.filter(pk=getattr(contract, "pk", contract))
-        .values_list("status", "start_date", "end_date")
-        .first()
-    )
+    """The term of a contract given as an instance or an id (one query)."""
+    if contract is None:
+        return None
+    row = _contract_model().objects.filter(pk=getattr(contract, "pk", contract)).values_list(*_TERM_FIELDS).first()
     return ContractTerm(*row) if row else None
+
+
+def _owned_check(actor: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``measurement_check`` of ``data`` with its contract's term, refusing (403) an engagement the actor
+    does not own."""
+    term = _term_of(data.get("contract"))
+    if errors := _ownership_error(actor, term):
+        raise PermissionDeniedError(errors["contract"])
+    return measurement_check({**data, "contract_term": term})
 
 
 def _is_uniqueness_error(exc: ValidationError) -> bool:
@@ -263,7 +286,7 @@ def measurement_record(*, actor: Any | None, data: Mapping[str, Any], source: st
     one update, never a duplicate or a 500."""
     if source not in MeasurementSource.values:
         raise ValueError(f"Unknown measurement source {source!r}.")
-    fields = measurement_check({**data, "contract_term": _term_of(data.get("contract"))})
+    fields = _owned_check(actor, data)
     key = {name: data[name] for name in PERIOD_KEY}
     recorder = actor if getattr(actor, "pk", None) else None
     with audited(actor=actor, action="measurement_record"):
@@ -304,7 +327,7 @@ def measurement_update(
     if isinstance(kpi, KpiDefinition) and not kpi.is_ratio:
         # A KPI changed from a ratio to a plain value: the old parts no longer apply.
         merged.update({name: data.get(name) for name in ("numerator", "denominator")})
-    checked = measurement_check({**merged, "contract_term": _term_of(merged.get("contract"))})
+    checked = _owned_check(actor, merged)
     changes = {name: merged[name] for name in PERIOD_KEY} | checked
     if source is not None:
         changes |= {"source": source, "recorded_by": actor if getattr(actor, "pk", None) else instance.recorded_by}
@@ -445,7 +468,9 @@ def _index_label(index: int) -> str:
     return f"the row with index {index}"
 
 
-def measurement_bulk_check(rows: Sequence[Any], *, label: Callable[[int], str] = _index_label) -> list[_Row]:
+def measurement_bulk_check(
+    rows: Sequence[Any], *, label: Callable[[int], str] = _index_label, actor: Any = None
+) -> list[_Row]:
     """Read and check every row with the single-row rules (``measurement_check``), in two queries for
     any number of rows: the KPIs they name (by id or code) and the contracts. A row's ``errors`` are
     empty when it may be written; its ``fields`` are then the checked values.
@@ -465,11 +490,11 @@ def measurement_bulk_check(rows: Sequence[Any], *, label: Callable[[int], str] =
             kpis_by_code[kpi.code] = kpi
     contract_ids = {row.contract_id for row in read if row.contract_id is not None}
     known_contracts = {
-        pk: ContractTerm(status, start, end)
-        for pk, status, start, end in _contract_model()
+        pk: ContractTerm(*term)
+        for pk, *term in _contract_model()
         .objects.filter(pk__in=contract_ids)
         .order_by()
-        .values_list("pk", "status", "start_date", "end_date")
+        .values_list("pk", *_TERM_FIELDS)
     }
     first_of_key: dict[tuple[Any, ...], int] = {}
     for row in read:
@@ -490,6 +515,10 @@ def measurement_bulk_check(rows: Sequence[Any], *, label: Callable[[int], str] =
             "note": row.note,
             "contract_term": known_contracts.get(row.contract_id) if row.contract_id is not None else None,
         }
+        if row.contract_id in known_contracts and (
+            owner_error := _ownership_error(actor, known_contracts[row.contract_id])
+        ):
+            row.errors.update(owner_error)
         try:
             row.fields = measurement_check(data, today=today)
         except ValidationError as exc:
@@ -635,7 +664,7 @@ def measurement_bulk_upsert(
     explains duplicates within one request)."""
     if source not in MeasurementSource.values:
         raise ValueError(f"Unknown measurement source {source!r}.")
-    checked = measurement_bulk_check(rows)
+    checked = measurement_bulk_check(rows, actor=actor)
     valid = [row for row in checked if not row.errors]
     outcome: dict[int, tuple[int, str]] = {}
     if valid:

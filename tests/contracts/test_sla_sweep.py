@@ -237,8 +237,10 @@ def test_a_measurement_ending_late_on_the_last_day_of_a_month_belongs_to_that_mo
     """23:30 in New York on 31 October is 03:30 UTC on 1 November: it counts for October."""
     settings.TIME_ZONE = "America/New_York"
     term = make_term()
+    manager = user_with_role(Role.ENGINEERING_MANAGER)
+    type(term.contract.vendor).objects.filter(pk=term.contract.vendor_id).update(engineering_owner=manager)
     client = APIClient()
-    client.force_authenticate(user_with_role(Role.ENGINEERING_MANAGER))
+    client.force_authenticate(manager)  # the owner of the engagement
     response = client.post(
         "/api/v1/measurements/",
         {

@@ -14,7 +14,7 @@ from apps.kpis.models import Measurement, MeasurementImport
 from tests.celery_worker import running_worker
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_screenshots import overflowing_elements
-from tests.factories import ContractFactory, UserFactory
+from tests.factories import ContractFactory, UserFactory, VendorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -42,8 +42,14 @@ def october_file() -> bytes:
 
 def test_a_manager_imports_a_csv_and_watches_the_progress(live_server, page, settings) -> None:
     settings.MEASUREMENT_IMPORT_CHUNK_ROWS = 50  # twelve chunks: the progress moves in steps
-    UserFactory(username="manager", role="engineering_manager", password=PASSWORD)
-    ContractFactory(reference="MSA-7", title="Platform MSA", start_date=dt.date(2024, 1, 1), end_date=None)
+    manager = UserFactory(username="manager", role="engineering_manager", password=PASSWORD)
+    ContractFactory(
+        reference="MSA-7",
+        title="Platform MSA",
+        start_date=dt.date(2024, 1, 1),
+        end_date=None,
+        vendor=VendorFactory(engineering_owner=manager),  # a manager imports the engagements they own
+    )
     sign_in(page, live_server, "manager")
 
     page.goto(f"{live_server.url}/kpis/measurements/")

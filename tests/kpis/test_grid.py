@@ -28,7 +28,7 @@ from tests.factories import (
     VendorFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.ownership]
 
 MAY_LOG = {Role.ENGINEERING_MANAGER, Role.ADMIN}
 

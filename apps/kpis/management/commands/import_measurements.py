@@ -40,7 +40,7 @@ class Command(BaseCommand):
         try:
             content = path.read_bytes()
             if options["dry_run"]:
-                _rows, preview = imports.measurement_import_preview(content)
+                _rows, preview = imports.measurement_import_preview(content, actor=actor)
                 self._print_preview(preview.total_rows, preview.valid_rows, preview.errors, len(preview.errors))
                 self.stdout.write("Dry run: nothing was written.")
                 return
