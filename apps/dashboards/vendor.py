@@ -262,7 +262,6 @@ def _certifications(vendor_id: int, today: date) -> list[CertificationRow]:
 def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None) -> Vendor360:
     """Everything the page shows (``Vendor.DoesNotExist`` when there is no such vendor)."""
     vendor = vendor_list(user=user).get(pk=vendor_id)
-    scope = Scope(vendor=vendor.pk)
     reviews = service_review_list(user=user).filter(vendor=vendor).prefetch_related(None)  # no attendees
     scheduled = list(reviews.filter(status=ReviewStatus.SCHEDULED).order_by("scheduled_for", "pk"))
     held = list(reviews.exclude(status=ReviewStatus.SCHEDULED).order_by("-scheduled_for", "-pk")[:REVIEW_ROWS])
@@ -301,13 +300,13 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
         ),
         contracts=_contracts(vendor.pk, today),
     )
-    data.drills = _drills(data, scope)
+    data.drills = _drills(data)
     data.attention = attention_summary(data)
     return data
 
 
-def _drills(data: Vendor360, scope: Scope) -> dict[str, Drill]:
-    today = data.today
+def _drills(data: Vendor360) -> dict[str, Drill]:
+    today, scope = data.today, data.scope
     open_statuses = list(OPEN_BREACH_STATUSES)
     return {
         "open_breaches": Drill(

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from apps.contracts.choices import ContractStatus
 from apps.core.errors import ConflictError, PermissionDeniedError
 from apps.core.services import audited, model_create, model_delete, model_update, save_validated
+from apps.kpis import selectors
 from apps.kpis.choices import MeasurementSource
 from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
 
@@ -185,12 +186,10 @@ OWNER_ONLY_MESSAGE = "You log KPIs only for the engagements you own (as their ve
 
 def _ownership_error(actor: Any, term: ContractTerm | None) -> dict[str, str]:
     """An engineering manager logs KPIs only for the engagements they own (``selectors.owned_only``)."""
-    from apps.kpis.selectors import owned_only, owns_engagement
-
-    if term is None or actor is None or not owned_only(actor):
+    if term is None or actor is None or not selectors.owned_only(actor):
         return {}
     owners = {"engineering_owner_id": term.engineering_owner_id, "delivery_owner_id": term.delivery_owner_id}
-    return {} if owns_engagement(actor, **owners) else {"contract": OWNER_ONLY_MESSAGE}
+    return {} if selectors.owns_engagement(actor, **owners) else {"contract": OWNER_ONLY_MESSAGE}
 
 
 def contract_term(contract: Any) -> ContractTerm | None:
