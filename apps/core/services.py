@@ -10,22 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, TypeVar
 
 import pghistory
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
 
 from apps.core.errors import ConflictError
+from apps.core.gates import GateReport, gate_report
+from apps.core.models import PolicyException, StatusChange
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 @contextmanager
-def audited(*, actor: Any | None, action: str) -> Iterator[None]:
-    """One transaction whose rows are recorded in the audit trail as ``action`` by ``actor``."""
+def audited(*, actor: Any | None, action: str, **context: Any) -> Iterator[None]:
+    """One transaction whose rows are recorded in the audit trail as ``action`` by ``actor`` (plus any
+    ``context``, e.g. the ``reason`` of a consequential action)."""
     user_id = getattr(actor, "pk", None)
-    with transaction.atomic(), pghistory.context(user=user_id, action=action):
+    extra = {name: value for name, value in context.items() if value not in (None, "")}
+    with transaction.atomic(), pghistory.context(user=user_id, action=action, **extra):
         yield
 
 
@@ -76,3 +84,71 @@ def model_delete(instance: models.Model, *, actor: Any | None, action: str) -> N
             blockers = sorted({obj._meta.verbose_name_plural for obj in exc.args[1]}) if len(exc.args) > 1 else []
             detail = f" It is still referenced by {', '.join(str(b) for b in blockers)}." if blockers else ""
             raise ConflictError(f"This {instance._meta.verbose_name} cannot be deleted.{detail}") from exc
+
+
+# -- status changes, overrides and policy exceptions (apps.core.gates) ------------------------------
+def status_change_record(
+    *,
+    subject: models.Model,
+    from_status: str,
+    to_status: str,
+    actor: Any | None,
+    reason: str = "",
+    report: GateReport | None = None,
+) -> StatusChange:
+    """Record one lifecycle move inside the caller's transaction; an override (a report with unmet
+    conditions) keeps the conditions it passed."""
+    overridden = [check.as_dict() for check in report.unmet] if report is not None else []
+    return save_validated(
+        StatusChange(
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=subject.pk,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            overridden=overridden,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+    )
+
+
+def overrides_clear(*, as_of: date) -> int:
+    """Close the open overrides whose gate is now met, or whose record has left the status it was let
+    into. Idempotent; returns how many were cleared."""
+    cleared = 0
+    for change in StatusChange.objects.filter(cleared_on__isnull=True).exclude(overridden=[]):
+        subject = change.subject
+        left = subject is None or getattr(subject, "status", None) != change.to_status
+        if left or gate_report(subject, change.to_status).passed:
+            with audited(actor=None, action="override_clear"):
+                change.cleared_on = as_of
+                save_validated(change)
+            cleared += 1
+    return cleared
+
+
+def policy_exception_open(
+    *, subject: models.Model, kind: str, summary: str, justification: str, review_on: date | None, actor: Any | None
+) -> PolicyException:
+    """Accept a departure from sourcing policy as an exception: it needs a justification and a future
+    review date (a 400 on each missing one). Inside the caller's transaction."""
+    errors: dict[str, str] = {}
+    if not (justification or "").strip():
+        errors["justification"] = "A policy exception needs its justification."
+    if review_on is None:
+        errors["review_on"] = "A policy exception needs a review date."
+    elif review_on <= timezone.localdate():
+        errors["review_on"] = "The review date must be in the future."
+    if errors:
+        raise ValidationError(errors)
+    return save_validated(
+        PolicyException(
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=subject.pk,
+            kind=kind,
+            summary=summary[:300],
+            justification=justification.strip(),
+            review_on=review_on,
+            raised_by=actor if getattr(actor, "pk", None) else None,
+        )
+    )

@@ -4,6 +4,7 @@
   sort keys, pagination that keeps the query string, and CSV export of exactly what is filtered.
 - ``ServiceCreateView`` / ``ServiceUpdateView`` / ``ServiceDeleteView``: a form checks the shape of the
   input, the app's service writes it; whatever the service refuses lands on the form as field errors.
+- ``TransitionView``: the page before a lifecycle move: the readiness checklist, a reason, the override.
 - ``ServiceActionView``: a POST-only button (a lifecycle transition, "mark done") that calls a service
   and says on the next page what happened, or why it was refused.
 
@@ -28,7 +29,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +47,7 @@ from django.views.generic.edit import FormMixin
 from django_filters import FilterSet
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.gates import can_override, gate_report
 
 PAGE_SIZE = 25
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
@@ -503,3 +512,113 @@ class SelectorDetailView(LoginRequiredMixin, DetailView):  # type: ignore[type-a
 
     def get_queryset(self) -> QuerySet[Any]:
         return type(self).selector(user=self.request.user)
+
+
+# -- lifecycle moves: the readiness checklist, a reason, an executive's override -----------------------
+class TransitionForm(forms.Form):
+    """What a lifecycle move asks for: a reason (required for consequential moves, and for any
+    override) and, for executives facing an unmet gate, the explicit override."""
+
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept on the record and in the audit trail.",
+    )
+    override = forms.BooleanField(
+        required=False,
+        label="Override the unmet conditions",
+        help_text="Recorded as an exception, listed on the vendor 360 and the overview until the conditions are met.",
+    )
+
+    def __init__(self, *args: Any, reason_required: bool = False, can_override: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason_required = reason_required
+        if not can_override:
+            del self.fields["override"]
+        if reason_required:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = "This step needs a reason."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("override") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "An override needs a reason.")
+        return data
+
+
+class TransitionView(SelectorObjectMixin, ServiceFormView):
+    """The page before a lifecycle move (``…/transition/<to_status>/``): what the move needs, each
+    condition met or missing (``apps.core.gates``), a reason where the move is consequential, the
+    override for executives, and one button. POST calls ``transition`` (the app's service), which
+    enforces the same gate again inside its transaction.
+
+    Subclasses set ``selector``, ``permission``, ``status_choices`` and ``transitions`` (the app's
+    transition map), ``reason_required`` (the statuses whose move needs a reason) and ``transition``.
+    """
+
+    template_name = "includes/transition_page.html"
+    status_choices: ClassVar[type[models.TextChoices]]
+    transitions: ClassVar[Mapping[str, Sequence[str]]]
+    reason_required: ClassVar[frozenset[str]] = frozenset()
+    form_class = TransitionForm
+    object: Any
+
+    def setup_objects(self) -> None:
+        self.object = self.get_object()
+        self.to_status = self.kwargs["to_status"]
+        if self.to_status not in self.transitions.get(self.object.status, ()):
+            raise Http404("This record cannot make that move from its current status.")
+        self.report = gate_report(self.object, self.to_status)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Executives may override a gate without the app's own write permission: the permission
+        # check is theirs to pass when the gate is unmet.
+        if request.user.is_authenticated and can_override(request.user) and self.permission:
+            self.setup_objects()
+            if not request.user.has_perm(self.permission) and self.report.passed:
+                raise PermissionDenied("Your role does not allow this.")
+            self.check_object_permission()
+            return View.dispatch(self, request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def transition(self, *, to_status: str, reason: str, override: bool) -> Any:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        return str(self.status_choices(self.to_status).label)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Move {self.object} to {self.label}"
+
+    @property
+    def submit_label(self) -> str:  # type: ignore[override]
+        return f"Move to {self.label}"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["reason_required"] = self.to_status in self.reason_required
+        kwargs["can_override"] = not self.report.passed and can_override(self.request.user)
+        return kwargs
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        return self.transition(
+            to_status=self.to_status,
+            reason=form.cleaned_data.get("reason", ""),
+            override=bool(form.cleaned_data.get("override")),
+        )
+
+    def get_success_url_for(self, result: Any) -> str:
+        return str(self.object.get_absolute_url())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            report=self.report,
+            to_status=self.to_status,
+            to_label=self.label,
+            blocked=not self.report.passed and not can_override(self.request.user),
+        )
+        return context
