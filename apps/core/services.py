@@ -119,7 +119,7 @@ def overrides_clear(*, as_of: date) -> int:
     for change in StatusChange.objects.filter(cleared_on__isnull=True).exclude(overridden=[]):
         subject = change.subject
         left = subject is None or getattr(subject, "status", None) != change.to_status
-        if left or gate_report(subject, change.to_status).passed:
+        if left or gate_report(subject, change.to_status).passed:  # type: ignore[arg-type]  # not None here
             with audited(actor=None, action="override_clear"):
                 change.cleared_on = as_of
                 save_validated(change)
@@ -139,7 +139,7 @@ def policy_exception_open(
         errors["review_on"] = "A policy exception needs a review date."
     elif review_on <= timezone.localdate():
         errors["review_on"] = "The review date must be in the future."
-    if errors:
+    if errors or review_on is None:
         raise ValidationError(errors)
     return save_validated(
         PolicyException(
