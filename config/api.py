@@ -3,6 +3,8 @@
 from importlib import import_module
 
 from apps.core.api import ServiceRouter
+from apps.core.exceptions_api import PolicyExceptionViewSet
+from apps.core.fx_api import FxRateViewSet
 
 API_APPS = ("functions", "vendors", "contracts", "kpis", "notifications")
 
@@ -10,5 +12,8 @@ router = ServiceRouter()
 for app in API_APPS:
     for prefix, viewset, basename in import_module(f"apps.{app}.api.urls").registrations:
         router.register(prefix, viewset, basename=basename)
+# Reference data of the framework floor (no domain app owns it).
+router.register("fx-rates", FxRateViewSet, basename="fxrate")
+router.register("exceptions", PolicyExceptionViewSet, basename="policy-exception")
 
 urlpatterns = router.urls

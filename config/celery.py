@@ -27,6 +27,11 @@ app.conf.beat_schedule = {
         "task": "notifications.send_pending_emails",
         "schedule": crontab(minute=35),
     },
+    # Before the reminders and the morning's dashboards, so an override whose gate is now met no longer counts.
+    "core-clear-overrides-daily": {
+        "task": "core.clear_overrides",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "notifications-send-reminders-daily": {
         "task": "notifications.send_reminders",
         "schedule": crontab(hour=settings.REMINDER_HOUR, minute=0),

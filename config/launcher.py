@@ -5,6 +5,11 @@ Starts the embedded PostgreSQL and Redis (data in ``var/``) for whichever of ``D
 and exactly one Celery beat. Ctrl-C (or SIGTERM / SIGHUP) stops every process it started; when any
 of them dies, the rest are stopped too and the launcher fails.
 
+A second start is quick and writes nothing anyone could have changed: the set-up runs in one process
+(one Django start-up), the demo data is loaded only into a database that never had it
+(``manage.py seed_demo``: added once, never rewritten), and the SLA sweep runs at start only right
+after that load (beat runs it hourly, and catches up on a missed hour when it starts).
+
 Environment: ``PORT`` (default 8000), ``VG_DATA_DIR`` (default ``var/``), ``VG_SEED_DEMO=0`` to skip
 loading the demo data.
 """
@@ -31,6 +36,9 @@ DEFAULT_PORT = 8000
 STOP_GRACE_SECONDS = 10
 SERVE_TIMEOUT_SECONDS = 60
 LOCK_FILE = "launcher.lock"
+# How the launcher runs its own set-up step as a child process.
+SET_UP_FLAG = "--set-up"
+SEED_FLAG = "--seed-demo"
 
 
 class Interrupted(Exception):
@@ -109,10 +117,12 @@ class Launcher:
         lock.flush()
         self._lock = lock
 
-    def manage(self, env: dict[str, str], *args: str) -> None:
+    def set_up(self, env: dict[str, str]) -> None:
+        """Migrate and load the demo data, in one child process (``set_up`` below)."""
         self.check_not_stopping()
+        command = [PYTHON, "-m", "config.launcher", SET_UP_FLAG, *([SEED_FLAG] if self.seed_demo else [])]
         # Same process group as ours: a Ctrl-C during set-up reaches the command too.
-        subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+        subprocess.run(command, cwd=BASE_DIR, env=env, check=True)
         self.check_not_stopping()
 
     def spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
@@ -148,19 +158,20 @@ class Launcher:
             if name not in added:
                 print(f"Using {name} from the environment; nothing embedded started for it.", flush=True)
         env = self.env(added)
-        self.manage(env, "migrate", "--noinput", "-v", "0")
-        if self.seed_demo:
-            self.manage(env, "seed_demo")
-            # The demo opens with its SLA breaches already found (beat runs the sweep hourly after that).
-            self.manage(env, "evaluate_slas")
+        set_up_began = time.monotonic()
+        self.set_up(env)
+        print(f"Set-up done in {time.monotonic() - set_up_began:.1f} s.", flush=True)
         schedule = self.data_dir / "celerybeat-schedule"
         self.spawn("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"], env)
+        # The worker and beat start once the web answers: on a small machine their start-up would
+        # otherwise compete with the web server's for the same cores (tasks queued meanwhile wait in Redis).
+        self.wait_until_serving()
+        ready = time.monotonic() - started
         celery = [PYTHON, "-m", "celery", "-A", "config.celery"]
         # The solo pool: one task at a time in the worker process itself, light on a laptop.
         self.spawn("worker", [*celery, "worker", "--loglevel=INFO", "--pool=solo", "--hostname=worker@%h"], env)
         self.spawn("beat", [*celery, "beat", "--loglevel=INFO", f"--schedule={schedule}"], env)
-        self.wait_until_serving()
-        print(self.banner(time.monotonic() - started, added), flush=True)
+        print(self.banner(ready, added), flush=True)
         return env
 
     def wait_until_serving(self, timeout: float = SERVE_TIMEOUT_SECONDS) -> None:
@@ -236,6 +247,31 @@ class Launcher:
             self._lock = None
 
 
+def set_up(seed_demo: bool) -> int:
+    """The set-up before the servers start, in this one process: apply the migrations, and (with
+    ``seed_demo``) load the demo data. The demo opens with its SLA breaches already found, so the sweep
+    runs right after the demo is loaded; on a later start the data is people's, and the sweep is beat's
+    job (hourly, and at once when an hour was missed while nothing ran)."""
+    import django
+
+    django.setup()
+    from django.core.management import CommandError, call_command
+
+    from apps.core.management.commands.seed_demo import demo_loaded_on
+
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        if seed_demo:
+            before = demo_loaded_on()
+            call_command("seed_demo")
+            if before is None and demo_loaded_on() is not None:  # loaded just now
+                call_command("evaluate_slas")
+    except CommandError as exc:
+        print(f"CommandError: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
 def main() -> int:
     launcher: Launcher | None = None
 
@@ -276,4 +312,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if SET_UP_FLAG in sys.argv[1:]:
+        sys.exit(set_up(seed_demo=SEED_FLAG in sys.argv[1:]))
     sys.exit(main())

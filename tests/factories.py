@@ -212,7 +212,8 @@ class SlaTermFactory(factory.django.DjangoModelFactory[contract_models.SlaTerm])
     contract = factory.SubFactory(ContractFactory)
     area = "quality"
     kpi = factory.SubFactory(KpiDefinitionFactory)
-    comparator = "gte"
+    # The comparator the KPI's direction calls for (SlaTerm.clean refuses the other).
+    comparator = factory.LazyAttribute(lambda term: "lte" if term.kpi.direction == "lower" else "gte")
     target = Decimal("95")
     window = "month"
     severity = "major"
@@ -258,3 +259,60 @@ class MeasurementFactory(factory.django.DjangoModelFactory[Measurement]):
     period_end = dt.date(2026, 10, 31)
     value = Decimal("97")
     source = "api"
+
+
+# -- vendors ready for a lifecycle move (apps.vendors.gates) ------------------------------------------------
+VENDOR_STATUS_BEFORE = {
+    "vetting": "prospect",
+    "pilot": "vetting",
+    "active": "pilot",
+    "offboarding": "active",
+    "exited": "offboarding",
+}
+
+
+def vendor_make_ready(vendor: vendor_models.Vendor, to_status: str) -> vendor_models.Vendor:
+    """Add to ``vendor`` what the vendors app's own gate into ``to_status`` needs (a passing vetting,
+    a passed pilot, a current ISO 27001, revoked access). Conditions other apps register (contracts,
+    exit plans) are theirs to arrange."""
+    from django.utils import timezone
+
+    real_today = timezone.localdate()  # certifications and revocations are judged against today
+    if to_status in ("pilot", "active"):
+        VettingAssessmentFactory(vendor=vendor, verdict="approve", pilot_outcome="passed")
+    if to_status == "active":
+        CertificationFactory(
+            vendor=vendor,
+            kind="iso27001",
+            issued_on=real_today - dt.timedelta(days=100),
+            expires_on=real_today + dt.timedelta(days=300),
+        )
+    if to_status == "exited":
+        vendor.access_grants.filter(revoked_on__isnull=True).update(revoked_on=real_today)
+    return vendor
+
+
+def vendor_ready_for(to_status: str, **fields: object) -> vendor_models.Vendor:
+    """A vendor one step before ``to_status`` (e.g. in vetting for pilot) that meets its gate."""
+    fields.setdefault("status", VENDOR_STATUS_BEFORE.get(to_status, "prospect"))
+    return vendor_make_ready(VendorFactory(**fields), to_status)
+
+
+class ReadyContractFactory(ContractFactory):
+    """A draft contract that passes the activation gate: its vendor is active and every clause of its
+    checklist is present (``clauses__assessment="weak"`` or ``clauses=False`` to arrange otherwise)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    status = "draft"
+
+    @factory.post_generation
+    def clauses(obj: contract_models.Contract, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create or extracted is False:
+            return
+        assessment = str(kwargs.get("assessment", "present"))
+        for kind in ClauseKind.values:
+            contract_models.ContractClause.objects.update_or_create(
+                contract=obj, kind=kind, defaults={"assessment": assessment}
+            )

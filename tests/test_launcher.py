@@ -1,11 +1,13 @@
 """`make run`'s launcher (`python -m config.launcher`), as `make run` starts it: embedded PostgreSQL
 and Redis in a data folder, the web server, one Celery worker and one beat; Ctrl-C stops every
-process it started; a child that dies stops the rest and fails the launcher."""
+process it started; a child that dies stops the rest and fails the launcher; a second start loads
+no demo data again and says how long it took to be ready."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -13,17 +15,21 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psutil
 import pytest
 
+from config import launcher
 from config.embedded import free_loopback_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_DEADLINE_SECONDS = 60
-
-pytestmark = pytest.mark.slow
+# A first start in a new folder runs every migration (and, with the demo, loads it): slower, the more so
+# on a busy machine.
+FIRST_START_DEADLINE_SECONDS = 240
+READY = re.compile(r"running at http://127\.0\.0\.1:\d+/ +\(ready in \d+\.\d s\)")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +42,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Run:
     """A launcher subprocess with its output in a file (a pipe nobody reads could fill and block it)."""
 
-    def __init__(self, data_dir: Path, log: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, log: Path, port: int | None = None, seed_demo: bool = False) -> None:
         self.port = port or free_loopback_port()
         self.log = log
         # The URLs unset: the launcher starts embedded servers, exactly what `make run` does.
@@ -45,7 +51,7 @@ class Run:
             for k, v in os.environ.items()
             if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")
         }
-        env |= {"PORT": str(self.port), "VG_DATA_DIR": str(data_dir), "VG_SEED_DEMO": "0"}
+        env |= {"PORT": str(self.port), "VG_DATA_DIR": str(data_dir), "VG_SEED_DEMO": "1" if seed_demo else "0"}
         with log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "config.launcher"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -54,8 +60,8 @@ class Run:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for_sign_in_page(self) -> None:
-        deadline = time.monotonic() + SERVE_DEADLINE_SECONDS
+    def wait_for_sign_in_page(self, deadline_seconds: float = SERVE_DEADLINE_SECONDS) -> None:
+        deadline = time.monotonic() + deadline_seconds
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=2) as response:
@@ -122,10 +128,14 @@ def command_lines(processes: list[psutil.Process]) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow
 def test_serves_and_ctrl_c_stops_every_process(data_dir: Path, tmp_path: Path, runs: list[Run]) -> None:
     run = Run(data_dir, tmp_path / "launcher.log")
     runs.append(run)
-    run.wait_for_sign_in_page()
+    run.wait_for_sign_in_page(deadline_seconds=FIRST_START_DEADLINE_SECONDS)
+    # The worker and beat start once the web answers; the banner comes after them.
+    output = run.wait_for_output("running at")
+    assert READY.search(output), output
 
     children = run.descendants()
     started = command_lines(children)
@@ -133,7 +143,7 @@ def test_serves_and_ctrl_c_stops_every_process(data_dir: Path, tmp_path: Path, r
     assert started.count("celery -A config.celery worker") == 1
     assert started.count("celery -A config.celery beat") == 1
     assert any("postgres" in line for line in command_lines(processes_using(data_dir)).splitlines())
-    assert f"running at http://127.0.0.1:{run.port}/" in run.wait_for_output("running at")
+    assert f"running at http://127.0.0.1:{run.port}/" in output
 
     # A second launcher on the same data folder would start a second beat: refused, readably.
     second = Run(data_dir, tmp_path / "second.log")
@@ -150,10 +160,12 @@ def test_serves_and_ctrl_c_stops_every_process(data_dir: Path, tmp_path: Path, r
     assert run.output().rstrip().endswith("Stopped.")
 
 
+@pytest.mark.slow
 def test_a_dying_child_stops_everything_and_fails(data_dir: Path, tmp_path: Path, runs: list[Run]) -> None:
     run = Run(data_dir, tmp_path / "launcher.log")
     runs.append(run)
     run.wait_for_sign_in_page()
+    run.wait_for_output("running at")
     children = run.descendants()
     beat = next(p for p in children if "beat" in " ".join(p.cmdline()))
 
@@ -165,6 +177,7 @@ def test_a_dying_child_stops_everything_and_fails(data_dir: Path, tmp_path: Path
     assert "beat exited" in run.output()
 
 
+@pytest.mark.slow
 def test_a_taken_port_is_a_readable_refusal(tmp_path: Path, runs: list[Run]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -174,3 +187,59 @@ def test_a_taken_port_is_a_readable_refusal(tmp_path: Path, runs: list[Run]) -> 
         assert run.process.wait(timeout=30) == 1
     assert f"Port {run.port} on 127.0.0.1 is already in use" in run.output()
     assert not (tmp_path / "var" / "postgres").exists(), "nothing is started when the port is taken"
+
+
+@pytest.mark.slow
+def test_a_second_start_loads_no_demo_data_again(tmp_path: Path, runs: list[Run]) -> None:
+    """The first start loads the demo and sweeps its SLAs; the second adds nothing, writes nothing
+    (no sweep either: that is beat's job) and is ready in a few seconds."""
+    folder = tmp_path / "var"
+    first = Run(folder, tmp_path / "first.log", seed_demo=True)
+    runs.append(first)
+    first.wait_for_sign_in_page(deadline_seconds=FIRST_START_DEADLINE_SECONDS)
+    assert "Demo data ready (6 users" in first.wait_for_output("running at")
+    assert "SLA sweep as of" in first.output()
+    first.process.send_signal(signal.SIGINT)
+    assert first.process.wait(timeout=40) == 0, first.output()
+
+    second = Run(folder, tmp_path / "second.log", seed_demo=True)
+    runs.append(second)
+    second.wait_for_sign_in_page()
+    output = second.wait_for_output("running at")
+    assert "Demo data already loaded" in output and "nothing added, nothing changed" in output
+    assert "SLA sweep as of" not in output
+    assert READY.search(output), output
+    second.process.send_signal(signal.SIGINT)
+    assert second.process.wait(timeout=40) == 0, second.output()
+
+
+def test_set_up_sweeps_the_slas_only_right_after_loading_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One process migrates and loads the demo; the SLA sweep runs only when the demo was loaded just
+    now (on a later start the data is people's, and beat sweeps)."""
+    calls: list[str] = []
+    loaded_on: list[date | None] = [None]  # what the audit trail says; seed_demo below may load it
+
+    def call_command(name: str, *args: object, **options: object) -> None:
+        calls.append(name)
+        if name == "seed_demo" and loaded_on[0] is None:
+            loaded_on[0] = date(2026, 11, 23)
+
+    monkeypatch.setattr("django.core.management.call_command", call_command)
+    monkeypatch.setattr("apps.core.management.commands.seed_demo.demo_loaded_on", lambda: loaded_on[0])
+    assert launcher.set_up(seed_demo=True) == 0
+    assert calls == ["migrate", "seed_demo", "evaluate_slas"]
+
+    calls.clear()  # a later start: the demo is there
+    assert launcher.set_up(seed_demo=True) == 0
+    assert calls == ["migrate", "seed_demo"]
+
+    # A database whose demo rows predate the mark: the seed adds nothing, so nothing is swept either.
+    calls.clear()
+    loaded_on[0] = None
+    monkeypatch.setattr("django.core.management.call_command", lambda name, *args, **options: calls.append(name))
+    assert launcher.set_up(seed_demo=True) == 0
+    assert calls == ["migrate", "seed_demo"]
+
+    calls.clear()
+    assert launcher.set_up(seed_demo=False) == 0
+    assert calls == ["migrate"]

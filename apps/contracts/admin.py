@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -18,6 +19,7 @@ from apps.contracts.choices import ContractStatus
 from apps.contracts.services import (
     breach_acknowledge,
     contract_check_hierarchy,
+    contract_check_in_force,
     contract_check_status_fits_dates,
     contract_checklists_create,
     contract_transition,
@@ -73,7 +75,8 @@ class SlaTermInline(TabularInline):
 
 class ContractAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     """Applies the service rules ``full_clean`` alone does not know: a status given at creation is true
-    by date, and a master agreement with statements of work stays one, with the same vendor."""
+    by date (and, active, has a vendor in force and an active master agreement around it), and a master
+    agreement with statements of work stays one, with the same vendor."""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -88,12 +91,22 @@ class ContractAdminForm(forms.ModelForm):  # type: ignore[type-arg]
                     start_date=value("start_date"),
                     end_date=value("end_date"),
                 )
+                if value("status") == ContractStatus.ACTIVE:
+                    contract_check_in_force(
+                        vendor=value("vendor"),
+                        parent=value("parent"),
+                        start_date=value("start_date"),
+                        end_date=value("end_date"),
+                    )
             vendor = value("vendor")
             contract_check_hierarchy(
                 contract=self.instance, parent=value("parent"), vendor_id=vendor.pk if vendor is not None else None
             )
         except ApplicationError as exc:
             self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        except ValidationError as exc:
+            for field, field_messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, field_messages)
         return cleaned
 
 
@@ -121,10 +134,16 @@ class ContractAdmin(ServiceModelAdmin):
     transition_fields = ("status",)
     date_hierarchy = "start_date"
     inlines = [ContractClauseInline, ExitPlanItemInline, SlaTermInline]
-    actions = transition_actions(
-        ContractStatus,
-        lambda contract, status, actor: contract_transition(contract=contract, to_status=status, actor=actor),
-    )
+    # Terminating and expiring by hand need a reason, which a bulk action cannot ask for: they are done
+    # from the contract page's transition page.
+    actions = [
+        action
+        for action in transition_actions(
+            ContractStatus,
+            lambda contract, status, actor: contract_transition(contract=contract, to_status=status, actor=actor),
+        )
+        if action.__name__ not in {"transition_to_terminated", "transition_to_expired"}
+    ]
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
         # The admin's change view is one transaction, so the contract and its checklists land together.
@@ -159,10 +178,11 @@ class ContractClauseAdmin(ChecklistRowAdmin):
 
 @admin.register(models.ExitPlanItem)
 class ExitPlanItemAdmin(ChecklistRowAdmin):
-    list_display = ("contract", "kind", "owner", "done_on")
+    list_display = ("contract", "kind", "owner", "done_on", "waived_on")
     list_filter = ("kind", ("done_on", admin.EmptyFieldListFilter))
     list_select_related = ("contract", "owner")
-    fields = ("contract", "kind", "owner", "done_on", "note")
+    fields = ("contract", "kind", "owner", "done_on", "note", "waived_on", "waived_by", "waiver_reason")
+    readonly_fields = ("contract", "kind", "waived_on", "waived_by", "waiver_reason")  # type: ignore[assignment]
     raw_id_fields = ("owner",)
 
 

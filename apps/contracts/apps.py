@@ -5,3 +5,10 @@ class ContractsConfig(AppConfig):
     name = "apps.contracts"
     label = "contracts"
     verbose_name = "Contracts"
+
+    def ready(self) -> None:
+        # The gates live next to the transition map; registering them here makes every caller
+        # (service, transition page, API) see the same conditions.
+        from apps.contracts.gates import register_contract_gates
+
+        register_contract_gates()

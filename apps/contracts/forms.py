@@ -3,23 +3,56 @@ master agreements and statements of work, and SLA-term rules are the models' and
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from apps.contracts.gates import functions_kept_in_house
 from apps.contracts.models import Contract, ContractClause, ExitPlanItem, SlaTerm
-from apps.core.forms import WorkspaceModelForm
+from apps.contracts.term_rules import COMPARATOR_OF_DIRECTION
+from apps.core.forms import DATE_WIDGET, WorkspaceModelForm
 from apps.functions.models import Function
+from apps.kpis.choices import Direction
 from apps.kpis.models import KpiDefinition
+from apps.kpis.units import unit_of
 from apps.vendors.selectors import vendor_list
 
 
+class FunctionsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """The functions a contract covers; the ones policy keeps in-house say so next to their name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        kept = functions_kept_in_house([obj])
+        return f"{obj} — {kept[0][1]}: needs a policy exception" if kept else str(obj)
+
+
 class ContractForm(WorkspaceModelForm):
+    """The contract's terms. Covering a function policy keeps in-house (decided keep in-house, or
+    recommended never outsource) is accepted only as a policy exception: the service asks for its
+    justification and review date (required for an active contract, optional on a draft)."""
+
     sections = (
         ("Contract", ("title", "reference", "vendor", "parent", "engagement_model", "functions")),
+        ("Policy exception", ("exception_justification", "exception_review_on")),
         ("Term and renewal", ("start_date", "end_date", "renewal", "notice_days", "renewal_term_months")),
         ("Money and law", ("value", "currency", "governing_law")),
         ("Text (checked for vague language)", ("text",)),
+    )
+    exception_justification = forms.CharField(
+        required=False,
+        label="Justification",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only when a function above is marked “needs a policy exception”: why this contract may "
+        "cover it anyway. An active contract cannot cover one without it.",
+    )
+    exception_review_on = forms.DateField(
+        required=False,
+        label="Review the exception by",
+        widget=DATE_WIDGET,
+        help_text="The date the exception is looked at again (you are reminded before it).",
     )
 
     class Meta(WorkspaceModelForm.Meta):
@@ -53,7 +86,23 @@ class ContractForm(WorkspaceModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
         self.fields["parent"].label = "Master agreement"
-        self.fields["functions"].queryset = Function.objects.order_by("name")  # type: ignore[attr-defined]
+        functions = FunctionsField(
+            queryset=Function.objects.order_by("name"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label=self.fields["functions"].label,
+            help_text=self.fields["functions"].help_text,
+        )
+        self.fields["functions"] = functions
+        if self.instance.pk:
+            from apps.contracts.gates import open_policy_exception
+
+            exception = open_policy_exception(self.instance)
+            if exception is not None:
+                self.fields["exception_justification"].help_text = (
+                    f"An open policy exception covers this contract until {exception.review_on.isoformat()}: "
+                    f"“{exception.justification}”."
+                )
 
 
 class ClauseForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -69,7 +118,34 @@ class ExitPlanItemForm(WorkspaceModelForm):
         fields = ["owner", "done_on"]
 
 
+class ReasonForm(forms.Form):
+    """The reason a consequential step asks for (waiving an exit-plan item, resolving a breach)."""
+
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "This step needs a reason."},
+        help_text="Kept on the record and in the audit trail.",
+    )
+
+
+class UnitNumberInput(forms.NumberInput):
+    """A number input followed by its unit ("%", "h"); the unit follows the chosen KPI as it changes
+    (static/js/sla_term_form.js reads the KPI select's unit map)."""
+
+    unit = ""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        field = super().render(name, value, attrs, renderer)
+        return format_html(
+            '<span class="with-unit">{}<span class="unit" data-kpi-unit>{}</span></span>', field, self.unit
+        )
+
+
 class SlaTermForm(WorkspaceModelForm):
+    """The unit of the chosen KPI shows next to the target and the warning target; the comparator's
+    agreement with the KPI's direction and the targets' range are the model's to refuse (``SlaTerm.clean``)."""
+
     class Meta(WorkspaceModelForm.Meta):
         model = SlaTerm
         fields = [
@@ -86,8 +162,41 @@ class SlaTermForm(WorkspaceModelForm):
             "credit_percent",
             "description",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "target": UnitNumberInput(attrs={"step": "any"}),
+            "warning_target": UnitNumberInput(attrs={"step": "any"}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        kpis = list(KpiDefinition.objects.order_by("name"))
         self.fields["kpi"].queryset = KpiDefinition.objects.order_by("name")  # type: ignore[attr-defined]
+        # What the script needs to keep the units (and the comparator the KPI's direction calls for) in
+        # step with the KPI select, without asking the server.
+        self.fields["kpi"].widget.attrs.update(
+            {
+                "data-kpi-units": json.dumps({str(kpi.pk): unit_of(kpi.unit).symbol for kpi in kpis}),
+                "data-kpi-comparators": json.dumps(
+                    {str(kpi.pk): COMPARATOR_OF_DIRECTION.get(kpi.direction, "") for kpi in kpis}
+                ),
+            }
+        )
+        chosen = self._chosen_kpi(kpis)
+        symbol = unit_of(chosen.unit).symbol if chosen is not None else ""
+        for name in ("target", "warning_target"):
+            widget = self.fields[name].widget
+            widget.unit = symbol  # type: ignore[attr-defined]
+        if chosen is not None:
+            direction = "higher" if chosen.direction == Direction.HIGHER else "lower"
+            self.fields["comparator"].help_text = f"{chosen.name} is {direction}-is-better."
+
+    def _chosen_kpi(self, kpis: list[KpiDefinition]) -> KpiDefinition | None:
+        """The KPI the form shows: the one posted, else the one given as initial, else the term's."""
+        by_pk = {str(kpi.pk): kpi for kpi in kpis}
+        if self.is_bound:
+            return by_pk.get(str(self.data.get(self.add_prefix("kpi")) or ""))
+        initial = self.initial.get("kpi")
+        if initial is not None:
+            return by_pk.get(str(getattr(initial, "pk", initial)))
+        return by_pk.get(str(self.instance.kpi_id)) if self.instance.kpi_id else None

@@ -25,6 +25,7 @@ from apps.contracts.choices import (
     SlaArea,
     WindowKind,
 )
+from apps.contracts.term_rules import sla_term_check
 from apps.core.models import TimeStampedModel, audit_tracked
 from apps.core.validators import validate_currency_code
 from apps.kpis.choices import Aggregation
@@ -195,6 +196,13 @@ class ExitPlanItem(TimeStampedModel):
     )
     done_on = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # An item that does not apply (nothing to hand back) is waived, never silently skipped: the vendor
+    # cannot exit until each item is done or waived with its reason.
+    waived_on = models.DateField(null=True, blank=True, editable=False)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    waiver_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["contract", "kind"]
@@ -205,10 +213,20 @@ class ExitPlanItem(TimeStampedModel):
                 violation_error_message="This contract's exit plan already has this item.",
                 violation_error_code="unique",
             ),
+            models.CheckConstraint(
+                condition=models.Q(waived_on__isnull=True) | ~models.Q(waiver_reason=""),
+                name="contracts_exit_item_waiver_has_reason",
+                violation_error_message="Waiving an exit-plan item needs its reason.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.contract})"
+
+    @property
+    def is_closed(self) -> bool:
+        """Done, or waived with a reason: nothing left to do before the vendor may exit."""
+        return self.done_on is not None or self.waived_on is not None
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:contract-detail", args=[self.contract_id]) + "#exit-plan"
@@ -283,6 +301,13 @@ class SlaTerm(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:contract-detail", args=[self.contract_id]) + "#sla-terms"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kpi_id is not None:  # without a KPI the field error says so; nothing to compare with
+            sla_term_check(
+                kpi=self.kpi, comparator=self.comparator, target=self.target, warning_target=self.warning_target
+            )
 
     @property
     def effective_aggregation(self) -> str:

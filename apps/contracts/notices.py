@@ -19,6 +19,7 @@ from apps.accounts.choices import Role
 from apps.contracts.choices import Severity
 from apps.contracts.evaluation import Window, breach_magnitude
 from apps.contracts.models import Breach, SlaTerm
+from apps.kpis.units import with_unit
 
 
 def executives() -> QuerySet[Any]:
@@ -40,11 +41,12 @@ def breach_recipients(breach: Breach, *, critical_executives: Sequence[Any]) -> 
 def _breach_text(breach: Breach) -> str:
     term = breach.term
     gap, percent = breach_magnitude(value=breach.value, target=breach.target)
-    off = f"{gap.normalize():f} {term.kpi.unit}" + (f" ({percent} % of the target)" if percent is not None else "")
+    unit = term.kpi.unit
+    off = with_unit(gap, unit) + (f" ({percent} % of the target)" if percent is not None else "")
     return (
         f"{term.contract.vendor} — {term.contract}\n"
-        f"{term.kpi.name}: {breach.value.normalize():f} {term.kpi.unit} against "
-        f"{term.get_comparator_display()} {breach.target.normalize():f} for {breach.window_start} – {breach.window_end}.\n"
+        f"{term.kpi.name}: {with_unit(breach.value, unit)} against "
+        f"{term.get_comparator_display()} {with_unit(breach.target, unit)} for {breach.window_start} – {breach.window_end}.\n"
         f"Missed by {off}. Severity: {breach.get_severity_display()}. "
         f"Service credit owed: {breach.credit_amount} {breach.currency}."
     )
@@ -115,15 +117,15 @@ def announce_at_risk(warnings: Sequence[tuple[int, Window, Decimal | None]]) -> 
     ).in_bulk([term_id for term_id, _, _ in warnings])
     for term_id, window, value in warnings:
         term = terms[term_id]
-        shown = f"{value.normalize():f} {term.kpi.unit}" if value is not None else "no value yet"
+        shown = with_unit(value, term.kpi.unit) if value is not None else "no value yet"
         notify(
             recipients=_owners(term.contract.vendor),
             kind=NotificationKind.SLA_AT_RISK,
             title=f"At risk: {term.kpi.name} at {term.contract.vendor}",
             body=(
                 f"{term.contract}: {term.kpi.name} stands at {shown} so far for {window.start} – {window.end}, "
-                f"against {term.get_comparator_display()} {term.target.normalize():f} "
-                f"{term.kpi.unit}. The window is still open: this is an early warning, not a breach."
+                f"against {term.get_comparator_display()} {with_unit(term.target, term.kpi.unit)}. "
+                "The window is still open: this is an early warning, not a breach."
             ),
             url=term.get_absolute_url(),
             dedupe_key=f"sla_at_risk:{term_id}:{window.start.isoformat()}",

@@ -26,14 +26,34 @@ from apps.contracts.choices import (
     ExitItemKind,
     Renewal,
 )
+from apps.contracts.gates import (
+    POLICY_EXCEPTION_KIND,
+    VENDOR_STATUSES_IN_FORCE,
+    dates_within_master_agreement_problem,
+    functions_kept_in_house,
+    open_policy_exception,
+)
 from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem, SlaTerm
 from apps.core.errors import ApplicationError, TransitionError
-from apps.core.services import audited, model_create, model_delete, model_update, save_validated
+from apps.core.gates import gate_enforce, require_reason
+from apps.core.services import (
+    audited,
+    model_create,
+    model_delete,
+    model_update,
+    policy_exception_open,
+    save_validated,
+    status_change_record,
+)
 
 logger = logging.getLogger(__name__)
 
 CLAUSE_EDITABLE_FIELDS = ("assessment", "note")
 EXIT_PLAN_ITEM_EDITABLE_FIELDS = ("owner", "done_on", "note")
+# The moves that end a contract's obligations by hand: they need a reason on the record.
+CONTRACT_STATUSES_NEEDING_REASON = frozenset({ContractStatus.TERMINATED, ContractStatus.EXPIRED})
+# What the contract form and API send to accept a contract covering in-house functions.
+EXCEPTION_FIELDS = ("exception_justification", "exception_review_on")
 
 
 # -- contracts -----------------------------------------------------------------------------------
@@ -89,26 +109,118 @@ def contract_checklists_create(*, contract: Contract) -> None:
     )
 
 
+def contract_check_in_force(
+    *,
+    vendor: Any,
+    parent: Contract | None,
+    start_date: date | None,
+    end_date: date | None,
+) -> None:
+    """What the activation gate checks that a contract created (or edited) as active can show at once:
+    the vendor is in pilot or active, a statement of work's master agreement is active and its dates
+    contain the statement of work's. (The clause checklist is born *missing*, so clauses are checked
+    at activation only.) Raises a ``ValidationError`` on the fields at fault."""
+    errors: dict[str, str] = {}
+    if vendor is not None and vendor.status not in VENDOR_STATUSES_IN_FORCE:
+        errors["vendor"] = (
+            f"{vendor} is {vendor.get_status_display().lower()}: a contract can be active only with a vendor "
+            "in pilot or active. Save it as a draft."
+        )
+    if parent is not None:
+        if parent.status != ContractStatus.ACTIVE:
+            errors["parent"] = (
+                f"The master agreement {parent} is {parent.get_status_display().lower()}: a statement of work "
+                "can be active only under an active master agreement."
+            )
+        else:
+            problem = dates_within_master_agreement_problem(start_date=start_date, end_date=end_date, parent=parent)
+            if problem:
+                field = "start_date" if problem.startswith("starts") else "end_date"
+                errors[field] = f"A statement of work lies inside its master agreement's term; this one {problem}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def contract_accept_policy_exception(
+    *, contract: Contract, exception: Mapping[str, Any], required: bool, actor: Any | None
+) -> None:
+    """A contract covering functions policy keeps in-house (decided keep in-house, or recommended never
+    outsource) is accepted only as a policy exception with a justification and a review date.
+
+    ``required``: the contract is (or becomes) active, so without an open exception it is refused on
+    the exception fields. A draft may be saved without one (its activation gate asks for it); when the
+    fields are given anyway, the exception is opened now. Inside the caller's transaction."""
+    kept = functions_kept_in_house(contract.functions.all())
+    justification = (exception.get("exception_justification") or "").strip()
+    review_on = exception.get("exception_review_on")
+    if not kept or open_policy_exception(contract) is not None:
+        return
+    if not required and not (justification or review_on):
+        return
+    names = ", ".join(f"{function} ({why})" for function, why in kept)
+    errors: dict[str, str] = {}
+    if not justification:
+        errors["exception_justification"] = (
+            f"This contract covers {names}: it is accepted only as a policy exception with a justification."
+        )
+    if review_on is None:
+        errors["exception_review_on"] = f"This contract covers {names}: the policy exception needs a review date."
+    if errors:
+        raise ValidationError(errors)
+    try:
+        policy_exception_open(
+            subject=contract,
+            kind=POLICY_EXCEPTION_KIND,
+            summary=f"{contract} covers {names}",
+            justification=justification,
+            review_on=review_on,
+            actor=actor,
+        )
+    except ValidationError as exc:
+        raise ValidationError({f"exception_{field}": messages for field, messages in exc.message_dict.items()}) from exc
+
+
+def _split_exception(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    fields = {k: v for k, v in data.items() if k not in EXCEPTION_FIELDS}
+    exception = {k: v for k, v in data.items() if k in EXCEPTION_FIELDS}
+    return fields, exception
+
+
 def contract_create(*, actor: Any | None, data: Mapping[str, Any]) -> Contract:
     """A new contract (status ``draft`` unless given, and true by date) with its full clause checklist
-    and exit plan, in one transaction."""
+    and exit plan, in one transaction. Created *active*, it must already meet what the activation gate
+    can check at creation (vendor in force, master agreement active and containing its dates) and,
+    covering in-house functions, come with its policy exception (``exception_justification``,
+    ``exception_review_on``)."""
+    fields, exception = _split_exception(data)
     with audited(actor=actor, action="contract_create"):
-        contract = model_create(Contract, actor=actor, data=data, action="contract_create")
+        contract = model_create(Contract, actor=actor, data=fields, action="contract_create")
         # After full_clean, so the dates are dates; raising here rolls the insert back.
         contract_check_status_fits_dates(
             status=contract.status, start_date=contract.start_date, end_date=contract.end_date
         )
+        active = contract.status == ContractStatus.ACTIVE
+        if active:
+            contract_check_in_force(
+                vendor=contract.vendor,
+                parent=contract.parent,
+                start_date=contract.start_date,
+                end_date=contract.end_date,
+            )
+        contract_accept_policy_exception(contract=contract, exception=exception, required=active, actor=actor)
         contract_checklists_create(contract=contract)
     return contract
 
 
 def contract_update(*, instance: Contract, actor: Any | None, data: Mapping[str, Any]) -> Contract:
-    """Change a contract's terms; its status changes only through ``contract_transition``."""
+    """Change a contract's terms; its status changes only through ``contract_transition``. An active
+    contract stays consistent: a new vendor, master agreement or dates must still let it be in force,
+    and functions policy keeps in-house need their policy exception."""
     if "status" in data and data["status"] != instance.status:
         raise ApplicationError(
             "The status changes through a transition (POST contracts/{id}/transition/), not an edit.", field="status"
         )
-    fields = {k: v for k, v in data.items() if k != "status"}
+    fields, exception = _split_exception({k: v for k, v in data.items() if k != "status"})
     parent = fields.get("parent", instance.parent)
     vendor = fields.get("vendor")
     contract_check_hierarchy(
@@ -116,7 +228,20 @@ def contract_update(*, instance: Contract, actor: Any | None, data: Mapping[str,
     )
     if "renewal_term_months" in fields and fields["renewal_term_months"] is not None:
         fields["renewal_term_days"] = None  # a term chosen in months replaces one remembered in days
-    return model_update(instance, actor=actor, data=fields, action="contract_update")
+    active = instance.status == ContractStatus.ACTIVE
+    in_force_fields = ("vendor", "parent", "start_date", "end_date")
+    moved = any(name in fields and fields[name] != getattr(instance, name) for name in in_force_fields)
+    with audited(actor=actor, action="contract_update"):
+        contract = model_update(instance, actor=actor, data=fields, action="contract_update")
+        if active and moved:
+            contract_check_in_force(
+                vendor=contract.vendor,
+                parent=contract.parent,
+                start_date=contract.start_date,
+                end_date=contract.end_date,
+            )
+        contract_accept_policy_exception(contract=contract, exception=exception, required=active, actor=actor)
+    return contract
 
 
 def contract_delete(*, instance: Contract, actor: Any | None) -> None:
@@ -126,30 +251,42 @@ def contract_delete(*, instance: Contract, actor: Any | None) -> None:
 
 
 def contract_transition(
-    *, contract: Contract, to_status: str, actor: Any | None, as_of: date | None = None
+    *,
+    contract: Contract,
+    to_status: str,
+    actor: Any | None,
+    reason: str = "",
+    override: bool = False,
+    as_of: date | None = None,
 ) -> Contract:
     """Activate, expire, terminate or re-activate (renew) a contract, as ``CONTRACT_TRANSITIONS`` allows.
 
     The row is locked and its status re-read, so two concurrent transitions cannot both start from the
-    same status. Returns the saved contract (``contract`` itself is left as it was given).
+    same status. Activation passes the readiness gate (``apps.contracts.gates``: 409 listing what is
+    unmet) unless an executive overrides it with a reason; terminating or expiring by hand needs a
+    reason (400 on ``reason``). Every move is recorded as a ``StatusChange`` with its reason (and, for
+    an override, the conditions it passed). Returns the saved contract (``contract`` itself is left as
+    it was given).
     """
     today = as_of or timezone.localdate()
     if to_status not in ContractStatus.values:
         raise ApplicationError(
             f"Unknown status “{to_status}”; choose one of {', '.join(ContractStatus.values)}.", field="status"
         )
-    with audited(actor=actor, action=f"contract_transition_{to_status}"):
+    reason = (reason or "").strip()
+    with audited(actor=actor, action=f"contract_transition_{to_status}", reason=reason):
         current = Contract.objects.select_for_update().get(pk=contract.pk)
-        allowed = CONTRACT_TRANSITIONS[current.status]
+        from_status = current.status
+        allowed = CONTRACT_TRANSITIONS[from_status]
         if to_status not in allowed:
             options = ", ".join(_contract_status_label(s) for s in allowed) or "nowhere (it is final)"
             raise TransitionError(
-                f"A contract cannot go from {_contract_status_label(current.status)} to "
-                f"{_contract_status_label(to_status)}; from {_contract_status_label(current.status)} "
+                f"A contract cannot go from {_contract_status_label(from_status)} to "
+                f"{_contract_status_label(to_status)}; from {_contract_status_label(from_status)} "
                 f"it can go to: {options}.",
                 field="status",
             )
-        renewing = current.status == ContractStatus.EXPIRED and to_status == ContractStatus.ACTIVE
+        renewing = from_status == ContractStatus.EXPIRED and to_status == ContractStatus.ACTIVE
         if renewing and (current.end_date is None or current.end_date <= today):
             raise TransitionError(
                 "Re-activating an expired contract needs an end date in the future: extend it first.",
@@ -161,8 +298,23 @@ def contract_transition(
             )
         except ApplicationError as exc:
             raise TransitionError(exc.message, field=exc.field) from exc
+        if to_status in CONTRACT_STATUSES_NEEDING_REASON:
+            verb = "Terminating" if to_status == ContractStatus.TERMINATED else "Marking expired"
+            require_reason(reason, what=f"{verb} a contract")
+        report = gate_enforce(
+            current,
+            to_status,
+            actor=actor,
+            override=override,
+            reason=reason,
+            label="activate this contract" if to_status == ContractStatus.ACTIVE else f"move it to {to_status}",
+        )
         current.status = to_status
-        return save_validated(current)
+        saved = save_validated(current)
+        status_change_record(
+            subject=saved, from_status=from_status, to_status=to_status, actor=actor, reason=reason, report=report
+        )
+        return saved
 
 
 # -- status by date and automatic renewal ----------------------------------------------------------
@@ -266,6 +418,20 @@ def exit_plan_item_update(*, instance: ExitPlanItem, actor: Any | None, data: Ma
     return model_update(instance, actor=actor, data=fields, action="exit_plan_item_update")
 
 
+def exit_plan_item_waive(*, instance: ExitPlanItem, actor: Any | None, reason: str) -> ExitPlanItem:
+    """Waive an exit-plan item that does not apply (nothing to hand back), with its reason: it then
+    counts as closed for the vendor's exit."""
+    reason = require_reason(reason, what="Waiving an exit-plan item")
+    with audited(actor=actor, action="exit_plan_item_waive", reason=reason):
+        current = ExitPlanItem.objects.select_for_update().get(pk=instance.pk)
+        if current.done_on is not None:
+            raise TransitionError("This exit-plan item is already done.", field="done_on")
+        current.waived_on = timezone.localdate()
+        current.waived_by = actor if getattr(actor, "pk", None) else None
+        current.waiver_reason = reason
+        return save_validated(current)
+
+
 def sla_term_create(*, actor: Any | None, data: Mapping[str, Any]) -> SlaTerm:
     return model_create(SlaTerm, actor=actor, data=data, action="sla_term_create")
 
@@ -284,39 +450,54 @@ def _breach_status_label(status: str) -> str:
     return str(BreachStatus(status).label).lower()
 
 
-def _breach_move(breach: Breach, to_status: str, actor: Any | None, **stamps: Any) -> Breach:
+def _breach_move(
+    breach: Breach, to_status: str, actor: Any | None, *, reason: str = "", record: bool = False, **stamps: Any
+) -> Breach:
     """Move ``breach`` to ``to_status`` as ``BREACH_TRANSITIONS`` allows, setting ``stamps`` (who, when,
-    why). The row is locked and re-read; returns the saved breach."""
-    with audited(actor=actor, action=f"breach_{to_status}"):
+    why). The row is locked and re-read; returns the saved breach. ``record``: a person's decision,
+    kept as a ``StatusChange`` with its reason (the engine's retractions and re-openings are not)."""
+    with audited(actor=actor, action=f"breach_{to_status}", reason=reason):
         current = Breach.objects.select_for_update().get(pk=breach.pk)
-        allowed = BREACH_TRANSITIONS[current.status]
+        from_status = current.status
+        allowed = BREACH_TRANSITIONS[from_status]
         if to_status not in allowed:
             options = ", ".join(_breach_status_label(s) for s in allowed) or "nothing (it is final)"
             raise TransitionError(
-                f"A breach that is {_breach_status_label(current.status)} cannot become "
+                f"A breach that is {_breach_status_label(from_status)} cannot become "
                 f"{_breach_status_label(to_status)}; it can become: {options}.",
                 field="status",
             )
         current.status = to_status
         for name, value in stamps.items():
             setattr(current, name, value)
-        return save_validated(current)
+        saved = save_validated(current)
+        if record:
+            status_change_record(
+                subject=saved, from_status=from_status, to_status=to_status, actor=actor, reason=reason
+            )
+        return saved
 
 
 def breach_acknowledge(*, breach: Breach, actor: Any) -> Breach:
     """Someone accountable has seen the breach and owns the follow-up."""
-    return _breach_move(breach, BreachStatus.ACKNOWLEDGED, actor, acknowledged_at=timezone.now(), acknowledged_by=actor)
+    return _breach_move(
+        breach, BreachStatus.ACKNOWLEDGED, actor, record=True, acknowledged_at=timezone.now(), acknowledged_by=actor
+    )
 
 
-def breach_resolve(*, breach: Breach, actor: Any, note: str = "") -> Breach:
-    """The cause is dealt with (and the service credit settled)."""
+def breach_resolve(*, breach: Breach, actor: Any, reason: str) -> Breach:
+    """The cause is dealt with (and the service credit settled): how, in ``reason`` (400 without it),
+    kept as the breach's resolution note."""
+    reason = require_reason(reason, what="Resolving a breach")
     return _breach_move(
         breach,
         BreachStatus.RESOLVED,
         actor,
+        reason=reason,
+        record=True,
         resolved_at=timezone.now(),
         resolved_by=actor,
-        resolution_note=(note or "").strip(),
+        resolution_note=reason,
     )
 
 
@@ -326,7 +507,14 @@ def breach_waive(*, breach: Breach, actor: Any, reason: str) -> Breach:
     if not reason:
         raise ApplicationError("A waiver needs its reason.", field="reason")
     return _breach_move(
-        breach, BreachStatus.WAIVED, actor, waived_at=timezone.now(), waived_by=actor, waiver_reason=reason
+        breach,
+        BreachStatus.WAIVED,
+        actor,
+        reason=reason,
+        record=True,
+        waived_at=timezone.now(),
+        waived_by=actor,
+        waiver_reason=reason,
     )
 
 

@@ -16,21 +16,30 @@ from django.utils import timezone
 from apps.contracts import selectors, services
 from apps.contracts.choices import CONTRACT_TRANSITIONS, ClauseAssessment, ContractStatus
 from apps.contracts.filters import BreachFilterSet, ContractFilterSet, SlaEvaluationFilterSet
-from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, SlaTermForm
+from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, ReasonForm, SlaTermForm
 from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem
 from apps.contracts.vague_language import contract_vague_language_findings, highlight_segments
+from apps.core.gates import gate_report
 from apps.core.ui import (
     Column,
     FilteredListView,
     ServiceActionView,
     ServiceCreateView,
     ServiceDeleteView,
+    ServiceFormView,
     ServiceUpdateView,
+    TransitionView,
 )
 from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section
 
 # A cancel-by date this close is a decision to take now: the list shows it with a badge.
 CANCEL_BY_WARN_DAYS = 90
+# What the contract page's buttons (and their transition pages) call each move.
+CONTRACT_ACTION_LABELS: dict[str, str] = {
+    ContractStatus.ACTIVE: "Activate",
+    ContractStatus.TERMINATED: "Terminate",
+    ContractStatus.EXPIRED: "Mark expired",
+}
 
 
 class ContractListView(FilteredListView):
@@ -121,6 +130,7 @@ class BreachListView(FilteredListView):
         Column("Window end", value="window_end"),
         Column("Value", value="value"),
         Column("Target", value="target"),
+        Column("Unit", value="term.kpi.unit"),
         Column("Severity", value="severity"),
         Column("Status", value="status"),
         Column("Credit owed", value="credit_amount"),
@@ -164,6 +174,7 @@ class SlaEvaluationListView(FilteredListView):
         Column("Window end", value="window_end"),
         Column("Closed", value="is_closed"),
         Column("Value", value="value"),
+        Column("Unit", value="term.kpi.unit"),
         Column("Samples", value="samples"),
         Column("Status", value="status"),
         Column("Evaluated", value="evaluated_at"),
@@ -208,17 +219,26 @@ def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
         "contract": contract,
         "object": contract,
         "title": contract.title,
-        "transitions": [(status, ContractStatus(status).label) for status in CONTRACT_TRANSITIONS[contract.status]],
+        "transitions": [
+            (status, CONTRACT_ACTION_LABELS.get(status, ContractStatus(status).label))
+            for status in CONTRACT_TRANSITIONS[contract.status]
+        ],
         "findings": findings,
         "segments": highlight_segments(contract.text, findings),
         "clauses": [(clause, ClauseForm(instance=clause, prefix=f"clause-{clause.pk}")) for clause in clauses],
         "clauses_present": sum(1 for clause in clauses if clause.assessment == ClauseAssessment.PRESENT),
         "exit_items": [(item, ExitPlanItemForm(instance=item, prefix=f"exit-{item.pk}")) for item in exit_items],
-        "exit_done": sum(1 for item in exit_items if item.done_on),
+        "exit_done": sum(1 for item in exit_items if item.is_closed),
         "can_edit_clauses": user.has_perm("contracts.change_contractclause"),
         "can_edit_exit_plan": user.has_perm("contracts.change_exitplanitem"),
         "warn_days": CANCEL_BY_WARN_DAYS,
         "today": timezone.localdate(),
+        # What activation needs, shown before anyone presses the button.
+        "activation_report": (
+            gate_report(contract, ContractStatus.ACTIVE)
+            if ContractStatus.ACTIVE in CONTRACT_TRANSITIONS[contract.status]
+            else None
+        ),
         "statements_of_work": contract.children.select_related("vendor").order_by("start_date"),
         "breaches": selectors.breach_list(user=user).filter(term__contract=contract).order_by("-window_start", "pk"),
         **_sla_section(request, contract),
@@ -249,16 +269,32 @@ class ContractUpdateView(ServiceUpdateView):
     selector = selectors.contract_detail
 
 
-class ContractTransitionView(ServiceActionView):
+class ContractTransitionView(TransitionView):
+    """The page before a contract's move: the activation checklist (``apps.contracts.gates``), the
+    reason terminating or expiring by hand needs, and an executive's override."""
+
     permission = "contracts.change_contract"
-
     selector = selectors.contract_detail
+    status_choices = ContractStatus
+    transitions = CONTRACT_TRANSITIONS
+    reason_required = services.CONTRACT_STATUSES_NEEDING_REASON
 
-    def perform(self) -> str:
-        contract = services.contract_transition(
-            contract=self.object, to_status=self.request.POST.get("to_status", ""), actor=self.request.user
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"{CONTRACT_ACTION_LABELS.get(self.to_status, self.label)}: {self.object}"
+
+    @property
+    def submit_label(self) -> str:  # type: ignore[override]
+        return CONTRACT_ACTION_LABELS.get(self.to_status, f"Move to {self.label}")
+
+    @property
+    def success_message(self) -> str:  # type: ignore[override]
+        return f"{self.object} is now {self.label}."
+
+    def transition(self, *, to_status: str, reason: str, override: bool) -> Any:
+        return services.contract_transition(
+            contract=self.object, to_status=to_status, actor=self.request.user, reason=reason, override=override
         )
-        return f"{contract} is now {contract.get_status_display()}."
 
 
 class ContractDeleteView(ServiceDeleteView):
@@ -321,6 +357,37 @@ class ExitPlanItemUpdateView(ChecklistRowUpdateView):
     section_template = "contracts/includes/exit_row.html"
     prefix_name = "exit"
     model = ExitPlanItem
+
+
+class ExitPlanItemWaiveView(ServiceFormView):
+    """Waive an exit-plan item that does not apply, with its reason (asked on this page, or inline on
+    the contract page's exit plan)."""
+
+    permission = "contracts.change_exitplanitem"
+    form_class = ReasonForm
+    success_message = "Waived {object}."
+    submit_label = "Waive"
+    item: ExitPlanItem
+
+    def setup_objects(self) -> None:
+        self.item = get_object_or_404(
+            ExitPlanItem.objects.select_related("contract").filter(
+                contract__in=selectors.contract_detail(user=self.request.user)
+            ),
+            pk=self.kwargs["pk"],
+        )
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Waive {self.item.get_kind_display()} — {self.item.contract}"
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        return services.exit_plan_item_waive(
+            instance=self.item, actor=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(parent=self.item.contract, **kwargs)
 
 
 # -- SLA terms, added / edited / removed in place ---------------------------------------------------------
@@ -398,8 +465,17 @@ BREACH_ACTIONS = {
 }
 
 
+# The breach actions that need a reason (the waiver's and the resolution's): asked on the list and
+# the contract page inline, and on a page of their own when it was left blank.
+BREACH_REASON_ACTIONS = {"resolve": "Resolve", "waive": "Waive"}
+
+
+def _breach_message(verb: str, breach: Breach) -> str:
+    return f"{verb} the breach of {breach.term.kpi.name} ({breach.window_start} – {breach.window_end})."
+
+
 class BreachActionView(ServiceActionView):
-    """Acknowledge, resolve (with an optional note) or waive (executives, with a reason) a breach; the
+    """Acknowledge, resolve (with how, the reason) or waive (executives, with a reason) a breach; the
     service refuses what the breach's state does not allow, and the message says why."""
 
     def get_object(self) -> Breach:
@@ -415,9 +491,11 @@ class BreachActionView(ServiceActionView):
         action, breach, user = self.kwargs["action"], self.object, self.request.user
         if action == "acknowledge":
             services.breach_acknowledge(breach=breach, actor=user)
-            return f"Acknowledged the breach of {breach.term.kpi.name} ({breach.window_start} – {breach.window_end})."
+            return _breach_message("Acknowledged", breach)
+        # ``note`` is what the resolve form used to send; a blank one is refused like a blank reason.
+        reason = self.request.POST.get("reason") or self.request.POST.get("note", "")
         if action == "resolve":
-            services.breach_resolve(breach=breach, actor=user, note=self.request.POST.get("note", ""))
-            return f"Resolved the breach of {breach.term.kpi.name} ({breach.window_start} – {breach.window_end})."
-        services.breach_waive(breach=breach, actor=user, reason=self.request.POST.get("reason", ""))
-        return f"Waived the breach of {breach.term.kpi.name} ({breach.window_start} – {breach.window_end})."
+            services.breach_resolve(breach=breach, actor=user, reason=reason)
+            return _breach_message("Resolved", breach)
+        services.breach_waive(breach=breach, actor=user, reason=reason)
+        return _breach_message("Waived", breach)

@@ -12,6 +12,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponseRedirect
 
 from apps.core.errors import ApplicationError
+from apps.core.models import FxRate
 from apps.core.services import audited, model_delete, save_validated
 
 # Django 6's default now: a URL typed without a scheme is https.
@@ -77,3 +78,14 @@ def transition_actions(statuses: type[TextChoices], move: Callable[[Any, str, An
         return admin.action(description=f"Move to {label}")(action)
 
     return [make(status) for status in statuses.values]
+
+
+@admin.register(FxRate)
+class FxRateAdmin(ServiceModelAdmin):
+    """The dated FX rates the overview converts with (``manage.py fx_rates FILE.csv`` loads many)."""
+
+    list_display = ("currency", "valid_on", "rate")
+    list_filter = ("currency",)
+    search_fields = ("currency",)
+    date_hierarchy = "valid_on"
+    ordering = ("currency", "-valid_on")

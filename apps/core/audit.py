@@ -24,6 +24,10 @@ class HistoryEntry:
     who: str
     action: str
     changes: list[tuple[str, Any, Any]]
+    # Why, for a consequential action (``audited(..., reason=...)``), and the readiness conditions an
+    # executive's override passed (``overridden``: their labels).
+    reason: str = ""
+    overridden: tuple[str, ...] = ()
 
 
 def _model_label(dotted: str) -> str:
@@ -62,6 +66,8 @@ def record_history(obj: models.Model, *, limit: int = HISTORY_LIMIT) -> list[His
                 who=users.get(user_id, "system") if user_id is not None else "system",
                 action=str(context.get("action") or "").replace("_", " "),
                 changes=changes,
+                reason=str(context.get("reason") or ""),
+                overridden=tuple(str(label) for label in context.get("overridden") or ()),
             )
         )
     return entries

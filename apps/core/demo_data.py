@@ -178,7 +178,7 @@ VENDORS = [
         "PH",
         "offshore",
         D("2"),
-        "offboarding",
+        "active",  # then offboarding: VENDOR_MOVES
         "tier_3",
         D("12"),
         D("22"),
@@ -422,6 +422,29 @@ CONTRACTS = [
         "Romania",
     ),
 ]
+
+# Vendors that moved on after their contracts were signed: created as listed above, their contracts
+# signed, their active contracts' exit plans owned, then moved through the lifecycle (its gates apply).
+# vendor key → (status, reason, username of who moved it, username of the exit plan's owner)
+VENDOR_MOVES: dict[str, tuple[str, str, str, str]] = {
+    "manila": (
+        "offboarding",
+        "Response times breach repeatedly; L1 support moves in-house by year end.",
+        "procurement",
+        "delivery",
+    ),
+}
+
+# Contracts covering a function the organisation keeps in-house are accepted only as policy exceptions:
+# contract key → (justification, review date in days from today)
+CONTRACT_EXCEPTIONS: dict[str, tuple[str, int]] = {
+    "bdw_sow1": (
+        "The modernisation needs more hands than our principal engineers have; they keep design authority "
+        "and review every architectural change.",
+        45,
+    ),
+    "bdw_sow3": ("A data squad for the pipeline backlog while we hire; our ML leads own the models.", 20),
+}
 
 CONTRACT_TEXT = (
     "1. Services. The Supplier shall use best efforts to deliver the Services described in each Statement of Work.\n"

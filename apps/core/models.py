@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import pghistory
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from apps.core.validators import validate_currency_code
 
 ModelT = TypeVar("ModelT", bound=type[models.Model])
 
@@ -103,3 +107,49 @@ class PolicyException(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Policy exception: {self.summary}"
+
+
+def validate_positive_rate(value: Decimal) -> None:
+    if value is not None and value <= 0:
+        raise ValidationError("A rate must be above zero.", code="rate_not_positive")
+
+
+@audit_tracked()
+class FxRate(TimeStampedModel):
+    """What one unit of ``currency`` is worth in the reporting currency (``REPORTING_CURRENCY``) from
+    ``valid_on``: a figure dated D converts at the latest rate on or before D (``apps.core.fx``).
+    Reference data maintained by admins (admin, API, ``manage.py fx_rates``)."""
+
+    currency = models.CharField(max_length=3, validators=[validate_currency_code], help_text="ISO 4217, e.g. USD.")
+    valid_on = models.DateField(help_text="The rate applies from this day until the next rate of the currency.")
+    rate = models.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        validators=[validate_positive_rate],
+        help_text="The reporting currency's amount for one unit of this currency (e.g. USD 1 = EUR 0.92: 0.92).",
+    )
+
+    class Meta:
+        ordering = ["currency", "-valid_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "valid_on"],
+                name="core_fxrate_unique_currency_day",
+                violation_error_message="This currency already has a rate on this day.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate__gt=0),
+                name="core_fxrate_rate_positive",
+                violation_error_message="A rate must be above zero.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} 1 = {settings.REPORTING_CURRENCY} {self.rate.normalize():f} from {self.valid_on}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.currency and self.currency == settings.REPORTING_CURRENCY:
+            raise ValidationError(
+                {"currency": f"{self.currency} is the reporting currency: it always converts at 1 and takes no rate."}
+            )

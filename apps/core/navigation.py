@@ -33,6 +33,7 @@ AREAS = (
     NavArea("KPIs", "kpis:kpi-list", "/kpis/"),
     NavArea("Reviews", "vendors:review-list", "/reviews/"),
     NavArea("Risks", "vendors:risk-list", "/risks/"),
+    NavArea("Exceptions", "exception-list", "/exceptions/"),
 )
 
 DASHBOARD_PREFIX = "/dashboard/"  # the portfolio overview (apps/dashboards) belongs to the Dashboard area

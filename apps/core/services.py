@@ -152,3 +152,70 @@ def policy_exception_open(
             raised_by=actor if getattr(actor, "pk", None) else None,
         )
     )
+
+
+# -- the exceptions register: renewing and closing policy exceptions ---------------------------------
+# Those who may pass a readiness gate (executives, admins) are those who accept departures from policy.
+POLICY_EXCEPTION_PERMISSION = "core.override_gate"
+
+
+def _require_exception_permission(actor: Any | None, *, exception: PolicyException, allow_raiser: bool) -> None:
+    from apps.core.errors import PermissionDeniedError  # appended section: keeps the module's imports as they were
+
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDeniedError("Sign in to change a policy exception.")
+    if actor.has_perm(POLICY_EXCEPTION_PERMISSION):
+        return
+    if allow_raiser and exception.raised_by_id is not None and exception.raised_by_id == actor.pk:
+        return
+    who = "executives (and admins)" if not allow_raiser else "the person who raised it, executives (and admins)"
+    raise PermissionDeniedError(f"Only {who} may do this to a policy exception.")
+
+
+def policy_exception_renew(
+    *, exception: PolicyException, justification: str, review_on: date | None, actor: Any | None
+) -> PolicyException:
+    """Accept the departure for another period: a new justification and a new future review date
+    (400 on each missing one); executives and admins only. A closed exception cannot be renewed (409).
+    The previous justification and date stay in the audit trail; the new justification is its reason."""
+    _require_exception_permission(actor, exception=exception, allow_raiser=False)
+    justification = (justification or "").strip()
+    errors: dict[str, str] = {}
+    if not justification:
+        errors["justification"] = "A renewal needs its justification."
+    if review_on is None:
+        errors["review_on"] = "A renewal needs a new review date."
+    elif review_on <= timezone.localdate():
+        errors["review_on"] = "The review date must be in the future."
+    if errors or review_on is None:
+        raise ValidationError(errors)
+    with audited(actor=actor, action="policy_exception_renew", reason=justification):
+        locked = PolicyException.objects.select_for_update().get(pk=exception.pk)
+        if locked.closed_on is not None:
+            raise ConflictError("This policy exception is closed: a departure needs a new exception.")
+        locked.justification, locked.review_on = justification, review_on
+        save_validated(locked)
+    exception.justification, exception.review_on, exception.updated_at = (
+        locked.justification,
+        locked.review_on,
+        locked.updated_at,
+    )
+    return exception
+
+
+def policy_exception_close(
+    *, exception: PolicyException, actor: Any | None, reason: str = "", check_permission: bool = True
+) -> PolicyException:
+    """End an exception (the departure is over, or is no longer accepted): ``closed_on`` today.
+    Executives, admins and the person who raised it may close it; a service that closes it as a
+    consequence of its own (already permitted) write passes ``check_permission=False`` (a new sourcing
+    decision supersedes the one the exception covered). Closing a closed exception changes nothing."""
+    if check_permission:
+        _require_exception_permission(actor, exception=exception, allow_raiser=True)
+    with audited(actor=actor, action="policy_exception_close", reason=(reason or "").strip() or None):
+        locked = PolicyException.objects.select_for_update().get(pk=exception.pk)
+        if locked.closed_on is None:
+            locked.closed_on = timezone.localdate()
+            save_validated(locked)
+    exception.closed_on = locked.closed_on
+    return exception

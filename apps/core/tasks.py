@@ -1,12 +1,15 @@
-"""Enqueueing Celery tasks from services: after the commit, and never at the caller's expense."""
+"""Enqueueing Celery tasks from services (after the commit, and never at the caller's expense), and
+the framework's own scheduled task: clearing gate overrides whose conditions are met."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
-from celery import Task
+from celery import Task, shared_task
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +32,13 @@ def enqueue(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
             )
 
     transaction.on_commit(publish)
+
+
+@shared_task(name="core.clear_overrides", acks_late=True, max_retries=3)
+def clear_overrides(as_of: str | None = None) -> int:
+    """Close the gate overrides whose conditions are now met (or whose record has moved on), as of
+    ``as_of`` (ISO date; default today in TIME_ZONE). Idempotent: returns how many it cleared."""
+    from apps.core.services import overrides_clear
+
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    return overrides_clear(as_of=day)

@@ -1,16 +1,25 @@
-"""Health endpoints for load balancers and orchestrators. They answer without signing in."""
+"""Health endpoints for load balancers and orchestrators (they answer without signing in), the
+landing page and the exceptions register."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from apps.core.forms import DATE_WIDGET
+from apps.core.services import POLICY_EXCEPTION_PERMISSION, policy_exception_close, policy_exception_renew
+from apps.core.ui import SelectorObjectMixin, ServiceActionView, ServiceFormView
 
 
 def _database_ok() -> bool:
@@ -66,3 +75,106 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers ask for /favicon.ico on every page (the admin's too); resolved per request because
     the hashed static name exists only after collectstatic."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+# -- the exceptions register --------------------------------------------------------------------------
+def _exception_selector(*, user: Any = None) -> Any:
+    from apps.core.selectors import policy_exception_list
+
+    return policy_exception_list(user=user)
+
+
+@login_required
+@require_GET
+def exception_list(request: HttpRequest) -> HttpResponse:
+    """Every departure from policy in one place: policy exceptions (with their review status) and the
+    gate overrides that are still open. Everyone signed in reads it; executives renew, and they or the
+    person who raised an exception close it."""
+    from apps.core.selectors import (
+        EXCEPTION_STATUS_CLOSED,
+        EXCEPTION_STATUS_LABELS,
+        open_overrides,
+        policy_exception_list,
+    )
+
+    wanted = request.GET.get("status", "")
+    exceptions = policy_exception_list(user=request.user)
+    if wanted in EXCEPTION_STATUS_LABELS:
+        exceptions = exceptions.filter(status=wanted)  # type: ignore[misc]  # an annotation
+    else:
+        wanted = ""
+        exceptions = exceptions.exclude(status=EXCEPTION_STATUS_CLOSED)  # type: ignore[misc]  # an annotation
+    rows = list(exceptions.prefetch_related("subject")[:500])
+    overrides = list(open_overrides(user=request.user).prefetch_related("subject")[:500])
+    can_renew = request.user.has_perm(POLICY_EXCEPTION_PERMISSION)
+    for row in rows:
+        row.status_label = EXCEPTION_STATUS_LABELS[row.status]  # type: ignore[attr-defined]
+        row.can_close = row.closed_on is None and (can_renew or row.raised_by_id == request.user.pk)  # type: ignore[attr-defined]
+    context = {
+        "title": "Exceptions",
+        "exceptions": rows,
+        "overrides": overrides,
+        "status_filter": wanted,
+        "status_choices": list(EXCEPTION_STATUS_LABELS.items()),
+        "can_renew": can_renew,
+    }
+    return render(request, "core/exception_list.html", context)
+
+
+class PolicyExceptionRenewForm(forms.Form):
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, help_text="Why the departure is still accepted."
+    )
+    review_on = forms.DateField(widget=DATE_WIDGET, label="Next review on")
+
+
+class PolicyExceptionRenewView(SelectorObjectMixin, ServiceFormView):
+    """Renew an exception: a new justification and review date (executives and admins)."""
+
+    selector = staticmethod(_exception_selector)
+    form_class = PolicyExceptionRenewForm
+    submit_label = "Renew exception"
+    success_message = "Renewed: {object}."
+    object: Any
+
+    permission = POLICY_EXCEPTION_PERMISSION
+
+    def setup_objects(self) -> None:
+        self.object = self.get_object()
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Renew {self.object}"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"justification": self.object.justification}
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        data = form.cleaned_data
+        return policy_exception_renew(
+            exception=self.object,
+            justification=data["justification"],
+            review_on=data["review_on"],
+            actor=self.request.user,
+        )
+
+    def get_success_url_for(self, result: Any) -> str:
+        return reverse("exception-list")
+
+    def cancel_url(self, context: Any) -> str:
+        return reverse("exception-list")
+
+
+class PolicyExceptionCloseView(ServiceActionView):
+    """Close an exception (executives, admins, or the person who raised it; the service checks)."""
+
+    selector = staticmethod(_exception_selector)
+
+    def perform(self) -> str:
+        policy_exception_close(
+            exception=self.object, actor=self.request.user, reason=self.request.POST.get("reason", "")
+        )
+        return f"Closed {self.object}."
+
+    def success_url(self) -> str:
+        return reverse("exception-list")

@@ -44,6 +44,15 @@ def _summary_rows(overview: Overview) -> Iterable[dict[str, Any]]:
     yield {"measure": "Active vendors", "value": overview.active_vendors.value, "currency": ""}
     for amount in overview.spend:
         yield {"measure": "Annual contracted spend", "value": amount.amount, "currency": amount.currency}
+    if overview.spend:
+        total = overview.spend_total
+        yield {"measure": "Annual contracted spend, converted", "value": total.amount, "currency": total.currency}
+        for missing in total.missing:
+            yield {
+                "measure": f"Annual contracted spend: {missing.missing_text}",
+                "value": missing.amount,
+                "currency": missing.currency,
+            }
     current = overview.compliance.current
     yield {"measure": f"SLA compliance % ({current.month.label})", "value": current.percent, "currency": ""}
     yield {"measure": "SLA compliance change (points)", "value": overview.compliance.change, "currency": ""}
@@ -54,9 +63,16 @@ def _summary_rows(overview: Overview) -> Iterable[dict[str, Any]]:
     for amount in overview.breaches.credits:
         yield {"measure": "Service credits owed", "value": amount.amount, "currency": amount.currency}
     yield {"measure": "Cancel-by dates in the next 90 days", "value": overview.renewals.value, "currency": ""}
-    yield {"measure": "Certifications expiring in 60 days", "value": overview.certifications.value, "currency": ""}
+    yield {"measure": "Certifications expired", "value": overview.certifications.expired.value, "currency": ""}
+    yield {
+        "measure": "Certifications expiring in 60 days",
+        "value": overview.certifications.expiring.value,
+        "currency": "",
+    }
     yield {"measure": "Service reviews overdue", "value": overview.reviews_overdue.value, "currency": ""}
-    yield {"measure": "Open access findings", "value": overview.access_findings.value, "currency": ""}
+    yield {"measure": "Access grants with findings", "value": overview.access_findings.value, "currency": ""}
+    for severity, drill in overview.access_findings.by_severity:
+        yield {"measure": f"Access grants with findings, worst {severity}", "value": drill.value, "currency": ""}
     yield {"measure": "Policy conflicts", "value": overview.policy_conflicts.value, "currency": ""}
 
 
@@ -74,6 +90,10 @@ def _league_rows(overview: Overview) -> Iterable[dict[str, Any]]:
             "delta": card.delta if card else None,
             "open_breaches": row.open_breaches.value,
             "next_cancel_by": row.next_cancel_by,
+            "attention": row.attention_score,
+            "reasons": row.attention.sentence if row.attention else "",
+            "credits": row.attention.facts.credits.amount if row.attention else None,
+            "spend": row.attention.facts.spend.amount if row.attention else None,
         }
 
 
@@ -176,6 +196,10 @@ EXPORTS: dict[str, Export] = {
             ("Change (points)", "delta"),
             ("Open breaches", "open_breaches"),
             ("Next cancel-by", "next_cancel_by"),
+            ("Attention score", "attention"),
+            ("Top reasons", "reasons"),
+            ("Credits owed (reporting currency)", "credits"),
+            ("Annual spend (reporting currency)", "spend"),
         ),
         _league_rows,
     ),
@@ -292,6 +316,7 @@ def _term_rows(data: Vendor360) -> Iterable[dict[str, Any]]:
             "area": term.get_area_display(),
             "kpi": term.kpi.name,
             "target": f"{term.get_comparator_display()} {term.target}",
+            "unit": term.kpi.unit,
             "window": term.get_window_display(),
             "severity": term.get_severity_display(),
             "status": status.current,
@@ -378,6 +403,7 @@ VENDOR_EXPORTS: dict[str, VendorExport] = {
             ("Area", "area"),
             ("KPI", "kpi"),
             ("Target", "target"),
+            ("Unit", "unit"),
             ("Window", "window"),
             ("Severity", "severity"),
             ("Current status", "status"),
@@ -399,6 +425,7 @@ VENDOR_EXPORTS: dict[str, VendorExport] = {
             Column("Window end", value="window_end"),
             Column("Value", value="value"),
             Column("Target", value="target"),
+            Column("Unit", value="term.kpi.unit"),
             Column("Severity", value="severity"),
             Column("Status", value="status"),
             Column("Credit", value="credit_amount"),

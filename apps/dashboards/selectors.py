@@ -18,8 +18,11 @@ today.
 - *Active vendors*: vendors whose status is active.
 - *Annual contracted spend*, per currency: every active contract's value annualised — its value over
   its term in days × 365 (a term counts both its first and last day, as the SLA engine's service
-  credits do); an open-ended contract's value counts as yearly (``OPEN_ENDED_CONTRACT_DAYS``). Master
-  agreements and statements of work each count with their own value. Currencies are never added up.
+  credits do); an open-ended contract's value counts as yearly (``OPEN_ENDED_CONTRACT_DAYS``). A master
+  agreement is a ceiling its statements of work draw on: it counts max(0, its annual value − the
+  annual values of its active SOWs), each SOW its own (``ceiling_remainder``). The currencies' sum in
+  the reporting currency (``REPORTING_CURRENCY``) at the latest FX rate on or before today; a currency
+  without one is left out and named (``apps.core.fx``).
 - *SLA compliance* of a month: met ÷ (met + breached) of the closed SLA evaluations whose window
   **ended** in that month — a monthly window in its month, a quarterly one in its quarter's last
   month, a rolling one in the month its last day falls in. ``no_data`` and ``insufficient_data``
@@ -31,12 +34,13 @@ today.
   acknowledged or resolved — resolving the cause does not cancel the credit).
 - *Renewals*: active contracts whose cancel-by date falls in the next 90 days, today included
   (``contracts_renewing_within``).
-- *Certifications expiring*: certifications expiring in the next 60 days, today included, unless a
-  later one of the same vendor and kind supersedes them or their vendor has exited (the reminders'
-  rule).
+- *Certifications*: two numbers — *expired* (however long ago) and *expiring* in the next 60 days,
+  today included — of certifications not renewed (no later one of the same vendor, kind and name) and
+  not retired (their vendor has not exited; a deleted certification is gone) (``certifications_to_renew``).
+  An expired certification stays counted until it is renewed or retired.
 - *Service reviews overdue*: scheduled reviews whose date has passed, of vendors that have not exited.
-- *Access findings*: unrevoked grants past their expiry or of an exited vendor
-  (``access_grant_findings``).
+- *Access findings*: grants breaking at least one access rule (``apps.vendors.findings``), counted by
+  the most severe of their findings: high and medium (the two add up to the total).
 - *Policy conflicts*: functions decided keep-in-house that an active contract covers (``function_list``).
 - *Breaches by area*: breaches, retracted ones excepted, whose window ended in the 12 months up to the
   end of the period, by the SLA term's area and severity.
@@ -44,9 +48,10 @@ today.
   (columns), each sum (2–10) in one of ``MATRIX_BANDS``; the vendors serving a function are those
   with an active contract covering it.
 - *Risk heat map*: risks that are not closed, by likelihood × impact.
-- *Concentration*: each vendor's (and each vendor country's) share of the annual spend in each
-  currency, and of the critical functions (``critical_function_condition``) that active contracts
-  cover; a share above ``CONCENTRATION_THRESHOLD_PERCENT`` (setting, default 30) is flagged.
+- *Concentration*: each vendor's (and each vendor country's) share of the annual spend in the
+  reporting currency (a currency without a rate left out and named), and of the critical functions
+  (``critical_function_condition``) that active contracts cover; a share above
+  ``CONCENTRATION_THRESHOLD_PERCENT`` (setting, default 30) is flagged.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -66,12 +71,14 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
-    Min,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -95,18 +102,24 @@ from apps.contracts.scope import (
     scope_q,
 )
 from apps.contracts.selectors import breach_list, contract_list, contracts_renewing_within, sla_evaluation_list
+from apps.core.fx import Conversion, FxTable, fx_table
 from apps.functions.choices import Decision
 from apps.functions.selectors import critical_function_condition, function_list
 from apps.kpis.scorecards import MONTH, Period, Scorecard, league_scorecards, months_ending
 from apps.vendors.choices import Geography, ReviewStatus, RiskStatus, VendorStatus
+from apps.vendors.findings import SEVERITIES_WORST_FIRST as FINDING_SEVERITIES
+from apps.vendors.findings import FindingSeverity
 from apps.vendors.selectors import (
-    access_grant_findings,
-    certification_list,
-    certification_superseded,
+    access_grant_list,
+    certifications_to_renew,
+    review_overdue_condition,
     service_review_list,
     vendor_list,
     vendor_risk_list,
 )
+
+if TYPE_CHECKING:  # the attention ranking reads this module, which imports it where it is used
+    from apps.dashboards.attention import VendorAttention
 
 DAYS_PER_YEAR = 365
 COMPLIANCE_MONTHS = 12
@@ -246,14 +259,79 @@ def annual_value_expression() -> ExpressionWrapper:
 
 
 def annual_value(contract: Contract) -> Decimal:
-    """The same rule in Python (for tests and single contracts)."""
+    """The same rule in Python (for tests and single contracts): the contract's own value per year,
+    before any master-agreement ceiling (``counted_annual``)."""
     days = (contract.end_date - contract.start_date).days + 1 if contract.end_date else OPEN_ENDED_CONTRACT_DAYS
     return Decimal(contract.value) * DAYS_PER_YEAR / days
 
 
+# A statement of work draws on its master agreement's ceiling while it is active (a draft has not
+# committed anything yet; an expired or terminated one no longer runs).
+DRAWING_SOW_STATUSES = (ContractStatus.ACTIVE,)
+
+
+@dataclass(frozen=True)
+class SowDraw:
+    """The annual value (its own currency) of the active statements of work of one master agreement."""
+
+    currency: str
+    annual: Decimal
+
+
+def sow_draws(master_ids: Iterable[int]) -> dict[int, list[SowDraw]]:
+    """One query: per master agreement, the annual value of its active statements of work by currency.
+    Every such SOW counts, whoever looks and whatever the dashboard's filters (the ceiling is a fact
+    of the agreement: a SOW outside the scope still uses it up)."""
+    ids = list(master_ids)
+    if not ids:
+        return {}
+    rows = (
+        contract_list()
+        .filter(parent_id__in=ids, status__in=DRAWING_SOW_STATUSES)
+        .order_by()
+        .values("parent_id", "currency")
+        .annotate(annual=Sum(annual_value_expression()))
+    )
+    draws: dict[int, list[SowDraw]] = defaultdict(list)
+    for row in rows:
+        draws[row["parent_id"]].append(SowDraw(row["currency"], row["annual"] or Decimal(0)))
+    return draws
+
+
+def ceiling_remainder(
+    annual: Decimal, currency: str, draws: Sequence[SowDraw], *, on: date, fx: FxTable | None = None
+) -> Decimal:
+    """What a master agreement adds to annual spend: its annual value less its active SOWs' annual
+    values, never below zero. A SOW in another currency draws its value converted into the agreement's
+    (through the reporting currency, at the rates on ``on``); without both rates it draws nothing and
+    the agreement counts in full — spend is overstated rather than guessed."""
+    drawn = Decimal(0)
+    for draw in draws:
+        if draw.currency == currency:
+            drawn += draw.annual
+            continue
+        fx = fx or fx_table()
+        into_reporting = fx.rate(draw.currency, on)
+        from_reporting = fx.rate(currency, on)
+        if into_reporting is not None and from_reporting is not None:
+            drawn += draw.annual * into_reporting[0] / from_reporting[0]
+    return max(Decimal(0), annual - drawn)
+
+
+def counted_annual(contract: Contract, sows: Iterable[Contract], *, on: date, fx: FxTable | None = None) -> Decimal:
+    """The same rule in Python for one contract (for tests): a master agreement's annual value less its
+    active statements of work ``sows`` (never below zero); any other contract's own annual value."""
+    own = annual_value(contract)
+    if contract.parent_id is not None:
+        return own
+    draws = [SowDraw(s.currency, annual_value(s)) for s in sows if s.status in DRAWING_SOW_STATUSES]
+    return ceiling_remainder(own, contract.currency, draws, on=on, fx=fx)
+
+
 @dataclass(frozen=True)
 class SpendRow:
-    """Active contracts' annual value of one vendor, engagement model and currency."""
+    """Active contracts' annual spend of one vendor, engagement model and currency (master agreements
+    counted for what their statements of work leave of them: ``ceiling_remainder``)."""
 
     vendor_id: int
     vendor_name: str
@@ -266,50 +344,116 @@ class SpendRow:
     next_cancel_by: date | None
 
 
-def spend_rows(*, scope: Scope, today: date, user: Any = None) -> list[SpendRow]:
-    """One query: active contracts in scope, grouped by vendor, engagement model and currency."""
-    rows = (
+def sows_drawn_expression() -> Subquery:
+    """A master agreement's active statements of work in its own currency: their annual values' sum."""
+    sows = (
+        Contract.objects.filter(parent=OuterRef("pk"), status__in=DRAWING_SOW_STATUSES, currency=OuterRef("currency"))
+        .order_by()
+        .values("parent")
+        .annotate(total=Sum(annual_value_expression()))
+        .values("total")
+    )
+    return Subquery(sows, output_field=DecimalField(max_digits=30, decimal_places=10))
+
+
+def sows_in_other_currency_expression() -> Exists:
+    """Whether a master agreement has an active statement of work in another currency."""
+    return Exists(
+        Contract.objects.filter(parent=OuterRef("pk"), status__in=DRAWING_SOW_STATUSES).exclude(
+            currency=OuterRef("currency")
+        )
+    )
+
+
+def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | None = None) -> list[SpendRow]:
+    """One query: the active contracts in scope with their annual values and, for a master agreement,
+    what its active statements of work draw on it (``ceiling_remainder``), summed per vendor,
+    engagement model and currency. A SOW in another currency than its master agreement (rare) costs
+    one more query (``sow_draws``) and reads ``fx`` when it is not given."""
+    contracts = list(
         contract_list(user=user)
         .filter(status=ContractStatus.ACTIVE)
         .filter(scope.q(CONTRACT_ROW))
         .order_by()
-        .values("vendor_id", "vendor__name", "vendor__country", "vendor__geography", "engagement_model", "currency")
+        .values(
+            "pk",
+            "parent_id",
+            "vendor_id",
+            "vendor__name",
+            "vendor__country",
+            "vendor__geography",
+            "engagement_model",
+            "currency",
+            "cancel_by",
+        )
         .annotate(
-            annual=Sum(annual_value_expression()),
-            contracts=Count("pk"),
-            next_cancel_by=Min("cancel_by", filter=Q(cancel_by__gte=today)),
+            annual=annual_value_expression(),
+            drawn=sows_drawn_expression(),
+            drawn_in_other_currency=sows_in_other_currency_expression(),
         )
     )
+    foreign = [c["pk"] for c in contracts if c["parent_id"] is None and c["drawn_in_other_currency"]]
+    draws = sow_draws(foreign) if foreign else {}
+    if draws and fx is None:
+        fx = fx_table()
+    for c in contracts:
+        if c["parent_id"] is not None:
+            continue
+        annual = c["annual"] or Decimal(0)
+        if c["pk"] in draws:
+            c["annual"] = ceiling_remainder(annual, c["currency"], draws[c["pk"]], on=today, fx=fx)
+        elif c["drawn"] is not None:
+            c["annual"] = max(Decimal(0), annual - c["drawn"])
+    groups: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for c in contracts:
+        annual = c["annual"] or Decimal(0)
+        key = (c["vendor_id"], c["engagement_model"], c["currency"])
+        group = groups.setdefault(key, {"row": c, "annual": Decimal(0), "contracts": 0, "next_cancel_by": None})
+        group["annual"] += annual
+        group["contracts"] += 1
+        cancel_by = c["cancel_by"]
+        if (
+            cancel_by is not None
+            and cancel_by >= today
+            and (group["next_cancel_by"] is None or cancel_by < group["next_cancel_by"])
+        ):
+            group["next_cancel_by"] = cancel_by
     return [
         SpendRow(
-            vendor_id=row["vendor_id"],
-            vendor_name=row["vendor__name"],
-            country=str(row["vendor__country"]),
-            geography=row["vendor__geography"],
-            engagement_model=row["engagement_model"],
-            currency=row["currency"],
-            annual=row["annual"] or Decimal(0),
-            contracts=row["contracts"],
-            next_cancel_by=row["next_cancel_by"],
+            vendor_id=vendor_id,
+            vendor_name=group["row"]["vendor__name"],
+            country=str(group["row"]["vendor__country"]),
+            geography=group["row"]["vendor__geography"],
+            engagement_model=engagement_model,
+            currency=currency,
+            annual=group["annual"],
+            contracts=group["contracts"],
+            next_cancel_by=group["next_cancel_by"],
         )
-        for row in rows
+        for (vendor_id, engagement_model, currency), group in groups.items()
     ]
 
 
 @dataclass(frozen=True)
 class Amount:
-    """A sum of money in one currency, and the list of the rows summed."""
+    """A sum of money in one currency, and the list of the rows summed; ``conversion``: the same sum
+    in the reporting currency (with its rate and date, or why it has none) where the page adds up."""
 
     currency: str
     amount: Decimal
     drill: Drill
+    conversion: Conversion | None = None
 
 
 def _money(value: Decimal) -> Decimal:
     return value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
 
-def spend_per_currency(rows: Iterable[SpendRow], *, scope: Scope) -> list[Amount]:
+def spend_per_currency(
+    rows: Iterable[SpendRow], *, scope: Scope, today: date | None = None, fx: FxTable | None = None
+) -> list[Amount]:
+    """Annual spend per currency, largest first; with ``fx`` (and ``today``, the figures' date) each
+    carries its conversion into the reporting currency."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         totals[row.currency] += row.annual
@@ -323,9 +467,58 @@ def spend_per_currency(rows: Iterable[SpendRow], *, scope: Scope) -> list[Amount
                 f"annual spend in {currency}",
                 counts_rows=False,
             ),
+            fx.convert(total, currency, on=today) if fx is not None and today is not None else None,
         )
         for currency, total in sorted(totals.items(), key=lambda item: -item[1])
     ]
+
+
+@dataclass(frozen=True)
+class ReportingTotal:
+    """Annual spend in the reporting currency: the converted currencies' sum, each currency's
+    conversion (rate and date) and those left out for want of a rate."""
+
+    currency: str
+    amount: Decimal
+    on: date
+    parts: list[Amount]  # every currency, with its conversion
+    drill: Drill
+
+    @property
+    def missing(self) -> list[Conversion]:
+        return [p.conversion for p in self.parts if p.conversion is not None and p.conversion.missing]
+
+    @property
+    def converted(self) -> list[Conversion]:
+        return [
+            p.conversion
+            for p in self.parts
+            if p.conversion is not None and not p.conversion.missing and not p.conversion.same_currency
+        ]
+
+
+def spend_in_reporting_currency(amounts: Sequence[Amount], *, scope: Scope, today: date, fx: FxTable) -> ReportingTotal:
+    """The per-currency amounts (``spend_per_currency`` with ``fx``) added up in the reporting currency;
+    a currency without a rate on or before ``today`` is left out and named (``missing``)."""
+    parts = [
+        a if a.conversion is not None else replace(a, conversion=fx.convert(a.amount, a.currency, on=today))
+        for a in amounts
+    ]
+    total = _money(
+        sum((p.conversion.converted for p in parts if p.conversion and p.conversion.converted is not None), Decimal(0))
+    )
+    return ReportingTotal(
+        currency=fx.reporting,
+        amount=total,
+        on=today,
+        parts=parts,
+        drill=Drill(
+            total,
+            drill_url("contracts:contract-list", scope, status=ContractStatus.ACTIVE),
+            f"annual spend in {fx.reporting}",
+            counts_rows=False,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -611,29 +804,57 @@ def renewals_due(*, scope: Scope, today: date, days: int = RENEWAL_DAYS, user: A
     return Drill(count, url, f"cancel-by dates in the next {days} days")
 
 
-def certifications_expiring(*, scope: Scope, today: date, days: int = CERTIFICATION_DAYS, user: Any = None) -> Drill:
-    count = (
-        certification_list(user=user)
-        .filter(scope.q(VENDOR_RECORD_ROW), expires_on__gte=today, expires_on__lte=today + timedelta(days=days))
-        .exclude(certification_superseded())
-        .exclude(vendor__status=VendorStatus.EXITED)
-        .count()
+@dataclass(frozen=True)
+class CertificationStanding:
+    """The certifications tile: those expired and those expiring soon, neither renewed nor retired."""
+
+    expired: Drill
+    expiring: Drill
+
+    @property
+    def value(self) -> int:
+        """Both together: what needs a renewed certificate."""
+        return int(self.expired.value or 0) + int(self.expiring.value or 0)
+
+    @property
+    def drills(self) -> list[Drill]:
+        return [self.expired, self.expiring]
+
+
+def certifications_expiring(
+    *, scope: Scope, today: date, days: int = CERTIFICATION_DAYS, user: Any = None
+) -> CertificationStanding:
+    """One query: certifications to renew (``certifications_to_renew``), the expired apart from those
+    expiring in the next ``days`` days."""
+    counts = (
+        certifications_to_renew(as_of=today, within_days=days, user=user)
+        .filter(scope.q(VENDOR_RECORD_ROW))
+        .aggregate(
+            expired=Count("pk", filter=Q(expires_on__lt=today)),
+            expiring=Count("pk", filter=Q(expires_on__gte=today)),
+        )
     )
-    url = drill_url(
+    not_renewed = {"superseded": "false", "vendor_exited": "false"}
+    expired_url = drill_url(
+        "vendors:certification-list", scope, expires_before=_iso(today - timedelta(days=1)), **not_renewed
+    )
+    expiring_url = drill_url(
         "vendors:certification-list",
         scope,
         expires_after=_iso(today),
         expires_before=_iso(today + timedelta(days=days)),
-        superseded="false",
-        vendor_exited="false",
+        **not_renewed,
     )
-    return Drill(count, url, f"certifications expiring in the next {days} days")
+    return CertificationStanding(
+        expired=Drill(counts["expired"], expired_url, "certifications expired and not renewed"),
+        expiring=Drill(counts["expiring"], expiring_url, f"certifications expiring in the next {days} days"),
+    )
 
 
 def reviews_overdue(*, scope: Scope, today: date, user: Any = None) -> Drill:
     count = (
         service_review_list(user=user)
-        .filter(scope.q(VENDOR_RECORD_ROW), status=ReviewStatus.SCHEDULED, scheduled_for__lt=today)
+        .filter(scope.q(VENDOR_RECORD_ROW), review_overdue_condition(today))
         .exclude(vendor__status=VendorStatus.EXITED)
         .count()
     )
@@ -647,9 +868,59 @@ def reviews_overdue(*, scope: Scope, today: date, user: Any = None) -> Drill:
     return Drill(count, url, "service reviews overdue")
 
 
-def access_findings(*, scope: Scope, today: date, user: Any = None) -> Drill:
-    count = access_grant_findings(as_of=today, user=user).filter(scope.q(VENDOR_RECORD_ROW)).count()
-    return Drill(count, drill_url("vendors:access-list", scope, has_findings="true"), "open access-grant findings")
+@dataclass(frozen=True)
+class AccessFindings:
+    """The access tile: grants with findings, and the same grants by their most severe finding."""
+
+    total: Drill
+    by_severity: tuple[tuple[str, Drill], ...]  # worst first
+
+    @property
+    def value(self) -> int:
+        return int(self.total.value or 0)
+
+    @property
+    def url(self) -> str:
+        return self.total.url
+
+    @property
+    def high(self) -> Drill:
+        return dict(self.by_severity)[FindingSeverity.HIGH]
+
+    @property
+    def medium(self) -> Drill:
+        return dict(self.by_severity)[FindingSeverity.MEDIUM]
+
+    @property
+    def drills(self) -> list[Drill]:
+        return [self.total, *(drill for _, drill in self.by_severity)]
+
+
+def access_findings(*, scope: Scope, today: date, user: Any = None) -> AccessFindings:
+    """One query: the grants with findings today (``apps.vendors.findings``), by their worst severity."""
+    counts = (
+        access_grant_list(user=user, as_of=today)
+        .filter(scope.q(VENDOR_RECORD_ROW))
+        .aggregate(
+            total=Count("pk", filter=Q(finding_count__gt=0)),
+            **{str(s): Count("pk", filter=Q(finding_severity=s)) for s in FINDING_SEVERITIES},
+        )
+    )
+    total_url = drill_url("vendors:access-list", scope, has_findings="true", sort="findings")
+    return AccessFindings(
+        total=Drill(counts["total"], total_url, "access grants with findings"),
+        by_severity=tuple(
+            (
+                str(s),
+                Drill(
+                    counts[str(s)],
+                    drill_url("vendors:access-list", scope, severity=str(s), sort="findings"),
+                    f"access grants whose worst finding is {s.label.lower()}",
+                ),
+            )
+            for s in FINDING_SEVERITIES
+        ),
+    )
 
 
 # -- vendors and the league table -----------------------------------------------------------------------------
@@ -683,19 +954,41 @@ def active_vendor_drill(vendors: Sequence[VendorRow], *, scope: Scope) -> Drill:
     )
 
 
+# How to order the league table: by the attention ranking (the default: who needs looking at first) or
+# by the scorecard (who delivers best).
+LEAGUE_SORT_ATTENTION = "attention"
+LEAGUE_SORT_SCORECARD = "scorecard"
+LEAGUE_SORTS = {LEAGUE_SORT_ATTENTION: "Needs attention first", LEAGUE_SORT_SCORECARD: "Best scorecard first"}
+# How many rows of the league table the page shows, with their reasons (the CSV has every row).
+LEAGUE_TABLE_ROWS = 25
+# How many vendors the top of the overview names as needing attention first.
+ATTENTION_FIRST_ROWS = 3
+
+
 @dataclass(frozen=True)
 class LeagueRow:
-    rank: int | None  # None: not scored this month
+    rank: int | None  # by attention: the position; by scorecard: None when not scored this month
     vendor: VendorRow
     scorecard: Scorecard | None
     open_breaches: Drill
     next_cancel_by: date | None
     next_cancel_by_url: str
     performance_url: str
+    attention: VendorAttention | None = None  # reasons built only for the rows shown
 
     @property
     def score(self) -> Decimal | None:
         return self.scorecard.score if self.scorecard else None
+
+    @property
+    def attention_score(self) -> Decimal:
+        return self.attention.score if self.attention else Decimal(0)
+
+    @property
+    def attention_order(self) -> tuple[Decimal, Decimal, str]:
+        """Highest score first; of equal scores the larger annual spend, then the name."""
+        spend = self.attention.facts.spend.amount if self.attention else Decimal(0)
+        return (-self.attention_score, -spend, self.vendor.name)
 
 
 def league_table(
@@ -705,19 +998,42 @@ def league_table(
     today: date,
     vendors: Sequence[VendorRow] | None = None,
     spend: Sequence[SpendRow] | None = None,
+    concentration_of: Concentration | None = None,
+    fx: FxTable | None = None,
+    sort: str = LEAGUE_SORT_ATTENTION,
+    shown: int | None = LEAGUE_TABLE_ROWS,
     user: Any = None,
 ) -> list[LeagueRow]:
-    """The vendors in scope that deliver work (piloting, active or offboarding) ranked by their
-    scorecard for ``period`` (best first; vendors not scored that month last, by name), with their open
-    breaches and next cancel-by date. Seven queries (four of them the scorecards of every vendor at
-    once, ``league_scorecards``: one when they are cached); five when the overview passes the vendors and
-    contracts it read already."""
+    """The vendors in scope that deliver work (piloting, active or offboarding), by default ordered by
+    their attention score (highest first; ties: the larger annual spend, then the name), else
+    (``sort="scorecard"``) by their scorecard for ``period`` (best first; vendors not scored that month
+    last, by name) — with their scorecard, open breaches, next cancel-by date and attention score. The
+    first ``shown`` rows (every row when None) carry the reasons of their score with links.
+
+    A fixed number of queries whatever the number of vendors: the scorecards of every vendor at once
+    (``league_scorecards``: one query when cached) and one or two per part of the attention score
+    (``apps.dashboards.attention``); fewer when the overview passes what it read already."""
+    # Imported here: the attention ranking reads this module's definitions.
+    from apps.dashboards.attention import attention_scores, build_reasons
+
     vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
     if not vendors:
         return []
-    spend = spend_rows(scope=scope, today=today, user=user) if spend is None else spend
+    fx = fx if fx is not None else fx_table()
+    spend = spend_rows(scope=scope, today=today, user=user, fx=fx) if spend is None else spend
+    if concentration_of is None:
+        concentration_of = concentration(scope=scope, spend=spend, functions=[], serving=[], today=today, fx=fx)
     scorecards = league_scorecards(period=Period(period.start, MONTH), vendor_ids=[v.id for v in vendors])
-    open_breaches = open_breaches_per_vendor(scope=scope, user=user)
+    scores = attention_scores(
+        vendor_ids=[v.id for v in vendors],
+        scope=scope,
+        today=today,
+        scorecards=scorecards,
+        spend=spend,
+        concentration=concentration_of,
+        fx=fx,
+        user=user,
+    )
     next_cancel_by: dict[int, date] = {}
     for row in spend:
         if row.next_cancel_by and (
@@ -725,25 +1041,39 @@ def league_table(
         ):
             next_cancel_by[row.vendor_id] = row.next_cancel_by
 
-    def sort_key(vendor: VendorRow) -> tuple[int, Decimal, str]:
+    def by_scorecard(vendor: VendorRow) -> tuple[int, Decimal, str]:
         scorecard = scorecards.get(vendor.id)
         score = scorecard.score if scorecard else None
         return (0, -score, vendor.name) if score is not None else (1, Decimal(0), vendor.name)
 
+    def by_attention(vendor: VendorRow) -> tuple[Decimal, Decimal, str]:
+        attention = scores[vendor.id]
+        return (-attention.score, -attention.facts.spend.amount, vendor.name)
+
+    by_attention_first = sort != LEAGUE_SORT_SCORECARD
+    by_attention_order = sorted(vendors, key=by_attention)
+    # The rows named at the top of the overview carry their reasons whatever the table's order.
+    first_ids = {vendor.id for vendor in by_attention_order[:ATTENTION_FIRST_ROWS]}
     rows = []
     rank = 0
-    for vendor in sorted(vendors, key=sort_key):
+    for position, vendor in enumerate(by_attention_order if by_attention_first else sorted(vendors, key=by_scorecard)):
         scorecard = scorecards.get(vendor.id)
         scored = scorecard is not None and scorecard.score is not None
         rank += 1 if scored else 0
         one = replace(scope, vendor=vendor.id)
+        performance_url = reverse("vendors:vendor-tab", args=[vendor.id, "performance"]) + f"?period={period.key}"
+        attention = scores[vendor.id]
+        if shown is None or position < shown or (shown and vendor.id in first_ids):
+            attention = build_reasons(
+                attention, vendor_name=vendor.name, scope=scope, today=today, performance_url=performance_url
+            )
         rows.append(
             LeagueRow(
-                rank=rank if scored else None,
+                rank=position + 1 if by_attention_first else (rank if scored else None),
                 vendor=vendor,
                 scorecard=scorecard,
                 open_breaches=Drill(
-                    open_breaches.get(vendor.id, 0),
+                    attention.facts.open_breach_total,
                     drill_url("contracts:breach-list", one, status=list(OPEN_BREACH_STATUSES)),
                     f"open breaches of {vendor.name}",
                 ),
@@ -755,8 +1085,8 @@ def league_table(
                     cancel_by_after=_iso(today),
                     sort="cancel_by",
                 ),
-                performance_url=reverse("vendors:vendor-tab", args=[vendor.id, "performance"])
-                + f"?period={period.key}",
+                performance_url=performance_url,
+                attention=attention,
             )
         )
     return rows
@@ -951,11 +1281,18 @@ def risk_heat_map(*, scope: Scope, user: Any = None) -> RiskHeatMap:
 class ConcentrationRow:
     key: str  # the vendor's id or the country code
     label: str
-    currency: str  # "" for critical functions
+    currency: str  # the reporting currency for spend; "" for critical functions
     value: Decimal | int
     share: Decimal | None
     flagged: bool
     drill: Drill
+    # Spend: what the value is made of — each currency's amount and its conversion (rate and date).
+    conversions: tuple[Conversion, ...] = ()
+
+    @property
+    def conversion_note(self) -> str:
+        """ "USD 465,000.00 at USD 1 = EUR 0.92 (rate of 2026-11-30)" per converted currency."""
+        return "; ".join(f"{c.currency} {c.amount:,.2f} at {c.rate_text}" for c in self.conversions if c.rate_text)
 
 
 @dataclass(frozen=True)
@@ -966,6 +1303,10 @@ class Concentration:
     functions_by_vendor: list[ConcentrationRow]
     functions_by_country: list[ConcentrationRow]
     critical_functions: int  # critical functions in scope that an active contract covers
+    reporting_currency: str = ""
+    spend_total: Decimal = Decimal(0)  # in the reporting currency: the spend shares' whole
+    # Spend left out of the shares for want of a rate: one conversion per currency (its note says so).
+    spend_not_counted: tuple[Conversion, ...] = ()
 
     @property
     def flagged(self) -> list[ConcentrationRow]:
@@ -994,6 +1335,7 @@ def _share_rows(
     threshold: Decimal,
     *,
     counts_rows: bool,
+    conversions: Mapping[str, tuple[Conversion, ...]] | None = None,
 ) -> list[ConcentrationRow]:
     rows = []
     for (key, currency), value in values.items():
@@ -1007,54 +1349,97 @@ def _share_rows(
                 share=share,
                 flagged=share is not None and share > threshold,
                 drill=Drill(value, url_for(key, currency), labels[key], counts_rows=counts_rows),
+                conversions=(conversions or {}).get(key, ()),
             )
         )
     return sorted(rows, key=lambda row: (-(row.share or 0), row.label, row.currency))
 
 
 def concentration(
-    *, scope: Scope, spend: Sequence[SpendRow], functions: Sequence[FunctionRow], serving: Sequence[ServingPair]
+    *,
+    scope: Scope,
+    spend: Sequence[SpendRow],
+    functions: Sequence[FunctionRow],
+    serving: Sequence[ServingPair],
+    today: date | None = None,
+    fx: FxTable | None = None,
 ) -> Concentration:
-    """Shares of spend (per currency) and of critical functions, per vendor and per vendor country."""
+    """Shares of the annual spend in the reporting currency (each vendor's and each country's spend in
+    every currency converted at the latest rate on or before ``today``; a currency with no such rate is
+    left out of the shares and named in ``spend_not_counted``) and of critical functions, per vendor and
+    per vendor country. One query (the rates) unless ``fx`` is given."""
     threshold = concentration_threshold()
+    today = today or timezone.localdate()
+    fx = fx or fx_table()
+    reporting = fx.reporting
     vendor_names = {str(row.vendor_id): row.vendor_name for row in spend}
     vendor_names.update({str(pair.vendor_id): pair.vendor_name for pair in serving})
     countries_seen = {row.country for row in spend} | {pair.country for pair in serving}
     country_names = {code: _country_name(code) for code in countries_seen}
 
-    spend_vendor: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    spend_country: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    currency_totals: dict[str, Decimal] = defaultdict(Decimal)
+    # Each vendor's (country's) spend per currency first, converted once per currency: a row's
+    # tooltip names the amount of each currency and the rate it took.
+    native_vendor: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    native_country: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    not_counted: dict[str, Decimal] = defaultdict(Decimal)
     for row in spend:
-        spend_vendor[(str(row.vendor_id), row.currency)] += row.annual
-        spend_country[(row.country, row.currency)] += row.annual
-        currency_totals[row.currency] += row.annual
+        native_vendor[str(row.vendor_id)][row.currency] += row.annual
+        native_country[row.country][row.currency] += row.annual
+
+    def converted(
+        native: Mapping[str, Mapping[str, Decimal]],
+    ) -> tuple[dict[tuple[str, str], Decimal], dict[str, tuple[Conversion, ...]]]:
+        values: dict[tuple[str, str], Decimal] = {}
+        parts: dict[str, tuple[Conversion, ...]] = {}
+        for key, amounts in native.items():
+            conversions = tuple(fx.convert(amount, currency, on=today) for currency, amount in sorted(amounts.items()))
+            counted = [c for c in conversions if c.converted is not None]
+            if counted:
+                values[(key, reporting)] = _money(
+                    sum((c.converted for c in counted if c.converted is not None), Decimal(0))
+                )
+                parts[key] = tuple(counted)
+        return values, parts
+
+    spend_vendor, vendor_parts = converted(native_vendor)
+    spend_country, country_parts = converted(native_country)
+    for row in spend:
+        if fx.rate(row.currency, today) is None:
+            not_counted[row.currency] += row.annual
+    spend_total = _money(
+        sum(
+            (c.converted for parts in vendor_parts.values() for c in parts if c.converted is not None),
+            Decimal(0),
+        )
+    )
+    money_totals = {reporting: spend_total}
 
     def contracts_url(**extra: Any) -> Any:
+        # Every active contract of the vendor (country) in any currency: the share adds them all up.
         return lambda key, currency: drill_url(
             "contracts:contract-list",
             scope if "vendor" not in extra else replace(scope, vendor=int(key)),
             status=ContractStatus.ACTIVE,
-            currency=currency,
             **({"country": key} if "country" in extra else {}),
         )
 
-    money_totals = {currency: _money(total) for currency, total in currency_totals.items()}
     spend_by_vendor = _share_rows(
-        {key: _money(value) for key, value in spend_vendor.items()},
+        spend_vendor,
         money_totals,
         vendor_names,
         contracts_url(vendor=True),
         threshold,
         counts_rows=False,
+        conversions=vendor_parts,
     )
     spend_by_country = _share_rows(
-        {key: _money(value) for key, value in spend_country.items()},
+        spend_country,
         money_totals,
         country_names,
         contracts_url(country=True),
         threshold,
         counts_rows=False,
+        conversions=country_parts,
     )
 
     critical = {f.id for f in functions if f.critical}
@@ -1095,6 +1480,11 @@ def concentration(
             counts_rows=True,
         ),
         critical_functions=len(served_critical),
+        reporting_currency=reporting,
+        spend_total=spend_total,
+        spend_not_counted=tuple(
+            fx.convert(_money(amount), currency, on=today) for currency, amount in sorted(not_counted.items())
+        ),
     )
 
 
@@ -1107,27 +1497,41 @@ class Overview:
     period: Period
     today: date
     active_vendors: Drill
-    spend: list[Amount]
+    spend: list[Amount]  # per currency, each with its conversion into the reporting currency
+    spend_total: ReportingTotal
     compliance: Compliance
     breaches: Breaches
     renewals: Drill
-    certifications: Drill
+    certifications: CertificationStanding
     reviews_overdue: Drill
-    access_findings: Drill
+    access_findings: AccessFindings
     policy_conflicts: Drill
     spend_by_geography: list[Breakdown]
     spend_by_engagement: list[Breakdown]
     league: list[LeagueRow]
+    league_sort: str
     matrix: SourcingMatrix
     functions: list[FunctionRow]
     heat_map: RiskHeatMap
     concentration: Concentration
+
+    @property
+    def attention_first(self) -> list[LeagueRow]:
+        """The vendors that need attention most (at most ``ATTENTION_FIRST_ROWS``, a score above zero),
+        whatever order the league table is in."""
+        rows = (
+            self.league
+            if self.league_sort != LEAGUE_SORT_SCORECARD
+            else sorted(self.league, key=lambda r: r.attention_order)
+        )
+        return [row for row in rows[:ATTENTION_FIRST_ROWS] if row.attention_score > 0]
 
     def drills(self) -> list[Drill]:
         """Every number on the page that leads to a list (tests check each list's count)."""
         found = [
             self.active_vendors,
             *(a.drill for a in self.spend),
+            self.spend_total.drill,
             self.compliance.current.without_data_drill,
             *(m.drill for m in self.compliance.months),
             self.compliance.at_risk,
@@ -1137,12 +1541,19 @@ class Overview:
             *(area.drill for area in self.breaches.by_area),
             *(s.drill for area in self.breaches.by_area for s in area.by_severity),
             self.renewals,
-            self.certifications,
+            *self.certifications.drills,
             self.reviews_overdue,
-            self.access_findings,
+            *self.access_findings.drills,
             self.policy_conflicts,
             *(s.drill for b in self.spend_by_geography + self.spend_by_engagement for s in b.segments),
             *(row.open_breaches for row in self.league),
+            *(
+                reason.drill
+                for row in self.league
+                if row.attention is not None
+                for reason in row.attention.reasons
+                if reason.on_list_page
+            ),
             *(cell.drill for cell in self.matrix.cells()),
             self.heat_map.total,
             *(cell.drill for cell in self.heat_map.cells()),
@@ -1160,18 +1571,32 @@ class Overview:
         return found
 
 
-def portfolio_overview(*, scope: Scope, period: Period, today: date | None = None, user: Any = None) -> Overview:
-    """The whole overview in a fixed number of queries (about fifteen; see ``tests/dashboards``)."""
+def portfolio_overview(
+    *,
+    scope: Scope,
+    period: Period,
+    today: date | None = None,
+    user: Any = None,
+    league_sort: str = LEAGUE_SORT_ATTENTION,
+    league_shown: int | None = LEAGUE_TABLE_ROWS,
+) -> Overview:
+    """The whole overview in a fixed number of queries (about twenty-five; see ``tests/dashboards``).
+    ``league_sort`` orders the league table; ``league_shown``: how many of its rows carry their reasons
+    (None: all, for the CSV)."""
     today = today or timezone.localdate()
     vendors = engaged_vendors(scope=scope, user=user)
-    spend = spend_rows(scope=scope, today=today, user=user)
+    fx = fx_table()  # the FX table is small: read once, every conversion of the page uses it
+    spend = spend_rows(scope=scope, today=today, user=user, fx=fx)
+    spend_amounts = spend_per_currency(spend, scope=scope, today=today, fx=fx)
     functions, serving = function_rows(scope=scope, user=user)
+    spread = concentration(scope=scope, spend=spend, functions=functions, serving=serving, today=today, fx=fx)
     return Overview(
         scope=scope,
         period=period,
         today=today,
         active_vendors=active_vendor_drill(vendors, scope=scope),
-        spend=spend_per_currency(spend, scope=scope),
+        spend=spend_amounts,
+        spend_total=spend_in_reporting_currency(spend_amounts, scope=scope, today=today, fx=fx),
         compliance=sla_compliance(scope=scope, period=period, user=user),
         breaches=breach_summary(scope=scope, period=period, user=user),
         renewals=renewals_due(scope=scope, today=today, user=user),
@@ -1181,11 +1606,23 @@ def portfolio_overview(*, scope: Scope, period: Period, today: date | None = Non
         policy_conflicts=policy_conflict_drill(functions, scope=scope),
         spend_by_geography=spend_breakdown(spend, by="geography", scope=scope),
         spend_by_engagement=spend_breakdown(spend, by="engagement_model", scope=scope),
-        league=league_table(scope=scope, period=period, today=today, vendors=vendors, spend=spend, user=user),
+        league=league_table(
+            scope=scope,
+            period=period,
+            today=today,
+            vendors=vendors,
+            spend=spend,
+            concentration_of=spread,
+            fx=fx,
+            sort=league_sort,
+            shown=league_shown,
+            user=user,
+        ),
+        league_sort=league_sort,
         matrix=sourcing_matrix(functions, scope=scope),
         functions=functions,
         heat_map=risk_heat_map(scope=scope, user=user),
-        concentration=concentration(scope=scope, spend=spend, functions=functions, serving=serving),
+        concentration=spread,
     )
 
 

@@ -10,8 +10,9 @@ sentence of the summary links to the list of exactly the rows it speaks of (the 
 The definitions are the overview's (``apps.dashboards.selectors``): open breaches are open or
 acknowledged; credits owed are the credits of breaches neither waived nor retracted; a renewal needs
 attention when its cancel-by date falls in the next ``RENEWAL_DAYS`` days; a certification when it
-expires in the next ``CERTIFICATION_DAYS`` days (or has expired) and no later one of the same kind
-supersedes it; an access grant when it has a finding.
+expires in the next ``CERTIFICATION_DAYS`` days (or has expired, however long ago) and no later one of
+the same kind supersedes it; an access grant when it breaks an access rule (``apps.vendors.findings``),
+the high-severity findings first; a service review when it is still scheduled and its date has passed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ from django.urls import reverse
 from apps.contracts.choices import BreachStatus, ContractStatus, EvaluationStatus, Renewal, Severity
 from apps.contracts.models import Breach, Contract, SlaEvaluation, SlaTerm
 from apps.contracts.selectors import breach_list, contract_list, sla_term_current_status, sla_term_list
+from apps.core.fx import fx_table
+from apps.core.models import PolicyException, StatusChange
+from apps.dashboards.attention import (
+    HIGH_RISK_SCORE,
+    VendorAttention,
+    attention_scores,
+    build_reasons,
+    expired_exceptions_per_vendor,
+    open_overrides_query,
+)
 from apps.dashboards.selectors import (
     CERTIFICATION_DAYS,
     CREDIT_BREACH_STATUSES,
@@ -41,14 +52,22 @@ from apps.dashboards.selectors import (
     _iso,
     _money,
     annual_value_expression,
+    ceiling_remainder,
+    concentration,
     credits_owed,
     drill_url,
+    sow_draws,
+    sows_drawn_expression,
+    sows_in_other_currency_expression,
+    spend_rows,
 )
 from apps.kpis.scorecards import Performance, Period, vendor_performance
 from apps.vendors.choices import ReviewStatus, VendorStatus
+from apps.vendors.findings import SEVERITIES_WORST_FIRST as FINDING_SEVERITIES
+from apps.vendors.findings import FindingSeverity
 from apps.vendors.models import AccessGrant, ActionItem, Certification, ServiceReview, Vendor, VendorRisk
 from apps.vendors.selectors import (
-    access_grant_finding_names,
+    access_grant_finding_list,
     access_grant_list,
     action_item_list,
     certification_list,
@@ -61,8 +80,6 @@ from apps.vendors.selectors import (
 # How many of the vendor's breaches and reviews the page lists (the CSVs and the linked lists have all).
 BREACH_ROWS = 25
 REVIEW_ROWS = 6
-# A risk this high (likelihood × impact, 1–25) is named in the attention summary.
-HIGH_RISK_SCORE = 15
 # Contracts that still matter: the ones in force and the ones about to be.
 CURRENT_CONTRACT_STATUSES = (ContractStatus.DRAFT, ContractStatus.ACTIVE)
 
@@ -133,8 +150,10 @@ class CertificationRow:
 @dataclass(frozen=True)
 class ContractRow:
     contract: Contract
-    annual: Decimal | None
+    annual: Decimal | None  # what it adds to annual spend (a master agreement: what its SOWs leave)
     days_to_cancel_by: int | None
+    # A master agreement its active statements of work draw on: its own annual value (the ceiling).
+    ceiling: Decimal | None = None
 
     @property
     def renewal_due(self) -> bool:
@@ -156,10 +175,15 @@ class Vendor360:
     open_actions: list[ActionItem]
     risks: list[VendorRisk]  # not closed, highest score first
     certifications: list[CertificationRow]
-    grants: list[AccessGrant]  # unrevoked, findings first
+    grants: list[AccessGrant]  # unrevoked, the worst findings first
     contracts: list[ContractRow]
     drills: dict[str, Drill] = field(default_factory=dict)
     attention: list[Attention] = field(default_factory=list)
+    # The attention ranking's score with its full breakdown, and the rows of its parts that have no
+    # list page of their own (open gate overrides, expired policy exceptions).
+    attention_score: VendorAttention | None = None
+    open_overrides: list[StatusChange] = field(default_factory=list)
+    expired_exceptions: list[PolicyException] = field(default_factory=list)
 
     @property
     def scope(self) -> Scope:
@@ -167,7 +191,15 @@ class Vendor360:
 
     @property
     def access_findings(self) -> list[AccessGrant]:
-        return [grant for grant in self.grants if access_grant_finding_names(grant)]
+        """The grants with findings."""
+        return [grant for grant in self.grants if access_grant_finding_list(grant)]
+
+    def access_findings_by_severity(self) -> dict[str, list[AccessGrant]]:
+        """The grants with findings by the worst of their findings (``finding_severity``)."""
+        by_severity: dict[str, list[AccessGrant]] = {str(s): [] for s in FINDING_SEVERITIES}
+        for grant in self.access_findings:
+            by_severity[grant.finding_severity].append(grant)  # type: ignore[attr-defined]  # an annotation
+        return by_severity
 
     @property
     def high_risks(self) -> list[VendorRisk]:
@@ -225,17 +257,24 @@ def _terms(vendor_id: int) -> list[TermStatus]:
 
 
 def _contracts(vendor_id: int, today: date) -> list[ContractRow]:
-    """One query: every contract of the vendor, the current first."""
-    rows = (
+    """One query: every contract of the vendor, the current first; an active one with what it adds to
+    annual spend (a master agreement: what its active statements of work leave of it)."""
+    rows = list(
         contract_list()
         .prefetch_related(None)  # the functions are not shown
         .filter(vendor_id=vendor_id)
         .annotate(
             annual=annual_value_expression(),
+            drawn=sows_drawn_expression(),
+            drawn_in_other_currency=sows_in_other_currency_expression(),
             current=Case(When(status__in=CURRENT_CONTRACT_STATUSES, then=Value(0)), default=Value(1)),
         )
         .order_by("current", "cancel_by", "-start_date", "pk")
     )
+    # A statement of work in another currency than its master agreement: one more query, and the rates.
+    foreign = [c.pk for c in rows if c.status == ContractStatus.ACTIVE and c.drawn_in_other_currency]  # type: ignore[attr-defined]
+    draws = sow_draws(foreign) if foreign else {}
+    fx = fx_table() if draws else None
     result = []
     for contract in rows:
         days = (
@@ -243,8 +282,17 @@ def _contracts(vendor_id: int, today: date) -> list[ContractRow]:
             if contract.cancel_by and contract.status == ContractStatus.ACTIVE
             else None
         )
-        annual = contract.annual if contract.status == ContractStatus.ACTIVE else None  # type: ignore[attr-defined]
-        result.append(ContractRow(contract, _money(annual) if annual is not None else None, days))
+        if contract.status != ContractStatus.ACTIVE:
+            result.append(ContractRow(contract, None, days))
+            continue
+        own: Decimal = contract.annual  # type: ignore[attr-defined]
+        counted = own
+        if contract.pk in draws:
+            counted = ceiling_remainder(own, contract.currency, draws[contract.pk], on=today, fx=fx)
+        elif contract.parent_id is None and contract.drawn is not None:  # type: ignore[attr-defined]
+            counted = max(Decimal(0), own - contract.drawn)  # type: ignore[attr-defined]
+        drawn_on = contract.parent_id is None and (contract.pk in draws or contract.drawn is not None)  # type: ignore[attr-defined]
+        result.append(ContractRow(contract, _money(counted), days, _money(own) if drawn_on else None))
     return result
 
 
@@ -262,7 +310,7 @@ def _certifications(vendor_id: int, today: date) -> list[CertificationRow]:
 def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None) -> Vendor360:
     """Everything the page shows (``Vendor.DoesNotExist`` when there is no such vendor)."""
     vendor = vendor_list(user=user).get(pk=vendor_id)
-    reviews = service_review_list(user=user).filter(vendor=vendor).prefetch_related(None)  # no attendees
+    reviews = service_review_list(user=user, as_of=today).filter(vendor=vendor).prefetch_related(None)  # no attendees
     scheduled = list(reviews.filter(status=ReviewStatus.SCHEDULED).order_by("scheduled_for", "pk"))
     held = list(reviews.exclude(status=ReviewStatus.SCHEDULED).order_by("-scheduled_for", "-pk")[:REVIEW_ROWS])
     upcoming = [review for review in scheduled if review.scheduled_for >= today]
@@ -296,13 +344,50 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
             access_grant_list(user=user, as_of=today)
             .filter(vendor=vendor)
             .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=today))
-            .order_by("-finding_expired", "-finding_vendor_exited", "expires_on", "system", "person", "pk")  # type: ignore[misc]
+            .order_by("-finding_rank", "-finding_count", "expires_on", "system", "person", "pk")  # type: ignore[misc]
         ),
         contracts=_contracts(vendor.pk, today),
     )
     data.drills = _drills(data)
     data.attention = attention_summary(data)
+    _attention_score(data, user=user)
     return data
+
+
+def _attention_score(data: Vendor360, *, user: Any) -> None:
+    """The vendor's attention score as the league table works it out on the unfiltered overview: its
+    share of spend is of the whole portfolio's, its scorecard the page's period's. About ten queries."""
+    vendor, today = data.vendor, data.today
+    fx = fx_table()
+    portfolio = spend_rows(scope=Scope(), today=today, user=user, fx=fx)
+    spread = concentration(scope=Scope(), spend=portfolio, functions=[], serving=[], today=today, fx=fx)
+    data.open_overrides = list(
+        open_overrides_query(scope=data.scope, user=user)
+        .select_related("content_type", "actor")
+        .prefetch_related("subject")
+        .order_by("-changed_at", "-pk")
+    )
+    exceptions = expired_exceptions_per_vendor(scope=data.scope, today=today, user=user)
+    exception_ids = exceptions.get(vendor.pk, set())
+    data.expired_exceptions = (
+        list(PolicyException.objects.filter(pk__in=exception_ids).order_by("review_on", "pk")) if exception_ids else []
+    )
+    scores = attention_scores(
+        vendor_ids=[vendor.pk],
+        scope=data.scope,
+        today=today,
+        scorecards={vendor.pk: data.performance.scorecard},
+        spend=portfolio,
+        concentration=spread,
+        fx=fx,
+        overrides={vendor.pk: len(data.open_overrides)},
+        expired_exceptions=exceptions,
+        user=user,
+    )
+    performance_url = reverse("vendors:vendor-tab", args=[vendor.pk, "performance"]) + f"?period={data.period.key}"
+    data.attention_score = build_reasons(
+        scores[vendor.pk], vendor_name=vendor.name, scope=Scope(), today=today, performance_url=performance_url
+    )
 
 
 def _drills(data: Vendor360) -> dict[str, Drill]:
@@ -358,9 +443,17 @@ def _drills(data: Vendor360) -> dict[str, Drill]:
         ),
         "access_findings": Drill(
             len(data.access_findings),
-            drill_url("vendors:access-list", scope, has_findings="true"),
-            "open access-grant findings",
+            drill_url("vendors:access-list", scope, has_findings="true", sort="findings"),
+            "access grants with findings",
         ),
+        **{
+            f"access_findings_{severity}": Drill(
+                len(grants),
+                drill_url("vendors:access-list", scope, severity=severity, sort="findings"),
+                f"access grants whose worst finding is {severity}",
+            )
+            for severity, grants in data.access_findings_by_severity().items()
+        },
         "risks": Drill(
             len(data.risks),
             drill_url("vendors:risk-list", scope, status=list(OPEN_RISK_STATUSES)),
@@ -467,13 +560,21 @@ def attention_summary(data: Vendor360) -> list[Attention]:
                 ),
             )
         )
-    findings = data.access_findings
-    if findings:
+    for severity, grants in data.access_findings_by_severity().items():
+        if not grants:
+            continue
+        # Each kind of finding once, the most frequent first: "2 past expiry, 1 no MFA".
+        kinds: dict[str, int] = defaultdict(int)
+        for grant in grants:
+            for finding in access_grant_finding_list(grant):
+                if finding.severity == severity:
+                    kinds[finding.label] += 1
+        what = ", ".join(f"{n} {label}" for label, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
         items.append(
             Attention(
-                BAD,
-                f"{_plural(len(findings), 'access grant')} should have been revoked (expired, or the vendor exited).",
-                drills["access_findings"],
+                BAD if severity == FindingSeverity.HIGH else WARN,
+                f"{_plural(len(grants), 'access grant')} with {severity}-severity findings ({what}).",
+                drills[f"access_findings_{severity}"],
             )
         )
     high = data.high_risks

@@ -22,14 +22,28 @@ from apps.core.ui import csv_response, is_htmx
 from apps.dashboards.charts import overview_charts
 from apps.dashboards.exports import TABLES, VENDOR_TABLES, export_table, export_vendor_table
 from apps.dashboards.filters import DashboardFilterSet
-from apps.dashboards.selectors import CERTIFICATION_DAYS, RENEWAL_DAYS, portfolio_overview
+from apps.dashboards.selectors import (
+    CERTIFICATION_DAYS,
+    LEAGUE_SORT_ATTENTION,
+    LEAGUE_SORTS,
+    LEAGUE_TABLE_ROWS,
+    RENEWAL_DAYS,
+    portfolio_overview,
+)
 from apps.dashboards.vendor import Vendor360, vendor_360
 from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section, period_from_parameter
 from apps.vendors.models import Vendor
 
-# How many rows the page shows of the long tables (the CSV has them all).
-LEAGUE_TABLE_ROWS = 25
+# How many rows the page shows of the long tables (the CSV has them all; the league table's count,
+# LEAGUE_TABLE_ROWS, lives with the selector that builds the reasons of the rows shown).
 CONCENTRATION_ROWS = 10
+# The league table's order (``LEAGUE_SORTS``); an unknown value falls back to the default.
+LEAGUE_SORT_PARAMETER = "rank_by"
+
+
+def _league_sort(request: HttpRequest) -> str:
+    chosen = request.GET.get(LEAGUE_SORT_PARAMETER, "")
+    return chosen if chosen in LEAGUE_SORTS else LEAGUE_SORT_ATTENTION
 
 
 def _filterset(request: HttpRequest) -> DashboardFilterSet:
@@ -39,7 +53,10 @@ def _filterset(request: HttpRequest) -> DashboardFilterSet:
 def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str, Any]:
     filterset = _filterset(request)
     scope, period = filterset.scope(), filterset.period_value()
-    overview = portfolio_overview(scope=scope, period=period, today=filterset.today, user=request.user)
+    league_sort = _league_sort(request)
+    overview = portfolio_overview(
+        scope=scope, period=period, today=filterset.today, user=request.user, league_sort=league_sort
+    )
     query = urlencode(filterset.query())
     chosen = [
         str(dict(filterset.form.fields[name].choices).get(value, value))  # type: ignore[attr-defined]
@@ -48,7 +65,17 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
     ]
 
     def export(table: str) -> str:
-        return reverse("dashboards:export", args=[table]) + (f"?{query}" if query else "")
+        extra = (
+            {LEAGUE_SORT_PARAMETER: league_sort}
+            if table == "league-table" and league_sort != LEAGUE_SORT_ATTENTION
+            else {}
+        )
+        table_query = "&".join(part for part in (query, urlencode(extra)) if part)
+        return reverse("dashboards:export", args=[table]) + (f"?{table_query}" if table_query else "")
+
+    def sorted_by(sort: str) -> str:
+        params = {**filterset.query(), **({LEAGUE_SORT_PARAMETER: sort} if sort != LEAGUE_SORT_ATTENTION else {})}
+        return reverse("dashboards:overview") + (f"?{urlencode(params)}" if params else "") + "#league-title"
 
     return {
         "title": "Dashboard" if as_home else "Portfolio overview",
@@ -62,6 +89,10 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
         "exports": {table.replace("-", "_"): export(table) for table in TABLES},
         "league_rows": overview.league[:LEAGUE_TABLE_ROWS],
         "league_more": max(0, len(overview.league) - LEAGUE_TABLE_ROWS),
+        "league_sort": league_sort,
+        "league_sort_parameter": LEAGUE_SORT_PARAMETER,
+        "league_sorts": [(sort, label, sorted_by(sort)) for sort, label in LEAGUE_SORTS.items()],
+        "reporting_currency": overview.concentration.reporting_currency,
         "concentration_rows": CONCENTRATION_ROWS,
         "renewal_days": RENEWAL_DAYS,
         "certification_days": CERTIFICATION_DAYS,
@@ -95,7 +126,12 @@ def export(request: HttpRequest, table: str) -> StreamingHttpResponse:
         raise Http404("No such dashboard table.")
     filterset = _filterset(request)
     overview = portfolio_overview(
-        scope=filterset.scope(), period=filterset.period_value(), today=filterset.today, user=request.user
+        scope=filterset.scope(),
+        period=filterset.period_value(),
+        today=filterset.today,
+        user=request.user,
+        league_sort=_league_sort(request),
+        league_shown=None if table == "league-table" else 0,
     )
     filename, columns, rows = export_table(table, overview)
     return csv_response(filename, columns, list(rows))

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from apps.core.models import TimeStampedModel, audit_tracked
 from apps.core.validators import score_validators
-from apps.functions.choices import Decision, FunctionCategory
+from apps.functions.choices import Decision, FunctionCategory, category_defaults
 
 SCORE_FIELDS = ("strategic", "sensitive", "repeatable", "scarce")
 
@@ -50,8 +50,16 @@ class Function(TimeStampedModel):
     scarce = models.PositiveSmallIntegerField(
         validators=score_validators, help_text="How scarce the skills are in-house (1–5)."
     )
-    velocity_critical = models.BooleanField(
-        default=False, help_text="Vital to delivery velocity (e.g. the CI/CD platform): stays in-house."
+    # Empty (None) only until saved: it means "the category's default" (``CATEGORY_DEFAULTS``), which
+    # ``clean()``/``save()`` fill in, so the API, the forms and the imports agree; a stored row always
+    # holds an explicit value (the constraint), so queries on it need no knowledge of categories — and
+    # a value read back is a bool (hence the get type, which the stubs would make optional).
+    velocity_critical: models.BooleanField[bool | None, bool] = models.BooleanField(  # type: ignore[misc]
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Vital to delivery velocity (e.g. the CI/CD platform): stays in-house. "
+        "Not given: the category's default.",
     )
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True, editable=False)
     rationale = models.TextField(blank=True, editable=False)
@@ -66,10 +74,29 @@ class Function(TimeStampedModel):
                 violation_error_code="unique",
             ),
             *_score_constraints("functions_function", SCORE_FIELDS),
+            models.CheckConstraint(
+                condition=models.Q(velocity_critical__isnull=False),
+                name="functions_function_velocity_critical_resolved",
+                violation_error_message="Say whether the function is velocity-critical, or choose a category.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def apply_category_defaults(self) -> None:
+        """Fill each profile flag that was not given (None) with the category's default."""
+        for flag, value in category_defaults(self.category).items():
+            if getattr(self, flag) is None:
+                setattr(self, flag, value)
+
+    def clean(self) -> None:
+        super().clean()
+        self.apply_category_defaults()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.apply_category_defaults()  # also for rows saved without full_clean() (fixtures, factories)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("functions:function-detail", args=[self.pk])

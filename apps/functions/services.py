@@ -6,12 +6,27 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.core.errors import PermissionDeniedError
-from apps.core.services import audited, model_create, model_delete, model_update, save_validated
-from apps.functions.choices import Decision, Recommendation
+from apps.core.models import PolicyException
+from apps.core.services import (
+    audited,
+    model_create,
+    model_delete,
+    model_update,
+    policy_exception_close,
+    policy_exception_open,
+    save_validated,
+)
+from apps.functions.choices import (
+    EXCEPTION_KIND_DECISION,
+    Decision,
+    Recommendation,
+    decision_against_recommendation,
+)
 from apps.functions.models import Function, SourcingDecision
 
 # -- the recommendation rule ------------------------------------------------------------------------
@@ -81,25 +96,63 @@ def _require_decision_permission(actor: Any | None) -> None:
         raise PermissionDeniedError("Only executives (and admins) record sourcing decisions.")
 
 
+def open_decision_exceptions(function: Function) -> list[PolicyException]:
+    """The function's policy exceptions for a decision against the recommendation that are not closed."""
+    return list(
+        PolicyException.objects.filter(
+            content_type=ContentType.objects.get_for_model(Function),
+            object_id=function.pk,
+            kind=EXCEPTION_KIND_DECISION,
+            closed_on__isnull=True,
+        ).order_by("pk")
+    )
+
+
 def function_decide(
-    *, function: Function, decision: str, rationale: str, actor: Any, decided_on: date | None = None
+    *,
+    function: Function,
+    decision: str,
+    rationale: str,
+    actor: Any,
+    decided_on: date | None = None,
+    justification: str = "",
+    review_on: date | None = None,
 ) -> SourcingDecision:
     """Record a sourcing decision. Earlier decisions are never edited: they are the history. The
     function's current ``decision``/``rationale`` are then those of its latest decision (by date), in
-    the same transaction, so a back-dated decision does not overwrite a newer one."""
+    the same transaction, so a back-dated decision does not overwrite a newer one.
+
+    A decision that outsources more than the recommendation allows (``decision_against_recommendation``)
+    is accepted only as a policy exception: it needs a ``justification`` and a future ``review_on``
+    (400 on each), and opens the exception in the same transaction; the justification is the reason in
+    the audit trail. When the function's current decision changes, the exception of the decision it
+    replaces is closed: a new departure gets its own exception, a decision within the recommendation
+    needs none."""
     _require_decision_permission(actor)
     rationale = (rationale or "").strip()
+    justification = (justification or "").strip()
     decided_on = decided_on or timezone.localdate()
+    today = timezone.localdate()
+    recommendation = recommendation_for(function)
+    against = decision_against_recommendation(decision, recommendation)
     errors: dict[str, str] = {}
     if decision not in Decision.values:
         errors["decision"] = f"Choose one of: {', '.join(Decision.values)}."
     if not rationale:
         errors["rationale"] = "A sourcing decision needs its rationale."
-    if decided_on > timezone.localdate():
+    if decided_on > today:
         errors["decided_on"] = "A decision cannot be dated in the future."
+    if against:
+        departure = f"“{Decision(decision).label}” goes against the recommendation “{recommendation.label}”"
+        if not justification:
+            errors["justification"] = f"{departure}: justify the exception."
+        if review_on is None:
+            errors["review_on"] = f"{departure}: give the date this exception is to be reviewed."
+        elif review_on <= today:
+            errors["review_on"] = "The review date must be in the future."
     if errors:
         raise ValidationError(errors)
-    with audited(actor=actor, action="function_decide"):
+    with audited(actor=actor, action="function_decide", reason=justification if against else None):
         # The lock serialises concurrent decisions, so the denormalised fields match the latest one.
         locked = Function.objects.select_for_update().get(pk=function.pk)
         record = save_validated(
@@ -109,6 +162,22 @@ def function_decide(
         )
         latest = locked.decisions.order_by("-decided_on", "-created_at", "-pk").first()
         assert latest is not None
+        if latest.pk == record.pk:
+            # This decision is now the one in force: it supersedes the exception of the one before.
+            for superseded in open_decision_exceptions(locked):
+                policy_exception_close(
+                    exception=superseded, actor=actor, reason="Superseded by a new decision.", check_permission=False
+                )
+            if against:
+                policy_exception_open(
+                    subject=locked,
+                    kind=EXCEPTION_KIND_DECISION,
+                    summary=f"{locked}: decided {Decision(decision).label.lower()}, "
+                    f"recommended {recommendation.label.lower()}",
+                    justification=justification,
+                    review_on=review_on,
+                    actor=actor,
+                )
         if (locked.decision, locked.rationale) != (latest.decision, latest.rationale):
             locked.decision, locked.rationale = latest.decision, latest.rationale
             save_validated(locked)
@@ -129,6 +198,9 @@ def function_save_with_decision(*, actor: Any, data: Mapping[str, Any], instance
     # decides nothing.
     decision = fields.pop("decision", None) or None
     rationale = (fields.pop("rationale", None) or "").strip() or None
+    # Only for a decision against the recommendation: the exception's justification and review date.
+    justification = fields.pop("justification", None) or ""
+    review_on = fields.pop("review_on", None)
     deciding = decision is not None or rationale is not None
     if deciding and instance is not None:
         deciding = (decision or instance.decision, rationale or "") != (instance.decision, instance.rationale)
@@ -145,5 +217,7 @@ def function_save_with_decision(*, actor: Any, data: Mapping[str, Any], instance
                 decision=decision or function.decision,
                 rationale=rationale or "",
                 actor=actor,
+                justification=justification,
+                review_on=review_on,
             )
     return function

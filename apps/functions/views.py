@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.shortcuts import get_object_or_404
 
+from apps.core.models import PolicyException
 from apps.core.ui import (
     Column,
     FilteredListView,
@@ -61,7 +62,27 @@ class FunctionDetailView(SelectorDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         function = self.object
+        exception = (
+            PolicyException.objects.select_related("raised_by").filter(pk=function.exception_id).first()
+            if function.exception_id
+            else None
+        )
+        conflict_reasons = []
+        if function.contract_conflict:
+            why = "decided “keep in-house”" if function.decision == "keep_in_house" else "recommended “never outsource”"
+            conflict_reasons.append(
+                f"An active contract covers this function although it is {why}, and no policy exception in "
+                "force on that contract accepts it."
+            )
+        if function.decision_conflict:
+            conflict_reasons.append(
+                "The decision goes against the recommendation and no policy exception in force accepts it: "
+                "record the decision again with a justification and a review date, or decide within the "
+                "recommendation."
+            )
         context.update(
+            exception=exception,
+            conflict_reasons=conflict_reasons,
             recommendation=services.recommendation_for(function),
             decisions=selectors.sourcing_decision_list(function=function),
             contracts=selectors.function_contracts(function=function),
@@ -111,6 +132,8 @@ class FunctionDecideView(ServiceFormView):
             decision=data["decision"],
             rationale=data["rationale"],
             decided_on=data["decided_on"],
+            justification=data["justification"],
+            review_on=data["review_on"],
             actor=self.request.user,
         )
 

@@ -32,6 +32,7 @@ from apps.core.ui import add_service_errors
 from apps.kpis import selectors, services
 from apps.kpis.choices import MeasurementSource
 from apps.kpis.models import KpiDefinition, Measurement
+from apps.kpis.units import with_unit
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -246,8 +247,10 @@ class GridRow:
 
     @property
     def targets(self) -> list[str]:
-        unit = f" {self.kpi.unit}" if self.kpi.unit else ""
-        return [f"{COMPARATOR_SIGNS.get(term.comparator, '')} {plain_number(term.target)}{unit}" for term in self.terms]
+        return [
+            f"{COMPARATOR_SIGNS.get(term.comparator, '')} {with_unit(term.target, self.kpi.unit)}"
+            for term in self.terms
+        ]
 
     @property
     def computed(self) -> Decimal | None:

@@ -83,6 +83,7 @@ from apps.contracts.evaluation import Aggregates, aggregate_value, window_contai
 from apps.contracts.models import SlaEvaluation, SlaTerm
 from apps.kpis.choices import BandSource, Direction
 from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
+from apps.kpis.units import with_unit
 
 MONTH = WindowKind.MONTH.value
 QUARTER = WindowKind.QUARTER.value
@@ -872,21 +873,8 @@ class TrendPoint:
         return self.evaluation_breached or self.meets is False
 
 
-def _number(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _with_unit(value: Decimal | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "%":
-        return f"{_number(value)} %"
-    if value == 1 and unit.endswith("s") and "/" not in unit:
-        unit = unit[:-1]  # 1 hour, 1 point
-    return f"{_number(value)} {unit}"
+    return with_unit(value, unit)  # printed the one way every page prints a KPI value
 
 
 @dataclass(frozen=True)

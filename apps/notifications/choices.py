@@ -14,3 +14,5 @@ class NotificationKind(models.TextChoices):
     CERTIFICATION_EXPIRED = "certification_expired", "Certification expired"
     ACCESS_FINDING = "access_finding", "Access grant finding"
     KPI_MISSING = "kpi_missing", "KPI not logged"
+    POLICY_EXCEPTION_REVIEW = "policy_exception_review", "Policy exception due for review"
+    POLICY_EXCEPTION_EXPIRED = "policy_exception_expired", "Policy exception expired"

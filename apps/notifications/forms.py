@@ -18,7 +18,7 @@ HELP = {
     Kind.CONTRACT_CANCEL_BY: "A contract's cancel-by date is 90, 60 or 30 days away.",
     Kind.CERTIFICATION_EXPIRING: "A vendor certification expires in 60, 30 or 7 days.",
     Kind.CERTIFICATION_EXPIRED: "A vendor certification has expired.",
-    Kind.ACCESS_FINDING: "Vendor staff access is past its expiry, or its vendor has exited.",
+    Kind.ACCESS_FINDING: "Vendor staff access breaks an access rule: a shared privileged account, no MFA or expiry, past its expiry, or a vendor leaving.",
 }
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SLAs and KPIs", (Kind.BREACH_OPENED, Kind.BREACH_RETRACTED, Kind.SLA_AT_RISK, Kind.KPI_MISSING)),

@@ -10,8 +10,13 @@ What is reminded, and to whom (``reminders_send(as_of=…)``, ``manage.py send_r
   delivery and engineering owners and everyone with the procurement role.
 - ``certification_expiring`` (60, 30 and 7 days before the expiry date) and ``certification_expired``
   → the vendor's security contact and everyone with the security role.
-- ``access_finding``: an unrevoked access grant past its expiry, or of an exited vendor
-  (``apps.vendors.selectors.access_grant_findings``) → the same.
+- ``access_finding``: an access grant breaking an access rule (``apps.vendors.findings``: shared
+  account with privileged access, no MFA, no expiry, past its expiry, vendor offboarding or exited)
+  → the same. Each (grant, finding) is reminded once: a grant that gains a new finding is reminded
+  again, listing all of them; a past-expiry finding is tied to its expiry date.
+- ``policy_exception_review`` (30 and 7 days before its review date) → the person who raised the
+  exception (the executives when nobody is named); ``policy_exception_expired``: past its review date
+  and not closed, a finding reminded once → the same and every executive.
 - ``kpi_missing``: an active contract with an SLA term whose KPI has no measurement ending in the
   last closed calendar month → the vendor's engineering and delivery owners.
 
@@ -55,22 +60,23 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.contracts.choices import ContractStatus, Renewal
 from apps.contracts.selectors import contracts_renewing_within, sla_term_list
+from apps.core.selectors import policy_exception_list
 from apps.kpis.models import Measurement
 from apps.notifications.choices import NotificationKind as Kind
 from apps.notifications.models import SentReminder
 from apps.notifications.services import notify
 from apps.vendors.choices import ReviewStatus, VendorStatus
+from apps.vendors.findings import EXPIRED as FINDING_EXPIRED
 from apps.vendors.models import Certification, ServiceReview
 from apps.vendors.selectors import (
-    FINDING_EXPIRED,
-    FINDING_VENDOR_EXITED,
-    access_grant_finding_names,
+    access_grant_finding_list,
     access_grant_findings,
     certification_list,
 )
@@ -83,7 +89,6 @@ CERTIFICATION_THRESHOLDS = (60, 30, 7)  # days before the expiry date, earliest 
 OCCASION_OVERDUE = "overdue"
 OCCASION_DUE = "due"
 OCCASION_EXPIRED = "expired"
-OCCASION_VENDOR_EXITED = "vendor_exited"
 CLAIM_BATCH = 1000  # rows per INSERT (four parameters each, far below PostgreSQL's limit)
 
 REMINDER_KINDS: tuple[str, ...] = tuple(
@@ -96,6 +101,8 @@ REMINDER_KINDS: tuple[str, ...] = tuple(
         Kind.CERTIFICATION_EXPIRED,
         Kind.ACCESS_FINDING,
         Kind.KPI_MISSING,
+        Kind.POLICY_EXCEPTION_REVIEW,
+        Kind.POLICY_EXCEPTION_EXPIRED,
     )
 )
 
@@ -276,32 +283,36 @@ def certifications_due(as_of: date, roles: RoleMembers) -> list[Due]:
 
 
 def access_findings_due(as_of: date, roles: RoleMembers) -> list[Due]:
-    """Unrevoked access grants past their expiry or of an exited vendor."""
+    """Access grants with findings: one reminder per grant, claiming one occasion per finding (its code;
+    ``expired:<expiry>`` for a past expiry, so a grant extended and expired again is reminded again)."""
     grants = access_grant_findings(as_of=as_of).select_related("vendor__security_contact").order_by("pk")
     security = roles(Role.SECURITY)
     dues = []
     for grant in grants:
         vendor = grant.vendor
-        occasions: list[tuple[str, str]] = []
-        reasons = []
-        for finding in access_grant_finding_names(grant):
-            if finding == FINDING_EXPIRED and grant.expires_on is not None:
-                occasions.append((Kind.ACCESS_FINDING, f"{OCCASION_EXPIRED}:{grant.expires_on}"))
-                reasons.append(f"- it expired on {_day(grant.expires_on)} and has not been revoked")
-            elif finding == FINDING_VENDOR_EXITED:
-                occasions.append((Kind.ACCESS_FINDING, OCCASION_VENDOR_EXITED))
-                reasons.append(f"- {vendor} has exited, and the access is still open")
-        if not occasions:
+        findings = access_grant_finding_list(grant)
+        if not findings:
             continue
+        occasions = tuple(
+            (
+                Kind.ACCESS_FINDING,
+                f"{OCCASION_EXPIRED}:{grant.expires_on}" if finding.code == FINDING_EXPIRED else finding.code,
+            )
+            for finding in findings
+        )
+        worst = findings[0].severity
+        expiry = f"expires on {_day(grant.expires_on)}" if grant.expires_on else "no expiry date"
+        reasons = "\n".join(f"- {finding.message} ({finding.severity})" for finding in findings)
         dues.append(
             Due(
                 item_key=f"access_grant:{grant.pk}",
-                occasions=tuple(occasions),
+                occasions=occasions,
                 recipients=(vendor.security_contact, *security),
-                title=f"Revoke access: {grant.person} → {grant.system} ({vendor})",
+                title=f"Access finding ({worst}): {grant.person} → {grant.system} ({vendor})",
                 body=(
                     f"{grant.person} of {vendor} has {grant.get_privilege_display().lower()} access to {grant.system} "
-                    f"(account {grant.account_name}):\n" + "\n".join(reasons) + "\nRevoke it and record the date."
+                    f"(account {grant.account_name}{'' if grant.named_account else ', shared'}; {expiry}):\n"
+                    f"{reasons}\nFix it, or revoke the access and record the date."
                 ),
                 url=grant.get_absolute_url(),
             )
@@ -358,6 +369,58 @@ def missing_kpis_due(as_of: date, roles: RoleMembers) -> list[Due]:
     return dues
 
 
+EXCEPTION_REVIEW_THRESHOLDS = (30, 7)  # days before a policy exception's review date, earliest first
+
+
+def policy_exceptions_due(as_of: date, roles: RoleMembers) -> list[Due]:
+    """Open policy exceptions within ``EXCEPTION_REVIEW_THRESHOLDS[0]`` days of their review date, or
+    past it (expired: a finding). A renewal moves the date, so the new date is reminded again."""
+    exceptions = (
+        policy_exception_list(as_of=as_of)
+        .filter(closed_on__isnull=True, review_on__lte=as_of + timedelta(days=max(EXCEPTION_REVIEW_THRESHOLDS)))
+        .prefetch_related("subject")
+        .order_by("review_on", "pk")
+    )
+    executives = roles(Role.EXECUTIVE)
+    dues = []
+    for exception in exceptions:
+        review_on = exception.review_on
+        days = (review_on - as_of).days
+        occasions: tuple[tuple[str, str], ...] = tuple(
+            (Kind.POLICY_EXCEPTION_REVIEW, f"{t}:{review_on}") for t in EXCEPTION_REVIEW_THRESHOLDS if days <= t
+        )
+        raiser = (exception.raised_by,) if exception.raised_by_id else executives
+        subject = exception.subject if exception.subject is not None else "a deleted record"
+        if days >= 0:
+            recipients = raiser
+            title = f"Policy exception due for review {_in_days(days)}: {subject}"
+            body = (
+                f"The policy exception “{exception.summary}” is to be reviewed by {_day(review_on)} "
+                f"({_in_days(days)}). Renew it with a new justification and review date, or close it "
+                "once the departure has ended."
+            )
+        else:
+            occasions += ((Kind.POLICY_EXCEPTION_EXPIRED, f"{OCCASION_EXPIRED}:{review_on}"),)
+            recipients = tuple(dict.fromkeys((*raiser, *executives)))
+            title = f"Policy exception expired: {subject}"
+            body = (
+                f"The policy exception “{exception.summary}” was due for review on {_day(review_on)} "
+                f"({_days_ago(-days)}) and is now a finding: the departure is no longer accepted. Renew it "
+                "or close it."
+            )
+        dues.append(
+            Due(
+                item_key=f"policy_exception:{exception.pk}",
+                occasions=occasions,
+                recipients=recipients,
+                title=title,
+                body=body,
+                url=f"{reverse('exception-list')}#exception-{exception.pk}",
+            )
+        )
+    return dues
+
+
 # Each is claimed and notified in its own transaction: one failing kind does not hold back the rest.
 COLLECTORS: tuple[Callable[[date, RoleMembers], list[Due]], ...] = (
     reviews_due,
@@ -365,6 +428,7 @@ COLLECTORS: tuple[Callable[[date, RoleMembers], list[Due]], ...] = (
     certifications_due,
     access_findings_due,
     missing_kpis_due,
+    policy_exceptions_due,
 )
 
 

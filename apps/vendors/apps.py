@@ -5,3 +5,9 @@ class VendorsConfig(AppConfig):
     name = "apps.vendors"
     label = "vendors"
     verbose_name = "Vendors"
+
+    def ready(self) -> None:
+        # The readiness conditions of the vendor lifecycle, registered once (apps.vendors.gates).
+        from apps.vendors.gates import register_vendor_gates
+
+        register_vendor_gates()

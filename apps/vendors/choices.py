@@ -16,14 +16,23 @@ class VendorStatus(models.TextChoices):
     EXITED = "exited", "Exited"
 
 
-# The vendor lifecycle: status → the statuses it may move to.
+# The vendor lifecycle: status → the statuses it may move to. A vendor becomes active only from
+# pilot (nobody skips the pilot); offboarding → active cancels an exit and is kept, with a reason, for
+# a vendor that was active before. What each move needs is in ``apps.vendors.gates``.
 VENDOR_TRANSITIONS: dict[str, tuple[str, ...]] = {
     VendorStatus.PROSPECT: (VendorStatus.VETTING, VendorStatus.EXITED),
-    VendorStatus.VETTING: (VendorStatus.PILOT, VendorStatus.ACTIVE, VendorStatus.EXITED),
+    VendorStatus.VETTING: (VendorStatus.PILOT, VendorStatus.EXITED),
     VendorStatus.PILOT: (VendorStatus.ACTIVE, VendorStatus.OFFBOARDING, VendorStatus.EXITED),
     VendorStatus.ACTIVE: (VendorStatus.OFFBOARDING,),
     VendorStatus.OFFBOARDING: (VendorStatus.EXITED, VendorStatus.ACTIVE),
     VendorStatus.EXITED: (),
+}
+
+# The consequential moves: (from, to) → why a reason is asked. The reason is kept on the status
+# change and in the audit trail; the API answers 400 on ``reason`` without one.
+VENDOR_TRANSITIONS_NEEDING_REASON: dict[tuple[str, str], str] = {
+    **{(start, VendorStatus.EXITED): "Exiting a vendor" for start in VendorStatus.values},
+    (VendorStatus.OFFBOARDING, VendorStatus.ACTIVE): "Cancelling an offboarding",
 }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import operator
-from functools import reduce
 from typing import Any
 
 import django_filters
@@ -24,7 +22,8 @@ from apps.vendors.choices import (
     VendorStatus,
     Verdict,
 )
-from apps.vendors.selectors import FINDINGS, certification_superseded
+from apps.vendors.findings import FINDING_CHOICES, FindingSeverity
+from apps.vendors.selectors import certification_superseded
 
 # Every FilterSet of a vendor's records also takes the portfolio scope (vendor geography and tier,
 # engagement model, function category; apps/contracts/scope.py) that the dashboards drill down with.
@@ -113,8 +112,19 @@ class AccessGrantFilterSet(PortfolioScopeFilterSet):
     revoked = django_filters.BooleanFilter(field_name="revoked_on", lookup_expr="isnull", exclude=True)
     expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
     expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte", label="Expires on or before")
+    # The finding filters read the annotations of ``selectors.access_grant_list`` (``apps.vendors.findings``
+    # defines them), so the list, its count and the API agree on the day's findings.
     has_findings = django_filters.BooleanFilter(
-        method="filter_has_findings", label="Has findings", help_text="Unrevoked and expired, or of an exited vendor."
+        method="filter_has_findings", label="Has findings", help_text="Breaks at least one access rule."
+    )
+    finding = django_filters.MultipleChoiceFilter(
+        choices=FINDING_CHOICES, method="filter_finding", label="Finding", help_text="Has any of these findings."
+    )
+    severity = django_filters.ChoiceFilter(
+        choices=FindingSeverity.choices,
+        field_name="finding_severity",
+        label="Severity",
+        help_text="The most severe of the grant's findings.",
     )
 
     class Meta:
@@ -129,14 +139,22 @@ class AccessGrantFilterSet(PortfolioScopeFilterSet):
             "expires_after",
             "expires_before",
             "has_findings",
+            "finding",
+            "severity",
         ]
 
     def filter_has_findings(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
-        # Reads the finding annotations of ``selectors.access_grant_list``: the one definition of a finding.
         if value is None:
             return queryset
-        any_finding = reduce(operator.or_, (Q(**{f"finding_{finding}": True}) for finding in FINDINGS))
-        return queryset.filter(any_finding) if value else queryset.exclude(any_finding)
+        return queryset.filter(finding_count__gt=0) if value else queryset.filter(finding_count=0)
+
+    def filter_finding(self, queryset: QuerySet[Any], name: str, value: list[str]) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        wanted = Q()
+        for code in value:
+            wanted |= Q(**{f"finding_{code}": True})
+        return queryset.filter(wanted)
 
 
 class ServiceReviewFilterSet(PortfolioScopeFilterSet):
@@ -147,11 +165,15 @@ class ServiceReviewFilterSet(PortfolioScopeFilterSet):
     scheduled_before = django_filters.DateFilter(
         field_name="scheduled_for", lookup_expr="lte", label="Scheduled on or before"
     )
+    # ``is_overdue`` is the annotation of ``selectors.service_review_list``: scheduled, date passed.
+    overdue = django_filters.BooleanFilter(
+        field_name="is_overdue", label="Overdue", help_text="Scheduled, its date passed, not recorded as held."
+    )
     vendor_exited = django_filters.BooleanFilter(method="filter_vendor_exited", label="Vendor exited")
 
     class Meta:
         model = models.ServiceReview
-        fields = ["vendor", "status", "scheduled_after", "scheduled_before"]
+        fields = ["vendor", "status", "scheduled_after", "scheduled_before", "overdue"]
 
     def filter_vendor_exited(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         return _filter_vendor_exited(queryset, name, value)

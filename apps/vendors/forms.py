@@ -10,6 +10,7 @@ from django import forms
 from apps.core.forms import DATE_WIDGET, SCORE_WIDGET, WorkspaceModelForm
 from apps.vendors.models import (
     RED_FLAG_FIELDS,
+    RED_FLAG_NOTE_FIELDS,
     VETTING_SCORE_FIELDS,
     AccessGrant,
     ActionItem,
@@ -62,16 +63,23 @@ class VettingAssessmentForm(WorkspaceModelForm):
             "assessor",
             *VETTING_SCORE_FIELDS,
             *RED_FLAG_FIELDS,
+            *RED_FLAG_NOTE_FIELDS.values(),
             "pilot_outcome",
             "verdict",
             "notes",
         ]
-        widgets = dict.fromkeys(VETTING_SCORE_FIELDS, SCORE_WIDGET)
+        widgets = {
+            **dict.fromkeys(VETTING_SCORE_FIELDS, SCORE_WIDGET),
+            **{note: forms.Textarea(attrs={"rows": 2}) for note in RED_FLAG_NOTE_FIELDS.values()},
+        }
 
     sections = (
         ("Assessment", ("assessed_on", "assessor")),
         ("Scores (1 weak – 5 strong); the computed score is their mean", VETTING_SCORE_FIELDS),
-        ("Red flags seen", RED_FLAG_FIELDS),
+        (
+            "Red flags seen, each with how it was answered (a flag without a note holds the pilot)",
+            tuple(name for flag, note in RED_FLAG_NOTE_FIELDS.items() for name in (flag, note)),
+        ),
         ("Outcome", ("pilot_outcome", "verdict", "notes")),
     )
 

@@ -137,6 +137,9 @@ RED_FLAG_FIELDS = (
     "flag_trivia_interviews",
     "flag_no_pilot",
 )
+# Each red flag has its note: how the flag was answered (asked again, mitigated, accepted). A flag
+# without a note is "unanswered" and holds the vendor before pilot (apps.vendors.gates).
+RED_FLAG_NOTE_FIELDS: dict[str, str] = {flag: f"{flag}_note" for flag in RED_FLAG_FIELDS}
 
 
 @audit_tracked()
@@ -159,6 +162,11 @@ class VettingAssessment(TimeStampedModel):
     flag_no_questions = models.BooleanField("No questions about our system", default=False)
     flag_trivia_interviews = models.BooleanField("Trivia-heavy interviews", default=False)
     flag_no_pilot = models.BooleanField("No pilot option", default=False)
+    flag_junior_interviewers_note = models.TextField("How the junior interviewers were answered", blank=True)
+    flag_fast_yes_note = models.TextField("How the fast yes was answered", blank=True)
+    flag_no_questions_note = models.TextField("How the missing questions were answered", blank=True)
+    flag_trivia_interviews_note = models.TextField("How the trivia interviews were answered", blank=True)
+    flag_no_pilot_note = models.TextField("How the missing pilot option was answered", blank=True)
     pilot_outcome = models.CharField(max_length=8, choices=PilotOutcome.choices, default=PilotOutcome.NOT_RUN)
     verdict = models.CharField(max_length=12, choices=Verdict.choices)
     notes = models.TextField(blank=True)
@@ -184,6 +192,19 @@ class VettingAssessment(TimeStampedModel):
     @property
     def red_flags(self) -> list[str]:
         return [str(self._meta.get_field(f).verbose_name) for f in RED_FLAG_FIELDS if getattr(self, f)]  # type: ignore[union-attr]
+
+    @property
+    def red_flag_notes(self) -> list[tuple[str, str]]:
+        """Each red flag seen, with its note ("" while unanswered)."""
+        return [
+            (str(self._meta.get_field(flag).verbose_name), getattr(self, note).strip())  # type: ignore[union-attr]
+            for flag, note in RED_FLAG_NOTE_FIELDS.items()
+            if getattr(self, flag)
+        ]
+
+    @property
+    def unanswered_red_flags(self) -> list[str]:
+        return [flag for flag, note in self.red_flag_notes if not note]
 
 
 @audit_tracked()

@@ -6,9 +6,8 @@ list costs the same number of queries however many rows it has.
 
 from __future__ import annotations
 
-import operator
-from datetime import date
-from functools import reduce
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import models
@@ -16,6 +15,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     Exists,
     F,
     IntegerField,
@@ -30,7 +30,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.contracts.models import Contract
-from apps.vendors.choices import VendorStatus
+from apps.vendors import findings
+from apps.vendors.choices import ReviewStatus, VendorStatus
 from apps.vendors.models import (
     AccessGrant,
     ActionItem,
@@ -41,10 +42,8 @@ from apps.vendors.models import (
     VettingAssessment,
 )
 
-# The findings of an access grant, in the order they are listed.
-FINDING_EXPIRED = "expired"
-FINDING_VENDOR_EXITED = "vendor_exited"
-FINDINGS = (FINDING_EXPIRED, FINDING_VENDOR_EXITED)
+# The findings of an access grant, in the order they are listed (the rules: ``apps.vendors.findings``).
+FINDINGS = findings.FINDING_CODES
 
 
 def vendor_list(*, user: Any = None) -> QuerySet[Vendor]:
@@ -103,65 +102,119 @@ def certification_superseded() -> Exists:
     )
 
 
+def certifications_to_renew(*, as_of: date, within_days: int, user: Any = None) -> QuerySet[Certification]:
+    """Certifications expired or expiring within ``within_days`` of ``as_of`` that still need a renewal:
+    no later certification of the same vendor, kind and name replaces them (``certification_superseded``)
+    and the vendor has not exited (an exited vendor's certifications are retired). An expired one stays
+    here, however old, until it is renewed, retired or deleted."""
+    return (
+        certification_list(user=user)
+        .filter(expires_on__lte=as_of + timedelta(days=within_days))
+        .exclude(certification_superseded())
+        .exclude(vendor__status=VendorStatus.EXITED)
+    )
+
+
 def vendor_risk_list(*, user: Any = None) -> QuerySet[VendorRisk]:
     """Risks with ``risk_score`` = likelihood × impact (1–25)."""
     return VendorRisk.objects.select_related("vendor", "owner").annotate(risk_score=F("likelihood") * F("impact"))
 
 
 # -- access grants and their findings ------------------------------------------------------------
-def _finding_conditions(as_of: date) -> dict[str, Q]:
-    """The one definition of each finding, as SQL: an access grant not yet revoked on ``as_of``
-    that is past its expiry, or whose vendor has exited."""
-    unrevoked = Q(revoked_on__isnull=True) | Q(revoked_on__gt=as_of)
-    return {
-        FINDING_EXPIRED: unrevoked & Q(expires_on__lt=as_of),
-        FINDING_VENDOR_EXITED: unrevoked & Q(vendor__status=VendorStatus.EXITED),
-    }
-
-
 def access_grant_list(*, user: Any = None, as_of: date | None = None) -> QuerySet[AccessGrant]:
-    """Grants annotated ``finding_expired`` and ``finding_vendor_exited`` as of ``as_of`` (default today)."""
-    conditions = _finding_conditions(as_of or timezone.localdate())
-    # CASE rather than the bare condition: a NULL expiry must read as "no finding", never as NULL.
-    flags = {
-        f"finding_{name}": Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
-        for name, condition in conditions.items()
-    }
-    return AccessGrant.objects.select_related("vendor", "granted_by").annotate(**flags)
+    """Grants annotated with their findings as of ``as_of`` (default today): ``finding_<code>`` for each
+    rule of ``apps.vendors.findings``, ``finding_severity`` (the worst, "" without any), ``finding_rank``
+    (high 2, medium 1, none 0) and ``finding_count``."""
+    annotations = findings.finding_annotations(as_of or timezone.localdate())
+    return AccessGrant.objects.select_related("vendor", "granted_by").annotate(**annotations)
 
 
 def access_grant_findings(*, as_of: date, user: Any = None) -> QuerySet[AccessGrant]:
-    """Unrevoked grants that are past their expiry on ``as_of``, or whose vendor has exited."""
-    return access_grant_list(user=user, as_of=as_of).filter(reduce(operator.or_, _finding_conditions(as_of).values()))
+    """Grants with at least one finding on ``as_of``."""
+    return access_grant_list(user=user, as_of=as_of).filter(findings.any_finding_condition(as_of))
 
 
 # Kept for callers written against the first name of this selector (seed_demo's tests).
 access_grant_findings_list = access_grant_findings
 
 
+def access_grant_finding_list(grant: AccessGrant, *, as_of: date | None = None) -> list[findings.Finding]:
+    """The findings of one grant, worst first: read from the annotations of ``access_grant_list`` when
+    the grant came from it (and no other day is asked for), else worked out from the row itself."""
+    found = findings.annotated_findings(grant) if as_of is None else None
+    if found is None:
+        found = findings.grant_findings(grant, as_of=as_of or timezone.localdate())
+    rank = findings.SEVERITY_RANK
+    return sorted(found, key=lambda finding: -rank[finding.severity])
+
+
 def access_grant_finding_names(grant: AccessGrant, *, as_of: date | None = None) -> list[str]:
-    """The findings of one grant (``["expired", "vendor_exited"]``): read from the annotations of
-    ``access_grant_list`` when the grant came from it, else worked out from the row itself."""
-    if as_of is None and all(hasattr(grant, f"finding_{name}") for name in FINDINGS):
-        return [name for name in FINDINGS if getattr(grant, f"finding_{name}")]
-    as_of = as_of or timezone.localdate()
-    if grant.revoked_on is not None and grant.revoked_on <= as_of:
-        return []
-    found = {
-        FINDING_EXPIRED: grant.expires_on is not None and grant.expires_on < as_of,
-        FINDING_VENDOR_EXITED: grant.vendor.status == VendorStatus.EXITED,
-    }
-    return [name for name in FINDINGS if found[name]]
+    """The codes of the findings of one grant (``["shared_privileged", "expired"]``), worst first."""
+    return [finding.code for finding in access_grant_finding_list(grant, as_of=as_of)]
+
+
+def access_findings_per_vendor(
+    *, vendor_ids: Iterable[int] | None = None, today: date | None = None
+) -> dict[int, dict[str, int]]:
+    """Findings (one per rule a grant breaks) per vendor and severity, in one query:
+    ``{vendor_id: {"high": n, "medium": m}}``. Vendors without a finding are left out."""
+    as_of = today or timezone.localdate()
+    grants = AccessGrant.objects.filter(findings.any_finding_condition(as_of))
+    if vendor_ids is not None:
+        grants = grants.filter(vendor_id__in=list(vendor_ids))
+    rows = (
+        grants.order_by()
+        .values("vendor_id")
+        .annotate(
+            **{
+                str(severity): findings.findings_count_expression(severity, as_of)
+                for severity in findings.SEVERITIES_WORST_FIRST
+            }
+        )
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        counts[values["vendor_id"]] = {str(s): int(values[str(s)]) for s in findings.SEVERITIES_WORST_FIRST}
+    return counts
 
 
 # -- service reviews -------------------------------------------------------------------------------
-def service_review_list(*, user: Any = None) -> QuerySet[ServiceReview]:
-    """Reviews with ``open_action_count`` (action items not done)."""
+def review_overdue_condition(as_of: date) -> Q:
+    """A review is overdue when it is still scheduled and its date has passed (it was neither recorded
+    as held nor cancelled)."""
+    return Q(status=ReviewStatus.SCHEDULED, scheduled_for__lt=as_of)
+
+
+def service_review_list(*, user: Any = None, as_of: date | None = None) -> QuerySet[ServiceReview]:
+    """Reviews with ``open_action_count`` (action items not done), ``is_overdue`` as of ``as_of``
+    (default today), and what the "attention" order sorts by: ``attention_rank`` (overdue 0, upcoming 1,
+    held or cancelled 2) and ``open_date`` (the date of a scheduled review, else NULL) — overdue first,
+    the oldest first; then upcoming, the soonest first; then the rest, the latest first
+    (``REVIEW_ATTENTION_ORDER``)."""
+    as_of = as_of or timezone.localdate()
+    overdue = review_overdue_condition(as_of)
     return (
         ServiceReview.objects.select_related("vendor")
         .prefetch_related("attendees")
-        .annotate(open_action_count=Count("action_items", filter=Q(action_items__done_on__isnull=True)))
+        .annotate(
+            open_action_count=Count("action_items", filter=Q(action_items__done_on__isnull=True)),
+            is_overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            attention_rank=Case(
+                When(overdue, then=Value(0)),
+                When(status=ReviewStatus.SCHEDULED, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+            open_date=Case(
+                When(status=ReviewStatus.SCHEDULED, then=F("scheduled_for")), default=None, output_field=DateField()
+            ),
+        )
     )
+
+
+# Overdue first (the oldest), then upcoming (the soonest), then held and cancelled (the latest).
+REVIEW_ATTENTION_ORDER = ("attention_rank", "open_date", "-scheduled_for")
 
 
 def action_item_list(*, user: Any = None) -> QuerySet[ActionItem]:

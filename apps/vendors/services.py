@@ -1,8 +1,9 @@
 """Writes of vendors and their governance records. One function per state change.
 
 Every write goes through ``apps.core.services`` (one transaction, ``full_clean()``, the audit context);
-the rules that are not a property of one row — the lifecycle, the named owners a vendor needs before
-pilot, who runs a vendor's service reviews — are checked here, before anything is written.
+the rules that are not a property of one row — the lifecycle and its readiness gates
+(``apps.vendors.gates``), the named owners a working vendor keeps, who runs a vendor's service
+reviews — are checked here, before anything is written.
 """
 
 from __future__ import annotations
@@ -11,12 +12,21 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+import pghistory
 from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.core.errors import ApplicationError, PermissionDeniedError, TransitionError
-from apps.core.services import audited, model_create, model_delete, model_update, save_validated
-from apps.vendors.choices import VENDOR_TRANSITIONS, ReviewStatus, VendorStatus
+from apps.core.gates import clean_reason, gate_enforce, require_reason
+from apps.core.services import (
+    audited,
+    model_create,
+    model_delete,
+    model_update,
+    save_validated,
+    status_change_record,
+)
+from apps.vendors.choices import VENDOR_TRANSITIONS, VENDOR_TRANSITIONS_NEEDING_REASON, ReviewStatus, VendorStatus
 from apps.vendors.models import (
     AccessGrant,
     ActionItem,
@@ -75,7 +85,12 @@ def vendor_update(*, instance: Vendor, actor: Any | None, data: Mapping[str, Any
             field="status",
         )
     fields = {name: value for name, value in data.items() if name != "status"}
-    vendor_require_owners(status=instance.status, owners={**current_owners(instance), **fields})
+    before = current_owners(instance)
+    # Only a named owner being removed is refused: a vendor an executive let into pilot without one
+    # (an override) can still be edited — and is expected to get its owner named.
+    lost = [name for name in vendor_missing_owners({**before, **fields}) if before[name]]
+    if lost:
+        vendor_require_owners(status=instance.status, owners={**before, **dict.fromkeys(lost)})
     return model_update(instance, actor=actor, data=fields, action="vendor_update")
 
 
@@ -84,28 +99,56 @@ def vendor_delete(*, instance: Vendor, actor: Any | None) -> None:
     model_delete(instance, actor=actor, action="vendor_delete")
 
 
-def vendor_transition(*, vendor: Vendor, to_status: str, actor: Any | None) -> Vendor:
-    """Move a vendor along its lifecycle (``VENDOR_TRANSITIONS``); anything else is refused.
+def vendor_transition(
+    *, vendor: Vendor, to_status: str, actor: Any | None, reason: str = "", override: bool = False
+) -> Vendor:
+    """Move a vendor along its lifecycle (``VENDOR_TRANSITIONS``) once its readiness gate is met
+    (``apps.vendors.gates`` and what other apps register), or with an executive's ``override`` and a
+    reason. Exiting (and cancelling an offboarding) needs a reason too. Every move is recorded as a
+    ``StatusChange`` (with the conditions an override passed); the reason is in the audit context.
 
-    The row is locked and its status re-read, so two concurrent transitions cannot both start from the
-    same status. Returns the saved vendor (``vendor`` itself is left as it was given).
+    The row is locked and its status re-read, and the gate is judged on that row, so two concurrent
+    transitions cannot both start from the same status. Returns the saved vendor (``vendor`` itself
+    is left as it was given).
     """
     if to_status not in VendorStatus.values:
         choices = ", ".join(VendorStatus.values)
         raise ApplicationError(f"Unknown status “{to_status}”; choose one of {choices}.", field="status")
-    with audited(actor=actor, action=f"vendor_transition_{to_status}"):
+    reason = clean_reason(reason)
+    with audited(actor=actor, action=f"vendor_transition_{to_status}", reason=reason):
         current = Vendor.objects.select_for_update().get(pk=vendor.pk)
-        allowed = VENDOR_TRANSITIONS[current.status]
+        from_status = current.status
+        allowed = VENDOR_TRANSITIONS[from_status]
         if to_status not in allowed:
             options = ", ".join(_label(status) for status in allowed) or "nowhere (it is final)"
             raise TransitionError(
-                f"A vendor cannot go from {_label(current.status)} to {_label(to_status)}; "
-                f"from {_label(current.status)} it can go to: {options}.",
+                f"A vendor cannot go from {_label(from_status)} to {_label(to_status)}; "
+                f"from {_label(from_status)} it can go to: {options}.",
                 field="status",
             )
-        vendor_require_owners(status=to_status, owners=current_owners(current))
+        what = VENDOR_TRANSITIONS_NEEDING_REASON.get((from_status, to_status))
+        if what:
+            require_reason(reason, what=what)
+        report = gate_enforce(
+            current,
+            to_status,
+            actor=actor,
+            override=override,
+            reason=reason,
+            label=f"move {current} to {_label(to_status)}",
+        )
+        if not report.passed:  # an executive's override: the audit trail names what it passed
+            pghistory.context(overridden=[check.label for check in report.unmet])
         current.status = to_status
-        return save_validated(current)
+        saved = save_validated(current)
+        status_change_record(
+            subject=saved, from_status=from_status, to_status=to_status, actor=actor, reason=reason, report=report
+        )
+        return saved
+
+
+def vendor_transition_needs_reason(*, from_status: str, to_status: str) -> bool:
+    return (from_status, to_status) in VENDOR_TRANSITIONS_NEEDING_REASON
 
 
 # -- vetting, certifications, risks, access ----------------------------------------------------------

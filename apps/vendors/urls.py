@@ -11,7 +11,9 @@ urlpatterns = [
     path("vendors/access/", views.AccessGrantListView.as_view(), name="access-list"),
     path("vendors/<int:pk>/", views.vendor_page, name="vendor-detail"),
     path("vendors/<int:pk>/edit/", views.VendorUpdateView.as_view(), name="vendor-update"),
-    path("vendors/<int:pk>/transition/", views.VendorTransitionView.as_view(), name="vendor-transition"),
+    path(
+        "vendors/<int:pk>/transition/<slug:to_status>/", views.VendorTransitionView.as_view(), name="vendor-transition"
+    ),
     path("vendors/<int:pk>/delete/", views.VendorDeleteView.as_view(), name="vendor-delete"),
     path("vendors/<int:vendor_pk>/vetting/new/", views.VettingCreateView.as_view(), name="vetting-create"),
     path("vendors/vetting/<int:pk>/edit/", views.VettingUpdateView.as_view(), name="vetting-update"),

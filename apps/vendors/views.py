@@ -7,6 +7,7 @@ change only the reviews of vendors they own (``services.can_manage_reviews``, ch
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from apps.contracts.choices import BreachStatus
 from apps.contracts.selectors import breach_list, contract_list
 from apps.core.audit import record_history
+from apps.core.gates import can_override
 from apps.core.ui import (
     Column,
     FilteredListView,
@@ -29,6 +31,7 @@ from apps.core.ui import (
     ServiceCreateView,
     ServiceDeleteView,
     ServiceUpdateView,
+    TransitionView,
 )
 from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section
 from apps.vendors import filters, selectors, services
@@ -44,6 +47,7 @@ from apps.vendors.forms import (
     VendorRiskWithVendorForm,
     VettingAssessmentForm,
 )
+from apps.vendors.gates import vendor_readiness
 from apps.vendors.models import ServiceReview, Vendor
 
 CERTIFICATION_WARN_DAYS = 90
@@ -120,6 +124,15 @@ TABS = (
 )
 
 
+def _lifecycle_buttons(vendor: Vendor, user: Any) -> list[Any]:
+    """The moves the vendor page offers ``user``, each with its readiness: every allowed move to those
+    who may move vendors; to executives (who may not), the moves they could only override."""
+    may_move = user.has_perm("vendors.change_vendor")
+    if not may_move and not can_override(user):
+        return []
+    return [move for move in vendor_readiness(vendor, user=user) if may_move or move.can_override]
+
+
 @login_required
 def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
     """The vendor page; each tab reads only what it shows."""
@@ -134,7 +147,7 @@ def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpRes
         "title": vendor.name,
         "tab": tab,
         "tabs": [(key, label, reverse("vendors:vendor-tab", args=[vendor.pk, key])) for key, label in TABS],
-        "transitions": [(status, VendorStatus(status).label) for status in VENDOR_TRANSITIONS[vendor.status]],
+        "moves": _lifecycle_buttons(vendor, user),
         "can_manage_reviews": user.has_perm("vendors.change_servicereview")
         and services.can_manage_reviews(user, vendor),
         "missing_owners": [
@@ -171,12 +184,16 @@ def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpRes
         context["risks"] = selectors.vendor_risk_list(user=user).filter(vendor=vendor).order_by("-risk_score", "title")  # type: ignore[misc]  # an annotation
     elif tab == "access":
         context["grants"] = (
-            selectors.access_grant_list(user=user).filter(vendor=vendor).order_by("revoked_on", "system", "person")
+            selectors.access_grant_list(user=user)
+            .filter(vendor=vendor)
+            .order_by("-finding_rank", "revoked_on", "system", "person")  # type: ignore[misc]  # an annotation
         )
     elif tab == "contracts":
         context["contracts"] = contract_list(user=user).filter(vendor=vendor).order_by("-start_date")
     elif tab == "reviews":
-        context["reviews"] = selectors.service_review_list(user=user).filter(vendor=vendor).order_by("-scheduled_for")
+        context["reviews"] = (
+            selectors.service_review_list(user=user).filter(vendor=vendor).order_by(*selectors.REVIEW_ATTENTION_ORDER)
+        )
         context["open_actions"] = (
             selectors.action_item_list(user=user).filter(review__vendor=vendor, done_on__isnull=True).order_by("due_on")
         )
@@ -209,17 +226,42 @@ class VendorUpdateView(ServiceUpdateView):
     selector = selectors.vendor_list
 
 
-class VendorTransitionView(ServiceActionView):
-    """A lifecycle button: the service refuses what the lifecycle does not allow, and says why."""
+class VendorTransitionView(TransitionView):
+    """The page before a lifecycle move (``vendors/<pk>/transition/<to_status>/``): the readiness
+    checklist, a reason where the move needs one, the override for executives. The service enforces
+    the same gate again when the button is pressed."""
 
     permission = "vendors.change_vendor"
-
     selector = selectors.vendor_list
+    status_choices = VendorStatus
+    transitions = VENDOR_TRANSITIONS
 
-    def perform(self) -> str:
-        to_status = self.request.POST.get("to_status", "")
-        vendor = services.vendor_transition(vendor=self.object, to_status=to_status, actor=self.request.user)
-        return f"{vendor} is now {vendor.get_status_display()}."
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["reason_required"] = services.vendor_transition_needs_reason(
+            from_status=self.object.status, to_status=self.to_status
+        )
+        return kwargs
+
+    success_message = "{object}"
+
+    def transition(self, *, to_status: str, reason: str, override: bool) -> _Moved:
+        vendor = services.vendor_transition(
+            vendor=self.object, to_status=to_status, actor=self.request.user, reason=reason, override=override
+        )
+        return _Moved(vendor=vendor, overridden=override and not self.report.passed)
+
+
+@dataclass(frozen=True)
+class _Moved:
+    """What the transition page says afterwards (its ``success_message`` is this, as text)."""
+
+    vendor: Vendor
+    overridden: bool
+
+    def __str__(self) -> str:
+        suffix = " The unmet conditions were overridden and are listed as an exception." if self.overridden else ""
+        return f"{self.vendor} is now {self.vendor.get_status_display()}.{suffix}"
 
 
 class VendorDeleteView(ServiceDeleteView):
@@ -459,8 +501,9 @@ class AccessGrantListView(FilteredListView):
     template_name = "vendors/access_grant_list.html"
     selector = selectors.access_grant_list
     filterset_class = filters.AccessGrantFilterSet
-    filter_fields = ("privilege", "has_findings")
+    filter_fields = ("privilege", "has_findings", "severity", "finding")
     sort_fields = {
+        "findings": ("-finding_rank", "-finding_count", "vendor__name", "system", "person"),
         "vendor": ("vendor__name", "system", "person"),
         "system": ("system", "person"),
         "expires": ("expires_on", "vendor__name"),
@@ -473,7 +516,7 @@ class AccessGrantListView(FilteredListView):
         Column("Privilege", None, "privilege"),
         Column("Expires", "expires", "expires_on"),
         Column("Revoked", None, "revoked_on"),
-        Column("Findings", None, None),
+        Column("Findings", "findings", None),
     )
     csv_columns = (
         Column("Vendor", value="vendor"),
@@ -486,8 +529,8 @@ class AccessGrantListView(FilteredListView):
         Column("Granted", value="granted_on"),
         Column("Expires", value="expires_on"),
         Column("Revoked", value="revoked_on"),
-        Column("Finding: expired", value="finding_expired"),
-        Column("Finding: vendor exited", value="finding_vendor_exited"),
+        Column("Severity", value="finding_severity"),
+        Column("Findings", value=lambda grant: ", ".join(selectors.access_grant_finding_names(grant))),
     )
     csv_filename = "access-grants"
 
@@ -498,14 +541,16 @@ class ReviewListView(FilteredListView):
     template_name = "vendors/review_list.html"
     selector = selectors.service_review_list
     filterset_class = filters.ServiceReviewFilterSet
-    filter_fields = ("status",)
+    filter_fields = ("status", "overdue")
     sort_fields = {
         "date": ("scheduled_for", "vendor__name"),
         "vendor": ("vendor__name", "scheduled_for"),
         "status": "status",
         "quality": "delivery_quality",
+        "attention": selectors.REVIEW_ATTENTION_ORDER,
     }
-    default_sort = "-date"
+    # Overdue reviews first, then the upcoming ones, then the rest: what needs doing leads.
+    default_sort = "attention"
     columns = (
         Column("Scheduled for", "date", "scheduled_for"),
         Column("Vendor", "vendor", "vendor"),

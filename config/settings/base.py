@@ -184,6 +184,33 @@ MEASUREMENT_IMPORT_CHUNK_ROWS = 1_000
 # spend (per currency) or of the critical functions above this percentage is flagged as a concentration.
 CONCENTRATION_THRESHOLD_PERCENT = 30
 
+# The attention ranking (apps/dashboards/attention.py; docs/governance/attention-ranking.md): the weight of
+# each thing that makes a vendor need attention. The league table orders vendors by the weighted sum.
+ATTENTION_WEIGHTS = {
+    "breach_critical": 10,  # each open or acknowledged critical breach
+    "breach_major": 5,  # each open major breach
+    "breach_minor": 2,  # each open minor breach
+    "credits_per_thousand": 1,  # per 1,000 of REPORTING_CURRENCY of service credits owed
+    "standing_critical": 8,  # the scorecard's worst standing ("Critical")
+    "standing_needs_attention": 4,  # the standing above it ("Needs attention")
+    "falling_trend": 2,  # the scorecard fell by ATTENTION_FALLING_TREND_POINTS or more
+    "high_risk": 3,  # each risk not closed with likelihood × impact of 15 or more
+    "access_finding_high": 3,  # each high-severity access finding
+    "access_finding_medium": 1,  # each medium-severity access finding
+    "expired_certification": 3,  # each certification expired and not renewed
+    "cancel_by_30_days": 4,  # each active contract whose cancel-by date is within 30 days
+    "cancel_by_90_days": 2,  # ... within 31 to 90 days
+    "open_override": 3,  # each gate override whose conditions are still unmet
+    "expired_policy_exception": 3,  # each policy exception past its review date
+    "spend_share": 3,  # the vendor's share of annual spend is above CONCENTRATION_THRESHOLD_PERCENT
+}
+# Points a scorecard must lose against the month before to count as falling (the league table's ▼).
+ATTENTION_FALLING_TREND_POINTS = 1
+
+# The one currency the overview adds money up in (ISO 4217). Other currencies convert at the dated
+# rates of the FX-rate table (apps.core.models.FxRate: the latest on or before the figure's date).
+REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="EUR")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.HashedTokenAuthentication",
@@ -228,6 +255,8 @@ SPECTACULAR_SETTINGS = {
         "MeasurementSourceEnum": "apps.kpis.choices.MeasurementSource",
         "BandSourceEnum": "apps.kpis.choices.BandSource",
         "NotificationKindEnum": "apps.notifications.choices.NotificationKind",
+        "SeverityEnum": "apps.contracts.choices.Severity",
+        "FindingSeverityEnum": "apps.vendors.findings.FindingSeverity",
     },
 }
 

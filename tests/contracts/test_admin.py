@@ -17,6 +17,7 @@ from tests.factories import (
     ContractClauseFactory,
     ContractFactory,
     ExitPlanItemFactory,
+    ReadyContractFactory,
     SlaEvaluationFactory,
     SlaTermFactory,
     UserFactory,
@@ -87,21 +88,29 @@ def test_the_admin_refuses_an_active_contract_that_has_ended(admin_client: Clien
 
 
 def test_contract_status_is_read_only_and_moves_by_action(admin_client: Client) -> None:
-    draft = ContractFactory(title="Draft SOW", status="draft", end_date=date(2099, 12, 31))
+    draft = ReadyContractFactory(title="Draft SOW", status="draft", end_date=date(2099, 12, 31))
+    unready = ContractFactory(title="Unready SOW", status="draft", end_date=date(2099, 12, 31))
     done = ContractFactory(title="Old MSA", status="terminated")
     page = admin_client.get(reverse("admin:contracts_contract_change", args=[draft.pk]))
     assert 'name="status"' not in page.content.decode()
     response = admin_client.post(
         reverse("admin:contracts_contract_changelist"),
-        {"action": "transition_to_active", "_selected_action": [draft.pk, done.pk]},
+        {"action": "transition_to_active", "_selected_action": [draft.pk, unready.pk, done.pk]},
         follow=True,
     )
     assert response.status_code == 200
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert "Draft SOW is now Active." in texts
     assert any(t.startswith("Old MSA: A contract cannot go from Terminated to Active") for t in texts)
+    # The activation gate holds in the admin too: the clause checklist is missing.
+    assert any(t.startswith("Unready SOW: Not ready to activate this contract") for t in texts)
     assert Contract.objects.get(pk=draft.pk).status == "active"
+    assert Contract.objects.get(pk=unready.pk).status == "draft"
     assert Contract.objects.get(pk=done.pk).status == "terminated"
+    # Terminating and expiring need a reason, which a bulk action cannot ask for.
+    actions = admin_client.get(reverse("admin:contracts_contract_changelist")).content.decode()
+    assert "transition_to_active" in actions
+    assert "transition_to_terminated" not in actions and "transition_to_expired" not in actions
 
 
 def test_breach_acknowledge_action(admin_client: Client) -> None:

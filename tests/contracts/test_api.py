@@ -21,6 +21,7 @@ from tests.factories import (
     ContractFactory,
     FunctionFactory,
     KpiDefinitionFactory,
+    ReadyContractFactory,
     SlaEvaluationFactory,
     SlaTermFactory,
     UserFactory,
@@ -115,7 +116,7 @@ class TestSlaTermApi(ApiResourceMatrix):
         return {
             "contract": ContractFactory().pk,
             "area": "quality",
-            "kpi": KpiDefinitionFactory().pk,
+            "kpi": KpiDefinitionFactory(direction="lower").pk,
             "comparator": "lte",
             "target": "2.0000",
             "warning_target": "1.5000",
@@ -252,9 +253,9 @@ def test_contract_transition(
 ) -> None:
     today = timezone.localdate()
     end_date = today + timedelta(days=365) if end == "future" else today - timedelta(days=1)
-    contract = ContractFactory(status=start, start_date=today - timedelta(days=700), end_date=end_date)
+    contract = ReadyContractFactory(status=start, start_date=today - timedelta(days=700), end_date=end_date)
     response = api_client_for("procurement").post(
-        f"/api/v1/contracts/{contract.pk}/transition/", {"status": target}, format="json"
+        f"/api/v1/contracts/{contract.pk}/transition/", {"status": target, "reason": "As agreed."}, format="json"
     )
     assert response.status_code == status, response.content
     contract.refresh_from_db()
@@ -280,7 +281,7 @@ def test_refused_transition_names_the_allowed_targets(api_client_for: Callable[[
 
 @pytest.mark.parametrize("role", ROLES)
 def test_contract_transition_needs_change_permission(role: str, api_client_for: Callable[[str], APIClient]) -> None:
-    contract = ContractFactory(status="draft", end_date=date(2099, 12, 31))
+    contract = ReadyContractFactory(status="draft", end_date=date(2099, 12, 31))
     response = api_client_for(role).post(
         f"/api/v1/contracts/{contract.pk}/transition/", {"status": "active"}, format="json"
     )
@@ -379,7 +380,7 @@ def test_checklist_filters(api_client_for: Callable[[str], APIClient]) -> None:
 
 # -- SLA terms ----------------------------------------------------------------------------------------
 def test_sla_term_kpi_by_code_or_id(api_client_for: Callable[[str], APIClient]) -> None:
-    kpi = KpiDefinitionFactory(code="defect_rate_x")
+    kpi = KpiDefinitionFactory(code="defect_rate_x", direction="lower")
     payload = {
         "contract": ContractFactory().pk,
         "area": "quality",
@@ -404,8 +405,8 @@ def test_sla_term_kpi_by_code_or_id(api_client_for: Callable[[str], APIClient]) 
     [
         ({"window": "rolling"}, "non_field_errors"),  # rolling without its days
         ({"window": "month", "window_days": 30}, "non_field_errors"),
-        ({"comparator": "gte", "target": "95", "warning_target": "90"}, "non_field_errors"),
-        ({"comparator": "lte", "target": "2", "warning_target": "3"}, "non_field_errors"),
+        ({"comparator": "gte", "target": "95", "warning_target": "90"}, "warning_target"),
+        ({"comparator": "lte", "target": "2", "warning_target": "3"}, "warning_target"),
         ({"credit_percent": "150"}, "credit_percent"),
         ({"min_samples": 0}, "min_samples"),
         ({"comparator": "eq"}, "comparator"),
@@ -413,10 +414,11 @@ def test_sla_term_kpi_by_code_or_id(api_client_for: Callable[[str], APIClient]) 
     ],
 )
 def test_bad_sla_term_input(payload: dict[str, Any], field: str, api_client_for: Callable[[str], APIClient]) -> None:
+    direction = "lower" if payload.get("comparator") == "lte" else "higher"
     body = {
         "contract": ContractFactory().pk,
         "area": "delivery",
-        "kpi": KpiDefinitionFactory().pk,
+        "kpi": KpiDefinitionFactory(direction=direction).pk,
         "comparator": "gte",
         "target": "95",
         "window": "month",
@@ -486,7 +488,7 @@ def test_evaluations_are_read_only_and_filterable(api_client_for: Callable[[str]
 BREACH_ACTIONS = {
     # verb: (body, resulting status, the roles DESIGN lets do it)
     "acknowledge": ({}, "acknowledged", {"executive", "engineering_manager", "admin"}),
-    "resolve": ({"note": "Fixed root cause."}, "resolved", {"executive", "engineering_manager", "admin"}),
+    "resolve": ({"reason": "Fixed root cause."}, "resolved", {"executive", "engineering_manager", "admin"}),
     "waive": ({"reason": "Our outage caused it."}, "waived", {"executive", "admin"}),
 }
 
@@ -514,7 +516,7 @@ def test_breach_actions_stamp_who_and_when(
     client = api_client_for("engineering_manager")
     acknowledged = client.post(f"/api/v1/breaches/{breach.pk}/acknowledge/", format="json").json()
     assert acknowledged["acknowledged_by"] == manager.pk and acknowledged["acknowledged_at"]
-    resolved = client.post(f"/api/v1/breaches/{breach.pk}/resolve/", {"note": "Hotfix 1.4.2"}, format="json").json()
+    resolved = client.post(f"/api/v1/breaches/{breach.pk}/resolve/", {"reason": "Hotfix 1.4.2"}, format="json").json()
     assert (resolved["resolved_by"], resolved["resolution_note"]) == (manager.pk, "Hotfix 1.4.2")
     again = client.post(f"/api/v1/breaches/{breach.pk}/acknowledge/", format="json")
     assert again.status_code == 409

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from apps.accounts.choices import Role
 from apps.contracts.models import Breach
+from apps.core.models import StatusChange
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -52,9 +53,16 @@ def test_manager_acknowledges_then_resolves(breach: Breach, user_with_role: Any)
     assert "Acknowledged the breach" in response.content.decode()
     breach.refresh_from_db()
     assert breach.status == "acknowledged" and breach.acknowledged_by is not None
-    act(client, breach, "resolve", note="Root cause fixed; credit on the next invoice.")
+    refused = act(client, breach, "resolve", reason="   ")
+    assert "Resolving a breach needs a reason." in refused.content.decode()
+    breach.refresh_from_db()
+    assert breach.status == "acknowledged"
+    act(client, breach, "resolve", reason="Root cause fixed; credit on the next invoice.")
     breach.refresh_from_db()
     assert (breach.status, breach.resolution_note) == ("resolved", "Root cause fixed; credit on the next invoice.")
+    change = StatusChange.objects.filter(object_id=breach.pk, content_type__model="breach").first()
+    assert change is not None
+    assert (change.to_status, change.reason) == ("resolved", "Root cause fixed; credit on the next invoice.")
     again = act(client, breach, "acknowledge")
     assert "cannot become acknowledged" in again.content.decode()
 
@@ -100,3 +108,51 @@ def test_breach_buttons_follow_the_role_on_contract_and_vendor_pages(
         assert f'id="breach-{breach.pk}"' in html
         shown = {name for name in ("acknowledge", "resolve", "waive") if f'data-breach-action="{name}"' in html}
         assert shown == buttons, url
+
+
+def test_the_older_note_field_still_resolves_but_not_blank(breach: Breach, user_with_role: Any) -> None:
+    client = client_for(user_with_role, Role.ENGINEERING_MANAGER)
+    act(client, breach, "resolve", note="")
+    breach.refresh_from_db()
+    assert breach.status == "open"
+    act(client, breach, "resolve", note="Patched.")
+    breach.refresh_from_db()
+    assert (breach.status, breach.resolution_note) == ("resolved", "Patched.")
+
+
+@pytest.mark.parametrize(
+    ("role", "buttons"),
+    [
+        (Role.EXECUTIVE, {"acknowledge", "resolve", "waive"}),
+        (Role.ENGINEERING_MANAGER, {"acknowledge", "resolve"}),
+        (Role.PROCUREMENT, set()),
+    ],
+)
+def test_the_breach_list_offers_the_breach_page_actions(
+    breach: Breach, role: str, buttons: set[str], user_with_role: Any
+) -> None:
+    html = client_for(user_with_role, role).get(reverse("contracts:breach-list")).content.decode()
+    assert f'id="breach-{breach.pk}"' in html
+    shown = {name for name in ("acknowledge", "resolve", "waive") if f'data-breach-action="{name}"' in html}
+    assert shown == buttons
+    if "resolve" in buttons:  # the reason is asked for, and required, where the action is offered
+        form = html.split('data-breach-action="resolve"', 1)[1].split("</form>", 1)[0]
+        assert 'name="reason"' in form and "required" in form
+
+
+def test_resolving_from_the_breach_list_needs_a_reason_and_returns_to_the_list(
+    breach: Breach, user_with_role: Any
+) -> None:
+    client = client_for(user_with_role, Role.ENGINEERING_MANAGER)
+    url = reverse("contracts:breach-action", args=[breach.pk, "resolve"])
+    back = reverse("contracts:breach-list") + "?status=open"
+    refused = client.post(url, {"reason": "", "next": back}, follow=True)
+    assert refused.redirect_chain[-1][0] == back
+    assert "Resolving a breach needs a reason." in refused.content.decode()
+    client.post(url, {"reason": "Capacity added.", "next": back})
+    breach.refresh_from_db()
+    assert (breach.status, breach.resolution_note, breach.resolved_by) == (
+        "resolved",
+        "Capacity added.",
+        user_with_role(Role.ENGINEERING_MANAGER),
+    )

@@ -24,11 +24,13 @@ from apps.contracts.choices import (
 )
 from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem, SlaTerm, contract_cancel_by_date
 from apps.core.errors import ApplicationError, ConflictError, TransitionError
+from apps.core.models import StatusChange
 from tests.factories import (
     BreachFactory,
     ContractFactory,
     FunctionFactory,
     KpiDefinitionFactory,
+    ReadyContractFactory,
     SlaEvaluationFactory,
     SlaTermFactory,
     UserFactory,
@@ -201,19 +203,36 @@ def test_renewing_within_lists_active_contracts_by_cancel_by() -> None:
 )
 def test_every_contract_transition(start: str, target: str) -> None:
     # Dates that fit the target, so only the lifecycle decides: expiry needs an end date passed.
+    # The activation gate is met (vendor active, every clause present) and a reason given.
     end = date(2026, 1, 31) if target == ContractStatus.EXPIRED else date(2027, 6, 30)
-    contract = ContractFactory(status=start, start_date=date(2025, 1, 1), end_date=end)
+    contract = ReadyContractFactory(status=start, start_date=date(2025, 1, 1), end_date=end)
     actor = UserFactory(role="procurement")
     if target in CONTRACT_TRANSITIONS[start]:
-        moved = services.contract_transition(contract=contract, to_status=target, actor=actor, as_of=AS_OF)
+        moved = services.contract_transition(
+            contract=contract, to_status=target, actor=actor, reason="Agreed with the vendor.", as_of=AS_OF
+        )
         assert moved.status == target
         assert Contract.objects.get(pk=contract.pk).status == target
         event = events_of(Contract, contract.pk)[-1]
-        assert event.pgh_context.metadata == {"user": actor.pk, "action": f"contract_transition_{target}"}
+        assert event.pgh_context.metadata == {
+            "user": actor.pk,
+            "action": f"contract_transition_{target}",
+            "reason": "Agreed with the vendor.",
+        }
+        change = StatusChange.objects.get(object_id=contract.pk, content_type__model="contract")
+        assert (change.from_status, change.to_status, change.reason, change.actor, change.overridden) == (
+            start,
+            target,
+            "Agreed with the vendor.",
+            actor,
+            [],
+        )
     else:
         before, events = snapshot(contract), event_count(Contract)
         with pytest.raises(TransitionError) as caught:
-            services.contract_transition(contract=contract, to_status=target, actor=actor, as_of=AS_OF)
+            services.contract_transition(
+                contract=contract, to_status=target, actor=actor, reason="Agreed with the vendor.", as_of=AS_OF
+            )
         assert caught.value.status_code == 409
         for allowed in CONTRACT_TRANSITIONS[start]:  # the message lists where it can go
             assert str(ContractStatus(allowed).label) in caught.value.message
@@ -232,7 +251,7 @@ def test_every_contract_transition(start: str, target: str) -> None:
     ],
 )
 def test_activation_needs_an_end_date_not_passed(start: str, end: date | None, allowed: bool) -> None:
-    contract = ContractFactory(status=start, renewal="none", start_date=date(2025, 1, 1), end_date=end)
+    contract = ReadyContractFactory(status=start, renewal="none", start_date=date(2025, 1, 1), end_date=end)
     if allowed:
         services.contract_transition(contract=contract, to_status="active", actor=None, as_of=AS_OF)
         assert Contract.objects.get(pk=contract.pk).status == "active"
@@ -254,9 +273,11 @@ def test_expiry_before_the_end_date_is_refused_and_unknown_status_is_400() -> No
 
 
 def test_transition_rereads_the_status_it_starts_from() -> None:
-    contract = ContractFactory(status="draft", end_date=date(2027, 6, 30))
+    contract = ReadyContractFactory(status="draft", end_date=date(2027, 6, 30))
     stale = Contract.objects.get(pk=contract.pk)
-    services.contract_transition(contract=contract, to_status="terminated", actor=None, as_of=AS_OF)
+    services.contract_transition(
+        contract=contract, to_status="terminated", actor=None, reason="Never signed.", as_of=AS_OF
+    )
     with pytest.raises(TransitionError, match="from Terminated"):
         services.contract_transition(contract=stale, to_status="active", actor=None, as_of=AS_OF)
     assert Contract.objects.get(pk=contract.pk).status == "terminated"
@@ -356,10 +377,11 @@ def test_clause_and_exit_plan_updates_change_only_their_own_fields() -> None:
 
 
 def sla_data(**overrides: Any) -> dict[str, Any]:
+    direction = "higher" if overrides.get("comparator") == "gte" else "lower"
     return {
         "contract": ContractFactory(),
         "area": "quality",
-        "kpi": KpiDefinitionFactory(),
+        "kpi": KpiDefinitionFactory(direction=direction),
         "comparator": "lte",
         "target": Decimal("2"),
         "window": "month",
@@ -400,11 +422,12 @@ def test_sla_term_crud_and_delete_refused_with_evaluations() -> None:
 # -- breaches ------------------------------------------------------------------------------------------
 BREACH_MOVES: dict[str, Callable[[Breach, Any], Breach]] = {
     "acknowledged": lambda breach, actor: services.breach_acknowledge(breach=breach, actor=actor),
-    "resolved": lambda breach, actor: services.breach_resolve(breach=breach, actor=actor, note="Root cause fixed."),
+    "resolved": lambda breach, actor: services.breach_resolve(breach=breach, actor=actor, reason="Root cause fixed."),
     "waived": lambda breach, actor: services.breach_waive(breach=breach, actor=actor, reason="Our own outage."),
     "retracted": lambda breach, actor: services.breach_retract(breach=breach, actor=actor),
     "open": lambda breach, actor: services.breach_reopen(breach=breach, actor=actor),
 }
+BREACH_REASONS = {"resolved": "Root cause fixed.", "waived": "Our own outage."}
 STAMPS = {
     "acknowledged": ("acknowledged_at", "acknowledged_by"),
     "resolved": ("resolved_at", "resolved_by"),
@@ -429,7 +452,18 @@ def test_every_breach_transition(start: str, target: str) -> None:
         if by:
             assert getattr(stored, f"{by}_id") == actor.pk
         event = events_of(Breach, breach.pk)[-1]
-        assert event.pgh_context.metadata == {"user": actor.pk, "action": f"breach_{target}"}
+        reason = BREACH_REASONS.get(target)
+        assert event.pgh_context.metadata == {
+            "user": actor.pk,
+            "action": f"breach_{target}",
+            **({"reason": reason} if reason else {}),
+        }
+        # A person's decision is on the record as a status change; the engine's moves are not.
+        changes = StatusChange.objects.filter(object_id=breach.pk, content_type__model="breach")
+        if target in {"acknowledged", "resolved", "waived"}:
+            assert [(c.from_status, c.to_status, c.reason) for c in changes] == [(start, target, reason or "")]
+        else:
+            assert not changes.exists()
     else:
         before, events = snapshot(breach), event_count(Breach)
         with pytest.raises(TransitionError) as caught:
@@ -451,9 +485,21 @@ def test_waiver_needs_a_reason_and_stamps_who_and_why() -> None:
     assert (waived.waived_by, waived.waiver_reason, waived.status) == (cto, "Our own outage.", "waived")
 
 
+def test_resolution_needs_a_reason_kept_as_its_note() -> None:
+    manager = UserFactory(role="engineering_manager")
+    breach = BreachFactory()
+    before = snapshot(breach)
+    for empty in ("", "   "):
+        with pytest.raises(ApplicationError) as caught:
+            services.breach_resolve(breach=breach, actor=manager, reason=empty)
+        assert (caught.value.field, caught.value.status_code) == ("reason", 400)
+    assert snapshot(breach) == before
+    assert not StatusChange.objects.exists()
+
+
 def test_resolution_keeps_its_note_and_reopening_clears_the_retraction() -> None:
     manager = UserFactory(role="engineering_manager")
-    resolved = services.breach_resolve(breach=BreachFactory(), actor=manager, note="Hotfix released.")
+    resolved = services.breach_resolve(breach=BreachFactory(), actor=manager, reason="Hotfix released.")
     assert (resolved.resolution_note, resolved.resolved_by) == ("Hotfix released.", manager)
     retracted = services.breach_retract(breach=BreachFactory())
     assert retracted.retracted_at is not None

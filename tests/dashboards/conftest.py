@@ -280,8 +280,10 @@ EXPECTED: dict[str, Any] = {
     "credits": {"USD": Decimal("2200.00")},
     "renewals": 1,
     "certifications": 2,
+    "certifications_expired": 1,  # Beta's CREST, 5 days ago (Gamma has exited: its certificates are retired)
     "reviews_overdue": 2,
     "access_findings": 2,
+    "access_findings_by_severity": {"high": 2, "medium": 0},
     "policy_conflicts": 1,
     "heat_map": {(3, 4): 2, (2, 5): 1, (1, 1): 1},
 }
@@ -328,3 +330,16 @@ def count_queries(client: Client, url: str) -> int:
             b"".join(response.streaming_content)
     assert response.status_code == 200
     return len(captured)
+
+
+# FX rates to the reporting currency (EUR) for the portfolio: USD 0.80 and GBP 1.20 a month ago, and a
+# later GBP rate (tomorrow) that a figure dated today must not use.
+FX_RATES = (("USD", -30, "0.80"), ("GBP", -30, "1.20"), ("GBP", 1, "9.99"))
+
+
+@pytest.fixture
+def fx_rates(portfolio: Portfolio) -> None:
+    from apps.core.models import FxRate
+
+    for currency, days, rate in FX_RATES:
+        FxRate.objects.create(currency=currency, valid_on=portfolio.today + dt.timedelta(days=days), rate=Decimal(rate))

@@ -45,9 +45,11 @@ def numbers(o: Overview) -> dict[str, Any]:
         "open_by_severity": {s.key: s.value for s in o.breaches.open_by_severity},
         "credits": {a.currency: a.amount for a in o.breaches.credits},
         "renewals": o.renewals.value,
-        "certifications": o.certifications.value,
+        "certifications": o.certifications.expiring.value,
+        "certifications_expired": o.certifications.expired.value,
         "reviews_overdue": o.reviews_overdue.value,
         "access_findings": o.access_findings.value,
+        "access_findings_by_severity": {severity: drill.value for severity, drill in o.access_findings.by_severity},
         "policy_conflicts": o.policy_conflicts.value,
         "heat_map": {(c.likelihood, c.impact): c.drill.value for c in o.heat_map.cells() if c.drill.value},
     }
@@ -146,7 +148,10 @@ def test_breaches_by_area_leave_out_retracted_ones(portfolio: Portfolio) -> None
 
 # -- league table ---------------------------------------------------------------------------------------------
 def test_league_table_ranks_scored_vendors_first(portfolio: Portfolio) -> None:
-    league = overview(portfolio).league
+    # Ordered by scorecard on request (the default order is the attention ranking: tests/dashboards/test_attention.py).
+    league = portfolio_overview(
+        scope=Scope(), period=portfolio.period, today=portfolio.today, league_sort="scorecard"
+    ).league
     assert [(row.rank, row.vendor.name) for row in league] == [
         (1, "Alpha Works"),
         (None, "Beta Software"),
@@ -187,18 +192,24 @@ def test_heat_map_counts_risks_not_closed(portfolio: Portfolio) -> None:
 
 
 # -- concentration ------------------------------------------------------------------------------------------------
-def test_concentration_shares_and_flags(portfolio: Portfolio) -> None:
+def test_concentration_shares_and_flags(portfolio: Portfolio, fx_rates: None) -> None:
+    """Spend shares in the reporting currency (EUR): Alpha USD 465,000 × 0.80 = 372,000; Beta USD
+    35,000 × 0.80 + EUR 120,000 = 148,000; Delta GBP 36,500 × 1.20 = 43,800 (not tomorrow's 9.99);
+    of 563,800: 66.0 %, 26.3 %, 7.8 %. Delta is no longer "100 % of GBP spend"."""
     c = overview(portfolio).concentration
-    assert c.threshold == Decimal("30")
+    assert c.threshold == Decimal("30") and c.reporting_currency == "EUR"
+    assert c.spend_total == Decimal("563800.00") and c.spend_not_counted == ()
     spend = {(r.label, r.currency): (r.value, r.share, r.flagged) for r in c.spend_by_vendor}
     assert spend == {
-        ("Alpha Works", "USD"): (Decimal("465000.00"), Decimal("93.0"), True),
-        ("Beta Software", "USD"): (Decimal("35000.00"), Decimal("7.0"), False),
-        ("Beta Software", "EUR"): (Decimal("120000.00"), Decimal("100.0"), True),
-        ("Delta Cloud", "GBP"): (Decimal("36500.00"), Decimal("100.0"), True),
+        ("Alpha Works", "EUR"): (Decimal("372000.00"), Decimal("66.0"), True),
+        ("Beta Software", "EUR"): (Decimal("148000.00"), Decimal("26.3"), False),
+        ("Delta Cloud", "EUR"): (Decimal("43800.00"), Decimal("7.8"), False),
     }
+    delta = next(r for r in c.spend_by_vendor if r.label == "Delta Cloud")
+    rate_day = (portfolio.today - dt.timedelta(days=30)).isoformat()
+    assert delta.conversion_note == f"GBP 36,500.00 at GBP 1 = EUR 1.2 (rate of {rate_day})"
     countries = {(r.label, r.currency): r.share for r in c.spend_by_country}
-    assert countries[("India", "USD")] == Decimal("93.0") and countries[("Poland", "USD")] == Decimal("7.0")
+    assert countries[("India", "EUR")] == Decimal("66.0") and countries[("Poland", "EUR")] == Decimal("26.3")
     # Critical functions covered by active contracts: the core platform (Alpha) and cloud operations
     # (Alpha and Beta): Alpha holds both, Beta one of two.
     assert c.critical_functions == 2
@@ -209,14 +220,28 @@ def test_concentration_shares_and_flags(portfolio: Portfolio) -> None:
     assert {r.label: r.share for r in c.functions_by_country} == {"India": Decimal("100.0"), "Poland": Decimal("50.0")}
 
 
-@override_settings(CONCENTRATION_THRESHOLD_PERCENT=95)
-def test_the_concentration_threshold_is_a_setting(portfolio: Portfolio) -> None:
+def test_concentration_leaves_out_and_names_a_currency_without_a_rate(portfolio: Portfolio) -> None:
+    """No rates at all: only the EUR spend is shared out (Beta 100 %); USD and GBP are named, not guessed."""
     c = overview(portfolio).concentration
-    assert {(r.label, r.currency) for r in c.spend_by_vendor if r.flagged} == {
-        ("Beta Software", "EUR"),
-        ("Delta Cloud", "GBP"),
+    assert {(r.label, r.value, r.share) for r in c.spend_by_vendor} == {
+        ("Beta Software", Decimal("120000.00"), Decimal("100.0"))
     }
+    day = portfolio.today.isoformat()
+    assert [(m.currency, m.amount, m.missing_text) for m in c.spend_not_counted] == [
+        ("GBP", Decimal("36500.00"), f"no GBP rate on or before {day}: not counted"),
+        ("USD", Decimal("500000.00"), f"no USD rate on or before {day}: not counted"),
+    ]
+
+
+@override_settings(CONCENTRATION_THRESHOLD_PERCENT=60)
+def test_the_concentration_threshold_is_a_setting(portfolio: Portfolio, fx_rates: None) -> None:
+    c = overview(portfolio).concentration
+    assert {r.label for r in c.spend_by_vendor if r.flagged} == {"Alpha Works"}
     assert [r.label for r in c.functions_by_vendor if r.flagged] == ["Alpha Works"]
+    with override_settings(CONCENTRATION_THRESHOLD_PERCENT=95):
+        c = overview(portfolio).concentration
+        assert [r for r in c.spend_by_vendor if r.flagged] == []
+        assert [r.label for r in c.functions_by_vendor if r.flagged] == ["Alpha Works"]
 
 
 # -- filters narrow every number -------------------------------------------------------------------------------------

@@ -53,3 +53,29 @@ def test_cto_sees_a_critical_breach_in_the_bell_and_acknowledges_it(live_server,
     breach.refresh_from_db()
     assert breach.status == "acknowledged"
     assert page.console_errors == []
+
+
+def test_manager_resolves_a_breach_from_the_breach_list_with_a_reason(live_server, page) -> None:
+    factories.UserFactory(username="em", role="engineering_manager", password="demo-pass-2026")
+    breach = factories.BreachFactory()
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "em")
+    page.fill("#id_password", "demo-pass-2026")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/contracts/breaches/")
+    row = page.locator(f"#breach-{breach.pk}")
+    row.locator("details.resolve summary").click()
+    form = row.locator("[data-breach-action=resolve]")
+    # The reason is required: an empty one is not sent.
+    form.locator("button").click()
+    breach.refresh_from_db()
+    assert breach.status == "open"
+    form.locator("input[name=reason]").fill("Capacity added to the on-call rota.")
+    form.locator("button").click()
+    page.wait_for_load_state()
+    assert "Resolved the breach" in page.locator(".messages").inner_text()
+    breach.refresh_from_db()
+    assert (breach.status, breach.resolution_note) == ("resolved", "Capacity added to the on-call rota.")
+    assert page.console_errors == []

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from apps.contracts.models import Contract, ContractClause, SlaTerm
 from apps.kpis.models import KpiDefinition
 from apps.vendors.models import ActionItem, ServiceReview, Vendor, VettingAssessment
-from tests.factories import FunctionFactory, ServiceReviewFactory, UserFactory, VendorFactory
+from tests.factories import CertificationFactory, FunctionFactory, ServiceReviewFactory, UserFactory, VendorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -137,6 +137,7 @@ def test_procurement_onboards_a_vendor_and_contracts_it(live_server, page) -> No
     ):
         page.fill(f"#id_{field}", score)
     page.check("#id_flag_fast_yes")
+    page.fill("#id_flag_fast_yes_note", "Asked again: they pushed back on the two risky requirements.")
     page.select_option("#id_pilot_outcome", "passed")
     page.select_option("#id_verdict", "conditional")
     page.fill("#id_notes", "Strong engineers, escalation path unclear.")
@@ -148,10 +149,20 @@ def test_procurement_onboards_a_vendor_and_contracts_it(live_server, page) -> No
     expect(row).to_contain_text("Conditional")
     assert VettingAssessment.objects.get(vendor=vendor).flag_fast_yes
 
-    # The lifecycle, one button at a time.
+    # The lifecycle, one move at a time: each button opens the move's checklist, then moves. Tier 2
+    # needs a current security certification before Active (the security contact recorded it).
+    CertificationFactory(
+        vendor=vendor,
+        kind="iso27001",
+        issued_on=timezone.localdate() - timedelta(days=30),
+        expires_on=timezone.localdate() + timedelta(days=330),
+    )
     for to_status, label in (("vetting", "Vetting"), ("pilot", "Pilot"), ("active", "Active")):
         with page.expect_navigation():
-            page.click(f"form[data-transition={to_status}] button")
+            page.click(f"a[data-transition={to_status}]")
+        expect(page.locator(".gate-checklist li.unmet")).to_have_count(0)
+        with page.expect_navigation():
+            page.click(f"{SUBMIT}:has-text('Move to {label}')")
         expect(status_badge(page)).to_have_text(label)
         expect(page.locator(".message.success")).to_contain_text(f"is now {label}")
     vendor.refresh_from_db()
@@ -387,7 +398,10 @@ def test_navigation_offers_each_role_what_it_may_do(live_server, page, role: str
     page.goto(f"{live_server.url}/vendors/{vendor.pk}/")
     may_edit = role in VENDOR_EDITORS
     expect(page.locator(".page-head .actions a:has-text('Edit')")).to_have_count(1 if may_edit else 0)
-    expect(page.locator("form[data-transition]")).to_have_count(3 if may_edit else 0)
+    # A vendor in vetting, not vetted: editors are offered Pilot and Exited; executives only the
+    # move they could override (Pilot); the others nothing.
+    offered = 2 if may_edit else 1 if role == "executive" else 0
+    expect(page.locator("a[data-transition]")).to_have_count(offered)
     if not may_edit:
         assert page.goto(f"{live_server.url}/vendors/{vendor.pk}/edit/").status == 403
     assert console_errors(page, 403) == []
@@ -401,8 +415,14 @@ def test_moving_a_vendor_to_pilot_without_its_owners_is_refused_readably(live_se
     sign_in(page, live_server, "priya")
     page.goto(f"{live_server.url}/vendors/{vendor.pk}/")
     with page.expect_navigation():
-        page.click("form[data-transition=pilot] button")
-    expect(page.locator(".message.error")).to_contain_text(re.compile("needs its three named owners"))
+        page.click("a[data-transition=pilot]")
+    expect(page.locator(".gate-checklist li[data-condition=owners_named]")).to_contain_text(
+        "missing: engineering owner, delivery owner, security contact"
+    )
+    with page.expect_navigation():
+        page.click(SUBMIT)
+    expect(page.locator(".message.error")).to_contain_text(re.compile("Not ready to move Ownerless Ltd to Pilot"))
+    page.goto(f"{live_server.url}/vendors/{vendor.pk}/")
     expect(status_badge(page)).to_have_text("Vetting")
     vendor.refresh_from_db()
     assert vendor.status == "vetting"

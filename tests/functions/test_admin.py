@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from apps.core.models import PolicyException
 from apps.functions.models import SourcingDecision
 from tests.factories import FunctionFactory, SourcingDecisionFactory, UserFactory
 
@@ -35,7 +39,7 @@ def test_a_recorded_decision_is_read_only(admin_browser: Client) -> None:
 
 
 def test_sourcing_decision_added_in_the_admin_updates_the_function(admin_browser: Client) -> None:
-    function = FunctionFactory()
+    function = FunctionFactory(strategic=1, repeatable=5)  # recommended outsource: within policy
     response = admin_browser.post(
         reverse("admin:functions_sourcingdecision_add"),
         {"function": function.pk, "decision": "outsource", "rationale": "Commodity", "decided_on": "2026-01-15"},
@@ -46,3 +50,18 @@ def test_sourcing_decision_added_in_the_admin_updates_the_function(admin_browser
     assert SourcingDecision.objects.get().decided_by.username == "root"
     change = admin_browser.get(reverse("admin:functions_function_change", args=[function.pk]))
     assert change.status_code == 200 and "Commodity" in change.content.decode()
+
+
+def test_a_decision_against_the_recommendation_in_the_admin_asks_for_the_exception(admin_browser: Client) -> None:
+    function = FunctionFactory(strategic=5, sensitive=5)  # never outsource
+    url = reverse("admin:functions_sourcingdecision_add")
+    data = {"function": function.pk, "decision": "outsource", "rationale": "test", "decided_on": "2026-01-15"}
+    refused = admin_browser.post(url, data)
+    assert refused.status_code == 200 and "justification" in refused.context["adminform"].form.errors
+    assert not SourcingDecision.objects.exists()
+    review_on = (timezone.localdate() + dt.timedelta(days=90)).isoformat()
+    accepted = admin_browser.post(
+        url, {**data, "justification": "Bridge until the team is hired", "review_on": review_on}
+    )
+    assert accepted.status_code == 302
+    assert PolicyException.objects.get().object_id == function.pk

@@ -104,7 +104,7 @@ def test_policy_conflict_filter(api_client_for: Callable[[str], APIClient]) -> N
 
 
 def test_decision_through_the_api_keeps_history(api_client_for: Callable[[str], APIClient]) -> None:
-    function = FunctionFactory()
+    function = FunctionFactory(strategic=1, repeatable=5)  # recommended outsource: within policy
     client = api_client_for("executive")
     url = f"{URL}{function.pk}/"
     first = client.patch(url, {"decision": "outsource", "rationale": "Commodity."})

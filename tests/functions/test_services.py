@@ -18,13 +18,17 @@ from tests.factories import ContractFactory, FunctionFactory, SourcingDecisionFa
 pytestmark = pytest.mark.django_db
 
 
+# A profile recommended "outsource": deciding to outsource it is within policy (no exception needed).
+OUTSOURCEABLE = {"strategic": 1, "sensitive": 2, "repeatable": 5, "scarce": 3}
+
+
 @pytest.fixture
 def cto():
     return UserFactory(role="executive")
 
 
 def test_decide_appends_history_and_updates_the_function(cto) -> None:
-    function = FunctionFactory()
+    function = FunctionFactory(**OUTSOURCEABLE)
     first = services.function_decide(function=function, decision="outsource", rationale="Commodity", actor=cto)
     second = services.function_decide(function=function, decision="hybrid", rationale=" Keep ownership ", actor=cto)
     assert (function.decision, function.rationale) == ("hybrid", "Keep ownership")
@@ -37,7 +41,7 @@ def test_decide_appends_history_and_updates_the_function(cto) -> None:
 
 
 def test_a_back_dated_decision_joins_the_history_without_becoming_current(cto) -> None:
-    function = FunctionFactory()
+    function = FunctionFactory(**OUTSOURCEABLE)
     services.function_decide(function=function, decision="keep_in_house", rationale="Now", actor=cto)
     old = services.function_decide(
         function=function,
@@ -65,7 +69,7 @@ def test_only_roles_with_the_permission_decide(role) -> None:
 @pytest.mark.parametrize("role", ["executive", "admin"])
 def test_executives_and_admins_decide(role: str) -> None:
     record = services.function_decide(
-        function=FunctionFactory(), decision="outsource", rationale="x", actor=UserFactory(role=role)
+        function=FunctionFactory(**OUTSOURCEABLE), decision="outsource", rationale="x", actor=UserFactory(role=role)
     )
     assert record.pk is not None
 
@@ -80,7 +84,7 @@ def test_executives_and_admins_decide(role: str) -> None:
     ],
 )
 def test_decide_refuses_bad_input_with_field_messages(cto, decision, rationale, decided_on, fields) -> None:
-    function = FunctionFactory()
+    function = FunctionFactory(**OUTSOURCEABLE)
     with pytest.raises(ValidationError) as caught:
         services.function_decide(
             function=function, decision=decision, rationale=rationale, actor=cto, decided_on=decided_on
@@ -90,7 +94,7 @@ def test_decide_refuses_bad_input_with_field_messages(cto, decision, rationale, 
 
 
 def test_a_refused_decision_writes_nothing_else(cto) -> None:
-    function = FunctionFactory(name="Billing")
+    function = FunctionFactory(name="Billing", **OUTSOURCEABLE)
     manager = UserFactory(role="engineering_manager")
     manager.user_permissions.add(Permission.objects.get(codename="change_function"))
     manager = type(manager).objects.get(pk=manager.pk)  # drop the permission cache
@@ -143,17 +147,17 @@ def test_a_function_with_decisions_cannot_be_deleted() -> None:
     ],
 )
 def test_policy_conflict(decision: str, contract_status: str, conflict: bool) -> None:
-    function = FunctionFactory(decision=decision)
+    function = FunctionFactory(decision=decision, **OUTSOURCEABLE)
     ContractFactory(status=contract_status).functions.add(function)
     FunctionFactory(decision="keep_in_house")  # not covered by any contract: never a conflict
-    other = FunctionFactory(decision="outsource")
+    other = FunctionFactory(decision="outsource", **OUTSOURCEABLE)
     ContractFactory(status="active").functions.add(other)  # outsourced as decided: no conflict
     assert function_list().get(pk=function.pk).policy_conflict is conflict
     assert list(policy_conflicts()) == ([function] if conflict else [])
 
 
 def test_policy_conflict_follows_the_decision(cto) -> None:
-    function = FunctionFactory()
+    function = FunctionFactory(**OUTSOURCEABLE)
     ContractFactory(status="draft").functions.add(function)
     ContractFactory(status="active").functions.add(function)
     services.function_decide(function=function, decision="keep_in_house", rationale="Core", actor=cto)
@@ -163,7 +167,7 @@ def test_policy_conflict_follows_the_decision(cto) -> None:
 
 
 def test_decided_on_is_the_latest_decision(cto) -> None:
-    function = FunctionFactory()
+    function = FunctionFactory(**OUTSOURCEABLE)
     assert function_list().get(pk=function.pk).decided_on is None
     day = timezone.localdate() - dt.timedelta(days=10)
     services.function_decide(function=function, decision="hybrid", rationale="x", actor=cto, decided_on=day)
@@ -174,7 +178,7 @@ def test_decided_on_is_the_latest_decision(cto) -> None:
 
 
 def test_audit_events_name_the_acting_user(cto) -> None:
-    function = FunctionFactory()
+    function = FunctionFactory(**OUTSOURCEABLE)
     record = services.function_decide(function=function, decision="outsource", rationale="Commodity", actor=cto)
     decision_event = record.events.get()  # type: ignore[attr-defined]
     function_event = function.events.order_by("-pgh_id").first()  # type: ignore[attr-defined]

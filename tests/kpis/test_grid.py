@@ -172,7 +172,7 @@ def test_the_grid_shows_the_slas_kpis_first_with_definition_unit_and_target(mana
     assert (grid.period.start, grid.period.end) == (start, end)  # last month by default
     assert [row.kpi.code for row in grid.rows] == ["lead_time_for_changes", "on_time_delivery_rate"]
     assert "Time from a commit to that commit running in production (DORA)." in html
-    assert "≥ 95 %" in html and "≤ 48 hours" in html
+    assert "≥ 95 %" in html and "≤ 48 h" in html
     # A ratio KPI takes its two parts, labelled in its own words; the others a value.
     assert 'name="kpi-on_time_delivery_rate-numerator"' in html
     assert "Milestones delivered on time" in html and "Milestones due" in html

@@ -15,7 +15,7 @@ from django.core import mail
 from apps.contracts.models import Contract
 from apps.notifications.models import Notification, SentReminder
 from apps.notifications.reminders import REMINDER_KINDS, last_closed_month, reminders_send
-from apps.vendors.models import Vendor
+from apps.vendors.models import AccessGrant, Vendor
 from tests.factories import (
     AccessGrantFactory,
     CertificationFactory,
@@ -27,6 +27,7 @@ from tests.factories import (
     UserFactory,
     VendorFactory,
 )
+from tests.notifications.test_exception_reminders import make_policy_exception
 
 pytestmark = pytest.mark.django_db
 
@@ -239,18 +240,46 @@ def test_access_findings_are_reminded_once_each(vendor: Vendor, people: SimpleNa
     assert run(AS_OF) == only("access_finding", 1)
     assert run_days(1, 5) == only("access_finding", 0)
     [notification] = Notification.objects.filter(recipient=people.security_contact)
-    assert notification.title == "Revoke access: Piotr Nowak → GitHub (Vistula Software House)"
-    assert "it expired on 22 November 2026 and has not been revoked" in notification.body
+    assert notification.title == "Access finding (high): Piotr Nowak → GitHub (Vistula Software House)"
+    assert "expires on 22 November 2026" in notification.body
+    assert "Past its expiry date and not revoked" in notification.body
     assert recipients("access_finding") == ["demo_security", "security_contact"]
-    # The vendor exits: both open grants are now findings of an exited vendor.
+    # The vendor exits: both open grants are now findings of a vendor leaving.
     Vendor.objects.filter(pk=vendor.pk).update(status="exited")
     assert run(day(6)) == only("access_finding", 2)
     assert run(day(7)) == only("access_finding", 0)
     assert occasions(f"access_grant:{expired.pk}") == {
         ("access_finding", "expired:2026-11-22"),
-        ("access_finding", "vendor_exited"),
+        ("access_finding", "vendor_leaving"),
     }
-    assert occasions(f"access_grant:{still_valid.pk}") == {("access_finding", "vendor_exited")}
+    assert occasions(f"access_grant:{still_valid.pk}") == {("access_finding", "vendor_leaving")}
+
+
+def test_each_access_finding_of_a_grant_is_reminded_once(vendor: Vendor, people: SimpleNamespace) -> None:
+    """A shared admin account without MFA or expiry: one reminder naming its three findings; a finding
+    it gains later is reminded once more; fixing one sends nothing."""
+    grant = AccessGrantFactory(
+        vendor=vendor, privilege="admin", named_account=False, mfa_enabled=False, granted_on=day(-60)
+    )
+    assert run(AS_OF) == only("access_finding", 1)
+    [notification] = Notification.objects.filter(recipient=people.security_contact)
+    assert notification.title.startswith("Access finding (high): ")
+    for sentence in ("A shared account has admin", "without MFA", "with no expiry date"):
+        assert sentence in notification.body
+    assert occasions(f"access_grant:{grant.pk}") == {
+        ("access_finding", "shared_privileged"),
+        ("access_finding", "no_mfa"),
+        ("access_finding", "no_expiry"),
+    }
+    assert run_days(1, 3) == only("access_finding", 0)
+    # MFA turned on and an expiry set: fewer findings, nothing new to say.
+    AccessGrant.objects.filter(pk=grant.pk).update(mfa_enabled=True, expires_on=day(10))
+    assert run(day(4)) == only("access_finding", 0)
+    # The expiry passes without a revocation: a new finding, reminded once.
+    assert run(day(11)) == only("access_finding", 1)
+    assert run(day(12)) == only("access_finding", 0)
+    assert ("access_finding", f"expired:{day(10)}") in occasions(f"access_grant:{grant.pk}")
+    assert Notification.objects.filter(recipient=people.security_contact, kind="access_finding").count() == 2
 
 
 # -- KPIs not logged ---------------------------------------------------------------------------------------
@@ -310,6 +339,8 @@ def test_every_kind_once_and_emailed_to_those_with_an_address(
     CertificationFactory(vendor=vendor, expires_on=day(7))
     CertificationFactory(vendor=vendor, kind="soc2_type2", expires_on=day(-7))
     AccessGrantFactory(vendor=vendor, expires_on=day(-7))
+    make_policy_exception(subject=vendor, raised_by=people.engineering, review_on=day(7))
+    make_policy_exception(subject=vendor, raised_by=people.engineering, review_on=day(-7))
     people.delivery.email = ""
     people.delivery.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -320,7 +351,10 @@ def test_every_kind_once_and_emailed_to_those_with_an_address(
     emailed = Notification.objects.exclude(recipient=people.delivery)
     assert len(mail.outbox) == emailed.count() > 0
     assert all(n.emailed_at for n in emailed)
-    assert not Notification.objects.filter(recipient=people.executive).exists()
+    # Executives hear only of an expired policy exception (a finding they renew or close).
+    assert set(Notification.objects.filter(recipient=people.executive).values_list("kind", flat=True)) == {
+        "policy_exception_expired"
+    }
 
 
 def test_a_reminder_for_nobody_is_no_error(caplog: pytest.LogCaptureFixture) -> None:

@@ -260,7 +260,7 @@ def test_function_duplicate_name_and_score_out_of_range(user_with_role: Callable
 
 # -- sourcing decisions -------------------------------------------------------------------------------------
 def test_executive_records_a_sourcing_decision(user_with_role: Callable[[str], Any]) -> None:
-    function = factories.FunctionFactory()
+    function = factories.FunctionFactory(strategic=1, repeatable=5)  # recommended outsource
     client, user = signed_in(user_with_role, Role.EXECUTIVE)
     url = reverse("functions:function-decide", args=[function.pk])
     assert client.post(url, {"decision": "outsource", "rationale": ""}).status_code == 400
@@ -283,14 +283,14 @@ def test_other_roles_cannot_record_a_decision(user_with_role: Callable[[str], An
     assert b"Record a sourcing decision" not in client.get(function.get_absolute_url()).content
 
 
-# -- lifecycle buttons ----------------------------------------------------------------------------------------
+# -- lifecycle buttons (the transition page: tests/vendors/test_lifecycle_gates.py has the gates) ------------
 def test_refused_transition_is_explained_and_changes_nothing(user_with_role: Callable[[str], Any]) -> None:
-    vendor = factories.VendorFactory(status="vetting", security_contact=None)
+    vendor = factories.vendor_ready_for("pilot", security_contact=None)
     client, _ = signed_in(user_with_role, Role.PROCUREMENT)
-    response = client.post(reverse("vendors:vendor-transition", args=[vendor.pk]), {"to_status": "pilot"}, follow=True)
-    assert response.status_code == 200
+    response = client.post(reverse("vendors:vendor-transition", args=[vendor.pk, "pilot"]), {})
+    assert response.status_code == 400
     text = response.content.decode()
-    assert "needs its three named owners" in text and "security contact" in text
+    assert "All three owners are named" in text and "missing: security contact" in text
     vendor.refresh_from_db()
     assert vendor.status == "vetting"
 
@@ -298,40 +298,34 @@ def test_refused_transition_is_explained_and_changes_nothing(user_with_role: Cal
 def test_transition_moves_the_vendor(user_with_role: Callable[[str], Any]) -> None:
     vendor = factories.VendorFactory(status="prospect")
     client, _ = signed_in(user_with_role, Role.PROCUREMENT)
-    response = client.post(
-        reverse("vendors:vendor-transition", args=[vendor.pk]), {"to_status": "vetting"}, follow=True
-    )
+    response = client.post(reverse("vendors:vendor-transition", args=[vendor.pk, "vetting"]), {}, follow=True)
     assert f"{vendor.name} is now Vetting." in response.content.decode()
     vendor.refresh_from_db()
     assert vendor.status == "vetting"
-    # An invalid jump is refused with the allowed next steps.
-    response = client.post(
-        reverse("vendors:vendor-transition", args=[vendor.pk]), {"to_status": "offboarding"}, follow=True
-    )
-    assert "cannot go from Vetting to Offboarding" in response.content.decode()
+    # A move the lifecycle does not allow has no page.
+    assert client.get(reverse("vendors:vendor-transition", args=[vendor.pk, "offboarding"])).status_code == 404
 
 
-def test_transition_button_is_post_only_and_role_checked(user_with_role: Callable[[str], Any]) -> None:
+def test_transition_page_is_role_checked(user_with_role: Callable[[str], Any]) -> None:
     vendor = factories.VendorFactory(status="prospect")
     client, _ = signed_in(user_with_role, Role.SECURITY)
-    url = reverse("vendors:vendor-transition", args=[vendor.pk])
-    assert client.get(url).status_code == 405
-    assert client.post(url, {"to_status": "vetting"}).status_code == 403
+    url = reverse("vendors:vendor-transition", args=[vendor.pk, "vetting"])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {}).status_code == 403
     vendor.refresh_from_db()
     assert vendor.status == "prospect"
 
 
 def test_contract_activation_and_refusal(user_with_role: Callable[[str], Any]) -> None:
-    contract = factories.ContractFactory(
+    contract = factories.ReadyContractFactory(
         status="draft", start_date=TODAY - dt.timedelta(days=10), end_date=TODAY + dt.timedelta(days=300)
     )
     client, _ = signed_in(user_with_role, Role.PROCUREMENT)
-    url = reverse("contracts:contract-transition", args=[contract.pk])
-    client.post(url, {"to_status": "active"})
+    client.post(reverse("contracts:contract-transition", args=[contract.pk, "active"]), {"reason": ""})
     contract.refresh_from_db()
     assert contract.status == "active"
-    response = client.post(url, {"to_status": "draft"}, follow=True)
-    assert "cannot go from Active to Draft" in response.content.decode()
+    # A move the lifecycle does not offer from here has no page.
+    assert client.get(reverse("contracts:contract-transition", args=[contract.pk, "draft"])).status_code == 404
 
 
 def test_deleting_a_referenced_vendor_is_refused_with_a_message(user_with_role: Callable[[str], Any]) -> None:
@@ -423,7 +417,7 @@ def sla_form(kpi: Any, **overrides: Any) -> dict[str, Any]:
 
 def test_sla_terms_are_added_edited_and_removed_in_place(user_with_role: Callable[[str], Any]) -> None:
     contract = factories.ContractFactory()
-    kpi = factories.KpiDefinitionFactory(name="Defect rate", unit="%")
+    kpi = factories.KpiDefinitionFactory(name="Defect rate", unit="%", direction="lower")
     client, _ = signed_in(user_with_role, Role.PROCUREMENT)
     create = reverse("contracts:sla-term-create", args=[contract.pk])
 

@@ -132,7 +132,7 @@ def test_access_tab_highlights_findings(client: Client) -> None:
     vendor = factories.VendorFactory(status="exited")
     factories.AccessGrantFactory(vendor=vendor, person="Expired Ed", expires_on=dt.date.today() - dt.timedelta(days=1))
     html = client.get(reverse("vendors:vendor-tab", args=[vendor.pk, "access"])).content.decode()
-    assert 'class="finding"' in html and "Expired" in html and "Vendor exited" in html
+    assert 'class="finding"' in html and "Past expiry (high)" in html and "Vendor leaving (high)" in html
 
 
 def test_contract_text_highlights_every_vague_phrase(client: Client) -> None:

@@ -33,6 +33,8 @@ from tests.factories import (
     VendorFactory,
     VendorRiskFactory,
     VettingAssessmentFactory,
+    vendor_make_ready,
+    vendor_ready_for,
 )
 
 ClientFor = Callable[[str], APIClient]
@@ -193,9 +195,11 @@ TRANSITION_CASES = [
 @pytest.mark.parametrize(("start", "target"), TRANSITION_CASES)
 def test_transition_endpoint(start: str, target: str, api_client_for: ClientFor) -> None:
     vendor = VendorFactory(status=start)
-    response = api_client_for("procurement").post(
-        f"/api/v1/vendors/{vendor.pk}/transition/", {"status": target}, format="json"
-    )
+    payload = {"status": target}
+    if target in VENDOR_TRANSITIONS[start]:
+        vendor_make_ready(vendor, target)
+        payload["reason"] = "Decided in the vendor review."
+    response = api_client_for("procurement").post(f"/api/v1/vendors/{vendor.pk}/transition/", payload, format="json")
     vendor.refresh_from_db()
     if target in VENDOR_TRANSITIONS[start]:
         assert response.status_code == 200, response.content
@@ -221,13 +225,21 @@ def test_refused_transition_says_where_the_vendor_can_go(api_client_for: ClientF
 
 
 def test_transition_needs_the_three_owners(api_client_for: ClientFor) -> None:
-    vendor = VendorFactory(status="vetting", engineering_owner=None, security_contact=None)
+    vendor = vendor_ready_for("pilot", engineering_owner=None, security_contact=None, name="Andes")
     response = api_client_for("procurement").post(f"/api/v1/vendors/{vendor.pk}/transition/", {"status": "pilot"})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {
-        "engineering_owner": [
-            "A vendor in Pilot needs its three named owners; missing: engineering owner, security contact."
-        ]
+        "status": [
+            "Not ready to move Andes to Pilot: All three owners are named (missing: engineering owner, security contact)."
+        ],
+        "unmet": [
+            {
+                "code": "owners_named",
+                "label": "All three owners are named",
+                "met": False,
+                "detail": "missing: engineering owner, security contact",
+            }
+        ],
     }
     vendor.refresh_from_db()
     assert vendor.status == "vetting"
@@ -504,9 +516,13 @@ def test_access_grant_findings_are_exposed(api_client_for: ClientFor) -> None:
     )
     fine = AccessGrantFactory(granted_on=today - timedelta(days=60), expires_on=today)
     client = api_client_for("security")
-    assert client.get(f"/api/v1/access-grants/{both.pk}/").json()["findings"] == ["expired", "vendor_exited"]
-    listed = {row["id"]: row["findings"] for row in client.get("/api/v1/access-grants/").json()["results"]}
-    assert listed == {both.pk: ["expired", "vendor_exited"], revoked.pk: [], fine.pk: []}
+
+    def codes(findings: list[dict[str, str]]) -> list[str]:
+        return [finding["code"] for finding in findings]
+
+    assert codes(client.get(f"/api/v1/access-grants/{both.pk}/").json()["findings"]) == ["expired", "vendor_leaving"]
+    listed = {row["id"]: codes(row["findings"]) for row in client.get("/api/v1/access-grants/").json()["results"]}
+    assert listed == {both.pk: ["expired", "vendor_leaving"], revoked.pk: [], fine.pk: []}
     flagged = client.get("/api/v1/access-grants/?has_findings=true").json()["results"]
     assert [row["id"] for row in flagged] == [both.pk]
     created = client.post(
@@ -515,7 +531,7 @@ def test_access_grant_findings_are_exposed(api_client_for: ClientFor) -> None:
         format="json",
     )
     assert created.status_code == 201
-    assert created.json()["findings"] == ["vendor_exited"]
+    assert codes(created.json()["findings"]) == ["vendor_leaving"]
 
 
 # -- service reviews and action items --------------------------------------------------------------------
@@ -681,6 +697,10 @@ def test_record_filters(api_client_for: ClientFor) -> None:
 
 
 # -- the OpenAPI document -----------------------------------------------------------------------------
+def schemas_of(response: Any) -> dict[str, Any]:
+    return response.json()["components"]["schemas"]  # type: ignore[no-any-return]
+
+
 def test_actions_are_documented(api_client_for: ClientFor) -> None:
     response = api_client_for("executive").get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
@@ -691,6 +711,8 @@ def test_actions_are_documented(api_client_for: ClientFor) -> None:
         "/api/v1/action-items/{id}/complete/",
     ):
         assert "requestBody" in paths[path]["post"], path
+    assert {"status", "reason", "override"} <= set(schemas_of(response)["TransitionRequest"]["properties"])
+    assert "/api/v1/vendors/{id}/readiness/" in paths
     schemas = response.json()["components"]["schemas"]
     design_fields = {
         "name",

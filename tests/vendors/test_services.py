@@ -1,5 +1,5 @@
-"""Vendor services: every write valid and refused, the lifecycle (every pair of statuses), the named
-owners, who runs service reviews, next-review scheduling, access grant findings and the audit trail."""
+"""Vendor services: every write valid and refused, the lifecycle (every pair of statuses; the
+readiness gates themselves are in test_lifecycle_gates.py), the named owners, who runs service reviews, next-review scheduling, access grant findings and the audit trail."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError, TransitionError
+from apps.core.gates import GateError
+from apps.core.models import StatusChange
 from apps.vendors import selectors, services
 from apps.vendors.choices import VENDOR_TRANSITIONS, VendorStatus
 from apps.vendors.models import (
@@ -38,6 +40,8 @@ from tests.factories import (
     VendorFactory,
     VendorRiskFactory,
     VettingAssessmentFactory,
+    vendor_make_ready,
+    vendor_ready_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -224,12 +228,17 @@ def test_the_lifecycle_covers_every_status_and_exited_is_final() -> None:
 def test_every_transition_is_allowed_or_refused_by_the_lifecycle(start: str, target: str, actor: Any) -> None:
     vendor = VendorFactory(status=start)  # with all three owners
     if target in VENDOR_TRANSITIONS[start]:
-        moved = services.vendor_transition(vendor=vendor, to_status=target, actor=actor)
+        vendor_make_ready(vendor, target)
+        reason = "Moving on." if services.vendor_transition_needs_reason(from_status=start, to_status=target) else ""
+        moved = services.vendor_transition(vendor=vendor, to_status=target, actor=actor, reason=reason)
         assert moved.status == target
         assert Vendor.objects.get(pk=vendor.pk).status == target
         assert_audited(
             events_of(Vendor, vendor.pk)[-1], label="update", actor=actor, action=f"vendor_transition_{target}"
         )
+        change = StatusChange.objects.get(object_id=vendor.pk)
+        assert (change.from_status, change.to_status, change.actor, change.reason) == (start, target, actor, reason)
+        assert change.overridden == []
         return
     events_before = event_count(Vendor)
     with pytest.raises(TransitionError) as caught:
@@ -276,19 +285,43 @@ def test_unknown_status_is_a_bad_request() -> None:
     ],
 )
 def test_pilot_and_active_need_all_three_owners(target: str, missing: tuple[str, ...], actor: Any) -> None:
-    vendor = VendorFactory(status="vetting", **dict.fromkeys(missing))
-    with pytest.raises(ApplicationError) as caught:
+    vendor = vendor_ready_for(target, **dict.fromkeys(missing))
+    start = vendor.status
+    with pytest.raises(GateError) as caught:
         services.vendor_transition(vendor=vendor, to_status=target, actor=actor)
-    assert not isinstance(caught.value, TransitionError)
-    assert caught.value.field == missing[0]
-    assert caught.value.message.endswith("missing: " + ", ".join(m.replace("_", " ") for m in missing) + ".")
-    assert Vendor.objects.get(pk=vendor.pk).status == "vetting"
+    assert caught.value.status_code == 409
+    (unmet,) = caught.value.as_dict()["unmet"]
+    assert unmet["code"] == "owners_named"
+    assert unmet["detail"] == "missing: " + ", ".join(m.replace("_", " ") for m in missing)
+    assert Vendor.objects.get(pk=vendor.pk).status == start
 
 
-@pytest.mark.parametrize("target", ["vetting", "exited"])
-def test_early_statuses_need_no_owners(target: str) -> None:
+def test_vetting_needs_only_an_engineering_owner() -> None:
     vendor = VendorFactory(status="prospect", engineering_owner=None, delivery_owner=None, security_contact=None)
-    assert services.vendor_transition(vendor=vendor, to_status=target, actor=None).status == target
+    with pytest.raises(GateError, match="An engineering owner is named"):
+        services.vendor_transition(vendor=vendor, to_status="vetting", actor=None)
+    services.vendor_update(instance=vendor, actor=None, data={"engineering_owner": UserFactory()})
+    assert services.vendor_transition(vendor=vendor, to_status="vetting", actor=None).status == "vetting"
+
+
+def test_exit_needs_no_owners_but_a_reason() -> None:
+    vendor = VendorFactory(status="prospect", engineering_owner=None, delivery_owner=None, security_contact=None)
+    with pytest.raises(ApplicationError) as caught:
+        services.vendor_transition(vendor=vendor, to_status="exited", actor=None)
+    assert (caught.value.status_code, caught.value.field) == (400, "reason")
+    assert caught.value.message == "Exiting a vendor needs a reason."
+    moved = services.vendor_transition(vendor=vendor, to_status="exited", actor=None, reason="Not a fit.")
+    assert moved.status == "exited"
+
+
+def test_an_overridden_vendor_without_an_owner_can_still_be_edited(actor: Any) -> None:
+    vendor = vendor_ready_for("pilot", security_contact=None)
+    executive = UserFactory(role="executive")
+    services.vendor_transition(vendor=vendor, to_status="pilot", actor=executive, reason="Board call.", override=True)
+    vendor = Vendor.objects.get(pk=vendor.pk)
+    services.vendor_update(instance=vendor, actor=actor, data={"description": "Piloting."})
+    with pytest.raises(ApplicationError, match="missing: delivery owner"):
+        services.vendor_update(instance=vendor, actor=actor, data={"delivery_owner": None})
 
 
 def test_transition_is_judged_from_the_stored_status_not_a_stale_copy() -> None:
@@ -297,6 +330,7 @@ def test_transition_is_judged_from_the_stored_status_not_a_stale_copy() -> None:
     assert stale.status == "prospect"  # this copy no longer tells the truth
     with pytest.raises(TransitionError, match="from Vetting to Vetting"):
         services.vendor_transition(vendor=stale, to_status="vetting", actor=None)
+    vendor_make_ready(stale, "pilot")
     assert services.vendor_transition(vendor=stale, to_status="pilot", actor=None).status == "pilot"
 
 
@@ -714,9 +748,9 @@ DAY = timedelta(days=1)
         ("active", AS_OF - DAY, AS_OF - DAY, []),
         ("active", AS_OF - DAY, AS_OF, []),
         ("active", AS_OF - DAY, AS_OF + DAY, ["expired"]),  # revocation still to come
-        ("offboarding", AS_OF - DAY, None, ["expired"]),
-        ("exited", None, None, ["vendor_exited"]),
-        ("exited", AS_OF - DAY, None, ["expired", "vendor_exited"]),
+        ("offboarding", AS_OF - DAY, None, ["expired", "vendor_leaving"]),
+        ("exited", None, None, ["vendor_leaving"]),
+        ("exited", AS_OF - DAY, None, ["expired", "vendor_leaving"]),
         ("exited", AS_OF + DAY, AS_OF - DAY, []),
     ],
 )

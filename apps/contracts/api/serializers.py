@@ -22,11 +22,40 @@ class ContractClauseSerializer(ModelSerializer):
 class ExitPlanItemSerializer(ModelSerializer):
     class Meta:
         model = models.ExitPlanItem
-        fields = ["id", "contract", "kind", "owner", "done_on", "note", "updated_at"]
-        read_only_fields = ["contract", "kind"]
+        fields = [
+            "id",
+            "contract",
+            "kind",
+            "owner",
+            "done_on",
+            "note",
+            "waived_on",
+            "waived_by",
+            "waiver_reason",
+            "updated_at",
+        ]
+        read_only_fields = ["contract", "kind", "waived_on", "waived_by", "waiver_reason"]
+
+
+class ReasonSerializer(serializers.Serializer):
+    """A consequential step's reason; a blank one is refused by the service (400 on ``reason``)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class ContractSerializer(ModelSerializer):
+    # Accepting a contract that covers a function policy keeps in-house (decided keep in-house, or
+    # recommended never outsource): required while the contract is active, optional on a draft.
+    exception_justification = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="Policy exception: why this contract may cover a function policy keeps in-house.",
+    )
+    exception_review_on = serializers.DateField(
+        write_only=True, required=False, allow_null=True, help_text="Policy exception: when it is reviewed again."
+    )
+
     class Meta:
         model = models.Contract
         fields = [
@@ -49,6 +78,8 @@ class ContractSerializer(ModelSerializer):
             "status",
             "governing_law",
             "text",
+            "exception_justification",
+            "exception_review_on",
             "created_at",
             "updated_at",
         ]
@@ -71,6 +102,31 @@ class ContractDetailSerializer(ContractSerializer):
 
 class ContractTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ContractStatus.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Required to terminate, to mark expired, and for an override.",
+    )
+    override = serializers.BooleanField(
+        required=False, default=False, help_text="An executive passes the unmet readiness conditions (with a reason)."
+    )
+
+
+class GateCheckSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    # A declared field (the metaclass takes it out of the class), not the Field's own ``label``.
+    label = serializers.CharField()  # type: ignore[assignment]
+    met = serializers.BooleanField()
+    warning = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class ContractReadinessSerializer(serializers.Serializer):
+    status = serializers.CharField(source="to_status")
+    passed = serializers.BooleanField()
+    checks = GateCheckSerializer(many=True)
 
 
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "KPI id or code."})
@@ -161,7 +217,12 @@ class BreachSerializer(ModelSerializer):
 
 
 class BreachResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    """How the breach was resolved. ``note`` is the name earlier clients send: accepted as ``reason``."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000, help_text="Deprecated: send `reason`."
+    )
 
 
 class BreachWaiveSerializer(serializers.Serializer):

@@ -2,14 +2,19 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.contracts import filters, selectors, services
 from apps.contracts.api import serializers
+from apps.contracts.choices import ContractStatus
 from apps.core.api import ServiceModelViewSet
+from apps.core.errors import ApplicationError
+from apps.core.gates import can_override, gate_report
 
 
 class ContractViewSet(ServiceModelViewSet):
@@ -34,16 +39,59 @@ class ContractViewSet(ServiceModelViewSet):
     def get_serializer_class(self) -> Any:
         return serializers.ContractDetailSerializer if self.action == "retrieve" else serializers.ContractSerializer
 
+    def check_permissions(self, request: Request) -> None:
+        # An executive may pass an unmet gate without procurement's write permission (the action
+        # checks below that the gate is in fact unmet, and the service checks the override again).
+        if self.action == "transition" and can_override(request.user):
+            return
+        super().check_permissions(request)
+
     @extend_schema(request=serializers.ContractTransitionSerializer, responses=serializers.ContractSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
-        """Activate, terminate, expire or re-activate (409 when the lifecycle does not allow it)."""
+        """Activate, terminate, expire or re-activate. 409 when the lifecycle does not allow it or the
+        readiness gate is unmet (its `unmet` conditions listed); 400 on `reason` when terminating,
+        marking expired or overriding without one. `override`: executives only."""
         body = serializers.ContractTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        contract = services.contract_transition(
-            contract=self.get_object(), to_status=body.validated_data["status"], actor=request.user
+        contract = self.get_object()
+        to_status = body.validated_data["status"]
+        override = body.validated_data["override"]
+        if not request.user.has_perm("contracts.change_contract") and not (
+            override and not gate_report(contract, to_status).passed
+        ):
+            raise PermissionDenied("Your role does not allow this.")
+        moved = services.contract_transition(
+            contract=contract,
+            to_status=to_status,
+            actor=request.user,
+            reason=body.validated_data["reason"],
+            override=override,
         )
-        return Response(serializers.ContractSerializer(self.reloaded(contract)).data)
+        return Response(serializers.ContractSerializer(self.reloaded(moved)).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", enum=ContractStatus.values, default=ContractStatus.ACTIVE)],
+        responses=serializers.ContractReadinessSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def readiness(self, request: Request, pk: str | None = None) -> Response:
+        """The readiness checklist of a move (default: activation): each condition met or not, warnings
+        (a weak clause) included — what `transition/` would enforce."""
+        to_status = request.query_params.get("status", ContractStatus.ACTIVE)
+        if to_status not in ContractStatus.values:
+            raise ApplicationError(
+                f"Unknown status “{to_status}”; choose one of {', '.join(ContractStatus.values)}.", field="status"
+            )
+        # ``status`` names the move here, not a list filter: look the contract up unfiltered.
+        contract = get_object_or_404(self.get_queryset(), pk=pk)
+        self.check_object_permissions(request, contract)
+        report = gate_report(contract, to_status)
+        checks = [
+            {"code": c.code, "label": c.label, "met": c.met, "warning": c.warning, "detail": c.detail}
+            for c in report.checks
+        ]
+        return Response({"status": report.to_status, "passed": report.passed, "checks": checks})
 
 
 class ContractClauseViewSet(ServiceModelViewSet):
@@ -68,6 +116,18 @@ class ExitPlanItemViewSet(ServiceModelViewSet):
     search_fields = ["contract__title", "note"]
     ordering_fields = ["contract", "kind", "done_on", "updated_at"]
     ordering = ["contract", "kind"]
+    action_permissions = {"waive": "contracts.change_exitplanitem"}
+
+    @extend_schema(request=serializers.ReasonSerializer, responses=serializers.ExitPlanItemSerializer)
+    @action(detail=True, methods=["post"])
+    def waive(self, request: Request, pk: str | None = None) -> Response:
+        """The item does not apply: closed for the vendor's exit with its `reason` (400 without one)."""
+        body = serializers.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = services.exit_plan_item_waive(
+            instance=self.get_object(), actor=request.user, reason=body.validated_data["reason"]
+        )
+        return Response(serializers.ExitPlanItemSerializer(self.reloaded(item)).data)
 
 
 class SlaTermViewSet(ServiceModelViewSet):
@@ -122,9 +182,8 @@ class BreachViewSet(ServiceModelViewSet):
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         body = serializers.BreachResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
-            services.breach_resolve(breach=self.get_object(), actor=request.user, note=body.validated_data["note"])
-        )
+        reason = body.validated_data["reason"] or body.validated_data["note"]
+        return self._answer(services.breach_resolve(breach=self.get_object(), actor=request.user, reason=reason))
 
     @extend_schema(request=serializers.BreachWaiveSerializer, responses=serializers.BreachSerializer)
     @action(detail=True, methods=["post"])

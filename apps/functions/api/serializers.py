@@ -11,13 +11,31 @@ from apps.functions.services import recommendation_for
 
 class FunctionSerializer(ModelSerializer):
     """``decision``/``rationale`` are writable: giving them records a sourcing decision (executives);
-    ``recommendation``, ``policy_conflict`` and ``decided_on`` (of the latest decision) are derived."""
+    a decision that outsources more than the recommendation also needs ``justification`` and a future
+    ``review_on`` (400 otherwise), and is then a policy exception (``exception_until``).
+    ``velocity_critical`` not given (or null) takes the category's default; its output is always true
+    or false. ``recommendation``, ``against_recommendation``, ``policy_conflict`` and ``decided_on``
+    (of the latest decision) are derived."""
 
     recommendation = serializers.SerializerMethodField()
+    against_recommendation = serializers.BooleanField(read_only=True, default=False)
+    exception_until = serializers.DateField(read_only=True, allow_null=True, default=None)
     policy_conflict = serializers.BooleanField(read_only=True)
     decided_on = serializers.DateField(read_only=True, allow_null=True)
     decision = serializers.ChoiceField(choices=Decision.choices, required=False, allow_null=True)
     rationale = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
+    velocity_critical = serializers.BooleanField(
+        required=False, allow_null=True, help_text="Not given or null: the category's default."
+    )
+    justification = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="Why a decision against the recommendation is accepted (the policy exception's justification).",
+    )
+    review_on = serializers.DateField(
+        write_only=True, required=False, allow_null=True, help_text="When that policy exception is to be reviewed."
+    )
 
     class Meta:
         model = Function
@@ -34,7 +52,11 @@ class FunctionSerializer(ModelSerializer):
             "recommendation",
             "decision",
             "rationale",
+            "justification",
+            "review_on",
             "decided_on",
+            "against_recommendation",
+            "exception_until",
             "policy_conflict",
             "created_at",
             "updated_at",

@@ -8,7 +8,8 @@ from rest_framework import serializers
 from apps.core.api import ModelSerializer
 from apps.vendors import models
 from apps.vendors.choices import VendorStatus
-from apps.vendors.selectors import FINDINGS, access_grant_finding_names
+from apps.vendors.findings import FINDING_CODES, FindingSeverity
+from apps.vendors.selectors import access_grant_finding_list
 
 
 class VendorSerializer(ModelSerializer):
@@ -44,11 +45,57 @@ class VendorSerializer(ModelSerializer):
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=VendorStatus.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why: required to exit a vendor, to cancel an offboarding, and for any override.",
+    )
+    override = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Executives: pass an unmet readiness gate (needs a reason; recorded as an exception).",
+    )
+
+
+class VendorGateCheckSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    met = serializers.BooleanField()
+    detail = serializers.CharField()
+    warning = serializers.BooleanField(
+        help_text="Met, but worth a look (e.g. an accepted risk instead of a certificate)."
+    )
+
+
+class VendorMoveReadinessSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=VendorStatus.choices)
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    allowed = serializers.BooleanField(help_text="Whether the lifecycle allows this move from the current status.")
+    ready = serializers.BooleanField(help_text="Allowed and every readiness condition met.")
+    reason_required = serializers.BooleanField()
+    can_override = serializers.BooleanField(help_text="Whether you may pass the unmet conditions with a reason.")
+    checks = VendorGateCheckSerializer(many=True)
+
+
+class VendorReadinessSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=VendorStatus.choices, help_text="The vendor's current status.")
+    transitions = VendorMoveReadinessSerializer(many=True)
+
+
+class VendorReadinessQuerySerializer(serializers.Serializer):
+    # Not ``status``: that query parameter filters the vendor list (and so the lookup of this vendor).
+    to_status = serializers.ChoiceField(
+        choices=VendorStatus.choices, required=False, help_text="One target status; default: every allowed move."
+    )
 
 
 class VettingAssessmentSerializer(ModelSerializer):
     score = serializers.DecimalField(max_digits=3, decimal_places=1, read_only=True)
     red_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    unanswered_red_flags = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Red flags seen without a note: they hold pilot."
+    )
 
     class Meta:
         model = models.VettingAssessment
@@ -59,6 +106,8 @@ class VettingAssessmentSerializer(ModelSerializer):
             "assessor",
             *models.VETTING_SCORE_FIELDS,
             *models.RED_FLAG_FIELDS,
+            *models.RED_FLAG_NOTE_FIELDS.values(),
+            "unanswered_red_flags",
             "pilot_outcome",
             "verdict",
             "notes",
@@ -106,6 +155,14 @@ class VendorRiskSerializer(ModelSerializer):
         ]
 
 
+class AccessFindingSerializer(serializers.Serializer):
+    """One rule an access grant breaks (``apps.vendors.findings``)."""
+
+    code = serializers.ChoiceField(choices=FINDING_CODES, read_only=True)
+    severity = serializers.ChoiceField(choices=FindingSeverity.choices, read_only=True)
+    message = serializers.CharField(read_only=True)
+
+
 class AccessGrantSerializer(ModelSerializer):
     findings = serializers.SerializerMethodField()
 
@@ -129,10 +186,10 @@ class AccessGrantSerializer(ModelSerializer):
             "created_at",
         ]
 
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=FINDINGS), read_only=True))
-    def get_findings(self, obj: models.AccessGrant) -> list[str]:
-        """Why this grant needs attention today: ``expired`` (unrevoked past expiry), ``vendor_exited``."""
-        return access_grant_finding_names(obj)
+    @extend_schema_field(AccessFindingSerializer(many=True, read_only=True))
+    def get_findings(self, obj: models.AccessGrant) -> list[dict[str, str]]:
+        """The access rules this grant breaks today, worst first: ``{code, severity, message}`` each."""
+        return [finding.as_dict() for finding in access_grant_finding_list(obj)]
 
 
 class ServiceReviewSerializer(ModelSerializer):

@@ -1,18 +1,29 @@
 """The vendor governance endpoints: thin viewsets that read through selectors and write through services."""
 
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api import ServiceModelViewSet
+from apps.core.errors import PermissionDeniedError
+from apps.core.gates import can_override, gate_report
 from apps.vendors import filters, selectors, services
 from apps.vendors.api import serializers
+from apps.vendors.choices import VENDOR_TRANSITIONS
+from apps.vendors.gates import vendor_readiness
+from apps.vendors.models import Vendor
+
+TRANSITION_PERMISSION = "vendors.change_vendor"
 
 
 class VendorViewSet(ServiceModelViewSet):
-    """Vendors. `status` may be given on create; later changes go through `transition/`."""
+    """Vendors. `status` may be given on create; later changes go through `transition/`, and
+    `readiness/` lists what each move still needs."""
 
     selector = selectors.vendor_list
     create_service = services.vendor_create
@@ -23,18 +34,59 @@ class VendorViewSet(ServiceModelViewSet):
     search_fields = ["name", "description"]
     ordering_fields = ["name", "country", "geography", "status", "tier", "rate_min", "rate_max", "created_at"]
     ordering = ["name"]
-    action_permissions = {"transition": "vendors.change_vendor"}
+
+    def get_permissions(self) -> list[Any]:
+        # A transition needs vendors.change_vendor — or, for an executive, an override of an unmet
+        # gate (core.override_gate); both are checked in ``transition`` itself.
+        if self.action == "transition":
+            return [IsAuthenticated()]
+        return super().get_permissions()  # type: ignore[return-value]
+
+    def _check_transition_permission(self, vendor: Vendor, to_status: str, override: bool) -> None:
+        user = self.request.user
+        if user.has_perm(TRANSITION_PERMISSION):
+            return
+        if not can_override(user):
+            raise PermissionDeniedError("Your role does not allow moving a vendor.")
+        gate_met = to_status in VENDOR_TRANSITIONS[vendor.status] and gate_report(vendor, to_status).passed
+        if not override or gate_met:
+            raise PermissionDeniedError(
+                "Your role moves a vendor only by overriding an unmet readiness gate (override with a reason)."
+            )
 
     @extend_schema(request=serializers.TransitionSerializer, responses=serializers.VendorSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
-        """Move the vendor along its lifecycle (409 when the lifecycle does not allow it)."""
+        """Move the vendor along its lifecycle: 409 when the lifecycle does not allow it or its readiness
+        gate is unmet (`unmet` lists the conditions); 400 on `reason` when the move or an override
+        needs one; 403 for an override by anyone but an executive or admin."""
+        vendor = self.get_object()
         body = serializers.TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        to_status, override = body.validated_data["status"], body.validated_data["override"]
+        self._check_transition_permission(vendor, to_status, override)
         vendor = services.vendor_transition(
-            vendor=self.get_object(), to_status=body.validated_data["status"], actor=request.user
+            vendor=vendor,
+            to_status=to_status,
+            actor=request.user,
+            reason=body.validated_data["reason"],
+            override=override,
         )
         return Response(serializers.VendorSerializer(self.reloaded(vendor)).data)
+
+    @extend_schema(
+        parameters=[serializers.VendorReadinessQuerySerializer], responses=serializers.VendorReadinessSerializer
+    )
+    @action(detail=True, methods=["get"])
+    def readiness(self, request: Request, pk: str | None = None) -> Response:
+        """What each move still needs: every condition of its readiness gate, met or not (`?to_status=`
+        for one move; by default every move the lifecycle allows from the current status)."""
+        vendor = self.get_object()
+        query = serializers.VendorReadinessQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        targets = [query.validated_data["to_status"]] if "to_status" in query.validated_data else None
+        moves = vendor_readiness(vendor, user=request.user, targets=targets)
+        return Response({"status": vendor.status, "transitions": [move.as_dict() for move in moves]})
 
 
 class VettingAssessmentViewSet(ServiceModelViewSet):
@@ -80,7 +132,8 @@ class VendorRiskViewSet(ServiceModelViewSet):
 
 
 class AccessGrantViewSet(ServiceModelViewSet):
-    """Access of vendor staff to our systems; `findings` lists why a grant needs attention today."""
+    """Access of vendor staff to our systems. `findings` lists the access rules a grant breaks today
+    ({code, severity, message}); filter with `has_findings`, `finding` (codes) and `severity` (the worst)."""
 
     selector = selectors.access_grant_list
     create_service = services.access_grant_create
@@ -89,7 +142,7 @@ class AccessGrantViewSet(ServiceModelViewSet):
     serializer_class = serializers.AccessGrantSerializer
     filterset_class = filters.AccessGrantFilterSet
     search_fields = ["person", "system", "account_name", "vendor__name"]
-    ordering_fields = ["granted_on", "expires_on", "system", "privilege"]
+    ordering_fields = ["granted_on", "expires_on", "system", "privilege", "finding_rank"]
     ordering = ["vendor__name", "system"]
 
 
