@@ -62,6 +62,30 @@ class ModelSerializer(serializers.ModelSerializer):
         return field_class, field_kwargs
 
 
+class TransitionInputSerializer(serializers.Serializer):
+    """The body of every ``…/transition/``: the target ``status`` (subclasses give its choices), the
+    ``reason`` consequential moves and overrides need, and an executive's ``override``."""
+
+    status = serializers.ChoiceField(choices=())
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    override = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Executives: pass an unmet readiness gate (needs a reason; recorded as an exception).",
+    )
+
+
+class GateCheckSerializer(serializers.Serializer):
+    """One condition of a readiness gate as evaluated (``apps.core.gates.Check``)."""
+
+    code = serializers.CharField()
+    # A declared field (the metaclass takes it out of the class), not the Field's own ``label``.
+    label = serializers.CharField()  # type: ignore[assignment]
+    met = serializers.BooleanField()
+    detail = serializers.CharField()
+    warning = serializers.BooleanField(help_text="Met, but worth a look (a weak clause, an accepted risk).")
+
+
 class ServiceModelViewSet(viewsets.ModelViewSet):
     """Reads through a selector, writes through services: the one place querysets are scoped.
 

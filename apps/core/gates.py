@@ -132,6 +132,22 @@ def can_override(actor: Any | None) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.has_perm(OVERRIDE_PERMISSION))
 
 
+def require_move_permission(
+    actor: Any, obj: models.Model, to_status: str, *, override: bool, permission: str, transitions: Any, what: str
+) -> None:
+    """Who may ask for a lifecycle move: whoever holds the app's write ``permission``; an executive
+    without it (``core.override_gate``) only to override a gate that is in fact unmet. 403 otherwise."""
+    if actor.has_perm(permission):
+        return
+    if not can_override(actor):
+        raise PermissionDeniedError(f"Your role does not allow moving {what}.")
+    gate_met = to_status in transitions.get(getattr(obj, "status", None), ()) and gate_report(obj, to_status).passed
+    if not override or gate_met:
+        raise PermissionDeniedError(
+            f"Your role moves {what} only by overriding an unmet readiness gate (override with a reason)."
+        )
+
+
 def clean_reason(reason: str | None) -> str:
     return (reason or "").strip()
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from apps.contracts import models
 from apps.contracts.choices import ContractStatus
-from apps.core.api import ModelSerializer
+from apps.core.api import GateCheckSerializer, ModelSerializer, TransitionInputSerializer
 from apps.kpis.models import KpiDefinition
 
 
@@ -100,7 +100,7 @@ class ContractDetailSerializer(ContractSerializer):
         fields = [*ContractSerializer.Meta.fields, "clauses", "exit_plan"]
 
 
-class ContractTransitionSerializer(serializers.Serializer):
+class ContractTransitionSerializer(TransitionInputSerializer):
     status = serializers.ChoiceField(choices=ContractStatus.choices)
     reason = serializers.CharField(
         required=False,
@@ -109,18 +109,6 @@ class ContractTransitionSerializer(serializers.Serializer):
         max_length=5000,
         help_text="Required to terminate, to mark expired, and for an override.",
     )
-    override = serializers.BooleanField(
-        required=False, default=False, help_text="An executive passes the unmet readiness conditions (with a reason)."
-    )
-
-
-class GateCheckSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    # A declared field (the metaclass takes it out of the class), not the Field's own ``label``.
-    label = serializers.CharField()  # type: ignore[assignment]
-    met = serializers.BooleanField()
-    warning = serializers.BooleanField()
-    detail = serializers.CharField()
 
 
 class ContractReadinessSerializer(serializers.Serializer):

@@ -5,16 +5,15 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.contracts import filters, selectors, services
 from apps.contracts.api import serializers
-from apps.contracts.choices import ContractStatus
+from apps.contracts.choices import CONTRACT_TRANSITIONS, ContractStatus
 from apps.core.api import ServiceModelViewSet
 from apps.core.errors import ApplicationError
-from apps.core.gates import can_override, gate_report
+from apps.core.gates import can_override, gate_report, require_move_permission
 
 
 class ContractViewSet(ServiceModelViewSet):
@@ -57,10 +56,15 @@ class ContractViewSet(ServiceModelViewSet):
         contract = self.get_object()
         to_status = body.validated_data["status"]
         override = body.validated_data["override"]
-        if not request.user.has_perm("contracts.change_contract") and not (
-            override and not gate_report(contract, to_status).passed
-        ):
-            raise PermissionDenied("Your role does not allow this.")
+        require_move_permission(
+            request.user,
+            contract,
+            to_status,
+            override=override,
+            permission="contracts.change_contract",
+            transitions=CONTRACT_TRANSITIONS,
+            what="a contract",
+        )
         moved = services.contract_transition(
             contract=contract,
             to_status=to_status,

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api import ModelSerializer
+from apps.core.api import GateCheckSerializer, ModelSerializer, TransitionInputSerializer
 from apps.vendors import models
 from apps.vendors.choices import VendorStatus
 from apps.vendors.findings import FINDING_CODES, FindingSeverity
@@ -43,28 +43,14 @@ class VendorSerializer(ModelSerializer):
         return fields
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(TransitionInputSerializer):
     status = serializers.ChoiceField(choices=VendorStatus.choices)
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
+        max_length=5000,
         help_text="Why: required to exit a vendor, to cancel an offboarding, and for any override.",
-    )
-    override = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="Executives: pass an unmet readiness gate (needs a reason; recorded as an exception).",
-    )
-
-
-class VendorGateCheckSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
-    met = serializers.BooleanField()
-    detail = serializers.CharField()
-    warning = serializers.BooleanField(
-        help_text="Met, but worth a look (e.g. an accepted risk instead of a certificate)."
     )
 
 
@@ -75,7 +61,7 @@ class VendorMoveReadinessSerializer(serializers.Serializer):
     ready = serializers.BooleanField(help_text="Allowed and every readiness condition met.")
     reason_required = serializers.BooleanField()
     can_override = serializers.BooleanField(help_text="Whether you may pass the unmet conditions with a reason.")
-    checks = VendorGateCheckSerializer(many=True)
+    checks = GateCheckSerializer(many=True)
 
 
 class VendorReadinessSerializer(serializers.Serializer):

@@ -10,13 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api import ServiceModelViewSet
-from apps.core.errors import PermissionDeniedError
-from apps.core.gates import can_override, gate_report
+from apps.core.gates import require_move_permission
 from apps.vendors import filters, selectors, services
 from apps.vendors.api import serializers
 from apps.vendors.choices import VENDOR_TRANSITIONS
 from apps.vendors.gates import vendor_readiness
-from apps.vendors.models import Vendor
 
 TRANSITION_PERMISSION = "vendors.change_vendor"
 
@@ -42,18 +40,6 @@ class VendorViewSet(ServiceModelViewSet):
             return [IsAuthenticated()]
         return super().get_permissions()  # type: ignore[return-value]
 
-    def _check_transition_permission(self, vendor: Vendor, to_status: str, override: bool) -> None:
-        user = self.request.user
-        if user.has_perm(TRANSITION_PERMISSION):
-            return
-        if not can_override(user):
-            raise PermissionDeniedError("Your role does not allow moving a vendor.")
-        gate_met = to_status in VENDOR_TRANSITIONS[vendor.status] and gate_report(vendor, to_status).passed
-        if not override or gate_met:
-            raise PermissionDeniedError(
-                "Your role moves a vendor only by overriding an unmet readiness gate (override with a reason)."
-            )
-
     @extend_schema(request=serializers.TransitionSerializer, responses=serializers.VendorSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
@@ -64,7 +50,15 @@ class VendorViewSet(ServiceModelViewSet):
         body = serializers.TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         to_status, override = body.validated_data["status"], body.validated_data["override"]
-        self._check_transition_permission(vendor, to_status, override)
+        require_move_permission(
+            request.user,
+            vendor,
+            to_status,
+            override=override,
+            permission=TRANSITION_PERMISSION,
+            transitions=VENDOR_TRANSITIONS,
+            what="a vendor",
+        )
         vendor = services.vendor_transition(
             vendor=vendor,
             to_status=to_status,
