@@ -12,3 +12,5 @@ class ContractsConfig(AppConfig):
         from apps.contracts.gates import register_contract_gates
 
         register_contract_gates()
+        # The tabs and panels contracts adds to the vendor page (apps.core.sections).
+        from apps.contracts import sections  # noqa: F401

@@ -11,3 +11,5 @@ class VendorsConfig(AppConfig):
         from apps.vendors.gates import register_vendor_gates
 
         register_vendor_gates()
+        # The vendor page's own tabs (apps.core.sections).
+        from apps.vendors import sections  # noqa: F401

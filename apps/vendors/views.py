@@ -15,15 +15,13 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.contracts.choices import BreachStatus
-from apps.contracts.selectors import breach_list, contract_list
-from apps.core.audit import record_history
 from apps.core.gates import can_override
+from apps.core.sections import section, sections_for
 from apps.core.ui import (
     Column,
     FilteredListView,
@@ -33,9 +31,8 @@ from apps.core.ui import (
     ServiceUpdateView,
     TransitionView,
 )
-from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section
 from apps.vendors import filters, selectors, services
-from apps.vendors.choices import VENDOR_TRANSITIONS, ReviewStatus, VendorStatus
+from apps.vendors.choices import VENDOR_TRANSITIONS, VendorStatus
 from apps.vendors.forms import (
     AccessGrantForm,
     ActionItemForm,
@@ -49,10 +46,8 @@ from apps.vendors.forms import (
 )
 from apps.vendors.gates import vendor_readiness
 from apps.vendors.models import ServiceReview, Vendor
+from apps.vendors.sections import CERTIFICATION_WARN_DAYS, VENDOR_PAGE
 
-CERTIFICATION_WARN_DAYS = 90
-# The breaches the vendor page shows: those still to be dealt with.
-UNSETTLED_BREACH_STATUSES = (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED)
 # A new action item is due by the next bi-weekly review unless the form says otherwise.
 ACTION_DUE_DAYS = 14
 
@@ -111,19 +106,6 @@ def _rate(vendor: Vendor) -> str:
     return f"{low}–{high} {vendor.currency}"
 
 
-TABS = (
-    ("overview", "Overview"),
-    ("performance", "Performance"),
-    ("vetting", "Vetting"),
-    ("certifications", "Certifications"),
-    ("risks", "Risks"),
-    ("access", "Access"),
-    ("contracts", "Contracts"),
-    ("reviews", "Reviews"),
-    ("history", "History"),
-)
-
-
 def _lifecycle_buttons(vendor: Vendor, user: Any) -> list[Any]:
     """The moves the vendor page offers ``user``, each with its readiness: every allowed move to those
     who may move vendors; to executives (who may not), the moves they could only override."""
@@ -135,76 +117,30 @@ def _lifecycle_buttons(vendor: Vendor, user: Any) -> list[Any]:
 
 @login_required
 def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
-    """The vendor page; each tab reads only what it shows."""
-    if tab not in dict(TABS):
-        raise Http404("No such tab.")
+    """The vendor page; its tabs are registered sections (``apps.vendors.sections`` and the apps above
+    vendors), and each tab reads only what it shows."""
+    current = section(VENDOR_PAGE, tab)
     vendor = get_object_or_404(selectors.vendor_detail(user=request.user), pk=pk)
     user = request.user
-    today = timezone.localdate()
     context: dict[str, Any] = {
         "vendor": vendor,
         "object": vendor,
         "title": vendor.name,
         "tab": tab,
-        "tabs": [(key, label, reverse("vendors:vendor-tab", args=[vendor.pk, key])) for key, label in TABS],
+        "tab_section": current,
+        "tabs": [
+            (entry.key, entry.label, reverse("vendors:vendor-tab", args=[vendor.pk, entry.key]), entry.count)
+            for entry in sections_for(VENDOR_PAGE)
+        ],
         "moves": _lifecycle_buttons(vendor, user),
         "can_manage_reviews": user.has_perm("vendors.change_servicereview")
         and services.can_manage_reviews(user, vendor),
         "missing_owners": [
             name.replace("_", " ") for name in services.vendor_missing_owners(services.current_owners(vendor))
         ],
-        "today": today,
+        "today": timezone.localdate(),
     }
-    if tab == "overview":
-        context["open_actions"] = (
-            selectors.action_item_list(user=user).filter(review__vendor=vendor, done_on__isnull=True).order_by("due_on")
-        )
-        context["next_review"] = (
-            selectors.service_review_list(user=user)
-            .filter(vendor=vendor, status=ReviewStatus.SCHEDULED)
-            .order_by("scheduled_for")
-            .first()
-        )
-        context["breaches"] = (
-            breach_list(user=user)
-            .filter(term__contract__vendor=vendor, status__in=UNSETTLED_BREACH_STATUSES)
-            .order_by("-window_start", "pk")
-        )
-        context["latest_assessment"] = (
-            selectors.vetting_assessment_list(user=user).filter(vendor=vendor).order_by("-assessed_on", "-pk").first()
-        )
-    elif tab == "vetting":
-        context["assessments"] = (
-            selectors.vetting_assessment_list(user=user).filter(vendor=vendor).order_by("-assessed_on", "-pk")
-        )
-    elif tab == "certifications":
-        context["certifications"] = selectors.certification_list(user=user).filter(vendor=vendor).order_by("expires_on")
-        context["warn_days"] = CERTIFICATION_WARN_DAYS
-    elif tab == "risks":
-        context["risks"] = selectors.vendor_risk_list(user=user).filter(vendor=vendor).order_by("-risk_score", "title")  # type: ignore[misc]  # an annotation
-    elif tab == "access":
-        context["grants"] = (
-            selectors.access_grant_list(user=user)
-            .filter(vendor=vendor)
-            .order_by("-finding_rank", "revoked_on", "system", "person")  # type: ignore[misc]  # an annotation
-        )
-    elif tab == "contracts":
-        context["contracts"] = contract_list(user=user).filter(vendor=vendor).order_by("-start_date")
-    elif tab == "reviews":
-        context["reviews"] = (
-            selectors.service_review_list(user=user).filter(vendor=vendor).order_by(*selectors.REVIEW_ATTENTION_ORDER)
-        )
-        context["open_actions"] = (
-            selectors.action_item_list(user=user).filter(review__vendor=vendor, done_on__isnull=True).order_by("due_on")
-        )
-    elif tab == "history":
-        context["events"] = record_history(vendor)
-    elif tab == "performance":
-        context.update(
-            performance_section(
-                path=request.path, period_parameter=request.GET.get(PERIOD_PARAMETER), vendor_id=vendor.pk
-            )
-        )
+    context.update(current.context(request, vendor))
     # htmx swaps the tab bar and panel (``hx-select``) out of this same page: one template, no partial to drift.
     return render(request, "vendors/vendor_detail.html", context)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms, template
+from django.template import loader
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
@@ -135,3 +136,17 @@ def short_label(label: Any) -> str:
 def get_item(mapping: Any, key: Any) -> Any:
     """``mapping|get_item:key`` — a dict lookup with a variable key (None when absent)."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag(takes_context=True)
+def render_section(context: template.Context, section: Any, extra: dict[str, Any] | None = None) -> str:
+    """Render a registered section (``apps.core.sections``) with the page's context plus its own."""
+    with context.push(**(extra or {})):
+        flat: dict[str, Any] = {str(key): value for key, value in context.flatten().items()}
+        return loader.get_template(section.template).render(flat)
+
+
+@register.filter
+def get_attr(obj: Any, name: str) -> Any:
+    """``{{ vendor|get_attr:"risk_count" }}``: an attribute named by a registered section."""
+    return getattr(obj, name, None) if name and not name.startswith("_") else None
