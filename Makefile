@@ -66,7 +66,7 @@ typecheck: $(DEV_INSTALLED)
 # What needs the database runs against the servers the URLs name, or embedded ones in a temporary
 # folder. PYTEST_ARGS narrows the run, e.g. PYTEST_ARGS="-m 'not browser'" or PYTEST_ARGS="-k vendors".
 # pytest's exit code 5 ("no tests collected") is a failure here, and says so.
-test: lint typecheck
+test: lint typecheck lint-templates lint-imports docs
 	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); code=$$?; \
 		if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing." >&2; fi; \

@@ -262,7 +262,7 @@ def benchmark(url: str, *, rows_wanted: int, batch: int, runs: int) -> None:
     from django.db import connection
     from django.test import Client
 
-    from apps.kpis import tasks
+    from apps.performance import tasks
 
     if batch > settings.MEASUREMENT_BULK_MAX_ROWS:
         raise SystemExit(

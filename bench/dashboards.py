@@ -250,12 +250,12 @@ def benchmark(url: str, *, terms: int, measurements: int, vendors: int, contract
 
     from apps.accounts.choices import Role
     from apps.accounts.services import user_create
-    from apps.contracts import sla
-    from apps.contracts.models import Breach
-    from apps.kpis.scorecards import DEFAULT_CACHE_SECONDS
+    from apps.performance import sla
+    from apps.performance.models import Breach
+    from apps.performance.scorecards import DEFAULT_CACHE_SECONDS
     from bench import sla_sweep
 
-    logging.getLogger("apps.contracts.sla").setLevel(logging.WARNING)
+    logging.getLogger("apps.performance.sla").setLevel(logging.WARNING)
     today = timezone.localdate()
     as_of = date.fromisoformat(os.environ["BENCH_AS_OF"]) if os.environ.get("BENCH_AS_OF") else today
     print("… migrate", flush=True)

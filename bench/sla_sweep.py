@@ -319,7 +319,7 @@ def psql_executable() -> str:
 
 def run_floor(url: str, *, as_of: date, horizon: int) -> tuple[float, int]:
     """Run the floor statement with psql; its server-side time (psql's \\timing) and window count."""
-    from apps.contracts.sla import SWEEP_SETTINGS
+    from apps.performance.sla import SWEEP_SETTINGS
 
     # The floor runs with the sweep's own settings (no JIT, the same work_mem): the fastest this
     # statement runs, as the sweep's does.
@@ -382,7 +382,7 @@ def benchmark(url: str, *, terms: int, measurements: int, as_of: date) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from apps.contracts import sla
+    from apps.performance import sla
 
     times: dict[str, float] = {}
     with stopwatch("migrate", times):
@@ -394,7 +394,7 @@ def benchmark(url: str, *, terms: int, measurements: int, as_of: date) -> None:
         f"{counts['contracts_slaterm']:,} SLA terms, {counts['kpis_measurement']:,} measurements"
     )
 
-    logging.getLogger("apps.contracts.sla").setLevel(logging.WARNING)  # the summary is printed below
+    logging.getLogger("apps.performance.sla").setLevel(logging.WARNING)  # the summary is printed below
     notify = sla._notify
     if not notifications_ready():
         print("  NOTE: the notifications app is not installed and migrated yet: the sweep's notifications are skipped.")

@@ -6,7 +6,7 @@ from apps.core.api import ServiceRouter
 from apps.core.exceptions_api import PolicyExceptionViewSet
 from apps.core.fx_api import FxRateViewSet
 
-API_APPS = ("functions", "vendors", "contracts", "kpis", "notifications")
+API_APPS = ("functions", "vendors", "contracts", "kpis", "performance", "notifications")
 
 router = ServiceRouter()
 for app in API_APPS:

@@ -188,7 +188,7 @@ class Launcher:
         raise SystemExit(f"The web server did not answer on port {self.port} within {timeout:.0f} seconds.")
 
     def banner(self, seconds: float, embedded: dict[str, str]) -> str:
-        from apps.core.demo_data import DEMO_PASSWORD, USERS
+        from apps.demo.demo_data import DEMO_PASSWORD, USERS
 
         address = f"http://127.0.0.1:{self.port}/"
         lines = [
@@ -257,7 +257,7 @@ def set_up(seed_demo: bool) -> int:
     django.setup()
     from django.core.management import CommandError, call_command
 
-    from apps.core.management.commands.seed_demo import demo_loaded_on
+    from apps.demo.management.commands.seed_demo import demo_loaded_on
 
     try:
         call_command("migrate", interactive=False, verbosity=0)

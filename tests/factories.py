@@ -13,7 +13,9 @@ from apps.accounts.models import User
 from apps.contracts import models as contract_models
 from apps.contracts.choices import ClauseKind, ExitItemKind
 from apps.functions.models import Function, SourcingDecision
-from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
+from apps.kpis.models import KpiDefinition, PerformanceBand
+from apps.performance import models as performance_models
+from apps.performance.models import Measurement
 from apps.vendors import models as vendor_models
 
 TODAY = dt.date(2026, 11, 23)
@@ -205,9 +207,9 @@ class ExitPlanItemFactory(factory.django.DjangoModelFactory[contract_models.Exit
     kind = factory.Iterator(ExitItemKind.values)
 
 
-class SlaTermFactory(factory.django.DjangoModelFactory[contract_models.SlaTerm]):
+class SlaTermFactory(factory.django.DjangoModelFactory[performance_models.SlaTerm]):
     class Meta:
-        model = contract_models.SlaTerm
+        model = performance_models.SlaTerm
 
     contract = factory.SubFactory(ContractFactory)
     area = "quality"
@@ -220,9 +222,9 @@ class SlaTermFactory(factory.django.DjangoModelFactory[contract_models.SlaTerm])
     credit_percent = Decimal("5")
 
 
-class SlaEvaluationFactory(factory.django.DjangoModelFactory[contract_models.SlaEvaluation]):
+class SlaEvaluationFactory(factory.django.DjangoModelFactory[performance_models.SlaEvaluation]):
     class Meta:
-        model = contract_models.SlaEvaluation
+        model = performance_models.SlaEvaluation
 
     term = factory.SubFactory(SlaTermFactory)
     window_start = dt.date(2026, 10, 1)
@@ -233,9 +235,9 @@ class SlaEvaluationFactory(factory.django.DjangoModelFactory[contract_models.Sla
     evaluated_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC))
 
 
-class BreachFactory(factory.django.DjangoModelFactory[contract_models.Breach]):
+class BreachFactory(factory.django.DjangoModelFactory[performance_models.Breach]):
     class Meta:
-        model = contract_models.Breach
+        model = performance_models.Breach
 
     evaluation = factory.SubFactory(SlaEvaluationFactory)
     term = factory.SelfAttribute("evaluation.term")

@@ -1,4 +1,4 @@
-"""/api/schema/ is a valid OpenAPI 3 document that covers DESIGN.md's API surface."""
+"""/api/schema/ is a valid OpenAPI 3 document that covers the API surface of docs/api.md."""
 
 from __future__ import annotations
 

@@ -20,23 +20,24 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.EXECUTIVE: {
         *_crud("functions", "function", delete=False),
         "functions.add_sourcingdecision",
-        "contracts.acknowledge_breach",
-        "contracts.resolve_breach",
-        "contracts.waive_breach",
+        "performance.acknowledge_breach",
+        "performance.resolve_breach",
+        "performance.waive_breach",
         # Pass a readiness gate with a recorded reason (apps.core.gates): the override is an exception.
         "core.override_gate",
     },
     Role.PROCUREMENT: {
         *_crud("vendors", "vendor", "vettingassessment", "certification"),
-        *_crud("contracts", "contract", "slaterm"),
+        *_crud("contracts", "contract"),
+        *_crud("performance", "slaterm"),
         "contracts.change_contractclause",
         "contracts.change_exitplanitem",
     },
     Role.ENGINEERING_MANAGER: {
-        *_crud("kpis", "measurement"),
+        *_crud("performance", "measurement"),
         *_crud("vendors", "servicereview", "actionitem"),
-        "contracts.acknowledge_breach",
-        "contracts.resolve_breach",
+        "performance.acknowledge_breach",
+        "performance.resolve_breach",
     },
     Role.SECURITY: {
         *_crud("vendors", "certification", "vendorrisk", "accessgrant"),

@@ -1,23 +1,21 @@
-"""The operator's fallback for contracts and SLAs. Saves go through ``ServiceModelAdmin`` (full_clean,
-one transaction, audit context); a new contract gets its checklists from the service; status changes
-go through ``contract_transition`` and the breach services as admin actions. Evaluations and breaches
-are written by the SLA engine, so they are never added here."""
+"""The operator's fallback for contracts. Saves go through ``ServiceModelAdmin`` (full_clean, one
+transaction, audit context); a new contract gets its checklists from the service; status changes go
+through ``contract_transition`` as admin actions. (SLA terms, evaluations and breaches, and the SLA
+terms shown inline on a contract, are ``apps.performance.admin``'s.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from apps.contracts import models
 from apps.contracts.choices import ContractStatus
 from apps.contracts.services import (
-    breach_acknowledge,
     contract_check_hierarchy,
     contract_check_in_force,
     contract_check_status_fits_dates,
@@ -50,24 +48,6 @@ class ExitPlanItemInline(ChecklistInline):
     model = models.ExitPlanItem
     fields = ("kind", "owner", "done_on", "note")
     raw_id_fields = ("owner",)
-
-
-class SlaTermInline(TabularInline):
-    model = models.SlaTerm
-    extra = 0
-    show_change_link = True
-    raw_id_fields = ("kpi",)
-    fields = (
-        "area",
-        "kpi",
-        "comparator",
-        "target",
-        "warning_target",
-        "window",
-        "window_days",
-        "severity",
-        "credit_percent",
-    )
 
 
 # -- contracts ----------------------------------------------------------------------------------------
@@ -133,7 +113,7 @@ class ContractAdmin(ServiceModelAdmin):
     readonly_fields = ("cancel_by", "renewal_term_days")
     transition_fields = ("status",)
     date_hierarchy = "start_date"
-    inlines = [ContractClauseInline, ExitPlanItemInline, SlaTermInline]
+    inlines = [ContractClauseInline, ExitPlanItemInline]
     # Terminating and expiring by hand need a reason, which a bulk action cannot ask for: they are done
     # from the contract page's transition page.
     actions = [
@@ -184,68 +164,3 @@ class ExitPlanItemAdmin(ChecklistRowAdmin):
     fields = ("contract", "kind", "owner", "done_on", "note", "waived_on", "waived_by", "waiver_reason")
     readonly_fields = ("contract", "kind", "waived_on", "waived_by", "waiver_reason")  # type: ignore[assignment]
     raw_id_fields = ("owner",)
-
-
-# -- SLA terms, evaluations, breaches ------------------------------------------------------------------
-
-
-@admin.register(models.SlaTerm)
-class SlaTermAdmin(ServiceModelAdmin):
-    list_display = ("contract", "area", "kpi", "comparator", "target", "window", "severity", "credit_percent")
-    list_filter = ("area", "window", "severity", "comparator")
-    list_select_related = ("contract", "kpi")
-    search_fields = ("contract__title", "kpi__name", "kpi__code")
-    raw_id_fields = ("contract", "kpi")
-
-
-class EngineWrittenAdmin(ServiceModelAdmin):
-    """Evaluations and breaches are written by the SLA engine: never added or deleted here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(models.SlaEvaluation)
-class SlaEvaluationAdmin(EngineWrittenAdmin):
-    list_display = ("term", "window_start", "window_end", "value", "samples", "status", "is_closed", "evaluated_at")
-    list_filter = ("status", "is_closed")
-    list_select_related = ("term__kpi",)
-    search_fields = ("term__contract__title", "term__kpi__code")
-    date_hierarchy = "window_start"
-    readonly_fields = ("term", "window_start", "window_end", "value", "samples", "status", "is_closed", "evaluated_at")
-
-
-# Every field the engine or a person sets, in declaration order (the same list the API shows).
-BREACH_FIELDS = tuple(f.name for f in models.Breach._meta.concrete_fields if f.editable and not f.primary_key)
-
-
-@admin.register(models.Breach)
-class BreachAdmin(EngineWrittenAdmin):
-    """Read-only: a breach changes only through its services (acknowledge here; resolve and waive, with
-    their note and reason, over the API)."""
-
-    list_display = ("term", "window_start", "window_end", "severity", "status", "credit_amount", "currency")
-    list_filter = ("status", "severity", "term__area")
-    list_select_related = ("term__kpi",)
-    search_fields = ("term__contract__title", "term__contract__vendor__name", "term__kpi__code")
-    date_hierarchy = "window_start"
-    fields = BREACH_FIELDS
-    readonly_fields = tuple(name for name in BREACH_FIELDS if name != "status")
-    transition_fields = ("status",)
-    actions = ["acknowledge"]
-
-    def has_acknowledge_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("contracts.acknowledge_breach"))
-
-    @admin.action(description="Acknowledge the selected breaches", permissions=["acknowledge"])
-    def acknowledge(self, request: HttpRequest, queryset: QuerySet[models.Breach]) -> None:
-        for breach in queryset:
-            try:
-                breach_acknowledge(breach=breach, actor=request.user)
-            except ApplicationError as exc:
-                self.message_user(request, f"{breach}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{breach} is now acknowledged.")

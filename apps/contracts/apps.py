@@ -12,5 +12,12 @@ class ContractsConfig(AppConfig):
         from apps.contracts.gates import register_contract_gates
 
         register_contract_gates()
-        # The tabs and panels contracts adds to the vendor page (apps.core.sections).
-        from apps.contracts import sections  # noqa: F401
+        # Registered on import: the tabs and panels contracts adds to the vendor page (apps.core.sections)
+        # and the reminders of its cancel-by dates (apps.notifications.reminders).
+        from apps.contracts import reminders, sections  # noqa: F401
+
+        # What it adds to the floors below: the scope's filters on their lists, the policy conflict it
+        # sees, the vendor page's contract count, the function page's contracts (apps.contracts.registrations).
+        from apps.contracts.registrations import register
+
+        register()

@@ -1,5 +1,7 @@
 from django.db import models
 
+from apps.core.tones import BAD, GOOD, QUIET, WARN, register_tones
+
 
 class EngagementModel(models.TextChoices):
     STAFF_AUGMENTATION = "staff_augmentation", "Staff augmentation"
@@ -18,6 +20,16 @@ class ContractStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     EXPIRED = "expired", "Expired"
     TERMINATED = "terminated", "Terminated"
+
+
+register_tones(
+    {
+        ContractStatus.DRAFT: QUIET,
+        ContractStatus.ACTIVE: GOOD,
+        ContractStatus.EXPIRED: QUIET,
+        ContractStatus.TERMINATED: BAD,
+    }
+)
 
 
 CONTRACT_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -45,60 +57,18 @@ class ClauseAssessment(models.TextChoices):
     MISSING = "missing", "Missing"
 
 
+register_tones(
+    {
+        ClauseAssessment.PRESENT: GOOD,
+        ClauseAssessment.WEAK: WARN,
+        ClauseAssessment.MISSING: BAD,
+    }
+)
+
+
 class ExitItemKind(models.TextChoices):
     REPOSITORIES = "repositories", "Code repositories & branches"
     CREDENTIALS = "credentials", "Credentials & access removal"
     DOCUMENTATION = "documentation", "Documentation & architecture notes"
     OPEN_TICKETS = "open_tickets", "Open tickets & in-flight work"
     KNOWLEDGE_TRANSFER = "knowledge_transfer", "Knowledge transfer"
-
-
-class SlaArea(models.TextChoices):
-    DELIVERY = "delivery", "Delivery"
-    QUALITY = "quality", "Quality"
-    SUPPORT = "support", "Support"
-    SECURITY = "security", "Security"
-    DOCUMENTATION = "documentation", "Documentation"
-
-
-class Comparator(models.TextChoices):
-    GTE = "gte", "at least (≥)"
-    LTE = "lte", "at most (≤)"
-
-
-class WindowKind(models.TextChoices):
-    MONTH = "month", "Calendar month"
-    QUARTER = "quarter", "Calendar quarter"
-    ROLLING = "rolling", "Rolling N days"
-
-
-class Severity(models.TextChoices):
-    MINOR = "minor", "Minor"
-    MAJOR = "major", "Major"
-    CRITICAL = "critical", "Critical"
-
-
-class EvaluationStatus(models.TextChoices):
-    MET = "met", "Met"
-    BREACHED = "breached", "Breached"
-    NO_DATA = "no_data", "No data"
-    INSUFFICIENT_DATA = "insufficient_data", "Insufficient data"
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-
-
-class BreachStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    RESOLVED = "resolved", "Resolved"
-    WAIVED = "waived", "Waived"
-    RETRACTED = "retracted", "Retracted"
-
-
-BREACH_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    BreachStatus.OPEN: (BreachStatus.ACKNOWLEDGED, BreachStatus.RESOLVED, BreachStatus.WAIVED, BreachStatus.RETRACTED),
-    BreachStatus.ACKNOWLEDGED: (BreachStatus.RESOLVED, BreachStatus.WAIVED, BreachStatus.RETRACTED),
-    BreachStatus.RESOLVED: (),
-    BreachStatus.WAIVED: (),
-    BreachStatus.RETRACTED: (BreachStatus.OPEN,),  # later data made the window breached again
-}

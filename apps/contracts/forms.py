@@ -1,23 +1,16 @@
-"""Forms of the contract pages: the shape of the input. Date order, money, currency, the hierarchy of
-master agreements and statements of work, and SLA-term rules are the models' and services' to refuse."""
+"""Forms of the contract pages: the shape of the input. Date order, money, currency and the hierarchy of
+master agreements and statements of work are the models' and services' to refuse."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
 
 from apps.contracts.gates import functions_kept_in_house
-from apps.contracts.models import Contract, ContractClause, ExitPlanItem, SlaTerm
-from apps.contracts.term_rules import COMPARATOR_OF_DIRECTION
+from apps.contracts.models import Contract, ContractClause, ExitPlanItem
 from apps.core.forms import DATE_WIDGET, WorkspaceModelForm
 from apps.functions.models import Function
-from apps.kpis.choices import Direction
-from apps.kpis.models import KpiDefinition
-from apps.kpis.units import unit_of
 from apps.vendors.selectors import vendor_list
 
 
@@ -127,76 +120,3 @@ class ReasonForm(forms.Form):
         error_messages={"required": "This step needs a reason."},
         help_text="Kept on the record and in the audit trail.",
     )
-
-
-class UnitNumberInput(forms.NumberInput):
-    """A number input followed by its unit ("%", "h"); the unit follows the chosen KPI as it changes
-    (static/js/sla_term_form.js reads the KPI select's unit map)."""
-
-    unit = ""
-
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        field = super().render(name, value, attrs, renderer)
-        return format_html(
-            '<span class="with-unit">{}<span class="unit" data-kpi-unit>{}</span></span>', field, self.unit
-        )
-
-
-class SlaTermForm(WorkspaceModelForm):
-    """The unit of the chosen KPI shows next to the target and the warning target; the comparator's
-    agreement with the KPI's direction and the targets' range are the model's to refuse (``SlaTerm.clean``)."""
-
-    class Meta(WorkspaceModelForm.Meta):
-        model = SlaTerm
-        fields = [
-            "area",
-            "kpi",
-            "comparator",
-            "target",
-            "warning_target",
-            "window",
-            "window_days",
-            "aggregation",
-            "min_samples",
-            "severity",
-            "credit_percent",
-            "description",
-        ]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 2}),
-            "target": UnitNumberInput(attrs={"step": "any"}),
-            "warning_target": UnitNumberInput(attrs={"step": "any"}),
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        kpis = list(KpiDefinition.objects.order_by("name"))
-        self.fields["kpi"].queryset = KpiDefinition.objects.order_by("name")  # type: ignore[attr-defined]
-        # What the script needs to keep the units (and the comparator the KPI's direction calls for) in
-        # step with the KPI select, without asking the server.
-        self.fields["kpi"].widget.attrs.update(
-            {
-                "data-kpi-units": json.dumps({str(kpi.pk): unit_of(kpi.unit).symbol for kpi in kpis}),
-                "data-kpi-comparators": json.dumps(
-                    {str(kpi.pk): COMPARATOR_OF_DIRECTION.get(kpi.direction, "") for kpi in kpis}
-                ),
-            }
-        )
-        chosen = self._chosen_kpi(kpis)
-        symbol = unit_of(chosen.unit).symbol if chosen is not None else ""
-        for name in ("target", "warning_target"):
-            widget = self.fields[name].widget
-            widget.unit = symbol  # type: ignore[attr-defined]
-        if chosen is not None:
-            direction = "higher" if chosen.direction == Direction.HIGHER else "lower"
-            self.fields["comparator"].help_text = f"{chosen.name} is {direction}-is-better."
-
-    def _chosen_kpi(self, kpis: list[KpiDefinition]) -> KpiDefinition | None:
-        """The KPI the form shows: the one posted, else the one given as initial, else the term's."""
-        by_pk = {str(kpi.pk): kpi for kpi in kpis}
-        if self.is_bound:
-            return by_pk.get(str(self.data.get(self.add_prefix("kpi")) or ""))
-        initial = self.initial.get("kpi")
-        if initial is not None:
-            return by_pk.get(str(getattr(initial, "pk", initial)))
-        return by_pk.get(str(self.instance.kpi_id)) if self.instance.kpi_id else None

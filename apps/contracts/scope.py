@@ -2,7 +2,7 @@
 tier, engagement model, function category (and, for a vendor's own page or a concentration row, one
 vendor or one country) — defined once for every kind of row they apply to.
 
-The dashboards' selectors (``apps.dashboards.selectors``) and the FilterSets of the list pages they
+The dashboards' tiles (``apps.dashboards.tiles``) and the FilterSets of the list pages they
 drill down to (``PortfolioScopeFilterSet``) both build their conditions here, so a number on a
 dashboard and the list behind it cannot disagree. What each filter means for each kind of row:
 

@@ -1,5 +1,6 @@
-"""What the contracts app adds to other apps' pages: the vendor page's *Contracts* tab and the open
-SLA breaches on its overview (``apps.core.sections``)."""
+"""What the contracts app adds to other apps' pages — the vendor page's *Contracts* tab — and the pages
+of its own that apps above it add to (``apps.core.sections``): the contract page's panels (the SLA
+terms, the scorecard and the breaches come from ``apps.performance``) and its header's actions."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from apps.contracts.choices import BreachStatus
-from apps.contracts.selectors import breach_list, contract_list
+from apps.contracts.selectors import contract_list
 from apps.core.sections import register_section
 from apps.vendors.models import Vendor
-from apps.vendors.sections import VENDOR_OVERVIEW, VENDOR_PAGE
+from apps.vendors.sections import VENDOR_PAGE
 
-# The breaches the vendor page shows: those still to be dealt with.
-UNSETTLED_BREACH_STATUSES = (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED)
+# The panels of the contract page that other apps register, shown in their order between the clause
+# checklist and the contract's text; each renders with the page's context plus its own.
+CONTRACT_PAGE = "contracts.contract"
+# Buttons other apps add to the contract page's header (before its status buttons).
+CONTRACT_ACTIONS = "contracts.contract.actions"
 
 
 @register_section(
@@ -27,14 +30,3 @@ UNSETTLED_BREACH_STATUSES = (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED)
 )
 def vendor_contracts_tab(request: HttpRequest, vendor: Vendor) -> dict[str, Any]:
     return {"contracts": contract_list(user=request.user).filter(vendor=vendor).order_by("-start_date")}
-
-
-@register_section(
-    VENDOR_OVERVIEW, key="breaches", label="Open SLA breaches", template="contracts/panels/vendor_breaches.html"
-)
-def vendor_open_breaches(request: HttpRequest, vendor: Vendor) -> dict[str, Any]:
-    return {
-        "breaches": breach_list(user=request.user)
-        .filter(term__contract__vendor=vendor, status__in=UNSETTLED_BREACH_STATUSES)
-        .order_by("-window_start", "pk")
-    }

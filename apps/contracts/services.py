@@ -1,4 +1,4 @@
-"""Writes of contracts, their checklists and SLA terms, and the state changes of breaches.
+"""Writes of contracts and their checklists (their SLA terms and breaches: ``apps.performance.services``).
 
 Every function here is one transaction (``apps.core.services``): it validates, saves and records the
 audit context (who, which action); a refused change writes nothing.
@@ -10,7 +10,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -18,9 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.contracts.choices import (
-    BREACH_TRANSITIONS,
     CONTRACT_TRANSITIONS,
-    BreachStatus,
     ClauseKind,
     ContractStatus,
     ExitItemKind,
@@ -33,7 +30,7 @@ from apps.contracts.gates import (
     functions_kept_in_house,
     open_policy_exception,
 )
-from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem, SlaTerm
+from apps.contracts.models import Contract, ContractClause, ExitPlanItem
 from apps.core.errors import ApplicationError, TransitionError
 from apps.core.gates import gate_enforce, require_reason
 from apps.core.services import (
@@ -405,7 +402,7 @@ def contract_sync_status_by_date(*, as_of: date) -> dict[str, int]:
     return counts
 
 
-# -- checklists and SLA terms ---------------------------------------------------------------------------
+# -- checklists ---------------------------------------------------------------------------------------
 def clause_update(*, instance: ContractClause, actor: Any | None, data: Mapping[str, Any]) -> ContractClause:
     """Assess one clause of the checklist (present / weak / missing) with a note."""
     fields = {k: v for k, v in data.items() if k in CLAUSE_EDITABLE_FIELDS}
@@ -430,107 +427,3 @@ def exit_plan_item_waive(*, instance: ExitPlanItem, actor: Any | None, reason: s
         current.waived_by = actor if getattr(actor, "pk", None) else None
         current.waiver_reason = reason
         return save_validated(current)
-
-
-def sla_term_create(*, actor: Any | None, data: Mapping[str, Any]) -> SlaTerm:
-    return model_create(SlaTerm, actor=actor, data=data, action="sla_term_create")
-
-
-def sla_term_update(*, instance: SlaTerm, actor: Any | None, data: Mapping[str, Any]) -> SlaTerm:
-    return model_update(instance, actor=actor, data=data, action="sla_term_update")
-
-
-def sla_term_delete(*, instance: SlaTerm, actor: Any | None) -> None:
-    """Refused (409) once the term has evaluations or breaches: they are the record of what it measured."""
-    model_delete(instance, actor=actor, action="sla_term_delete")
-
-
-# -- breaches ------------------------------------------------------------------------------------------
-def _breach_status_label(status: str) -> str:
-    return str(BreachStatus(status).label).lower()
-
-
-def _breach_move(
-    breach: Breach, to_status: str, actor: Any | None, *, reason: str = "", record: bool = False, **stamps: Any
-) -> Breach:
-    """Move ``breach`` to ``to_status`` as ``BREACH_TRANSITIONS`` allows, setting ``stamps`` (who, when,
-    why). The row is locked and re-read; returns the saved breach. ``record``: a person's decision,
-    kept as a ``StatusChange`` with its reason (the engine's retractions and re-openings are not)."""
-    with audited(actor=actor, action=f"breach_{to_status}", reason=reason):
-        current = Breach.objects.select_for_update().get(pk=breach.pk)
-        from_status = current.status
-        allowed = BREACH_TRANSITIONS[from_status]
-        if to_status not in allowed:
-            options = ", ".join(_breach_status_label(s) for s in allowed) or "nothing (it is final)"
-            raise TransitionError(
-                f"A breach that is {_breach_status_label(from_status)} cannot become "
-                f"{_breach_status_label(to_status)}; it can become: {options}.",
-                field="status",
-            )
-        current.status = to_status
-        for name, value in stamps.items():
-            setattr(current, name, value)
-        saved = save_validated(current)
-        if record:
-            status_change_record(
-                subject=saved, from_status=from_status, to_status=to_status, actor=actor, reason=reason
-            )
-        return saved
-
-
-def breach_acknowledge(*, breach: Breach, actor: Any) -> Breach:
-    """Someone accountable has seen the breach and owns the follow-up."""
-    return _breach_move(
-        breach, BreachStatus.ACKNOWLEDGED, actor, record=True, acknowledged_at=timezone.now(), acknowledged_by=actor
-    )
-
-
-def breach_resolve(*, breach: Breach, actor: Any, reason: str) -> Breach:
-    """The cause is dealt with (and the service credit settled): how, in ``reason`` (400 without it),
-    kept as the breach's resolution note."""
-    reason = require_reason(reason, what="Resolving a breach")
-    return _breach_move(
-        breach,
-        BreachStatus.RESOLVED,
-        actor,
-        reason=reason,
-        record=True,
-        resolved_at=timezone.now(),
-        resolved_by=actor,
-        resolution_note=reason,
-    )
-
-
-def breach_waive(*, breach: Breach, actor: Any, reason: str) -> Breach:
-    """No credit is claimed, for a stated reason (e.g. our own outage caused it)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("A waiver needs its reason.", field="reason")
-    return _breach_move(
-        breach,
-        BreachStatus.WAIVED,
-        actor,
-        reason=reason,
-        record=True,
-        waived_at=timezone.now(),
-        waived_by=actor,
-        waiver_reason=reason,
-    )
-
-
-def breach_retract(*, breach: Breach, actor: Any | None = None) -> Breach:
-    """Late data made the window met: the breach stays on record as retracted, never deleted."""
-    return _breach_move(breach, BreachStatus.RETRACTED, actor, retracted_at=timezone.now())
-
-
-def breach_restate(*, breach: Breach, value: Decimal, credit_amount: Decimal) -> Breach:
-    """Late data changed a still-breached window: the breach carries the new value and credit owed."""
-    with audited(actor=None, action="breach_restate"):
-        current = Breach.objects.select_for_update().get(pk=breach.pk)
-        current.value, current.credit_amount = value, credit_amount
-        return save_validated(current)
-
-
-def breach_reopen(*, breach: Breach, actor: Any | None = None) -> Breach:
-    """Later data made a retracted window breached again."""
-    return _breach_move(breach, BreachStatus.OPEN, actor, retracted_at=None)

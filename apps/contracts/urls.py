@@ -6,8 +6,6 @@ app_name = "contracts"
 
 urlpatterns = [
     path("", views.ContractListView.as_view(), name="contract-list"),
-    path("breaches/", views.BreachListView.as_view(), name="breach-list"),
-    path("sla-evaluations/", views.SlaEvaluationListView.as_view(), name="sla-evaluation-list"),
     path("new/", views.ContractCreateView.as_view(), name="contract-create"),
     path("<int:pk>/", views.contract_page, name="contract-detail"),
     path("<int:pk>/edit/", views.ContractUpdateView.as_view(), name="contract-update"),
@@ -16,13 +14,4 @@ urlpatterns = [
     path("clauses/<int:pk>/", views.ClauseUpdateView.as_view(), name="clause-update"),
     path("exit-plan/<int:pk>/", views.ExitPlanItemUpdateView.as_view(), name="exit-item-update"),
     path("exit-plan/<int:pk>/waive/", views.ExitPlanItemWaiveView.as_view(), name="exit-item-waive"),
-    path("<int:contract_pk>/sla-terms/new/", views.SlaTermCreateView.as_view(), name="sla-term-create"),
-    path("sla-terms/<int:pk>/edit/", views.SlaTermUpdateView.as_view(), name="sla-term-update"),
-    path("sla-terms/<int:pk>/delete/", views.SlaTermDeleteView.as_view(), name="sla-term-delete"),
-    path(
-        "breaches/<int:pk>/<str:action>/",
-        views.BreachActionView.as_view(),
-        {},
-        name="breach-action",
-    ),
 ]

@@ -1,6 +1,8 @@
 """The contract pages: the list (with cancel-by badges), the contract page with its clause checklist,
-exit plan, SLA terms (added, edited and removed in place with htmx) and its text with every vague
-phrase highlighted; create/edit forms and the status buttons."""
+exit plan and its text with every vague phrase highlighted; create/edit forms and the status buttons.
+
+The contract page shows what other apps register for it (``apps.contracts.sections``): the SLA terms,
+the scorecard and the breaches are ``apps.performance``'s panels, and "Log KPIs" its action."""
 
 from __future__ import annotations
 
@@ -8,32 +10,30 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.contracts import selectors, services
 from apps.contracts.choices import CONTRACT_TRANSITIONS, ClauseAssessment, ContractStatus
-from apps.contracts.filters import BreachFilterSet, ContractFilterSet, SlaEvaluationFilterSet
-from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, ReasonForm, SlaTermForm
-from apps.contracts.models import Breach, Contract, ContractClause, ExitPlanItem
+from apps.contracts.filters import ContractFilterSet
+from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, ReasonForm
+from apps.contracts.models import Contract, ContractClause, ExitPlanItem
+from apps.contracts.sections import CONTRACT_ACTIONS, CONTRACT_PAGE
+from apps.contracts.tables import CANCEL_BY_WARN_DAYS, ContractTable
 from apps.contracts.vague_language import contract_vague_language_findings, highlight_segments
 from apps.core.gates import gate_report
+from apps.core.sections import section_contexts
 from apps.core.ui import (
-    Column,
     FilteredListView,
-    ServiceActionView,
     ServiceCreateView,
     ServiceDeleteView,
     ServiceFormView,
     ServiceUpdateView,
     TransitionView,
 )
-from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section
 
-# A cancel-by date this close is a decision to take now: the list shows it with a badge.
-CANCEL_BY_WARN_DAYS = 90
 # What the contract page's buttons (and their transition pages) call each move.
 CONTRACT_ACTION_LABELS: dict[str, str] = {
     ContractStatus.ACTIVE: "Activate",
@@ -58,154 +58,14 @@ class ContractListView(FilteredListView):
         "cancel_by": ("cancel_by", "title"),
     }
     default_sort = "cancel_by"
-    columns = (
-        Column("Contract", "title", "title"),
-        Column("Vendor", "vendor", "vendor"),
-        Column("Engagement", "engagement", "engagement_model"),
-        Column("Status", "status", "status"),
-        Column("Value", "value", "value", numeric=True),
-        Column("Ends", "end", "end_date"),
-        Column("Cancel by", "cancel_by", "cancel_by"),
-    )
-    csv_columns = (
-        Column("Contract", value="title"),
-        Column("Reference", value="reference"),
-        Column("Vendor", value="vendor"),
-        Column("Master agreement", value="parent"),
-        Column("Engagement model", value="engagement_model"),
-        Column("Status", value="status"),
-        Column("Start", value="start_date"),
-        Column("End", value="end_date"),
-        Column("Renewal", value="renewal"),
-        Column("Notice days", value="notice_days"),
-        Column("Cancel by", value="cancel_by"),
-        Column("Value", value="value"),
-        Column("Currency", value="currency"),
-        Column("Governing law", value="governing_law"),
-        Column("Functions", value="functions"),
-    )
+    table_class = ContractTable
     csv_filename = "contracts"
     create_url_name = "contracts:contract-create"
     create_permission = "contracts.add_contract"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(warn_days=CANCEL_BY_WARN_DAYS, **kwargs)
-
-
-class BreachListView(FilteredListView):
-    """Breaches across the portfolio, with their action buttons for those who may use them (the
-    dashboards' open breaches, service credits and breaches by area drill down here)."""
-
-    title = "Breaches"
-    template_name = "contracts/breach_list.html"
-    selector = selectors.breach_list
-    filterset_class = BreachFilterSet
-    filter_fields = ("status", "severity", "area")
-    sort_fields = {
-        "window": ("window_end", "term__contract__title"),
-        "contract": ("term__contract__title", "window_end"),
-        "vendor": ("term__contract__vendor__name", "window_end"),
-        "severity": ("severity", "window_end"),
-        "credit": ("credit_amount", "window_end"),
-        "status": ("status", "window_end"),
-    }
-    default_sort = "-window"
-    columns = (
-        Column("Contract", "contract", "term.contract"),
-        Column("Vendor", "vendor", "term.contract.vendor"),
-        Column("KPI", None, "term.kpi"),
-        Column("Window", "window", "window_end"),
-        Column("Value / target", None, "value", numeric=True),
-        Column("Severity", "severity", "severity"),
-        Column("Credit owed", "credit", "credit_amount", numeric=True),
-        Column("Status", "status", "status"),
-        Column("Actions", None, None),
-    )
-    csv_columns = (
-        Column("Contract", value="term.contract"),
-        Column("Vendor", value="term.contract.vendor"),
-        Column("Area", value="term.area"),
-        Column("KPI", value="term.kpi"),
-        Column("Window start", value="window_start"),
-        Column("Window end", value="window_end"),
-        Column("Value", value="value"),
-        Column("Target", value="target"),
-        Column("Unit", value="term.kpi.unit"),
-        Column("Severity", value="severity"),
-        Column("Status", value="status"),
-        Column("Credit owed", value="credit_amount"),
-        Column("Currency", value="currency"),
-        Column("Detected", value="detected_at"),
-    )
-    csv_filename = "breaches"
-
-
-class SlaEvaluationListView(FilteredListView):
-    """Every SLA term's evaluation per window (the dashboards' SLA compliance and at-risk terms drill
-    down here)."""
-
-    title = "SLA evaluations"
-    template_name = "contracts/sla_evaluation_list.html"
-    selector = selectors.sla_evaluation_list
-    filterset_class = SlaEvaluationFilterSet
-    filter_fields = ("status", "area")
-    sort_fields = {
-        "window": ("window_end", "term__contract__title"),
-        "contract": ("term__contract__title", "window_end"),
-        "status": ("status", "window_end"),
-    }
-    default_sort = "-window"
-    columns = (
-        Column("Contract", "contract", "term.contract"),
-        Column("Vendor", None, "term.contract.vendor"),
-        Column("SLA term", None, "term"),
-        Column("Window", "window", "window_end"),
-        Column("Value", None, "value", numeric=True),
-        Column("Samples", None, "samples", numeric=True),
-        Column("Status", "status", "status"),
-    )
-    csv_columns = (
-        Column("Contract", value="term.contract"),
-        Column("Vendor", value="term.contract.vendor"),
-        Column("Area", value="term.area"),
-        Column("KPI", value="term.kpi"),
-        Column("Target", value="term.target"),
-        Column("Window start", value="window_start"),
-        Column("Window end", value="window_end"),
-        Column("Closed", value="is_closed"),
-        Column("Value", value="value"),
-        Column("Unit", value="term.kpi.unit"),
-        Column("Samples", value="samples"),
-        Column("Status", value="status"),
-        Column("Evaluated", value="evaluated_at"),
-    )
-    csv_filename = "sla-evaluations"
-
-    def base_queryset(self) -> Any:
-        return super().base_queryset().select_related("term__contract__vendor")
-
 
 def _contract(request: HttpRequest, pk: int) -> Contract:
     return get_object_or_404(selectors.contract_detail(user=request.user), pk=pk)
-
-
-def _sla_section(
-    request: HttpRequest,
-    contract: Contract,
-    *,
-    form: forms.BaseForm | None = None,
-    editing: Any = None,
-    inline: bool = False,
-) -> dict[str, Any]:
-    """The SLA-terms section; ``inline`` when htmx swaps it alone (it then shows the messages itself)."""
-    return {
-        "inline_messages": inline,
-        "contract": contract,
-        "terms": selectors.sla_term_list(user=request.user).filter(contract=contract).order_by("area", "pk"),
-        "term_status": selectors.sla_term_current_status(contract=contract),
-        "sla_form": form,
-        "editing": editing,
-    }
 
 
 @login_required
@@ -240,11 +100,9 @@ def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
             else None
         ),
         "statements_of_work": contract.children.select_related("vendor").order_by("start_date"),
-        "breaches": selectors.breach_list(user=user).filter(term__contract=contract).order_by("-window_start", "pk"),
-        **_sla_section(request, contract),
-        **performance_section(
-            path=request.path, period_parameter=request.GET.get(PERIOD_PARAMETER), contract_id=contract.pk
-        ),
+        # What the apps above contracts show on its page (apps.contracts.sections): each with its context.
+        "panels": section_contexts(CONTRACT_PAGE, request, contract),
+        "actions": section_contexts(CONTRACT_ACTIONS, request, contract),
     }
     return render(request, "contracts/contract_detail.html", context)
 
@@ -388,114 +246,3 @@ class ExitPlanItemWaiveView(ServiceFormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(parent=self.item.contract, **kwargs)
-
-
-# -- SLA terms, added / edited / removed in place ---------------------------------------------------------
-class SlaTermCreateView(ServiceCreateView):
-    permission = "contracts.add_slaterm"
-    form_class = SlaTermForm
-    create_service = services.sla_term_create
-    section_template = "contracts/includes/sla_terms.html"
-    success_message = "Added the SLA term {object}."
-    contract: Contract
-
-    def setup_objects(self) -> None:
-        self.contract = _contract(self.request, self.kwargs["contract_pk"])
-
-    def extra_data(self) -> dict[str, Any]:
-        return {"contract": self.contract}
-
-    @property
-    def title(self) -> str:  # type: ignore[override]
-        return f"New SLA term for {self.contract}"
-
-    def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
-        return _sla_section(
-            self.request, self.contract, form=form, editing="new" if form is not None else None, inline=True
-        )
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(parent=self.contract, **kwargs)
-
-
-class SlaTermUpdateView(ServiceUpdateView):
-    permission = "contracts.change_slaterm"
-    form_class = SlaTermForm
-    update_service = services.sla_term_update
-    section_template = "contracts/includes/sla_terms.html"
-    success_message = "Saved the SLA term {object}."
-    delete_url_name = "contracts:sla-term-delete"
-    delete_permission = "contracts.delete_slaterm"
-
-    selector = selectors.sla_term_list
-
-    @property
-    def title(self) -> str:  # type: ignore[override]
-        return f"Edit SLA term {self.object}"
-
-    def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
-        return _sla_section(
-            self.request,
-            self.object.contract,
-            form=form,
-            editing=self.object.pk if form is not None else None,
-            inline=True,
-        )
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(parent=self.object.contract, **kwargs)
-
-
-class SlaTermDeleteView(ServiceDeleteView):
-    permission = "contracts.delete_slaterm"
-    delete_service = services.sla_term_delete
-    section_template = "contracts/includes/sla_terms.html"
-
-    selector = selectors.sla_term_list
-
-    def section_context(self) -> dict[str, Any]:
-        return _sla_section(self.request, self.object.contract, inline=True)
-
-
-# -- breaches ---------------------------------------------------------------------------------------------
-BREACH_ACTIONS = {
-    "acknowledge": "contracts.acknowledge_breach",
-    "resolve": "contracts.resolve_breach",
-    "waive": "contracts.waive_breach",
-}
-
-
-# The breach actions that need a reason (the waiver's and the resolution's): asked on the list and
-# the contract page inline, and on a page of their own when it was left blank.
-BREACH_REASON_ACTIONS = {"resolve": "Resolve", "waive": "Waive"}
-
-
-def _breach_message(verb: str, breach: Breach) -> str:
-    return f"{verb} the breach of {breach.term.kpi.name} ({breach.window_start} – {breach.window_end})."
-
-
-class BreachActionView(ServiceActionView):
-    """Acknowledge, resolve (with how, the reason) or waive (executives, with a reason) a breach; the
-    service refuses what the breach's state does not allow, and the message says why."""
-
-    def get_object(self) -> Breach:
-        if self.kwargs["action"] not in BREACH_ACTIONS:
-            raise Http404("No such breach action.")
-        return get_object_or_404(selectors.breach_list(user=self.request.user), pk=self.kwargs["pk"])
-
-    @property
-    def permission(self) -> str:  # type: ignore[override]
-        return BREACH_ACTIONS[self.kwargs["action"]]
-
-    def perform(self) -> str:
-        action, breach, user = self.kwargs["action"], self.object, self.request.user
-        if action == "acknowledge":
-            services.breach_acknowledge(breach=breach, actor=user)
-            return _breach_message("Acknowledged", breach)
-        # ``note`` is what the resolve form used to send; a blank one is refused like a blank reason.
-        reason = self.request.POST.get("reason") or self.request.POST.get("note", "")
-        if action == "resolve":
-            services.breach_resolve(breach=breach, actor=user, reason=reason)
-            return _breach_message("Resolved", breach)
-        services.breach_waive(breach=breach, actor=user, reason=reason)
-        return _breach_message("Waived", breach)

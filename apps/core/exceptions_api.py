@@ -10,11 +10,10 @@ from rest_framework import serializers
 
 from apps.core.api import ServiceModelViewSet
 from apps.core.models import PolicyException
+from apps.core.selectors import policy_exception_list
 
 
 def _exceptions(*, user: Any = None) -> QuerySet[PolicyException]:
-    from apps.core.selectors import policy_exception_list  # reads the domain floors: imported late
-
     return policy_exception_list(user=user)
 
 

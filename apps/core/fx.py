@@ -26,7 +26,6 @@ from apps.core.models import FxRate
 from apps.core.services import audited, model_create, model_delete, model_update, save_validated
 
 FX_CSV_COLUMNS = ("currency", "date", "rate")
-DEMO_FX_RATES_CSV = Path(__file__).resolve().parent / "fixtures" / "demo_fx_rates.csv"
 
 
 def reporting_currency() -> str:
@@ -248,9 +247,3 @@ def fx_rates_load_file(*, path: str | Path, actor: Any | None = None, overwrite:
     except (OSError, UnicodeDecodeError) as exc:
         raise FxRatesFileError([f"Cannot read {path}: {exc}"]) from exc
     return fx_rates_load(rates=fx_rates_parse(text), actor=actor, overwrite=overwrite)
-
-
-def demo_fx_rates_load(*, actor: Any | None = None) -> FxLoadResult:
-    """The demo's rates (``fixtures/demo_fx_rates.csv``): only the missing ones are added, a rate an
-    admin has changed is left as it is (demo data is added, never rewritten)."""
-    return fx_rates_load_file(path=DEMO_FX_RATES_CSV, actor=actor, overwrite=False)

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 class RoleModelPermissions(DjangoModelPermissions):
     """Reads need only a signed-in user; writes need the model permission the user's role grants.
 
-    A viewset action can name its own permission in ``action_permissions`` (``{"waive": "contracts.waive_breach"}``).
+    A viewset action can name its own permission in ``action_permissions`` (``{"waive": "performance.waive_breach"}``).
     """
 
     perms_map = {

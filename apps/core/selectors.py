@@ -1,55 +1,16 @@
-"""The landing page's overview: counts and the short lists of what needs attention, each from the
-owning app's selectors."""
+"""The exceptions register: policy exceptions (with their review status as of a day) and the gate
+overrides still open."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from apps.contracts.choices import ContractStatus
-from apps.contracts.selectors import contract_list, contracts_renewing_within
 from apps.core.models import PolicyException, StatusChange
-from apps.functions.selectors import policy_conflicts
-from apps.vendors.choices import VendorStatus
-from apps.vendors.findings import FindingSeverity
-from apps.vendors.selectors import access_grant_list, action_item_list, certifications_to_renew, vendor_list
 
-ATTENTION_DAYS = 90
-SHORT_LIST = 6
-
-
-def workspace_overview(*, user: Any) -> dict[str, Any]:
-    today = timezone.localdate()
-    by_status = dict(vendor_list(user=user).order_by().values_list("status").annotate(n=Count("pk")))
-    return {
-        "vendor_counts": [(status, label, by_status.get(status, 0)) for status, label in VendorStatus.choices],
-        "active_contracts": contract_list(user=user).filter(status=ContractStatus.ACTIVE).count(),
-        "renewals": list(
-            contracts_renewing_within(as_of=today, days=ATTENTION_DAYS, user=user).order_by("cancel_by")[:SHORT_LIST]
-        ),
-        "conflicts": list(policy_conflicts(user=user).order_by("name")[:SHORT_LIST]),
-        "overdue_actions": list(
-            action_item_list(user=user).filter(done_on__isnull=True, due_on__lt=today).order_by("due_on")[:SHORT_LIST]
-        ),
-        # Expired ones first (the oldest first), however long ago, until renewed or retired.
-        "expiring_certifications": list(
-            certifications_to_renew(as_of=today, within_days=ATTENTION_DAYS, user=user).order_by("expires_on", "pk")[
-                :SHORT_LIST
-            ]
-        ),
-        "access_findings": access_grant_list(user=user, as_of=today).aggregate(
-            total=Count("pk", filter=Q(finding_count__gt=0)),
-            high=Count("pk", filter=Q(finding_severity=FindingSeverity.HIGH)),
-        ),
-        "today": today,
-        "attention_days": ATTENTION_DAYS,
-    }
-
-
-# -- the exceptions register: policy exceptions and open gate overrides --------------------------------
 EXCEPTION_DUE_DAYS = 30  # an exception within this many days of its review date is "due for review"
 EXCEPTION_STATUS_OPEN = "open"
 EXCEPTION_STATUS_DUE = "due"
@@ -64,8 +25,6 @@ EXCEPTION_STATUS_LABELS = {
 
 
 def _exception_status(as_of: date) -> Any:
-    from django.db.models import Case, CharField, Value, When
-
     return Case(
         When(closed_on__isnull=False, then=Value(EXCEPTION_STATUS_CLOSED)),
         When(review_on__lt=as_of, then=Value(EXCEPTION_STATUS_EXPIRED)),
@@ -79,8 +38,6 @@ def policy_exception_list(*, user: Any = None, as_of: date | None = None) -> Que
     """Every policy exception, annotated with ``status`` as of the day: open, due (review within
     ``EXCEPTION_DUE_DAYS`` days), expired (past its review date, not closed) or closed. Expired first,
     then by review date."""
-    from django.db.models import Case, IntegerField, Value, When
-
     day = as_of or timezone.localdate()
     order = Case(
         When(status=EXCEPTION_STATUS_EXPIRED, then=Value(0)),

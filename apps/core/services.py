@@ -20,7 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
-from apps.core.errors import ConflictError
+from apps.core.errors import ConflictError, PermissionDeniedError
 from apps.core.gates import GateReport, gate_report
 from apps.core.models import PolicyException, StatusChange
 
@@ -160,8 +160,6 @@ POLICY_EXCEPTION_PERMISSION = "core.override_gate"
 
 
 def _require_exception_permission(actor: Any | None, *, exception: PolicyException, allow_raiser: bool) -> None:
-    from apps.core.errors import PermissionDeniedError  # appended section: keeps the module's imports as they were
-
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDeniedError("Sign in to change a policy exception.")
     if actor.has_perm(POLICY_EXCEPTION_PERMISSION):

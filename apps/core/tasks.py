@@ -11,6 +11,8 @@ from celery import Task, shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.services import overrides_clear
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,7 +40,5 @@ def enqueue(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
 def clear_overrides(as_of: str | None = None) -> int:
     """Close the gate overrides whose conditions are now met (or whose record has moved on), as of
     ``as_of`` (ISO date; default today in TIME_ZONE). Idempotent: returns how many it cleared."""
-    from apps.core.services import overrides_clear
-
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     return overrides_clear(as_of=day)

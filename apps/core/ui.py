@@ -1,7 +1,8 @@
 """The workspace's shared view machinery: every HTML page of every app is one of these shapes.
 
 - ``FilteredListView``: a selector, the app's FilterSet (the same one the API uses), a whitelist of
-  sort keys, pagination that keeps the query string, and CSV export of exactly what is filtered.
+  sort keys, pagination that keeps the query string, and the app's ``Table`` (``apps.core.tables``):
+  the columns, declared once for the page and the CSV export of exactly what is filtered.
 - ``ServiceCreateView`` / ``ServiceUpdateView`` / ``ServiceDeleteView``: a form checks the shape of the
   input, the app's service writes it; whatever the service refuses lands on the form as field errors.
 - ``TransitionView``: the page before a lifecycle move: the readiness checklist, a reason, the override.
@@ -15,18 +16,14 @@ instead of the whole page, so the same view serves inline editing and the plain-
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import (
@@ -35,11 +32,9 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, ListView
@@ -48,10 +43,9 @@ from django_filters import FilterSet
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.gates import can_override, gate_report
+from apps.core.tables import Table, csv_response
 
 PAGE_SIZE = 25
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -65,79 +59,10 @@ def require_permission(request: HttpRequest, permission: str | None) -> None:
 
 
 # -- lists ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Column:
-    """A column of a list page: its heading, the sort key (of ``sort_fields``) it toggles, and for the
-    CSV export how to read the cell from a row (a dotted attribute path or a callable)."""
-
-    label: str
-    sort: str | None = None
-    value: str | Callable[[Any], Any] | None = None
-    numeric: bool = False
-
-
-def _resolve(row: Any, path: str) -> Any:
-    value = row
-    for part in path.split("."):
-        if value is None:
-            return None
-        display = getattr(value, f"get_{part}_display", None)
-        value = display() if callable(display) else getattr(value, part)
-        if callable(value) and not isinstance(value, models.Manager):
-            value = value()
-    return value
-
-
-def csv_cell(value: Any) -> str | int | Decimal:
-    """One CSV cell: text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | Decimal):
-        return value
-    if isinstance(value, datetime):
-        return (
-            timezone.localtime(value).isoformat(timespec="minutes") if timezone.is_aware(value) else value.isoformat()
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, models.Manager):
-        value = ", ".join(str(item) for item in value.all())
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    """A file-like object whose ``write`` hands the line back, so csv.writer can feed a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(filename: str, columns: Sequence[Column], rows: Iterable[Any]) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # the BOM: spreadsheets then read the file as UTF-8
-        yield writer.writerow([column.label for column in columns])
-        for row in rows:
-            cells = []
-            for column in columns:
-                getter = column.value
-                raw = getter(row) if callable(getter) else _resolve(row, getter or "")
-                cells.append(csv_cell(raw))
-            yield writer.writerow(cells)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
-    return response
-
-
 class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
     """A list page over ``selector`` narrowed by ``filterset_class``, sorted by ``?sort=`` (one of
-    ``sort_fields``, ``-`` for descending), paginated, and exported with ``?export=csv``."""
+    ``sort_fields``, ``-`` for descending), paginated, drawn by ``table_class`` (the list's columns) and
+    exported with ``?export=csv``."""
 
     selector: ClassVar[Callable[..., QuerySet[Any]]]
     filterset_class: ClassVar[type[FilterSet]]
@@ -145,17 +70,27 @@ class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
     filter_fields: ClassVar[Sequence[str]] = ()
     sort_fields: ClassVar[Mapping[str, str | Sequence[str]]] = {}
     default_sort: ClassVar[str] = ""
-    columns: ClassVar[Sequence[Column]] = ()
-    csv_columns: ClassVar[Sequence[Column]] = ()
+    # The list's columns, for the page and the CSV export (``apps.core.tables``).
+    table_class: ClassVar[type[Table]]
     csv_filename: ClassVar[str] = "export"
     create_url_name: ClassVar[str | None] = None
     create_permission: ClassVar[str | None] = None
     title: ClassVar[str] = ""
     paginate_by = PAGE_SIZE
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A heading that sorts by a key the view does not know would sort by nothing: refuse it at load.
+        table = getattr(cls, "table_class", None)
+        if table is None:
+            return
+        unknown = [column.sort for column in table.columns if column.sort and column.sort not in cls.sort_fields]
+        if unknown:
+            raise ImproperlyConfigured(f"{cls.__name__}: {table.__name__} sorts by {unknown}, not in sort_fields.")
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]  # a CSV stream too
         if request.GET.get("export") == "csv":
-            return csv_response(self.csv_filename, self.csv_columns or self.columns, self.get_export_rows())
+            return csv_response(self.csv_filename, self.table_class.export_columns, self.get_export_rows())
         return super().get(request, *args, **kwargs)
 
     def base_queryset(self) -> QuerySet[Any]:
@@ -201,13 +136,6 @@ class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
         shown = [self.filterset.form[name] for name in self.filter_fields if name in self.filterset.form.fields]
         for bound in shown:
             _label_filter_widget(bound.field, str(bound.label))
-        headings = []
-        for column in self.columns:
-            direction = ""
-            if column.sort:
-                direction = "asc" if sort == column.sort else "desc" if sort == f"-{column.sort}" else ""
-            next_sort = f"-{column.sort}" if direction == "asc" else column.sort
-            headings.append({"column": column, "direction": direction, "next_sort": next_sort})
         can_create = bool(self.create_url_name) and (
             not self.create_permission or self.request.user.has_perm(self.create_permission)
         )
@@ -217,7 +145,7 @@ class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
             filter_form_fields=shown,
             filters_active=any(self.request.GET.get(name) for name in self.filterset.form.fields),
             hidden_filters=self.hidden_filters(),
-            headings=headings,
+            table=self.table_class(context["object_list"], sort=sort),
             query_string=query.urlencode(),
             sort_query_string=without_sort.urlencode(),
             export_query_string=query.urlencode(),

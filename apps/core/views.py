@@ -1,5 +1,5 @@
 """Health endpoints for load balancers and orchestrators (they answer without signing in), the
-landing page and the exceptions register."""
+favicon and the exceptions register."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from apps.core.forms import DATE_WIDGET
+from apps.core.selectors import (
+    EXCEPTION_STATUS_CLOSED,
+    EXCEPTION_STATUS_LABELS,
+    open_overrides,
+    policy_exception_list,
+)
 from apps.core.services import POLICY_EXCEPTION_PERMISSION, policy_exception_close, policy_exception_renew
 from apps.core.ui import SelectorObjectMixin, ServiceActionView, ServiceFormView
 
@@ -56,20 +62,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503)
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in landing page: where the portfolio stands and what needs attention now. An
-    executive lands on the portfolio overview itself (also at /dashboard/, for every role)."""
-    from apps.accounts.choices import Role
-    from apps.core.selectors import workspace_overview
-
-    if Role.EXECUTIVE in request.user.roles:  # type: ignore[union-attr]
-        from apps.dashboards.views import render_overview
-
-        return render_overview(request, as_home=True)
-    return render(request, "core/home.html", {"title": "Dashboard", **workspace_overview(user=request.user)})
-
-
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers ask for /favicon.ico on every page (the admin's too); resolved per request because
@@ -79,8 +71,6 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 # -- the exceptions register --------------------------------------------------------------------------
 def _exception_selector(*, user: Any = None) -> Any:
-    from apps.core.selectors import policy_exception_list
-
     return policy_exception_list(user=user)
 
 
@@ -90,13 +80,6 @@ def exception_list(request: HttpRequest) -> HttpResponse:
     """Every departure from policy in one place: policy exceptions (with their review status) and the
     gate overrides that are still open. Everyone signed in reads it; executives renew, and they or the
     person who raised an exception close it."""
-    from apps.core.selectors import (
-        EXCEPTION_STATUS_CLOSED,
-        EXCEPTION_STATUS_LABELS,
-        open_overrides,
-        policy_exception_list,
-    )
-
     wanted = request.GET.get("status", "")
     exceptions = policy_exception_list(user=request.user)
     if wanted in EXCEPTION_STATUS_LABELS:

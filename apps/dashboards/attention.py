@@ -45,25 +45,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import BigIntegerField, Case, Count, F, OuterRef, Q, Subquery, Sum, When
 from django.urls import reverse
 
-from apps.contracts.choices import ContractStatus, Severity
+from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
 from apps.contracts.scope import CONTRACT_ROW, TERM_ROW, VENDOR_RECORD_ROW, VENDOR_ROW
-from apps.contracts.selectors import breach_list, contracts_renewing_within
+from apps.contracts.selectors import contracts_renewing_within
 from apps.core.fx import FxTable, fx_table
 from apps.core.models import PolicyException, StatusChange
-from apps.dashboards.selectors import (
-    CREDIT_BREACH_STATUSES,
-    OPEN_BREACH_STATUSES,
-    OPEN_RISK_STATUSES,
-    Concentration,
-    Drill,
-    Scope,
-    SpendRow,
-    _iso,
-    drill_url,
-)
+from apps.dashboards.scope import Drill, Scope, drill_url, iso_day
+from apps.dashboards.tiles.breaches import CREDIT_BREACH_STATUSES, OPEN_BREACH_STATUSES
+from apps.dashboards.tiles.concentration import Concentration
+from apps.dashboards.tiles.risks import OPEN_RISK_STATUSES
+from apps.dashboards.tiles.spend import SpendRow
 from apps.functions.models import Function
-from apps.kpis.scorecards import Scorecard
+from apps.performance.choices import Severity
+from apps.performance.scorecards import Scorecard
+from apps.performance.selectors import breach_list
 from apps.vendors.findings import RULES, FindingSeverity
 from apps.vendors.models import Vendor
 from apps.vendors.selectors import (
@@ -92,7 +88,7 @@ DEFAULT_ATTENTION_WEIGHTS: dict[str, int | float | str] = {
     "spend_share": 3,
 }
 # A scorecard "falls" when it lost at least this many points against the month before: the league
-# table's ▼ (a smaller move is "flat" there, ``apps.kpis.scorecards.TREND_FLAT_POINTS``).
+# table's ▼ (a smaller move is "flat" there, ``apps.performance.scorecards.TREND_FLAT_POINTS``).
 DEFAULT_FALLING_TREND_POINTS = Decimal("1")
 # A risk this high (likelihood × impact, 1–25) is a high risk: counted here, named on the vendor 360.
 HIGH_RISK_SCORE = 15
@@ -545,7 +541,7 @@ def build_reasons(
             text = _plural(n, f"open {severity.label.lower()} breach", f"open {severity.label.lower()} breaches")
             drill = Drill(
                 n,
-                drill_url("contracts:breach-list", one, status=open_statuses, severity=severity),
+                drill_url("performance:breach-list", one, status=open_statuses, severity=severity),
                 f"open {severity.label.lower()} breaches of {vendor_name}",
             )
         elif key == "credits_per_thousand":
@@ -557,7 +553,7 @@ def build_reasons(
                 text = f"{owed} of service credits owed (no FX rate: not counted)"
             drill = Drill(
                 facts.credits.amount,
-                drill_url("contracts:breach-list", one, status=list(CREDIT_BREACH_STATUSES)),
+                drill_url("performance:breach-list", one, status=list(CREDIT_BREACH_STATUSES)),
                 f"breaches of {vendor_name} owing service credits",
                 counts_rows=False,
             )
@@ -596,7 +592,7 @@ def build_reasons(
                 drill_url(
                     "vendors:certification-list",
                     one,
-                    expires_before=_iso(today - timedelta(days=1)),
+                    expires_before=iso_day(today - timedelta(days=1)),
                     superseded="false",
                     vendor_exited="false",
                 ),
@@ -613,8 +609,8 @@ def build_reasons(
                     "contracts:contract-list",
                     one,
                     status=ContractStatus.ACTIVE,
-                    cancel_by_after=_iso(first),
-                    cancel_by_before=_iso(last),
+                    cancel_by_after=iso_day(first),
+                    cancel_by_before=iso_day(last),
                     sort="cancel_by",
                 ),
                 f"contracts of {vendor_name} to cancel or renew",

@@ -1,6 +1,6 @@
 """The overview's charts as data: for each, the JSON its canvas is drawn from (``static/js/dashboards.js``
 reads it from a ``json_script`` island) and the table that is its text alternative — the same numbers,
-each leading to its rows. Presentation only: every number comes from ``apps.dashboards.selectors``."""
+each leading to its rows. Presentation only: every number comes from the tiles (``apps.dashboards.tiles``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from typing import Any
 
 from django.urls import reverse
 
-from apps.dashboards.selectors import Breaches, Breakdown, Compliance, Drill, Overview
+from apps.dashboards.scope import Drill
+from apps.dashboards.selectors import Overview
+from apps.dashboards.tiles.breaches import Breaches
+from apps.dashboards.tiles.compliance import Compliance
+from apps.dashboards.tiles.spend import Breakdown
 
 # Series colours: CSS custom properties of static/css/app.css where one means something (severities),
 # else a palette whose neighbours differ in hue and lightness (each ≥ 3:1 against white).

@@ -1,4 +1,4 @@
-"""Every table of the overview as CSV (``apps.core.ui.csv_response``: formulas escaped, UTF-8 with BOM),
+"""Every table of the overview as CSV (``apps.core.tables.csv_response``: formulas escaped, UTF-8 with BOM),
 narrowed by the same filters as the page."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from apps.contracts.choices import BreachStatus
-from apps.contracts.selectors import breach_list
-from apps.core.ui import Column
-from apps.dashboards.selectors import MATRIX_BANDS, Overview, decision_label
+from apps.core.tables import Column
+from apps.dashboards.selectors import Overview
+from apps.dashboards.tiles.sourcing import MATRIX_BANDS, decision_label
 from apps.dashboards.vendor import Vendor360
 from apps.functions.choices import FunctionCategory
+from apps.performance.choices import BreachStatus
+from apps.performance.selectors import breach_list
 from apps.vendors.choices import Tier
 from apps.vendors.selectors import access_grant_finding_names
 

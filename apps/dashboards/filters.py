@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from apps.contracts.choices import EngagementModel
 from apps.contracts.scope import SCOPE_FILTERS, VENDOR_ROW, PortfolioScopeFilterSet
-from apps.dashboards.selectors import Scope
+from apps.dashboards.scope import Scope
 from apps.functions.choices import FunctionCategory
-from apps.kpis.scorecards import MONTH, Period
+from apps.performance.scorecards import MONTH, Period
 from apps.vendors.choices import Geography, Tier
 from apps.vendors.models import Vendor
 

@@ -7,6 +7,6 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("export/<slug:table>.csv", views.export, name="export"),
-    path("vendors/<int:pk>/", views.vendor_page, name="vendor-360"),
+    path("vendors/<int:pk>/", views.vendor_360_page, name="vendor-360"),
     path("vendors/<int:pk>/export/<slug:table>.csv", views.vendor_export, name="vendor-export"),
 ]

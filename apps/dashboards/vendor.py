@@ -1,13 +1,13 @@
 """Vendor 360: one vendor's whole standing on one page, read in a fixed number of queries (about
 twenty, whatever the vendor's history; ``tests/dashboards/test_vendor_360.py`` holds the budget).
 
-It shows the vendor's scorecard and standing with its KPI trends (``apps.kpis.scorecards``), each SLA
+It shows the vendor's scorecard and standing with its KPI trends (``apps.performance.scorecards``), each SLA
 term's current status (the latest closed window and the open one), breaches with their credits, service
 reviews and open action items, open risks, certifications, access findings, and contracts with their
 cancel-by dates — and a short summary of what needs attention, generated from those same rows. Each
 sentence of the summary links to the list of exactly the rows it speaks of (the overview's ``Drill``).
 
-The definitions are the overview's (``apps.dashboards.selectors``): open breaches are open or
+The definitions are the overview's (``apps.dashboards.tiles``): open breaches are open or
 acknowledged; credits owed are the credits of breaches neither waived nor retracted; a renewal needs
 attention when its cancel-by date falls in the next ``RENEWAL_DAYS`` days; a certification when it
 expires in the next ``CERTIFICATION_DAYS`` days (or has expired, however long ago) and no later one of
@@ -26,9 +26,9 @@ from typing import Any
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.urls import reverse
 
-from apps.contracts.choices import BreachStatus, ContractStatus, EvaluationStatus, Renewal, Severity
-from apps.contracts.models import Breach, Contract, SlaEvaluation, SlaTerm
-from apps.contracts.selectors import breach_list, contract_list, sla_term_current_status, sla_term_list
+from apps.contracts.choices import ContractStatus, Renewal
+from apps.contracts.models import Contract
+from apps.contracts.selectors import contract_list
 from apps.core.fx import fx_table
 from apps.core.models import PolicyException, StatusChange
 from apps.dashboards.attention import (
@@ -39,29 +39,29 @@ from apps.dashboards.attention import (
     expired_exceptions_per_vendor,
     open_overrides_query,
 )
-from apps.dashboards.selectors import (
-    CERTIFICATION_DAYS,
+from apps.dashboards.scope import Amount, Drill, Scope, drill_url, iso_day, round_money
+from apps.dashboards.tiles.breaches import (
     CREDIT_BREACH_STATUSES,
     OPEN_BREACH_STATUSES,
-    OPEN_RISK_STATUSES,
-    RENEWAL_DAYS,
     SEVERITIES_WORST_FIRST,
-    Amount,
-    Drill,
-    Scope,
-    _iso,
-    _money,
+    credits_owed,
+)
+from apps.dashboards.tiles.certifications import CERTIFICATION_DAYS
+from apps.dashboards.tiles.concentration import concentration
+from apps.dashboards.tiles.renewals import RENEWAL_DAYS
+from apps.dashboards.tiles.risks import OPEN_RISK_STATUSES
+from apps.dashboards.tiles.spend import (
     annual_value_expression,
     ceiling_remainder,
-    concentration,
-    credits_owed,
-    drill_url,
     sow_draws,
     sows_drawn_expression,
     sows_in_other_currency_expression,
     spend_rows,
 )
-from apps.kpis.scorecards import Performance, Period, vendor_performance
+from apps.performance.choices import BreachStatus, EvaluationStatus, Severity
+from apps.performance.models import Breach, SlaEvaluation, SlaTerm
+from apps.performance.scorecards import Performance, Period, vendor_performance
+from apps.performance.selectors import breach_list, sla_term_current_status, sla_term_list
 from apps.vendors.choices import ReviewStatus, VendorStatus
 from apps.vendors.findings import SEVERITIES_WORST_FIRST as FINDING_SEVERITIES
 from apps.vendors.findings import FindingSeverity
@@ -292,7 +292,7 @@ def _contracts(vendor_id: int, today: date) -> list[ContractRow]:
         elif contract.parent_id is None and contract.drawn is not None:  # type: ignore[attr-defined]
             counted = max(Decimal(0), own - contract.drawn)  # type: ignore[attr-defined]
         drawn_on = contract.parent_id is None and (contract.pk in draws or contract.drawn is not None)  # type: ignore[attr-defined]
-        result.append(ContractRow(contract, _money(counted), days, _money(own) if drawn_on else None))
+        result.append(ContractRow(contract, round_money(counted), days, round_money(own) if drawn_on else None))
     return result
 
 
@@ -396,17 +396,19 @@ def _drills(data: Vendor360) -> dict[str, Drill]:
     return {
         "open_breaches": Drill(
             data.breach_counts.open_total,
-            drill_url("contracts:breach-list", scope, status=open_statuses),
+            drill_url("performance:breach-list", scope, status=open_statuses),
             "open breaches",
         ),
         "breaches": Drill(
             data.breach_counts.total,
-            drill_url("contracts:breach-list", scope, status=[s for s in BreachStatus if s != BreachStatus.RETRACTED]),
+            drill_url(
+                "performance:breach-list", scope, status=[s for s in BreachStatus if s != BreachStatus.RETRACTED]
+            ),
             "breaches",
         ),
         "at_risk": Drill(
             len(data.at_risk_terms),
-            drill_url("contracts:sla-evaluation-list", scope, is_closed="false", status=EvaluationStatus.AT_RISK),
+            drill_url("performance:sla-evaluation-list", scope, is_closed="false", status=EvaluationStatus.AT_RISK),
             "SLA terms at risk in the open window",
         ),
         "renewals": Drill(
@@ -415,8 +417,8 @@ def _drills(data: Vendor360) -> dict[str, Drill]:
                 "contracts:contract-list",
                 scope,
                 status=ContractStatus.ACTIVE,
-                cancel_by_after=_iso(today),
-                cancel_by_before=_iso(today + timedelta(days=RENEWAL_DAYS)),
+                cancel_by_after=iso_day(today),
+                cancel_by_before=iso_day(today + timedelta(days=RENEWAL_DAYS)),
                 sort="cancel_by",
             ),
             f"cancel-by dates in the next {RENEWAL_DAYS} days",
@@ -426,7 +428,7 @@ def _drills(data: Vendor360) -> dict[str, Drill]:
             drill_url(
                 "vendors:certification-list",
                 scope,
-                expires_before=_iso(today + timedelta(days=CERTIFICATION_DAYS)),
+                expires_before=iso_day(today + timedelta(days=CERTIFICATION_DAYS)),
                 superseded="false",
             ),
             f"certifications expired or expiring in the next {CERTIFICATION_DAYS} days",
@@ -437,7 +439,7 @@ def _drills(data: Vendor360) -> dict[str, Drill]:
                 "vendors:review-list",
                 scope,
                 status=ReviewStatus.SCHEDULED,
-                scheduled_before=_iso(today - timedelta(days=1)),
+                scheduled_before=iso_day(today - timedelta(days=1)),
             ),
             "service reviews overdue",
         ),
@@ -468,7 +470,7 @@ def _drills(data: Vendor360) -> dict[str, Drill]:
         # Every breach that owes a credit, whatever its currency (the tile's amounts link per currency).
         "credits": Drill(
             None,
-            drill_url("contracts:breach-list", scope, status=list(CREDIT_BREACH_STATUSES)),
+            drill_url("performance:breach-list", scope, status=list(CREDIT_BREACH_STATUSES)),
             "breaches owing service credits",
             counts_rows=False,
         ),

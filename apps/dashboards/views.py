@@ -1,9 +1,11 @@
-"""The portfolio overview (``/dashboard/``; the executives' home page) and its CSV exports.
+"""The home page (``/``), the portfolio overview (``/dashboard/``; the executives' home page) and its CSV
+exports.
 
 Everyone signed in may read it. The filter bar is a plain GET form: htmx sends it on every change and
 swaps the dashboard's body in place (``HX-Request``), pushing the URL, so the filters live in the URL
 and a full load of that URL renders the same page. The view is thin: the numbers come from
-``apps.dashboards.selectors``, the charts' data and tables from ``apps.dashboards.charts``."""
+``apps.dashboards.selectors`` (composed of ``apps.dashboards.tiles``, each also naming its template), the
+charts' data and tables from ``apps.dashboards.charts``."""
 
 from __future__ import annotations
 
@@ -18,20 +20,18 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from apps.accounts.choices import Role
 from apps.core.ui import csv_response, is_htmx
 from apps.dashboards.charts import overview_charts
 from apps.dashboards.exports import TABLES, VENDOR_TABLES, export_table, export_vendor_table
 from apps.dashboards.filters import DashboardFilterSet
-from apps.dashboards.selectors import (
-    CERTIFICATION_DAYS,
-    LEAGUE_SORT_ATTENTION,
-    LEAGUE_SORTS,
-    LEAGUE_TABLE_ROWS,
-    RENEWAL_DAYS,
-    portfolio_overview,
-)
+from apps.dashboards.selectors import KEY_FIGURES, OVERVIEW_TILES, portfolio_overview
+from apps.dashboards.tiles.certifications import CERTIFICATION_DAYS
+from apps.dashboards.tiles.league import LEAGUE_SORT_ATTENTION, LEAGUE_SORTS, LEAGUE_TABLE_ROWS
+from apps.dashboards.tiles.renewals import RENEWAL_DAYS
 from apps.dashboards.vendor import Vendor360, vendor_360
-from apps.kpis.scorecards import PERIOD_PARAMETER, performance_section, period_from_parameter
+from apps.dashboards.workspace import workspace_overview
+from apps.performance.scorecards import PERIOD_PARAMETER, performance_section, period_from_parameter
 from apps.vendors.models import Vendor
 
 # How many rows the page shows of the long tables (the CSV has them all; the league table's count,
@@ -81,6 +81,8 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
         "title": "Dashboard" if as_home else "Portfolio overview",
         "as_home": as_home,
         "overview": overview,
+        "tiles": OVERVIEW_TILES,
+        "key_figures": KEY_FIGURES,
         "filterset": filterset,
         "filter_errors": filterset.form.errors,
         "filter_query": query,
@@ -110,6 +112,15 @@ def render_overview(request: HttpRequest, *, as_home: bool = False) -> HttpRespo
     # The same URL answers a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in landing page: where the portfolio stands and what needs attention now. An
+    executive lands on the portfolio overview itself (also at /dashboard/, for every role)."""
+    if Role.EXECUTIVE in request.user.roles:  # type: ignore[union-attr]  # login_required: a signed-in User
+        return render_overview(request, as_home=True)
+    return render(request, "dashboards/home.html", {"title": "Dashboard", **workspace_overview(user=request.user)})
 
 
 @login_required
@@ -148,7 +159,7 @@ def _vendor_360(request: HttpRequest, pk: int) -> Vendor360:
 
 @login_required
 @require_GET
-def vendor_page(request: HttpRequest, pk: int) -> HttpResponse:
+def vendor_360_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One vendor's standing on one page (``apps.dashboards.vendor``); its scorecard's period switcher
     swaps the scorecard alone (htmx, ``hx-select``) out of this same page."""
     data = _vendor_360(request, pk)

@@ -1,5 +1,7 @@
 from django.db import models
 
+from apps.core.tones import BAD, GOOD, INFO, WARN, register_tones
+
 
 class FunctionCategory(models.TextChoices):
     CORE_ARCHITECTURE = "core_architecture", "Core product architecture"
@@ -27,12 +29,31 @@ class Recommendation(models.TextChoices):
     OUTSOURCE = "outsource", "Outsourcing candidate"
 
 
+register_tones(
+    {
+        Recommendation.NEVER_OUTSOURCE: BAD,
+        Recommendation.KEEP_IN_HOUSE: WARN,
+        Recommendation.HYBRID: INFO,
+        Recommendation.OUTSOURCE: GOOD,
+    }
+)
+
+
 class Decision(models.TextChoices):
     """What the organisation decided."""
 
     KEEP_IN_HOUSE = "keep_in_house", "Keep in-house"
     HYBRID = "hybrid", "Hybrid"
     OUTSOURCE = "outsource", "Outsource"
+
+
+register_tones(
+    {
+        Decision.KEEP_IN_HOUSE: WARN,
+        Decision.HYBRID: INFO,
+        Decision.OUTSOURCE: GOOD,
+    }
+)
 
 
 # -- what a category implies -------------------------------------------------------------------------
@@ -78,5 +99,3 @@ def decision_against_recommendation(decision: str, recommendation: str) -> bool:
 
 # The policy exception a decision against the recommendation opens (``apps.core.models.PolicyException.kind``).
 EXCEPTION_KIND_DECISION = "decision_against_recommendation"
-# The one the contracts app opens for a contract covering a function kept in-house (subject: the contract).
-EXCEPTION_KIND_CONTRACT = "contract_covers_in_house"

@@ -1,4 +1,11 @@
-"""FilterSets shared by the API and the HTML list pages."""
+"""FilterSets shared by the API and the HTML list pages.
+
+The functions list also takes filters that only contracts can say what they mean: the portfolio scope
+the dashboards drill down with (a vendor geography, tier or engagement model keeps the functions an
+active contract of such a vendor / of that model covers; ``apps/contracts/scope.py``), the vendor or
+country serving a function, the contract covering it. Contracts adds them to ``FunctionFilterSet``
+when it is ready (``apps.contracts.registrations``, through ``apps.core.filters``).
+"""
 
 from typing import Any
 
@@ -6,7 +13,6 @@ import django_filters
 from django.db.models import F, QuerySet
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
-from apps.contracts.scope import FUNCTION_ROW, PortfolioScopeFilterSet, scope_condition
 from apps.functions.choices import Decision, FunctionCategory
 from apps.functions.models import Function
 from apps.functions.selectors import critical_function_condition
@@ -18,21 +24,15 @@ SCORE_SUMS = {
 }
 
 
-class FunctionFilterSet(PortfolioScopeFilterSet):
-    # + the portfolio scope (apps/contracts/scope.py): a vendor geography, tier or engagement model
-    # keeps the functions an active contract of such a vendor / of that model covers.
-    scope_anchor = FUNCTION_ROW
+class FunctionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
     category = django_filters.MultipleChoiceFilter(choices=FunctionCategory.choices)
     decision = django_filters.MultipleChoiceFilter(choices=Decision.choices)
     undecided = django_filters.BooleanFilter(field_name="decision", lookup_expr="exact", method="filter_undecided")
     policy_conflict = django_filters.BooleanFilter(label="Policy conflict")  # a selector annotation
-    contract = django_filters.NumberFilter(field_name="contracts", distinct=True, label="Covered by contract")
     critical = django_filters.BooleanFilter(
         method="filter_critical", label="Critical", help_text="Highly strategic or sensitive, or vital to velocity."
     )
-    served_by = django_filters.NumberFilter(method="filter_served", label="Served by vendor (id, active contract)")
-    served_from = django_filters.CharFilter(method="filter_served", label="Served from country (ISO code)")
     strategic_sensitive_min = django_filters.NumberFilter(method="filter_score_sum", label="Strategic + sensitive ≥")
     strategic_sensitive_max = django_filters.NumberFilter(method="filter_score_sum", label="Strategic + sensitive ≤")
     repeatable_scarce_min = django_filters.NumberFilter(method="filter_score_sum", label="Repeatable + scarce ≥")
@@ -40,7 +40,7 @@ class FunctionFilterSet(PortfolioScopeFilterSet):
 
     class Meta:
         model = Function
-        fields = ["q", "category", "decision", "undecided", "velocity_critical", "policy_conflict", "contract"]
+        fields = ["q", "category", "decision", "undecided", "velocity_critical", "policy_conflict"]
 
     def filter_critical(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:
@@ -48,10 +48,6 @@ class FunctionFilterSet(PortfolioScopeFilterSet):
         return (
             queryset.filter(critical_function_condition()) if value else queryset.exclude(critical_function_condition())
         )
-
-    def filter_served(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
-        scope_name, scope_value = ("vendor", int(value)) if name == "served_by" else ("country", str(value).upper())
-        return queryset.filter(scope_condition(FUNCTION_ROW, scope_name, [scope_value]))
 
     def filter_score_sum(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         axis, bound = name.rsplit("_", 1)

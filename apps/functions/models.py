@@ -104,7 +104,7 @@ class Function(TimeStampedModel):
     @property
     def recommendation(self) -> Any:
         """The recommendation the profile derives (``apps.functions.services.function_recommendation``)."""
-        from apps.functions.services import recommendation_for
+        from apps.functions.services import recommendation_for  # a cycle: services imports these models
 
         return recommendation_for(self)
 

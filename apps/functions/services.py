@@ -48,7 +48,7 @@ SOURCING_DECISION_PERMISSION = "functions.add_sourcingdecision"
 def function_recommendation(
     *, strategic: int, sensitive: int, repeatable: int, scarce: int, velocity_critical: bool
 ) -> Recommendation:
-    """DESIGN.md's rule, first match wins: strategic and sensitive work is never outsourced; work vital
+    """The rule of docs/product/functions.md, first match wins: strategic and sensitive work is never outsourced; work vital
     to delivery velocity stays in-house; repeatable or scarce work that is not strategic is an
     outsourcing candidate; the rest is hybrid (keep ownership, augment capacity)."""
     if strategic >= NEVER_OUTSOURCE_MIN_STRATEGIC and sensitive >= NEVER_OUTSOURCE_MIN_SENSITIVE:

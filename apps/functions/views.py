@@ -9,8 +9,8 @@ from django import forms
 from django.shortcuts import get_object_or_404
 
 from apps.core.models import PolicyException
+from apps.core.sections import section_contexts
 from apps.core.ui import (
-    Column,
     FilteredListView,
     SelectorDetailView,
     ServiceCreateView,
@@ -18,9 +18,12 @@ from apps.core.ui import (
     ServiceUpdateView,
 )
 from apps.functions import selectors, services
+from apps.functions.conflicts import registered_conflicts
 from apps.functions.filters import FunctionFilterSet
 from apps.functions.forms import FunctionForm, SourcingDecisionForm
 from apps.functions.models import Function
+from apps.functions.sections import FUNCTION_PAGE
+from apps.functions.tables import FunctionTable
 
 
 class FunctionListView(FilteredListView):
@@ -39,17 +42,7 @@ class FunctionListView(FilteredListView):
         "decision": "decision",
     }
     default_sort = "name"
-    columns = (
-        Column("Function", "name", "name"),
-        Column("Category", "category", "category"),
-        Column("Strategic", "strategic", "strategic", numeric=True),
-        Column("Sensitive", "sensitive", "sensitive", numeric=True),
-        Column("Repeatable", "repeatable", "repeatable", numeric=True),
-        Column("Scarce", "scarce", "scarce", numeric=True),
-        Column("Recommendation", None, lambda f: services.recommendation_for(f).label),
-        Column("Decision", "decision", "decision"),
-        Column("Policy conflict", None, "policy_conflict"),
-    )
+    table_class = FunctionTable
     csv_filename = "functions"
     create_url_name = "functions:function-create"
     create_permission = "functions.add_function"
@@ -67,25 +60,16 @@ class FunctionDetailView(SelectorDetailView):
             if function.exception_id
             else None
         )
-        conflict_reasons = []
-        if function.contract_conflict:
-            why = "decided “keep in-house”" if function.decision == "keep_in_house" else "recommended “never outsource”"
-            conflict_reasons.append(
-                f"An active contract covers this function although it is {why}, and no policy exception in "
-                "force on that contract accepts it."
-            )
-        if function.decision_conflict:
-            conflict_reasons.append(
-                "The decision goes against the recommendation and no policy exception in force accepts it: "
-                "record the decision again with a justification and a review date, or decide within the "
-                "recommendation."
-            )
+        # Why it is a policy conflict: each kind that holds (apps.functions.conflicts), in their order.
+        conflict_reasons = [
+            conflict.reason(function) for conflict in registered_conflicts() if getattr(function, conflict.name, False)
+        ]
         context.update(
             exception=exception,
             conflict_reasons=conflict_reasons,
             recommendation=services.recommendation_for(function),
             decisions=selectors.sourcing_decision_list(function=function),
-            contracts=selectors.function_contracts(function=function),
+            panels=section_contexts(FUNCTION_PAGE, self.request, function),
             decision_form=SourcingDecisionForm()
             if self.request.user.has_perm(services.SOURCING_DECISION_PERMISSION)
             else None,

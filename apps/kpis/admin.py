@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
@@ -12,8 +11,7 @@ from django.http import HttpRequest
 from apps.core.admin import ServiceModelAdmin, TabularInline
 from apps.core.services import audited
 from apps.kpis import services
-from apps.kpis.choices import MeasurementSource
-from apps.kpis.models import KpiDefinition, Measurement, PerformanceBand
+from apps.kpis.models import KpiDefinition, PerformanceBand
 
 
 class PerformanceBandInline(TabularInline):
@@ -21,11 +19,6 @@ class PerformanceBandInline(TabularInline):
     extra = 0
     fields = ("source", "year", "band", "rank", "lower", "upper", "label")
     ordering = ("source", "-year", "rank")
-
-
-def _add_errors(form: forms.ModelForm[Any], exc: ValidationError) -> None:
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class KpiDefinitionAdminForm(forms.ModelForm):
@@ -56,21 +49,6 @@ class KpiDefinitionAdminForm(forms.ModelForm):
                 self.add_error(
                     name, "This KPI already has measurements, which are expressed in this; it cannot change."
                 )
-        return cleaned
-
-
-class MeasurementAdminForm(forms.ModelForm):
-    class Meta:
-        model = Measurement
-        fields = ["contract", "kpi", "period_start", "period_end", "value", "numerator", "denominator", "note"]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if not self.errors:
-            try:
-                services.measurement_check(cleaned)
-            except ValidationError as exc:
-                _add_errors(self, exc)
         return cleaned
 
 
@@ -108,28 +86,3 @@ class PerformanceBandAdmin(ServiceModelAdmin):
     list_filter = ("source", "year", "band", "kpi")
     search_fields = ("kpi__code", "kpi__name", "label")
     list_select_related = ("kpi",)
-
-
-@admin.register(Measurement)
-class MeasurementAdmin(ServiceModelAdmin):
-    """Writes go through the measurement services, so the admin applies the KPI's rules (ratio parts,
-    bounds, period) like the API and the forms do."""
-
-    form = MeasurementAdminForm
-    list_display = ("contract", "kpi", "period_start", "period_end", "value", "source", "recorded_by")
-    list_filter = ("source", "kpi")
-    search_fields = ("contract__title", "kpi__code", "note")
-    raw_id_fields = ("contract",)
-    readonly_fields = ("source", "recorded_by", "created_at", "updated_at")
-    list_select_related = ("contract", "kpi", "recorded_by")
-    date_hierarchy = "period_end"
-
-    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
-        assert isinstance(obj, Measurement)
-        data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
-        if change:
-            services.measurement_update(instance=obj, actor=request.user, data=data, source=MeasurementSource.FORM)
-            return
-        saved, _result = services.measurement_record(actor=request.user, data=data, source=MeasurementSource.FORM)
-        obj.pk = saved.pk
-        obj.refresh_from_db()

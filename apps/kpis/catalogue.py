@@ -12,9 +12,9 @@ PERCENT: dict[str, Any] = {"unit": "%", "multiplier": D(100), "min_value": D(0),
 
 # ``default_target`` is what a scorecard holds a KPI to where the contract has no SLA term for it
 # (compared by the KPI's direction); ``score_tolerance_percent`` is how far past its target, as a
-# percentage of the target, the KPI's score falls from 100 to 0 (apps.kpis.scorecards): 100 for the
+# percentage of the target, the KPI's score falls from 100 to 0 (apps.performance.scorecards): 100 for the
 # lower-is-better KPIs (0 at twice the target), less for percentages that should stay near 100 (on-time
-# delivery at 20 %: 0 at 76 % against 95 %). The targets: DESIGN.md's typical SLA targets (on-time
+# delivery at 20 %: 0 at 76 % against 95 %). The targets: the typical SLA targets (docs/product/kpis.md: on-time
 # delivery ≥ 95 %, defect rate ≤ 2 %); DORA 2023's high cluster for deployment frequency (weekly), lead
 # time (a week) and time to restore (a day), and its medium cluster's 15 % for change failure rate; the
 # demo contracts' 24-hour incident notification; common service-level practice for the rest. Sprint

@@ -15,12 +15,6 @@ class Aggregation(models.TextChoices):
     RATIO = "ratio", "Ratio of sums (Σ numerators ÷ Σ denominators)"
 
 
-class MeasurementSource(models.TextChoices):
-    FORM = "form", "Form"
-    API = "api", "API"
-    IMPORT = "import", "Import"
-
-
 class BandSource(models.TextChoices):
     DORA = "dora", "DORA"
     ORGANISATION = "organisation", "Organisation"
@@ -31,11 +25,3 @@ class Band(models.TextChoices):
     HIGH = "high", "High"
     MEDIUM = "medium", "Medium"
     LOW = "low", "Low"
-
-
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting confirmation"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"

@@ -1,14 +1,13 @@
-"""KPI definitions, the measurements logged against contracts, and performance bands (as data)."""
+"""The KPI catalogue and performance bands (as data); the measurements logged against contracts are
+``apps.performance``'s."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.urls import reverse
 
 from apps.core.models import TimeStampedModel, audit_tracked
-from apps.kpis.choices import Aggregation, Band, BandSource, Direction, ImportStatus, MeasurementSource
+from apps.kpis.choices import Aggregation, Band, BandSource, Direction
 
 code_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$", "Use lower-case letters, digits and underscores, starting with a letter."
@@ -39,7 +38,7 @@ class KpiDefinition(TimeStampedModel):
     min_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     max_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     description = models.TextField(blank=True, help_text="A plain-language definition, shown wherever it is entered.")
-    # Scorecards (apps.kpis.scorecards): what a KPI is held to where no SLA term of the contract sets a target.
+    # Scorecards (apps.performance.scorecards): what a KPI is held to where no SLA term of the contract sets a target.
     default_target = models.DecimalField(
         max_digits=14,
         decimal_places=4,
@@ -84,65 +83,6 @@ class KpiDefinition(TimeStampedModel):
 
 
 @audit_tracked()
-class Measurement(TimeStampedModel):
-    """One value of one KPI for one contract and period. It belongs to the SLA window that contains
-    its ``period_end``. Posting the same (contract, KPI, period) again updates this row."""
-
-    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="measurements")
-    kpi = models.ForeignKey(KpiDefinition, on_delete=models.PROTECT, related_name="measurements")
-    period_start = models.DateField()
-    period_end = models.DateField()
-    value = models.DecimalField(max_digits=16, decimal_places=4)
-    numerator = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
-    denominator = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
-    source = models.CharField(max_length=8, choices=MeasurementSource.choices, default=MeasurementSource.FORM)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="measurements"
-    )
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-period_end", "contract_id", "kpi_id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["contract", "kpi", "period_start", "period_end"],
-                name="kpis_measurement_unique_period",
-                violation_error_message="This contract already has a measurement of this KPI for this period.",
-                violation_error_code="unique",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(period_end__gte=models.F("period_start")),
-                name="kpis_measurement_period_valid",
-                violation_error_message="The period cannot end before it starts.",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(numerator__isnull=True, denominator__isnull=True)
-                | models.Q(numerator__isnull=False, denominator__gt=0),
-                name="kpis_measurement_ratio_parts_valid",
-                violation_error_message="Give both numerator and denominator (denominator above zero), or neither.",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(numerator__isnull=True) | models.Q(numerator__gte=0),
-                name="kpis_measurement_numerator_non_negative",
-                violation_error_message="The numerator cannot be negative.",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["kpi", "period_end"], name="kpis_meas_kpi_end_idx"),
-            # The SLA sweep reads each window's measurements by contract, KPI and period end; with the
-            # values included it is an index-only range scan (built concurrently by migration 0005).
-            models.Index(
-                fields=["contract", "kpi", "period_end"],
-                include=["period_start", "id", "value", "numerator", "denominator", "updated_at"],
-                name="kpis_meas_sla_window_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kpi} {self.period_start}–{self.period_end}: {self.value}"
-
-
-@audit_tracked()
 class PerformanceBand(TimeStampedModel):
     """A band of a KPI's values (``lower ≤ value < upper``; either bound may be open), keyed by its
     source and report year: DORA's published bands, or bands the organisation defines itself."""
@@ -176,69 +116,3 @@ class PerformanceBand(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.get_source_display()} {self.year}: {self.get_band_display()}"
-
-
-# The uploaded rows and their error list are the import's payload, not its history: the audit trail
-# records who imported what and how it went, without a copy of the file at every progress update.
-@audit_tracked(exclude=["rows", "errors"])
-class MeasurementImport(TimeStampedModel):
-    """A CSV file of measurements: uploaded and previewed (``pending``), confirmed (``queued``), written
-    by the Celery task ``kpis.import_measurements`` in chunks (``running``, ``processed_rows`` moves on
-    after each), then ``done`` (or ``failed``). The parsed rows are kept here, not as a file path, so a
-    worker on another machine reads them from the database."""
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="measurement_imports",
-        help_text="Who uploaded it; the measurements are recorded as theirs.",
-    )
-    file_name = models.CharField(max_length=255)
-    status = models.CharField(max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING)
-    rows = models.JSONField(
-        default=list, help_text="The file's data rows: each the cells by column, with its row number in the file."
-    )
-    total_rows = models.PositiveIntegerField(default=0)
-    valid_rows = models.PositiveIntegerField(default=0, help_text="Rows without an error in the preview.")
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(
-        default=list, blank=True, help_text="Row errors: [{row, errors: {column: [messages]}}] (the first ones)."
-    )
-    failure = models.TextField(blank=True, help_text="Why the import failed, when it did.")
-    queued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "measurement import"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(processed_rows__lte=models.F("total_rows")),
-                name="kpis_import_processed_within_total",
-                violation_error_message="An import cannot process more rows than its file has.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
-
-    def get_absolute_url(self) -> str:
-        return reverse("kpis:import-detail", args=[self.pk])
-
-    @property
-    def is_active(self) -> bool:
-        """Queued or running: the page keeps polling its progress."""
-        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status == ImportStatus.DONE or not self.total_rows:
-            return 100 if self.status == ImportStatus.DONE else 0
-        return min(100, self.processed_rows * 100 // self.total_rows)

@@ -5,3 +5,7 @@ class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        # Core's policy exceptions cannot register their own reminders (core is below the inbox).
+        from apps.notifications import policy_exception_reminders  # noqa: F401

@@ -1,4 +1,4 @@
-"""Celery tasks of the notifications app: thin shells around services (STYLE.md §6)."""
+"""Celery tasks of the notifications app: thin shells around services (docs/development/style.md, convention 6)."""
 
 from __future__ import annotations
 

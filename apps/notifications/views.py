@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from apps.core.ui import Column, FilteredListView, ServiceActionView, ServiceFormView
+from apps.core.ui import FilteredListView, ServiceActionView, ServiceFormView
 from apps.notifications import selectors, services
 from apps.notifications.filters import NotificationFilterSet
 from apps.notifications.forms import EmailPreferencesForm
 from apps.notifications.models import Notification
+from apps.notifications.tables import NotificationTable
 
 
 def _own_notification(request: HttpRequest, pk: int) -> Notification:
@@ -42,20 +43,7 @@ class NotificationListView(FilteredListView):
     filter_fields = ("read", "kind")
     sort_fields = {"created": "created_at"}
     default_sort = "-created"
-    columns = (
-        Column("When", "created", "created_at"),
-        Column("Kind", None, "kind"),
-        Column("Title", None, "title"),
-        Column("Read", None, "read_at"),
-    )
-    csv_columns = (
-        Column("Created", value="created_at"),
-        Column("Kind", value="kind"),
-        Column("Title", value="title"),
-        Column("Text", value="body"),
-        Column("Link", value="url"),
-        Column("Read", value="read_at"),
-    )
+    table_class = NotificationTable
     csv_filename = "notifications"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

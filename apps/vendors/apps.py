@@ -11,5 +11,6 @@ class VendorsConfig(AppConfig):
         from apps.vendors.gates import register_vendor_gates
 
         register_vendor_gates()
-        # The vendor page's own tabs (apps.core.sections).
-        from apps.vendors import sections  # noqa: F401
+        # Registered on import: the vendor page's own tabs (apps.core.sections) and the reminders of its
+        # reviews, certifications and access findings (apps.notifications.reminders).
+        from apps.vendors import reminders, sections  # noqa: F401

@@ -1,5 +1,7 @@
 from django.db import models
 
+from apps.core.tones import BAD, GOOD, INFO, QUIET, WARN, register_tones
+
 
 class Geography(models.TextChoices):
     ONSHORE = "onshore", "Onshore"
@@ -14,6 +16,18 @@ class VendorStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     OFFBOARDING = "offboarding", "Offboarding"
     EXITED = "exited", "Exited"
+
+
+register_tones(
+    {
+        VendorStatus.PROSPECT: QUIET,
+        VendorStatus.VETTING: INFO,
+        VendorStatus.PILOT: INFO,
+        VendorStatus.ACTIVE: GOOD,
+        VendorStatus.OFFBOARDING: WARN,
+        VendorStatus.EXITED: QUIET,
+    }
+)
 
 
 # The vendor lifecycle: status → the statuses it may move to. A vendor becomes active only from
@@ -51,10 +65,29 @@ class PilotOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+register_tones(
+    {
+        PilotOutcome.NOT_RUN: QUIET,
+        PilotOutcome.PASSED: GOOD,
+        PilotOutcome.MIXED: WARN,
+        PilotOutcome.FAILED: BAD,
+    }
+)
+
+
 class Verdict(models.TextChoices):
     APPROVE = "approve", "Approve"
     CONDITIONAL = "conditional", "Conditional"
     REJECT = "reject", "Reject"
+
+
+register_tones(
+    {
+        Verdict.APPROVE: GOOD,
+        Verdict.CONDITIONAL: WARN,
+        Verdict.REJECT: BAD,
+    }
+)
 
 
 class CertificationKind(models.TextChoices):
@@ -81,6 +114,16 @@ class RiskStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+register_tones(
+    {
+        RiskStatus.OPEN: BAD,
+        RiskStatus.MITIGATING: WARN,
+        RiskStatus.ACCEPTED: INFO,
+        RiskStatus.CLOSED: QUIET,
+    }
+)
+
+
 class Privilege(models.TextChoices):
     READ = "read", "Read"
     WRITE = "write", "Write"
@@ -92,3 +135,12 @@ class ReviewStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     HELD = "held", "Held"
     CANCELLED = "cancelled", "Cancelled"
+
+
+register_tones(
+    {
+        ReviewStatus.SCHEDULED: INFO,
+        ReviewStatus.HELD: GOOD,
+        ReviewStatus.CANCELLED: QUIET,
+    }
+)

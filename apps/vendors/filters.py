@@ -1,4 +1,13 @@
-"""FilterSets shared by the API and the HTML list pages (one per model)."""
+"""FilterSets shared by the API and the HTML list pages (one per model).
+
+The vendor list and the lists of a vendor's records (certifications, risks, access grants, service
+reviews) also take the portfolio scope the dashboards drill down with: vendor geography and tier,
+engagement model, function category (``apps/contracts/scope.py`` says what each means for each kind of
+row). Only contracts can say what the last two mean (a vendor meets an engagement model or a function
+category through its contracts), so contracts adds the scope's filters to these FilterSets when it is
+ready (``apps.contracts.registrations``, through ``apps.core.filters``); a filter a FilterSet declares
+itself (the vendor's own geography and tier) stays its own.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +16,6 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from apps.contracts.choices import EngagementModel
-from apps.contracts.scope import VENDOR_ROW, PortfolioScopeFilterSet
 from apps.vendors import models
 from apps.vendors.choices import (
     CertificationKind,
@@ -25,9 +32,6 @@ from apps.vendors.choices import (
 from apps.vendors.findings import FINDING_CHOICES, FindingSeverity
 from apps.vendors.selectors import certification_superseded
 
-# Every FilterSet of a vendor's records also takes the portfolio scope (vendor geography and tier,
-# engagement model, function category; apps/contracts/scope.py) that the dashboards drill down with.
-
 
 def _filter_vendor_exited(queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
     if value is None:
@@ -36,27 +40,16 @@ def _filter_vendor_exited(queryset: QuerySet[Any], name: str, value: bool | None
     return queryset.filter(exited) if value else queryset.exclude(exited)
 
 
-class VendorFilterSet(PortfolioScopeFilterSet):
-    scope_anchor = VENDOR_ROW
+class VendorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
     vendor = django_filters.NumberFilter(field_name="id", label="Vendor (id)")  # one vendor's own numbers
     status = django_filters.MultipleChoiceFilter(choices=VendorStatus.choices)
     geography = django_filters.MultipleChoiceFilter(choices=Geography.choices)
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices)
-    engagement_model = django_filters.ChoiceFilter(
-        choices=EngagementModel.choices,
-        method="filter_engagement_model",
-        label="Engagement model",
-        help_text="Vendors with at least one contract of this engagement model.",
-    )
 
     class Meta:
         model = models.Vendor
         fields = ["q", "status", "geography", "tier", "country", "currency", "engineering_owner", "delivery_owner"]
-
-    def filter_engagement_model(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        # A vendor with several such contracts is still one row.
-        return queryset.filter(contracts__engagement_model=value).distinct()
 
 
 class VettingAssessmentFilterSet(django_filters.FilterSet):
@@ -74,7 +67,7 @@ class VettingAssessmentFilterSet(django_filters.FilterSet):
         fields = ["vendor", "assessor", "verdict", "pilot_outcome", "assessed_after", "assessed_before"]
 
 
-class CertificationFilterSet(PortfolioScopeFilterSet):
+class CertificationFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=CertificationKind.choices)
     expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
     expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte", label="Expires on or before")
@@ -96,7 +89,7 @@ class CertificationFilterSet(PortfolioScopeFilterSet):
         return _filter_vendor_exited(queryset, name, value)
 
 
-class VendorRiskFilterSet(PortfolioScopeFilterSet):
+class VendorRiskFilterSet(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(choices=RiskCategory.choices)
     status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
     # ``risk_score`` (likelihood × impact) is the annotation of ``selectors.vendor_risk_list``.
@@ -107,7 +100,7 @@ class VendorRiskFilterSet(PortfolioScopeFilterSet):
         fields = ["vendor", "category", "status", "owner", "likelihood", "impact", "score_min"]
 
 
-class AccessGrantFilterSet(PortfolioScopeFilterSet):
+class AccessGrantFilterSet(django_filters.FilterSet):
     privilege = django_filters.MultipleChoiceFilter(choices=Privilege.choices)
     revoked = django_filters.BooleanFilter(field_name="revoked_on", lookup_expr="isnull", exclude=True)
     expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
@@ -157,7 +150,7 @@ class AccessGrantFilterSet(PortfolioScopeFilterSet):
         return queryset.filter(wanted)
 
 
-class ServiceReviewFilterSet(PortfolioScopeFilterSet):
+class ServiceReviewFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices)
     scheduled_after = django_filters.DateFilter(
         field_name="scheduled_for", lookup_expr="gte", label="Scheduled on or after"

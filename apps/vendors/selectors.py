@@ -29,7 +29,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.contracts.models import Contract
+from apps.accounts.choices import Role
+from apps.core.annotations import registered_annotations
 from apps.vendors import findings
 from apps.vendors.choices import ReviewStatus, VendorStatus
 from apps.vendors.models import (
@@ -44,6 +45,8 @@ from apps.vendors.models import (
 
 # The findings of an access grant, in the order they are listed (the rules: ``apps.vendors.findings``).
 FINDINGS = findings.FINDING_CODES
+# The name under which the apps above add what the vendor page's tabs count (``apps.core.annotations``).
+VENDOR_DETAIL = "vendors.vendor_detail"
 
 
 def vendor_list(*, user: Any = None) -> QuerySet[Vendor]:
@@ -51,7 +54,8 @@ def vendor_list(*, user: Any = None) -> QuerySet[Vendor]:
 
 
 def vendor_detail(*, user: Any = None) -> QuerySet[Vendor]:
-    """Vendors with what their page's tab bar counts: one query for the header of the page."""
+    """Vendors with what their page's tab bar counts: one query for the header of the page. The tabs
+    of the apps above count what they register under ``VENDOR_DETAIL`` (contracts: ``contract_count``)."""
 
     def count(model: type[models.Model], **extra: Any) -> Subquery:
         rows = model._default_manager.filter(vendor=OuterRef("pk"), **extra).order_by().values("vendor")
@@ -63,15 +67,13 @@ def vendor_detail(*, user: Any = None) -> QuerySet[Vendor]:
         risk_count=Coalesce(count(VendorRisk), 0),
         access_count=Coalesce(count(AccessGrant), 0),
         review_count=Coalesce(count(ServiceReview), 0),
-        contract_count=Coalesce(count(Contract), 0),
+        **registered_annotations(VENDOR_DETAIL),
     )
 
 
 def vendors_reviewable_by(*, user: Any, vendors: QuerySet[Vendor]) -> QuerySet[Vendor]:
     """The vendors whose service reviews ``user`` runs: an engineering manager only those they own
     (engineering or delivery owner); everyone else as their permissions allow (``can_manage_reviews``)."""
-    from apps.accounts.choices import Role
-
     if user.is_superuser or user.has_role(Role.ADMIN) or not user.has_role(Role.ENGINEERING_MANAGER):
         return vendors
     return vendors.filter(Q(engineering_owner=user) | Q(delivery_owner=user))

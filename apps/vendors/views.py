@@ -23,7 +23,6 @@ from django.utils import timezone
 from apps.core.gates import can_override
 from apps.core.sections import section, sections_for
 from apps.core.ui import (
-    Column,
     FilteredListView,
     ServiceActionView,
     ServiceCreateView,
@@ -46,7 +45,8 @@ from apps.vendors.forms import (
 )
 from apps.vendors.gates import vendor_readiness
 from apps.vendors.models import ServiceReview, Vendor
-from apps.vendors.sections import CERTIFICATION_WARN_DAYS, VENDOR_PAGE
+from apps.vendors.sections import VENDOR_PAGE
+from apps.vendors.tables import AccessGrantTable, CertificationTable, ReviewTable, RiskTable, VendorTable
 
 # A new action item is due by the next bi-weekly review unless the form says otherwise.
 ACTION_DUE_DAYS = 14
@@ -69,41 +69,10 @@ class VendorListView(FilteredListView):
         "updated": "updated_at",
     }
     default_sort = "name"
-    columns = (
-        Column("Vendor", "name", "name"),
-        Column("Status", "status", "status"),
-        Column("Country", "country", lambda v: v.country.name),
-        Column("Geography", "geography", "geography"),
-        Column("Tier", "tier", "tier"),
-        Column("Hourly rate", "rate", lambda v: _rate(v), numeric=True),
-        Column("Engineering owner", None, "engineering_owner"),
-        Column("Delivery owner", None, "delivery_owner"),
-        Column("Security contact", None, "security_contact"),
-    )
-    csv_columns = (
-        Column("Vendor", value="name"),
-        Column("Status", value="status"),
-        Column("Country", value=lambda v: v.country.code),
-        Column("Geography", value="geography"),
-        Column("Tier", value="tier"),
-        Column("Rate min", value="rate_min"),
-        Column("Rate max", value="rate_max"),
-        Column("Currency", value="currency"),
-        Column("Engineering owner", value="engineering_owner"),
-        Column("Delivery owner", value="delivery_owner"),
-        Column("Security contact", value="security_contact"),
-    )
+    table_class = VendorTable
     csv_filename = "vendors"
     create_url_name = "vendors:vendor-create"
     create_permission = "vendors.add_vendor"
-
-
-def _rate(vendor: Vendor) -> str:
-    if vendor.rate_min is None and vendor.rate_max is None:
-        return ""
-    low = vendor.rate_min if vendor.rate_min is not None else "?"
-    high = vendor.rate_max if vendor.rate_max is not None else "?"
-    return f"{low}–{high} {vendor.currency}"
 
 
 def _lifecycle_buttons(vendor: Vendor, user: Any) -> list[Any]:
@@ -370,25 +339,7 @@ class RiskListView(FilteredListView):
         "category": "category",
     }
     default_sort = "-score"
-    columns = (
-        Column("Risk", "title", "title"),
-        Column("Vendor", "vendor", "vendor"),
-        Column("Category", "category", "category"),
-        Column("Score", "score", "risk_score", numeric=True),
-        Column("Owner", None, "owner"),
-        Column("Status", "status", "status"),
-    )
-    csv_columns = (
-        Column("Risk", value="title"),
-        Column("Vendor", value="vendor"),
-        Column("Category", value="category"),
-        Column("Likelihood", value="likelihood"),
-        Column("Impact", value="impact"),
-        Column("Score", value="risk_score"),
-        Column("Owner", value="owner"),
-        Column("Status", value="status"),
-        Column("Mitigation", value="mitigation"),
-    )
+    table_class = RiskTable
     csv_filename = "risks"
     create_url_name = "vendors:risk-create"
     create_permission = "vendors.add_vendorrisk"
@@ -409,24 +360,8 @@ class CertificationListView(FilteredListView):
         "kind": ("kind", "expires_on"),
     }
     default_sort = "expires"
-    columns = (
-        Column("Certification", "kind", "kind"),
-        Column("Vendor", "vendor", "vendor"),
-        Column("Issued", None, "issued_on"),
-        Column("Expires", "expires", "expires_on"),
-    )
-    csv_columns = (
-        Column("Vendor", value="vendor"),
-        Column("Kind", value="kind"),
-        Column("Name", value="name"),
-        Column("Issued", value="issued_on"),
-        Column("Expires", value="expires_on"),
-        Column("Evidence", value="evidence_url"),
-    )
+    table_class = CertificationTable
     csv_filename = "certifications"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(warn_days=CERTIFICATION_WARN_DAYS, **kwargs)
 
 
 class AccessGrantListView(FilteredListView):
@@ -445,29 +380,7 @@ class AccessGrantListView(FilteredListView):
         "expires": ("expires_on", "vendor__name"),
     }
     default_sort = "vendor"
-    columns = (
-        Column("Person", None, "person"),
-        Column("Vendor", "vendor", "vendor"),
-        Column("System", "system", "system"),
-        Column("Privilege", None, "privilege"),
-        Column("Expires", "expires", "expires_on"),
-        Column("Revoked", None, "revoked_on"),
-        Column("Findings", "findings", None),
-    )
-    csv_columns = (
-        Column("Vendor", value="vendor"),
-        Column("Person", value="person"),
-        Column("System", value="system"),
-        Column("Privilege", value="privilege"),
-        Column("Account", value="account_name"),
-        Column("Named account", value="named_account"),
-        Column("MFA", value="mfa_enabled"),
-        Column("Granted", value="granted_on"),
-        Column("Expires", value="expires_on"),
-        Column("Revoked", value="revoked_on"),
-        Column("Severity", value="finding_severity"),
-        Column("Findings", value=lambda grant: ", ".join(selectors.access_grant_finding_names(grant))),
-    )
+    table_class = AccessGrantTable
     csv_filename = "access-grants"
 
 
@@ -487,14 +400,7 @@ class ReviewListView(FilteredListView):
     }
     # Overdue reviews first, then the upcoming ones, then the rest: what needs doing leads.
     default_sort = "attention"
-    columns = (
-        Column("Scheduled for", "date", "scheduled_for"),
-        Column("Vendor", "vendor", "vendor"),
-        Column("Status", "status", "status"),
-        Column("Held on", None, "held_on"),
-        Column("Delivery quality", "quality", "delivery_quality", numeric=True),
-        Column("Open actions", None, "open_action_count", numeric=True),
-    )
+    table_class = ReviewTable
     csv_filename = "service-reviews"
     create_url_name = "vendors:review-create"
     create_permission = "vendors.add_servicereview"

@@ -40,9 +40,11 @@ INSTALLED_APPS = [
     "apps.functions",
     "apps.vendors",
     "apps.kpis",
+    "apps.performance",
     "apps.contracts",
     "apps.notifications",
     "apps.dashboards",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.navigation.navigation",
+                "apps.dashboards.navigation.navigation",
             ],
         },
     },
@@ -180,7 +182,7 @@ MEASUREMENT_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 MEASUREMENT_IMPORT_MAX_ROWS = 50_000
 MEASUREMENT_IMPORT_CHUNK_ROWS = 1_000
 
-# The portfolio overview (apps/dashboards/selectors.py): a vendor's or a country's share of the annual
+# The portfolio overview (apps/dashboards/tiles/concentration.py): a vendor's or a country's share of the annual
 # spend (per currency) or of the critical functions above this percentage is flagged as a concentration.
 CONCENTRATION_THRESHOLD_PERCENT = 30
 
@@ -250,12 +252,12 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "apps.vendors.choices.ReviewStatus",
         "RiskStatusEnum": "apps.vendors.choices.RiskStatus",
         "ContractStatusEnum": "apps.contracts.choices.ContractStatus",
-        "BreachStatusEnum": "apps.contracts.choices.BreachStatus",
-        "EvaluationStatusEnum": "apps.contracts.choices.EvaluationStatus",
-        "MeasurementSourceEnum": "apps.kpis.choices.MeasurementSource",
+        "BreachStatusEnum": "apps.performance.choices.BreachStatus",
+        "EvaluationStatusEnum": "apps.performance.choices.EvaluationStatus",
+        "MeasurementSourceEnum": "apps.performance.choices.MeasurementSource",
         "BandSourceEnum": "apps.kpis.choices.BandSource",
         "NotificationKindEnum": "apps.notifications.choices.NotificationKind",
-        "SeverityEnum": "apps.contracts.choices.Severity",
+        "SeverityEnum": "apps.performance.choices.Severity",
         "FindingSeverityEnum": "apps.vendors.findings.FindingSeverity",
     },
 }

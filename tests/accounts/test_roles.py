@@ -45,13 +45,13 @@ def test_sync_is_idempotent_and_repairs_drift() -> None:
 @pytest.mark.parametrize(
     ("role", "perm", "allowed"),
     [
-        (Role.EXECUTIVE, "contracts.waive_breach", True),
-        (Role.ENGINEERING_MANAGER, "contracts.waive_breach", False),
+        (Role.EXECUTIVE, "performance.waive_breach", True),
+        (Role.ENGINEERING_MANAGER, "performance.waive_breach", False),
         (Role.PROCUREMENT, "vendors.add_vendor", True),
         (Role.SECURITY, "vendors.add_vendor", False),
         (Role.SECURITY, "vendors.add_accessgrant", True),
-        (Role.ENGINEERING_MANAGER, "kpis.add_measurement", True),
-        (Role.PROCUREMENT, "kpis.add_measurement", False),
+        (Role.ENGINEERING_MANAGER, "performance.add_measurement", True),
+        (Role.PROCUREMENT, "performance.add_measurement", False),
         (Role.EXECUTIVE, "functions.add_sourcingdecision", True),
         (Role.PROCUREMENT, "functions.add_sourcingdecision", False),
     ],

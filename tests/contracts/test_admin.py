@@ -1,5 +1,5 @@
-"""The contracts admin: pages render, a contract added here gets its checklists, transitions and breach
-acknowledgement run through the services, engine-written rows cannot be added."""
+"""The contracts admin: pages render, a contract added here gets its checklists, transitions run
+through the services."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from apps.contracts.models import Breach, Contract
+from apps.contracts.models import Contract
 from tests.factories import (
-    BreachFactory,
     ContractClauseFactory,
     ContractFactory,
     ExitPlanItemFactory,
     ReadyContractFactory,
-    SlaEvaluationFactory,
-    SlaTermFactory,
     UserFactory,
     VendorFactory,
 )
@@ -40,9 +37,6 @@ def admin_client() -> Client:
         ("contract", ContractFactory, True),
         ("contractclause", ContractClauseFactory, False),
         ("exitplanitem", ExitPlanItemFactory, False),
-        ("slaterm", SlaTermFactory, True),
-        ("slaevaluation", SlaEvaluationFactory, False),
-        ("breach", BreachFactory, False),
     ],
 )
 def test_admin_pages_render(model: str, factory: Any, addable: bool, admin_client: Client) -> None:
@@ -111,25 +105,3 @@ def test_contract_status_is_read_only_and_moves_by_action(admin_client: Client) 
     actions = admin_client.get(reverse("admin:contracts_contract_changelist")).content.decode()
     assert "transition_to_active" in actions
     assert "transition_to_terminated" not in actions and "transition_to_expired" not in actions
-
-
-def test_breach_acknowledge_action(admin_client: Client) -> None:
-    open_breach = BreachFactory()
-    resolved = BreachFactory(status="resolved")
-    response = admin_client.post(
-        reverse("admin:contracts_breach_changelist"),
-        {"action": "acknowledge", "_selected_action": [open_breach.pk, resolved.pk]},
-        follow=True,
-    )
-    assert response.status_code == 200
-    texts = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any("cannot become acknowledged" in t for t in texts)
-    assert Breach.objects.get(pk=open_breach.pk).status == "acknowledged"
-    assert Breach.objects.get(pk=resolved.pk).status == "resolved"
-
-
-def test_breach_fields_cannot_be_edited_in_the_admin(admin_client: Client) -> None:
-    breach = BreachFactory()
-    page = admin_client.get(reverse("admin:contracts_breach_change", args=[breach.pk])).content.decode()
-    for name in ("status", "waiver_reason", "credit_amount", "resolution_note"):
-        assert f'name="{name}"' not in page

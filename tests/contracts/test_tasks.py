@@ -31,31 +31,3 @@ def test_task_enqueued_on_the_broker_is_named_stably() -> None:
     from config.celery import app
 
     assert app.conf.beat_schedule["contracts-sync-status-daily"]["task"] == sync_contract_status_by_date.name
-
-
-@pytest.mark.celery
-@pytest.mark.django_db(transaction=True)
-def test_worker_runs_the_sla_sweep_end_to_end() -> None:
-    """The hourly task on a real worker over real Redis: the breach opens and its owners are told."""
-    from decimal import Decimal
-
-    from apps.contracts.models import Breach
-    from apps.contracts.tasks import evaluate_slas
-    from apps.notifications.models import Notification
-    from tests.factories import MeasurementFactory, SlaTermFactory
-
-    contract = ContractFactory(start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), status="active")
-    term = SlaTermFactory(contract=contract, comparator="gte", target=Decimal("95"), window="month")
-    MeasurementFactory(
-        contract=contract,
-        kpi=term.kpi,
-        period_start=date(2026, 10, 1),
-        period_end=date(2026, 10, 31),
-        value=Decimal("80"),
-    )
-    with running_worker():
-        evaluate_slas.delay("2026-11-23")
-        assert wait_until(lambda: Breach.objects.filter(term=term, window_start=date(2026, 10, 1)).exists())
-        owner = contract.vendor.engineering_owner
-        assert wait_until(lambda: Notification.objects.filter(recipient=owner, kind="breach_opened").exists())
-    assert evaluate_slas.name == "contracts.evaluate_slas"

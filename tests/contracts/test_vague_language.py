@@ -296,7 +296,7 @@ def test_phrase_list_has_no_duplicates_and_covers_the_design() -> None:
 
     assert len(listed) == len(set(listed))
     assert 20 <= len(listed) <= 40
-    # the examples DESIGN.md names for the check
+    # the examples docs/product/contracts.md names for the check
     for required in (
         "best efforts",
         "industry standard",

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from apps.accounts.choices import Role
-from apps.core.fx import DEMO_FX_RATES_CSV, convert, demo_fx_rates_load, fx_table
+from apps.core.fx import convert, fx_table
 from apps.core.models import FxRate
 
 pytestmark = pytest.mark.django_db
@@ -145,18 +145,6 @@ def test_a_bad_row_is_named_by_its_line_and_nothing_is_written(tmp_path: Path, t
 def test_a_missing_file_is_a_message(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("fx_rates", str(tmp_path / "nope.csv"))
-
-
-def test_the_demo_rates_are_added_never_rewritten() -> None:
-    first = demo_fx_rates_load()
-    assert first.created == len(DEMO_FX_RATES_CSV.read_text().strip().splitlines()) - 1
-    changed = FxRate.objects.get(currency="USD", valid_on=dt.date(2026, 1, 1))
-    changed.rate = Decimal("0.5")
-    changed.save()
-    again = demo_fx_rates_load()
-    assert (again.created, again.updated) == (0, 0)
-    changed.refresh_from_db()
-    assert changed.rate == Decimal("0.5")
 
 
 # -- the API -----------------------------------------------------------------------------------------------------

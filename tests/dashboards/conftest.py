@@ -33,7 +33,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.kpis.scorecards import MONTH, Period
+from apps.performance.scorecards import MONTH, Period
 from tests import factories
 
 

@@ -35,9 +35,10 @@ from apps.dashboards.attention import (
     reasons_sentence,
     score_of,
 )
-from apps.dashboards.selectors import Drill, LeagueRow, Scope, league_table
+from apps.dashboards.scope import Drill, Scope
+from apps.dashboards.tiles.league import LeagueRow, league_table
 from apps.dashboards.vendor import vendor_360
-from apps.kpis.scorecards import MONTH, Period
+from apps.performance.scorecards import MONTH, Period
 from tests import factories
 
 pytestmark = pytest.mark.django_db

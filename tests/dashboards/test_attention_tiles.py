@@ -11,9 +11,11 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.choices import Role
-from apps.dashboards.selectors import Drill, Scope, access_findings, certifications_expiring
+from apps.dashboards.scope import Drill, Scope
+from apps.dashboards.tiles.access import access_findings
+from apps.dashboards.tiles.certifications import certifications_expiring
 from apps.dashboards.vendor import vendor_360
-from apps.kpis.scorecards import Period
+from apps.performance.scorecards import Period
 from apps.vendors.models import Vendor
 from tests import factories
 

@@ -1,6 +1,7 @@
-"""The overview's arithmetic (apps/dashboards/selectors.py) against the hand-computed portfolio of
-``conftest.py``: compliance %, annual spend, credits per currency, concentration shares and flags,
-matrix placement, heat-map counts — and every filter narrowing every number."""
+"""The overview's arithmetic (apps/dashboards/tiles/, composed by apps/dashboards/selectors.py) against the
+hand-computed portfolio of ``conftest.py``: compliance %, annual spend, credits per currency,
+concentration shares and flags, matrix placement, heat-map counts — and every filter narrowing every
+number."""
 
 from __future__ import annotations
 
@@ -12,15 +13,11 @@ import pytest
 from django.test import override_settings
 
 from apps.contracts.models import Contract
-from apps.dashboards.selectors import (
-    MATRIX_BANDS,
-    Overview,
-    Scope,
-    annual_value,
-    portfolio_overview,
-    spend_rows,
-)
-from apps.kpis.scorecards import Period
+from apps.dashboards.scope import Scope
+from apps.dashboards.selectors import Overview, portfolio_overview
+from apps.dashboards.tiles.sourcing import MATRIX_BANDS
+from apps.dashboards.tiles.spend import annual_value, spend_rows
+from apps.performance.scorecards import Period
 from tests import factories
 from tests.dashboards.conftest import EXPECTED, Portfolio
 

@@ -18,9 +18,11 @@ from apps.accounts.choices import Role
 from apps.contracts.models import Contract
 from apps.core.fx import fx_table
 from apps.core.models import FxRate
-from apps.dashboards.selectors import Scope, counted_annual, portfolio_overview, spend_rows
+from apps.dashboards.scope import Scope
+from apps.dashboards.selectors import portfolio_overview
+from apps.dashboards.tiles.spend import counted_annual, spend_rows
 from apps.dashboards.vendor import vendor_360
-from apps.kpis.scorecards import Period
+from apps.performance.scorecards import Period
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from apps.accounts.choices import Role
 from apps.accounts.roles import ROLE_PERMISSIONS
 from apps.dashboards.exports import VENDOR_TABLES
 from apps.dashboards.vendor import Vendor360, vendor_360
-from apps.kpis.scorecards import MONTH, Period
+from apps.performance.scorecards import MONTH, Period
 from apps.vendors.choices import CertificationKind
 from tests import factories
 from tests.conftest import ROLES
@@ -164,7 +164,7 @@ def test_every_role_reads_it_and_only_executives_may_waive(
     assert response.status_code == 200
     html = response.content.decode()
     assert "vendor 360" in html and "Needs attention" in html
-    may_waive = role == Role.ADMIN or "contracts.waive_breach" in ROLE_PERMISSIONS.get(role, set())
+    may_waive = role == Role.ADMIN or "performance.waive_breach" in ROLE_PERMISSIONS.get(role, set())
     assert ('data-breach-action="waive"' in html) is may_waive
     assert may_waive is (role in (Role.EXECUTIVE, Role.ADMIN))
 

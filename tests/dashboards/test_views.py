@@ -20,7 +20,9 @@ from apps.accounts.choices import Role
 from apps.accounts.roles import ROLE_PERMISSIONS
 from apps.core.fx import fx_table
 from apps.dashboards.exports import TABLES
-from apps.dashboards.selectors import Drill, Overview, Scope, counted_annual, portfolio_overview
+from apps.dashboards.scope import Drill, Scope
+from apps.dashboards.selectors import Overview, portfolio_overview
+from apps.dashboards.tiles.spend import counted_annual
 from tests import factories
 from tests.conftest import ROLES
 from tests.dashboards.conftest import EXPECTED, Portfolio, count_queries, grow_portfolio
@@ -99,7 +101,7 @@ def test_only_those_who_may_waive_see_waive_on_the_breach_list(
 ) -> None:
     client.force_login(user_with_role(role))
     html = client.get(overview_of(client).breaches.open_total.url).content.decode()
-    may_waive = role == Role.ADMIN or "contracts.waive_breach" in ROLE_PERMISSIONS.get(role, set())
+    may_waive = role == Role.ADMIN or "performance.waive_breach" in ROLE_PERMISSIONS.get(role, set())
     assert ('data-breach-action="waive"' in html) == may_waive
     assert may_waive == (role in (Role.EXECUTIVE, Role.ADMIN))
 
@@ -257,8 +259,8 @@ def test_the_htmx_swap_and_the_exports_are_bounded_too(signed_in: Client, portfo
 
 
 LIST_ROWS: dict[str, Callable[[int], object]] = {
-    "contracts:breach-list": lambda n: [factories.BreachFactory() for _ in range(n)],
-    "contracts:sla-evaluation-list": lambda n: [factories.SlaEvaluationFactory() for _ in range(n)],
+    "performance:breach-list": lambda n: [factories.BreachFactory() for _ in range(n)],
+    "performance:sla-evaluation-list": lambda n: [factories.SlaEvaluationFactory() for _ in range(n)],
     "vendors:certification-list": lambda n: [factories.CertificationFactory() for _ in range(n)],
     "vendors:access-list": lambda n: [factories.AccessGrantFactory() for _ in range(n)],
 }

@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.dashboards.selectors import Scope, portfolio_overview
-from apps.kpis.scorecards import MONTH, Period
+from apps.dashboards.scope import Scope
+from apps.dashboards.selectors import portfolio_overview
+from apps.performance.scorecards import MONTH, Period
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_dashboards import listed_count, sign_in_as_the_cto
 from tests.e2e.test_screenshots import DESKTOP

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.contracts.models import Breach
-from apps.contracts.sla import sla_sweep
+from apps.performance.models import Breach
+from apps.performance.sla import sla_sweep
 from tests import factories
 from tests.e2e.conftest import screenshot
 

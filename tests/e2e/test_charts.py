@@ -10,8 +10,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from apps.contracts.models import Contract
-from apps.core.demo_data import DEMO_PASSWORD
-from apps.kpis.scorecards import MONTH, QUARTER, Period
+from apps.demo.demo_data import DEMO_PASSWORD
+from apps.performance.scorecards import MONTH, QUARTER, Period
 from apps.vendors.models import Vendor
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_screenshots import DESKTOP, PHONE, overflowing_elements

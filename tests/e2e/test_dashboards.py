@@ -14,10 +14,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.core.demo_data import DEMO_PASSWORD
-from apps.dashboards.selectors import Scope, portfolio_overview
+from apps.dashboards.scope import Scope
+from apps.dashboards.selectors import portfolio_overview
 from apps.dashboards.vendor import vendor_360
-from apps.kpis.scorecards import MONTH, Period
+from apps.demo.demo_data import DEMO_PASSWORD
+from apps.performance.scorecards import MONTH, Period
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_screenshots import DESKTOP, PHONE, overflowing_elements
 

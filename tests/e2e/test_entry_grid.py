@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from apps.kpis.models import KpiDefinition, Measurement
+from apps.kpis.models import KpiDefinition
+from apps.performance.models import Measurement
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_screenshots import overflowing_elements
 from tests.factories import ContractFactory, SlaTermFactory, UserFactory, VendorFactory

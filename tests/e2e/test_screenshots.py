@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.contracts.models import Contract
-from apps.core.demo_data import DEMO_PASSWORD
+from apps.demo.demo_data import DEMO_PASSWORD
 from apps.functions.models import Function
 from apps.vendors.models import ServiceReview, Vendor
 from tests.e2e.conftest import screenshot

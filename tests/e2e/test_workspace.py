@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from apps.contracts.models import Contract, ContractClause, SlaTerm
+from apps.contracts.models import Contract, ContractClause
 from apps.kpis.models import KpiDefinition
+from apps.performance.models import SlaTerm
 from apps.vendors.models import ActionItem, ServiceReview, Vendor, VettingAssessment
 from tests.factories import CertificationFactory, FunctionFactory, ServiceReviewFactory, UserFactory, VendorFactory
 

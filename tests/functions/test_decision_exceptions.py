@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.contracts.gates import POLICY_EXCEPTION_KIND as EXCEPTION_KIND_CONTRACT
 from apps.contracts.models import Contract
 from apps.core.models import PolicyException
 from apps.functions import services
-from apps.functions.choices import EXCEPTION_KIND_CONTRACT, EXCEPTION_KIND_DECISION, decision_against_recommendation
+from apps.functions.choices import EXCEPTION_KIND_DECISION, decision_against_recommendation
 from apps.functions.models import Function, SourcingDecision
 from apps.functions.selectors import function_list, policy_conflicts
 from tests.factories import ContractFactory, FunctionFactory, UserFactory

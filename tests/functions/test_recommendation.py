@@ -1,4 +1,4 @@
-"""The recommendation rule, table-driven: DESIGN.md's outsourcing matrix, then each named threshold
+"""The recommendation rule, table-driven: the outsourcing matrix of docs/product/functions.md, then each named threshold
 from both sides."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ NEVER, KEEP, HYBRID, OUT = (
     Recommendation.OUTSOURCE,
 )
 
-# DESIGN.md "The outsourcing matrix the recommendation rule must reproduce", as typical profiles.
+# docs/product/functions.md, the outsourcing matrix the recommendation rule reproduces, as typical profiles.
 DESIGN_MATRIX = [
     ("core application architecture", Profile(5, 5, 2, 2), NEVER),  # strategic differentiator
     ("CI/CD platform", Profile(3, 3, 4, 2, velocity_critical=True), KEEP),  # vital for delivery velocity

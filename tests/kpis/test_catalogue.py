@@ -16,7 +16,7 @@ from tests.factories import MeasurementFactory
 
 pytestmark = pytest.mark.django_db
 
-# DESIGN.md's list and the table: code → (unit, direction, aggregation).
+# The shipped catalogue of docs/product/kpis.md: code → (unit, direction, aggregation).
 EXPECTED = {
     "on_time_delivery_rate": ("%", "higher", "ratio"),
     "defect_rate": ("%", "lower", "ratio"),
@@ -155,8 +155,8 @@ def test_the_seed_migrations_reverse_and_reapply() -> None:
 
 # Scorecards: what each KPI is held to without an SLA term, and how far past it its score reaches 0.
 SCORING_DEFAULTS = {  # code → (default target, score tolerance as % of the target)
-    "on_time_delivery_rate": ("95", "20"),  # DESIGN.md: on-time milestone delivery above 95 %
-    "defect_rate": ("2", "100"),  # DESIGN.md: defect rate below 2 %
+    "on_time_delivery_rate": ("95", "20"),  # docs/product/kpis.md: on-time milestone delivery above 95 %
+    "defect_rate": ("2", "100"),  # docs/product/kpis.md: defect rate below 2 %
     "deployment_frequency": ("1", "100"),  # DORA 2023 high: at least weekly
     "lead_time_for_changes": ("168", "100"),  # DORA 2023 high: up to a week
     "change_failure_rate": ("15", "100"),  # DORA 2023 medium's rate; beyond it is low

@@ -14,7 +14,8 @@ from django.core import mail
 
 from apps.contracts.models import Contract
 from apps.notifications.models import Notification, SentReminder
-from apps.notifications.reminders import REMINDER_KINDS, last_closed_month, reminders_send
+from apps.notifications.reminders import reminder_kinds, reminders_send
+from apps.performance.reminders import last_closed_month
 from apps.vendors.models import AccessGrant, Vendor
 from tests.factories import (
     AccessGrantFactory,
@@ -66,7 +67,7 @@ def run(on: date) -> dict[str, int]:
 
 def run_days(first: int, last: int) -> dict[str, int]:
     """Run daily from ``day(first)`` to ``day(last)``; the total sent per kind."""
-    total = dict.fromkeys(REMINDER_KINDS, 0)
+    total = dict.fromkeys(reminder_kinds(), 0)
     for offset in range(first, last + 1):
         for kind, count in run(day(offset)).items():
             total[kind] += count
@@ -74,7 +75,7 @@ def run_days(first: int, last: int) -> dict[str, int]:
 
 
 def only(kind: str, count: int) -> dict[str, int]:
-    return {k: count if k == kind else 0 for k in REMINDER_KINDS}
+    return {k: count if k == kind else 0 for k in reminder_kinds()}
 
 
 def recipients(kind: str) -> list[str]:
@@ -344,10 +345,10 @@ def test_every_kind_once_and_emailed_to_those_with_an_address(
     people.delivery.email = ""
     people.delivery.save()
     with django_capture_on_commit_callbacks(execute=True):
-        assert run(AS_OF) == dict.fromkeys(REMINDER_KINDS, 1)
+        assert run(AS_OF) == dict.fromkeys(reminder_kinds(), 1)
     with django_capture_on_commit_callbacks(execute=True):
-        assert run(AS_OF) == dict.fromkeys(REMINDER_KINDS, 0)
-        assert run(day(1)) == dict.fromkeys(REMINDER_KINDS, 0)
+        assert run(AS_OF) == dict.fromkeys(reminder_kinds(), 0)
+        assert run(day(1)) == dict.fromkeys(reminder_kinds(), 0)
     emailed = Notification.objects.exclude(recipient=people.delivery)
     assert len(mail.outbox) == emailed.count() > 0
     assert all(n.emailed_at for n in emailed)

@@ -14,8 +14,9 @@ from django.urls import reverse
 from pghistory.models import Events
 
 from apps.accounts.choices import Role
-from apps.contracts.models import Contract, SlaTerm
+from apps.contracts.models import Contract
 from apps.functions.models import Function, SourcingDecision
+from apps.performance.models import SlaTerm
 from apps.vendors.models import AccessGrant, Certification, ServiceReview, Vendor, VettingAssessment
 from tests import factories
 
@@ -419,7 +420,7 @@ def test_sla_terms_are_added_edited_and_removed_in_place(user_with_role: Callabl
     contract = factories.ContractFactory()
     kpi = factories.KpiDefinitionFactory(name="Defect rate", unit="%", direction="lower")
     client, _ = signed_in(user_with_role, Role.PROCUREMENT)
-    create = reverse("contracts:sla-term-create", args=[contract.pk])
+    create = reverse("performance:sla-term-create", args=[contract.pk])
 
     form = client.get(create, **HX)
     assert form.status_code == 200 and b'id="sla-terms"' in form.content and b"<html" not in form.content
@@ -433,12 +434,12 @@ def test_sla_terms_are_added_edited_and_removed_in_place(user_with_role: Callabl
     term = SlaTerm.objects.get()
     assert f'data-term="{term.pk}"'.encode() in added.content and b"Added the SLA term" in added.content
 
-    update = reverse("contracts:sla-term-update", args=[term.pk])
+    update = reverse("performance:sla-term-update", args=[term.pk])
     client.post(update, sla_form(kpi, target="1.5"), **HX)
     term.refresh_from_db()
     assert term.target == Decimal("1.5")
 
-    removed = client.post(reverse("contracts:sla-term-delete", args=[term.pk]), **HX)
+    removed = client.post(reverse("performance:sla-term-delete", args=[term.pk]), **HX)
     assert removed.status_code == 200 and b"No SLA terms yet" in removed.content
     assert SlaTerm.objects.count() == 0
 

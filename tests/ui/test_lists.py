@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.choices import Role
-from apps.core.ui import csv_cell
+from apps.core.tables import csv_cell
 from tests import factories
 
 pytestmark = pytest.mark.django_db

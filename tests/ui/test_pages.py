@@ -73,7 +73,7 @@ def world(user_with_role: Callable[[str], Any]) -> World:
 
 
 def _measurement_import(user: Any) -> Any:
-    from apps.kpis.models import MeasurementImport
+    from apps.performance.models import MeasurementImport
 
     return MeasurementImport.objects.create(
         file_name="october.csv", created_by=user, rows=[{"row": 2}], total_rows=1, valid_rows=1
@@ -143,8 +143,8 @@ PAGES = [
     Page("review record", _u("vendors:review-record", lambda w: w.review.pk), "vendors.change_servicereview"),
     Page("action create", _u("vendors:action-create", lambda w: w.review.pk), "vendors.add_actionitem"),
     Page("contract list", _u("contracts:contract-list")),
-    Page("breach list", _u("contracts:breach-list")),
-    Page("SLA evaluation list", _u("contracts:sla-evaluation-list")),
+    Page("breach list", _u("performance:breach-list")),
+    Page("SLA evaluation list", _u("performance:sla-evaluation-list")),
     Page("contract detail", _u("contracts:contract-detail", lambda w: w.contract.pk)),
     Page("contract create", _u("contracts:contract-create"), "contracts.add_contract"),
     Page("contract edit", _u("contracts:contract-update", lambda w: w.contract.pk), "contracts.change_contract"),
@@ -163,16 +163,16 @@ PAGES = [
         _u("contracts:exit-item-waive", lambda w: w.records["exit"].pk),
         "contracts.change_exitplanitem",
     ),
-    Page("SLA term create", _u("contracts:sla-term-create", lambda w: w.contract.pk), "contracts.add_slaterm"),
-    Page("SLA term edit", _u("contracts:sla-term-update", lambda w: w.term.pk), "contracts.change_slaterm"),
+    Page("SLA term create", _u("performance:sla-term-create", lambda w: w.contract.pk), "performance.add_slaterm"),
+    Page("SLA term edit", _u("performance:sla-term-update", lambda w: w.term.pk), "performance.change_slaterm"),
     Page("KPI list", _u("kpis:kpi-list")),
-    Page("measurement list", _u("kpis:measurement-list")),
-    Page("KPI entry: engagements", _u("kpis:grid-start"), "kpis.add_measurement"),
-    Page("KPI entry grid", _u("kpis:grid", lambda w: w.contract.pk), "kpis.add_measurement"),
-    Page("measurement imports", _u("kpis:import-list")),
-    Page("measurement import upload", _u("kpis:import-create"), "kpis.add_measurement"),
-    Page("measurement import template", _u("kpis:import-template")),
-    Page("measurement import", _u("kpis:import-detail", lambda w: w.records["import"].pk)),
+    Page("measurement list", _u("performance:measurement-list")),
+    Page("KPI entry: engagements", _u("performance:grid-start"), "performance.add_measurement"),
+    Page("KPI entry grid", _u("performance:grid", lambda w: w.contract.pk), "performance.add_measurement"),
+    Page("measurement imports", _u("performance:import-list")),
+    Page("measurement import upload", _u("performance:import-create"), "performance.add_measurement"),
+    Page("measurement import template", _u("performance:import-template")),
+    Page("measurement import", _u("performance:import-detail", lambda w: w.records["import"].pk)),
     Page("portfolio overview", _u("dashboards:overview")),
     Page("portfolio overview CSV", _u("dashboards:export", lambda w: "league-table")),
     Page("vendor 360", _u("dashboards:vendor-360", lambda w: w.vendor.pk)),
@@ -218,9 +218,9 @@ def test_every_workspace_url_is_in_the_matrix() -> None:
         "vendors:action-delete",
         "contracts:contract-transition",  # a page per move and gate: tests/contracts/test_contract_gates.py
         "contracts:contract-delete",
-        "contracts:sla-term-delete",
-        "contracts:breach-action",
-        "kpis:import-start",
+        "performance:sla-term-delete",
+        "performance:breach-action",
+        "performance:import-start",
     }
     covered = {
         "home",
@@ -242,7 +242,7 @@ NEW_MENU = {
     "Contract": "contracts.add_contract",
     "Service review": "vendors.add_servicereview",
     "Risk": "vendors.add_vendorrisk",
-    "KPI measurements": "kpis.add_measurement",
+    "KPI measurements": "performance.add_measurement",
 }
 
 
@@ -291,8 +291,8 @@ ROW_MAKERS: dict[str, Callable[[World, int], object]] = {
     "vendors:risk-list": lambda w, n: [factories.VendorRiskFactory() for _ in range(n)],
     "vendors:review-list": lambda w, n: [factories.ActionItemFactory() for _ in range(n)],
     "kpis:kpi-list": lambda w, n: [factories.KpiDefinitionFactory() for _ in range(n)],
-    "kpis:import-list": lambda w, n: [_measurement_import(factories.UserFactory()) for _ in range(n)],
-    "kpis:measurement-list": lambda w, n: (
+    "performance:import-list": lambda w, n: [_measurement_import(factories.UserFactory()) for _ in range(n)],
+    "performance:measurement-list": lambda w, n: (
         [
             factories.MeasurementFactory(
                 period_start=dt.date(2025, 1, 1) + dt.timedelta(days=i),
@@ -340,7 +340,7 @@ DETAIL_PAGES: dict[str, Callable[[World], str]] = {
 
 
 # The contract page also shows the contract's scorecard and KPI trends (five queries,
-# apps/kpis/scorecards.py ``contract_performance``); the vendor 360 everything about its vendor, and its
+# apps/performance/scorecards.py ``contract_performance``); the vendor 360 everything about its vendor, and its
 # attention score (one set-based read per component, apps/dashboards/attention.py).
 DETAIL_PAGE_BUDGETS = {"contract": 25, "vendor 360": 35}
 

@@ -3,13 +3,11 @@ the models and services, which answer 400 (field messages) or 409 (conflicts).""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.contracts import models
 from apps.contracts.choices import ContractStatus
 from apps.core.api import GateCheckSerializer, ModelSerializer, TransitionInputSerializer
-from apps.kpis.models import KpiDefinition
 
 
 class ContractClauseSerializer(ModelSerializer):
@@ -115,103 +113,3 @@ class ContractReadinessSerializer(serializers.Serializer):
     status = serializers.CharField(source="to_status")
     passed = serializers.BooleanField()
     checks = GateCheckSerializer(many=True)
-
-
-@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "KPI id or code."})
-class KpiReferenceField(serializers.PrimaryKeyRelatedField):
-    """A KPI by its id or its ``code`` (a code starts with a letter, so digits are always an id)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, str) and not data.isdigit():
-            kpi = KpiDefinition.objects.filter(code=data).first()
-            if kpi is None:
-                raise serializers.ValidationError(f"No KPI with code “{data}”.")
-            return kpi
-        return super().to_internal_value(data)
-
-
-class SlaTermSerializer(ModelSerializer):
-    kpi = KpiReferenceField(queryset=KpiDefinition.objects.all(), help_text="KPI id or code.")
-    kpi_code = serializers.CharField(source="kpi.code", read_only=True)
-
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
-        if self.instance is not None:  # a term belongs to its contract; its evaluations are that contract's
-            fields["contract"].read_only = True
-        return fields
-
-    class Meta:
-        model = models.SlaTerm
-        fields = [
-            "id",
-            "contract",
-            "area",
-            "kpi",
-            "kpi_code",
-            "comparator",
-            "target",
-            "warning_target",
-            "window",
-            "window_days",
-            "aggregation",
-            "min_samples",
-            "severity",
-            "credit_percent",
-            "description",
-            "created_at",
-            "updated_at",
-        ]
-
-
-class SlaEvaluationSerializer(ModelSerializer):
-    class Meta:
-        model = models.SlaEvaluation
-        fields = ["id", "term", "window_start", "window_end", "value", "samples", "status", "is_closed", "evaluated_at"]
-        read_only_fields = fields
-
-
-class BreachSerializer(ModelSerializer):
-    magnitude = serializers.DecimalField(
-        max_digits=16, decimal_places=4, read_only=True, help_text="How far the value missed the target."
-    )
-
-    class Meta:
-        model = models.Breach
-        fields = [
-            "id",
-            "term",
-            "evaluation",
-            "window_start",
-            "window_end",
-            "value",
-            "target",
-            "magnitude",
-            "severity",
-            "status",
-            "credit_amount",
-            "currency",
-            "detected_at",
-            "acknowledged_at",
-            "acknowledged_by",
-            "resolved_at",
-            "resolved_by",
-            "resolution_note",
-            "waived_at",
-            "waived_by",
-            "waiver_reason",
-            "retracted_at",
-        ]
-        read_only_fields = fields
-
-
-class BreachResolveSerializer(serializers.Serializer):
-    """How the breach was resolved. ``note`` is the name earlier clients send: accepted as ``reason``."""
-
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    note = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=5000, help_text="Deprecated: send `reason`."
-    )
-
-
-class BreachWaiveSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=False, trim_whitespace=True)

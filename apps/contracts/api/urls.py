@@ -8,7 +8,4 @@ registrations: list[tuple[str, Any, str]] = [
     ("contracts", views.ContractViewSet, "contract"),
     ("contract-clauses", views.ContractClauseViewSet, "contractclause"),
     ("exit-plan-items", views.ExitPlanItemViewSet, "exitplanitem"),
-    ("sla-terms", views.SlaTermViewSet, "slaterm"),
-    ("sla-evaluations", views.SlaEvaluationViewSet, "slaevaluation"),
-    ("breaches", views.BreachViewSet, "breach"),
 ]

@@ -12,74 +12,18 @@ from django.template import loader
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
-register = template.Library()
+from apps.core.tones import QUIET, tone_for
 
-# The tone of a badge per status value (shared by every model; values are distinct enough).
-GOOD = "good"
-WARN = "warn"
-BAD = "bad"
-INFO = "info"
-QUIET = "quiet"
-STATUS_TONES = {
-    # vendors
-    "prospect": QUIET,
-    "vetting": INFO,
-    "pilot": INFO,
-    "active": GOOD,
-    "offboarding": WARN,
-    "exited": QUIET,
-    # contracts
-    "draft": QUIET,
-    "expired": QUIET,
-    "terminated": BAD,
-    # clauses, verdicts, pilot outcomes
-    "present": GOOD,
-    "weak": WARN,
-    "missing": BAD,
-    "approve": GOOD,
-    "conditional": WARN,
-    "reject": BAD,
-    "passed": GOOD,
-    "mixed": WARN,
-    "failed": BAD,
-    "not_run": QUIET,
-    # reviews, risks
-    "scheduled": INFO,
-    "held": GOOD,
-    "cancelled": QUIET,
-    "open": BAD,
-    "mitigating": WARN,
-    "accepted": INFO,
-    "closed": QUIET,
-    # breaches and evaluations
-    "acknowledged": WARN,
-    "resolved": GOOD,
-    "waived": QUIET,
-    "retracted": QUIET,
-    "met": GOOD,
-    "breached": BAD,
-    "no_data": QUIET,
-    "insufficient_data": WARN,
-    "on_track": GOOD,
-    "at_risk": WARN,
-    # sourcing
-    "never_outsource": BAD,
-    "keep_in_house": WARN,
-    "hybrid": INFO,
-    "outsource": GOOD,
-    # severities
-    "minor": INFO,
-    "major": WARN,
-    "critical": BAD,
-}
+register = template.Library()
 
 
 @register.simple_tag
 def badge(value: str, label: Any = None) -> str:
-    """``{% badge vendor.status vendor.get_status_display %}``"""
+    """``{% badge vendor.status vendor.get_status_display %}``: in the tone the owning app registered for
+    the value (``apps.core.tones``)."""
     if not value:
         return format_html('<span class="badge badge-{}">{}</span>', QUIET, label or "—")
-    return format_html('<span class="badge badge-{}">{}</span>', STATUS_TONES.get(str(value), QUIET), label or value)
+    return format_html('<span class="badge badge-{}">{}</span>', tone_for(value), label or value)
 
 
 @register.simple_tag

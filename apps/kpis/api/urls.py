@@ -7,5 +7,4 @@ from apps.kpis.api import views
 registrations: list[tuple[str, Any, str]] = [
     ("kpis", views.KpiDefinitionViewSet, "kpidefinition"),
     ("performance-bands", views.PerformanceBandViewSet, "performanceband"),
-    ("measurements", views.MeasurementViewSet, "measurement"),
 ]

@@ -1,7 +1,7 @@
 """manage.py send_reminders [--as-of YYYY-MM-DD]: send the governance reminders due on a day.
 
-The same service the daily ``notifications.send_reminders`` task calls; each reminder is sent once
-however often this runs (see ``apps.notifications.reminders``).
+The same service the daily ``notifications.send_reminders`` task calls: every rule the apps registered
+(``apps.notifications.reminders``), each reminder sent once however often this runs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def parse_day(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Send the reminders due today (or --as-of a day): reviews, cancel-by dates, certifications, access, KPIs."
+    help = "Send the reminders due today (or --as-of a day), by every rule the apps registered."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

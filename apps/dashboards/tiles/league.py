@@ -1,0 +1,161 @@
+"""The league table of the engaged vendors and, at the top of the overview, the vendors that need
+attention first: each vendor's scorecard for the period (the scorecards of that month), open breaches,
+next cancel-by date and attention score (``apps.dashboards.attention``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+
+from apps.contracts.choices import ContractStatus
+from apps.core.fx import FxTable, fx_table
+from apps.dashboards.attention import VendorAttention, attention_scores, build_reasons
+from apps.dashboards.scope import Drill, Scope, drill_url, iso_day
+from apps.dashboards.tiles import Tile
+from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
+from apps.dashboards.tiles.concentration import Concentration, concentration
+from apps.dashboards.tiles.spend import SpendRow, spend_rows
+from apps.dashboards.tiles.vendors import VendorRow, engaged_vendors
+from apps.performance.scorecards import MONTH, Period, Scorecard, league_scorecards
+
+ATTENTION_FIRST = Tile("attention-first", "dashboards/tiles/attention_first.html")
+LEAGUE = Tile("league", "dashboards/tiles/league.html")
+
+# How to order the league table: by the attention ranking (the default: who needs looking at first) or
+# by the scorecard (who delivers best).
+LEAGUE_SORT_ATTENTION = "attention"
+LEAGUE_SORT_SCORECARD = "scorecard"
+LEAGUE_SORTS = {LEAGUE_SORT_ATTENTION: "Needs attention first", LEAGUE_SORT_SCORECARD: "Best scorecard first"}
+# How many rows of the league table the page shows, with their reasons (the CSV has every row).
+LEAGUE_TABLE_ROWS = 25
+# How many vendors the top of the overview names as needing attention first.
+ATTENTION_FIRST_ROWS = 3
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    rank: int | None  # by attention: the position; by scorecard: None when not scored this month
+    vendor: VendorRow
+    scorecard: Scorecard | None
+    open_breaches: Drill
+    next_cancel_by: date | None
+    next_cancel_by_url: str
+    performance_url: str
+    attention: VendorAttention | None = None  # reasons built only for the rows shown
+
+    @property
+    def score(self) -> Decimal | None:
+        return self.scorecard.score if self.scorecard else None
+
+    @property
+    def attention_score(self) -> Decimal:
+        return self.attention.score if self.attention else Decimal(0)
+
+    @property
+    def attention_order(self) -> tuple[Decimal, Decimal, str]:
+        """Highest score first; of equal scores the larger annual spend, then the name."""
+        spend = self.attention.facts.spend.amount if self.attention else Decimal(0)
+        return (-self.attention_score, -spend, self.vendor.name)
+
+
+def league_table(
+    *,
+    scope: Scope,
+    period: Period,
+    today: date,
+    vendors: Sequence[VendorRow] | None = None,
+    spend: Sequence[SpendRow] | None = None,
+    concentration_of: Concentration | None = None,
+    fx: FxTable | None = None,
+    sort: str = LEAGUE_SORT_ATTENTION,
+    shown: int | None = LEAGUE_TABLE_ROWS,
+    user: Any = None,
+) -> list[LeagueRow]:
+    """The vendors in scope that deliver work (piloting, active or offboarding), by default ordered by
+    their attention score (highest first; ties: the larger annual spend, then the name), else
+    (``sort="scorecard"``) by their scorecard for ``period`` (best first; vendors not scored that month
+    last, by name) — with their scorecard, open breaches, next cancel-by date and attention score. The
+    first ``shown`` rows (every row when None) carry the reasons of their score with links.
+
+    A fixed number of queries whatever the number of vendors: the scorecards of every vendor at once
+    (``league_scorecards``: one query when cached) and one or two per part of the attention score
+    (``apps.dashboards.attention``); fewer when the overview passes what it read already."""
+    vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
+    if not vendors:
+        return []
+    fx = fx if fx is not None else fx_table()
+    spend = spend_rows(scope=scope, today=today, user=user, fx=fx) if spend is None else spend
+    if concentration_of is None:
+        concentration_of = concentration(scope=scope, spend=spend, functions=[], serving=[], today=today, fx=fx)
+    scorecards = league_scorecards(period=Period(period.start, MONTH), vendor_ids=[v.id for v in vendors])
+    scores = attention_scores(
+        vendor_ids=[v.id for v in vendors],
+        scope=scope,
+        today=today,
+        scorecards=scorecards,
+        spend=spend,
+        concentration=concentration_of,
+        fx=fx,
+        user=user,
+    )
+    next_cancel_by: dict[int, date] = {}
+    for row in spend:
+        if row.next_cancel_by and (
+            row.vendor_id not in next_cancel_by or row.next_cancel_by < next_cancel_by[row.vendor_id]
+        ):
+            next_cancel_by[row.vendor_id] = row.next_cancel_by
+
+    def by_scorecard(vendor: VendorRow) -> tuple[int, Decimal, str]:
+        scorecard = scorecards.get(vendor.id)
+        score = scorecard.score if scorecard else None
+        return (0, -score, vendor.name) if score is not None else (1, Decimal(0), vendor.name)
+
+    def by_attention(vendor: VendorRow) -> tuple[Decimal, Decimal, str]:
+        attention = scores[vendor.id]
+        return (-attention.score, -attention.facts.spend.amount, vendor.name)
+
+    by_attention_first = sort != LEAGUE_SORT_SCORECARD
+    by_attention_order = sorted(vendors, key=by_attention)
+    # The rows named at the top of the overview carry their reasons whatever the table's order.
+    first_ids = {vendor.id for vendor in by_attention_order[:ATTENTION_FIRST_ROWS]}
+    rows = []
+    rank = 0
+    for position, vendor in enumerate(by_attention_order if by_attention_first else sorted(vendors, key=by_scorecard)):
+        scorecard = scorecards.get(vendor.id)
+        scored = scorecard is not None and scorecard.score is not None
+        rank += 1 if scored else 0
+        one = replace(scope, vendor=vendor.id)
+        performance_url = reverse("vendors:vendor-tab", args=[vendor.id, "performance"]) + f"?period={period.key}"
+        attention = scores[vendor.id]
+        if shown is None or position < shown or (shown and vendor.id in first_ids):
+            attention = build_reasons(
+                attention, vendor_name=vendor.name, scope=scope, today=today, performance_url=performance_url
+            )
+        rows.append(
+            LeagueRow(
+                rank=position + 1 if by_attention_first else (rank if scored else None),
+                vendor=vendor,
+                scorecard=scorecard,
+                open_breaches=Drill(
+                    attention.facts.open_breach_total,
+                    drill_url("performance:breach-list", one, status=list(OPEN_BREACH_STATUSES)),
+                    f"open breaches of {vendor.name}",
+                ),
+                next_cancel_by=next_cancel_by.get(vendor.id),
+                next_cancel_by_url=drill_url(
+                    "contracts:contract-list",
+                    one,
+                    status=ContractStatus.ACTIVE,
+                    cancel_by_after=iso_day(today),
+                    sort="cancel_by",
+                ),
+                performance_url=performance_url,
+                attention=attention,
+            )
+        )
+    return rows

@@ -1,0 +1,354 @@
+"""The annual contracted spend: the spend tile (per currency and in the reporting currency), the spend
+charts (by vendor geography and by engagement model), and the spend rows the league table, the attention
+ranking and the concentration shares read.
+
+*Annual contracted spend*, per currency: every active contract's value annualised — its value over its
+term in days × 365 (a term counts both its first and last day, as the SLA engine's service credits do);
+an open-ended contract's value counts as yearly (``OPEN_ENDED_CONTRACT_DAYS``). A master agreement is a
+ceiling its statements of work draw on: it counts max(0, its annual value − the annual values of its
+active SOWs), each SOW its own (``ceiling_remainder``). The currencies' sum in the reporting currency
+(``REPORTING_CURRENCY``) at the latest FX rate on or before today; a currency without one is left out
+and named (``apps.core.fx``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+
+from apps.contracts.choices import ContractStatus, EngagementModel
+from apps.contracts.models import Contract
+from apps.contracts.scope import CONTRACT_ROW
+from apps.contracts.selectors import contract_list
+from apps.core.fx import Conversion, FxTable, fx_table
+from apps.dashboards.scope import Amount, Drill, Scope, Segment, drill_url, percent, round_money
+from apps.dashboards.tiles import Tile
+from apps.performance.evaluation import OPEN_ENDED_CONTRACT_DAYS
+from apps.vendors.choices import Geography
+
+SPEND = Tile("spend", "dashboards/tiles/spend.html")
+SPEND_CHARTS = Tile("spend-charts", "dashboards/tiles/spend_charts.html")
+
+DAYS_PER_YEAR = 365
+
+
+class _TermDays(Func):
+    """``end_date − start_date`` in days (PostgreSQL's date arithmetic gives an integer)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+
+def annual_value_expression() -> ExpressionWrapper:
+    """A contract's value per year: over its term in days (both ends counted) × 365; open-ended: the
+    value itself (``OPEN_ENDED_CONTRACT_DAYS`` = 365 days)."""
+    per_year = F("value") * Value(DAYS_PER_YEAR) / (_TermDays(F("end_date"), F("start_date")) + Value(1))
+    return ExpressionWrapper(
+        Case(
+            When(end_date__isnull=True, then=F("value") * Value(DAYS_PER_YEAR) / Value(OPEN_ENDED_CONTRACT_DAYS)),
+            default=per_year,
+        ),
+        output_field=DecimalField(max_digits=30, decimal_places=10),
+    )
+
+
+def annual_value(contract: Contract) -> Decimal:
+    """The same rule in Python (for tests and single contracts): the contract's own value per year,
+    before any master-agreement ceiling (``counted_annual``)."""
+    days = (contract.end_date - contract.start_date).days + 1 if contract.end_date else OPEN_ENDED_CONTRACT_DAYS
+    return Decimal(contract.value) * DAYS_PER_YEAR / days
+
+
+# A statement of work draws on its master agreement's ceiling while it is active (a draft has not
+# committed anything yet; an expired or terminated one no longer runs).
+DRAWING_SOW_STATUSES = (ContractStatus.ACTIVE,)
+
+
+@dataclass(frozen=True)
+class SowDraw:
+    """The annual value (its own currency) of the active statements of work of one master agreement."""
+
+    currency: str
+    annual: Decimal
+
+
+def sow_draws(master_ids: Iterable[int]) -> dict[int, list[SowDraw]]:
+    """One query: per master agreement, the annual value of its active statements of work by currency.
+    Every such SOW counts, whoever looks and whatever the dashboard's filters (the ceiling is a fact
+    of the agreement: a SOW outside the scope still uses it up)."""
+    ids = list(master_ids)
+    if not ids:
+        return {}
+    rows = (
+        contract_list()
+        .filter(parent_id__in=ids, status__in=DRAWING_SOW_STATUSES)
+        .order_by()
+        .values("parent_id", "currency")
+        .annotate(annual=Sum(annual_value_expression()))
+    )
+    draws: dict[int, list[SowDraw]] = defaultdict(list)
+    for row in rows:
+        draws[row["parent_id"]].append(SowDraw(row["currency"], row["annual"] or Decimal(0)))
+    return draws
+
+
+def ceiling_remainder(
+    annual: Decimal, currency: str, draws: Sequence[SowDraw], *, on: date, fx: FxTable | None = None
+) -> Decimal:
+    """What a master agreement adds to annual spend: its annual value less its active SOWs' annual
+    values, never below zero. A SOW in another currency draws its value converted into the agreement's
+    (through the reporting currency, at the rates on ``on``); without both rates it draws nothing and
+    the agreement counts in full — spend is overstated rather than guessed."""
+    drawn = Decimal(0)
+    for draw in draws:
+        if draw.currency == currency:
+            drawn += draw.annual
+            continue
+        fx = fx or fx_table()
+        into_reporting = fx.rate(draw.currency, on)
+        from_reporting = fx.rate(currency, on)
+        if into_reporting is not None and from_reporting is not None:
+            drawn += draw.annual * into_reporting[0] / from_reporting[0]
+    return max(Decimal(0), annual - drawn)
+
+
+def counted_annual(contract: Contract, sows: Iterable[Contract], *, on: date, fx: FxTable | None = None) -> Decimal:
+    """The same rule in Python for one contract (for tests): a master agreement's annual value less its
+    active statements of work ``sows`` (never below zero); any other contract's own annual value."""
+    own = annual_value(contract)
+    if contract.parent_id is not None:
+        return own
+    draws = [SowDraw(s.currency, annual_value(s)) for s in sows if s.status in DRAWING_SOW_STATUSES]
+    return ceiling_remainder(own, contract.currency, draws, on=on, fx=fx)
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    """Active contracts' annual spend of one vendor, engagement model and currency (master agreements
+    counted for what their statements of work leave of them: ``ceiling_remainder``)."""
+
+    vendor_id: int
+    vendor_name: str
+    country: str
+    geography: str
+    engagement_model: str
+    currency: str
+    annual: Decimal
+    contracts: int
+    next_cancel_by: date | None
+
+
+def sows_drawn_expression() -> Subquery:
+    """A master agreement's active statements of work in its own currency: their annual values' sum."""
+    sows = (
+        Contract.objects.filter(parent=OuterRef("pk"), status__in=DRAWING_SOW_STATUSES, currency=OuterRef("currency"))
+        .order_by()
+        .values("parent")
+        .annotate(total=Sum(annual_value_expression()))
+        .values("total")
+    )
+    return Subquery(sows, output_field=DecimalField(max_digits=30, decimal_places=10))
+
+
+def sows_in_other_currency_expression() -> Exists:
+    """Whether a master agreement has an active statement of work in another currency."""
+    return Exists(
+        Contract.objects.filter(parent=OuterRef("pk"), status__in=DRAWING_SOW_STATUSES).exclude(
+            currency=OuterRef("currency")
+        )
+    )
+
+
+def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | None = None) -> list[SpendRow]:
+    """One query: the active contracts in scope with their annual values and, for a master agreement,
+    what its active statements of work draw on it (``ceiling_remainder``), summed per vendor,
+    engagement model and currency. A SOW in another currency than its master agreement (rare) costs
+    one more query (``sow_draws``) and reads ``fx`` when it is not given."""
+    contracts = list(
+        contract_list(user=user)
+        .filter(status=ContractStatus.ACTIVE)
+        .filter(scope.q(CONTRACT_ROW))
+        .order_by()
+        .values(
+            "pk",
+            "parent_id",
+            "vendor_id",
+            "vendor__name",
+            "vendor__country",
+            "vendor__geography",
+            "engagement_model",
+            "currency",
+            "cancel_by",
+        )
+        .annotate(
+            annual=annual_value_expression(),
+            drawn=sows_drawn_expression(),
+            drawn_in_other_currency=sows_in_other_currency_expression(),
+        )
+    )
+    foreign = [c["pk"] for c in contracts if c["parent_id"] is None and c["drawn_in_other_currency"]]
+    draws = sow_draws(foreign) if foreign else {}
+    if draws and fx is None:
+        fx = fx_table()
+    for c in contracts:
+        if c["parent_id"] is not None:
+            continue
+        annual = c["annual"] or Decimal(0)
+        if c["pk"] in draws:
+            c["annual"] = ceiling_remainder(annual, c["currency"], draws[c["pk"]], on=today, fx=fx)
+        elif c["drawn"] is not None:
+            c["annual"] = max(Decimal(0), annual - c["drawn"])
+    groups: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for c in contracts:
+        annual = c["annual"] or Decimal(0)
+        key = (c["vendor_id"], c["engagement_model"], c["currency"])
+        group = groups.setdefault(key, {"row": c, "annual": Decimal(0), "contracts": 0, "next_cancel_by": None})
+        group["annual"] += annual
+        group["contracts"] += 1
+        cancel_by = c["cancel_by"]
+        if (
+            cancel_by is not None
+            and cancel_by >= today
+            and (group["next_cancel_by"] is None or cancel_by < group["next_cancel_by"])
+        ):
+            group["next_cancel_by"] = cancel_by
+    return [
+        SpendRow(
+            vendor_id=vendor_id,
+            vendor_name=group["row"]["vendor__name"],
+            country=str(group["row"]["vendor__country"]),
+            geography=group["row"]["vendor__geography"],
+            engagement_model=engagement_model,
+            currency=currency,
+            annual=group["annual"],
+            contracts=group["contracts"],
+            next_cancel_by=group["next_cancel_by"],
+        )
+        for (vendor_id, engagement_model, currency), group in groups.items()
+    ]
+
+
+def spend_per_currency(
+    rows: Iterable[SpendRow], *, scope: Scope, today: date | None = None, fx: FxTable | None = None
+) -> list[Amount]:
+    """Annual spend per currency, largest first; with ``fx`` (and ``today``, the figures' date) each
+    carries its conversion into the reporting currency."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[row.currency] += row.annual
+    return [
+        Amount(
+            currency,
+            round_money(total),
+            Drill(
+                round_money(total),
+                drill_url("contracts:contract-list", scope, status=ContractStatus.ACTIVE, currency=currency),
+                f"annual spend in {currency}",
+                counts_rows=False,
+            ),
+            fx.convert(total, currency, on=today) if fx is not None and today is not None else None,
+        )
+        for currency, total in sorted(totals.items(), key=lambda item: -item[1])
+    ]
+
+
+@dataclass(frozen=True)
+class ReportingTotal:
+    """Annual spend in the reporting currency: the converted currencies' sum, each currency's
+    conversion (rate and date) and those left out for want of a rate."""
+
+    currency: str
+    amount: Decimal
+    on: date
+    parts: list[Amount]  # every currency, with its conversion
+    drill: Drill
+
+    @property
+    def missing(self) -> list[Conversion]:
+        return [p.conversion for p in self.parts if p.conversion is not None and p.conversion.missing]
+
+    @property
+    def converted(self) -> list[Conversion]:
+        return [
+            p.conversion
+            for p in self.parts
+            if p.conversion is not None and not p.conversion.missing and not p.conversion.same_currency
+        ]
+
+
+def spend_in_reporting_currency(amounts: Sequence[Amount], *, scope: Scope, today: date, fx: FxTable) -> ReportingTotal:
+    """The per-currency amounts (``spend_per_currency`` with ``fx``) added up in the reporting currency;
+    a currency without a rate on or before ``today`` is left out and named (``missing``)."""
+    parts = [
+        a if a.conversion is not None else replace(a, conversion=fx.convert(a.amount, a.currency, on=today))
+        for a in amounts
+    ]
+    total = round_money(
+        sum((p.conversion.converted for p in parts if p.conversion and p.conversion.converted is not None), Decimal(0))
+    )
+    return ReportingTotal(
+        currency=fx.reporting,
+        amount=total,
+        on=today,
+        parts=parts,
+        drill=Drill(
+            total,
+            drill_url("contracts:contract-list", scope, status=ContractStatus.ACTIVE),
+            f"annual spend in {fx.reporting}",
+            counts_rows=False,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A quantity split by one dimension, per currency (money is never added across currencies)."""
+
+    currency: str
+    total: Decimal
+    segments: list[Segment]
+
+
+def spend_breakdown(rows: Iterable[SpendRow], *, by: str, scope: Scope) -> list[Breakdown]:
+    """Annual spend per currency split by ``by`` ("geography" or "engagement_model"); narrowed to one
+    of them, only that one."""
+    choices = Geography.choices if by == "geography" else EngagementModel.choices
+    if getattr(scope, by):
+        choices = [(key, label) for key, label in choices if key == getattr(scope, by)]
+    sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in rows:
+        sums[row.currency][getattr(row, by)] += row.annual
+    breakdowns = []
+    for currency, parts in sorted(sums.items(), key=lambda item: -sum(item[1].values())):
+        total = round_money(sum(parts.values(), Decimal(0)))
+        segments = []
+        for key, label in choices:
+            amount = round_money(parts.get(key, Decimal(0)))
+            url = drill_url(
+                "contracts:contract-list", scope, status=ContractStatus.ACTIVE, currency=currency, **{by: key}
+            )
+            segments.append(
+                Segment(key, str(label), amount, percent(amount, total), Drill(amount, url, str(label), False))
+            )
+        breakdowns.append(Breakdown(currency, total, segments))
+    return breakdowns

@@ -1,0 +1,105 @@
+"""FilterSets shared by the API and the HTML list pages (one per model)."""
+
+from __future__ import annotations
+
+import django_filters
+
+from apps.contracts.scope import TERM_ROW, PortfolioScopeFilterSet
+from apps.kpis.filters import KpiRefFilter
+from apps.performance import models
+from apps.performance.choices import BreachStatus, EvaluationStatus, ImportStatus, MeasurementSource, Severity, SlaArea
+
+
+class SlaTermFilterSet(django_filters.FilterSet):
+    vendor = django_filters.NumberFilter(field_name="contract__vendor", label="Vendor (id)")
+    kpi = KpiRefFilter(field_name="kpi", label="KPI (id or code)")
+    area = django_filters.MultipleChoiceFilter(choices=SlaArea.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+
+    class Meta:
+        model = models.SlaTerm
+        fields = ["contract", "vendor", "area", "kpi", "severity", "window"]
+
+
+class SlaEvaluationFilterSet(PortfolioScopeFilterSet):
+    scope_anchor = TERM_ROW
+    contract = django_filters.NumberFilter(field_name="term__contract", label="Contract (id)")
+    vendor = django_filters.NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
+    area = django_filters.MultipleChoiceFilter(field_name="term__area", choices=SlaArea.choices)
+    status = django_filters.MultipleChoiceFilter(choices=EvaluationStatus.choices)
+    window_start_after = django_filters.DateFilter(field_name="window_start", lookup_expr="gte")
+    window_start_before = django_filters.DateFilter(field_name="window_start", lookup_expr="lte")
+    window_end_after = django_filters.DateFilter(
+        field_name="window_end", lookup_expr="gte", label="Window ends on or after"
+    )
+    window_end_before = django_filters.DateFilter(
+        field_name="window_end", lookup_expr="lte", label="Window ends on or before"
+    )
+
+    class Meta:
+        model = models.SlaEvaluation
+        fields = ["term", "contract", "status", "is_closed"]
+
+
+class BreachFilterSet(PortfolioScopeFilterSet):
+    scope_anchor = TERM_ROW
+    contract = django_filters.NumberFilter(field_name="term__contract", label="Contract (id)")
+    vendor = django_filters.NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
+    area = django_filters.MultipleChoiceFilter(field_name="term__area", choices=SlaArea.choices)
+    status = django_filters.MultipleChoiceFilter(choices=BreachStatus.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    window_start_after = django_filters.DateFilter(field_name="window_start", lookup_expr="gte")
+    window_start_before = django_filters.DateFilter(field_name="window_start", lookup_expr="lte")
+    window_end_after = django_filters.DateFilter(
+        field_name="window_end", lookup_expr="gte", label="Window ends on or after"
+    )
+    window_end_before = django_filters.DateFilter(
+        field_name="window_end", lookup_expr="lte", label="Window ends on or before"
+    )
+    currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact", label="Currency")
+
+    class Meta:
+        model = models.Breach
+        fields = ["term", "contract", "vendor", "area", "status", "severity"]
+
+
+class MeasurementFilterSet(django_filters.FilterSet):
+    kpi = KpiRefFilter(field_name="kpi", label="KPI id or code")
+    vendor = django_filters.NumberFilter(field_name="contract__vendor", label="Vendor")
+    source = django_filters.MultipleChoiceFilter(choices=MeasurementSource.choices)
+    period_end_after = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="gte", label="Period ends on/after"
+    )
+    period_end_before = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="lte", label="Period ends on/before"
+    )
+    recorded_by = django_filters.NumberFilter(field_name="recorded_by", label="Recorded by (user id)")
+    # When the row was last written (created or changed): an import's rows are those it wrote while it ran.
+    written_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label="Written at/after"
+    )
+    written_before = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="lte", label="Written at/before"
+    )
+
+    class Meta:
+        model = models.Measurement
+        fields = [
+            "contract",
+            "vendor",
+            "kpi",
+            "source",
+            "period_end_after",
+            "period_end_before",
+            "recorded_by",
+            "written_after",
+            "written_before",
+        ]
+
+
+class MeasurementImportFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ImportStatus.choices)
+
+    class Meta:
+        model = models.MeasurementImport
+        fields = ["status", "created_by"]

@@ -1,0 +1,128 @@
+"""Who hears about the SLA engine's findings, and what they are told.
+
+A breach goes to the vendor's engineering and delivery owners, and a critical one to every executive
+too; an early warning (an open window at risk) goes to the owners. Every notification carries a key,
+so a second sweep, or two sweeps at once, never tell anyone twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from apps.accounts.choices import Role
+from apps.kpis.units import with_unit
+from apps.notifications.choices import NotificationKind
+from apps.notifications.services import notify
+from apps.performance.choices import Severity
+from apps.performance.evaluation import Window, breach_magnitude
+from apps.performance.models import Breach, SlaTerm
+
+
+def executives() -> QuerySet[Any]:
+    return get_user_model().objects.filter(is_active=True, groups__name=Role.EXECUTIVE)
+
+
+def _owners(vendor: Any) -> list[Any]:
+    return [user for user in (vendor.engineering_owner, vendor.delivery_owner) if user is not None]
+
+
+def breach_recipients(breach: Breach, *, critical_executives: Sequence[Any]) -> list[Any]:
+    vendor = breach.term.contract.vendor
+    people = _owners(vendor)
+    if breach.severity == Severity.CRITICAL:
+        people += list(critical_executives)
+    return list({user.pk: user for user in people}.values())
+
+
+def _breach_text(breach: Breach) -> str:
+    term = breach.term
+    gap, percent = breach_magnitude(value=breach.value, target=breach.target)
+    unit = term.kpi.unit
+    off = with_unit(gap, unit) + (f" ({percent} % of the target)" if percent is not None else "")
+    return (
+        f"{term.contract.vendor} — {term.contract}\n"
+        f"{term.kpi.name}: {with_unit(breach.value, unit)} against "
+        f"{term.get_comparator_display()} {with_unit(breach.target, unit)} for {breach.window_start} – {breach.window_end}.\n"
+        f"Missed by {off}. Severity: {breach.get_severity_display()}. "
+        f"Service credit owed: {breach.credit_amount} {breach.currency}."
+    )
+
+
+def announce_breaches(*, opened: Iterable[int], reopened: Iterable[int], retracted: Iterable[int]) -> None:
+    opened, reopened, retracted = list(opened), list(reopened), list(retracted)
+    # Who is there to tell, read cheaply first: a breach with nobody to tell costs no more than this.
+    critical_executives = list(executives())
+    # The ids as one array parameter: a first sweep opens tens of thousands of breaches, and an IN list
+    # of that many parameters costs more to send than to read.
+    ids = "{" + ",".join(map(str, [*opened, *reopened, *retracted])) + "}"
+    audience = Breach.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids])).values_list(
+        "pk", "severity", "term__contract__vendor__engineering_owner_id", "term__contract__vendor__delivery_owner_id"
+    )
+    told = {
+        pk
+        for pk, severity, engineering, delivery in audience
+        if engineering or delivery or (severity == Severity.CRITICAL and critical_executives)
+    }
+    opened, reopened, retracted = ([pk for pk in ids if pk in told] for ids in (opened, reopened, retracted))
+    breaches = Breach.objects.select_related(
+        "term__kpi", "term__contract__vendor__engineering_owner", "term__contract__vendor__delivery_owner"
+    ).in_bulk([*opened, *reopened, *retracted])
+    for pk in opened + reopened:
+        breach = breaches[pk]
+        again = " again" if pk in reopened else ""
+        notify(
+            recipients=breach_recipients(breach, critical_executives=critical_executives),
+            kind=NotificationKind.BREACH_OPENED,
+            title=f"SLA breached{again}: {breach.term.kpi.name} at {breach.term.contract.vendor}",
+            body=_breach_text(breach),
+            url=breach.get_absolute_url(),
+            dedupe_key=f"breach:{pk}:opened:{breach.updated_at.isoformat() if again else ''}",
+        )
+    for pk in retracted:
+        breach = breaches[pk]
+        notify(
+            recipients=breach_recipients(breach, critical_executives=critical_executives),
+            kind=NotificationKind.BREACH_RETRACTED,
+            title=f"Breach retracted: {breach.term.kpi.name} at {breach.term.contract.vendor}",
+            body=(
+                f"Late data for {breach.window_start} – {breach.window_end} means the target was met after all; "
+                f"the breach stays on record as retracted.\n{breach.term.contract}"
+            ),
+            url=breach.get_absolute_url(),
+            dedupe_key=f"breach:{pk}:retracted:{breach.retracted_at.isoformat() if breach.retracted_at else ''}",
+        )
+
+
+def announce_at_risk(warnings: Sequence[tuple[int, Window, Decimal | None]]) -> None:
+    """Open windows that turned at risk: an early warning to the vendor's owners, once per window."""
+    # Who is there to warn, read cheaply first: a vendor without owners costs no more than this.
+    owned = set(
+        SlaTerm.objects.filter(pk__in=[term_id for term_id, _, _ in warnings])
+        .exclude(contract__vendor__engineering_owner__isnull=True, contract__vendor__delivery_owner__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    warnings = [warning for warning in warnings if warning[0] in owned]
+    terms = SlaTerm.objects.select_related(
+        "kpi", "contract__vendor__engineering_owner", "contract__vendor__delivery_owner"
+    ).in_bulk([term_id for term_id, _, _ in warnings])
+    for term_id, window, value in warnings:
+        term = terms[term_id]
+        shown = with_unit(value, term.kpi.unit) if value is not None else "no value yet"
+        notify(
+            recipients=_owners(term.contract.vendor),
+            kind=NotificationKind.SLA_AT_RISK,
+            title=f"At risk: {term.kpi.name} at {term.contract.vendor}",
+            body=(
+                f"{term.contract}: {term.kpi.name} stands at {shown} so far for {window.start} – {window.end}, "
+                f"against {term.get_comparator_display()} {with_unit(term.target, term.kpi.unit)}. "
+                "The window is still open: this is an early warning, not a breach."
+            ),
+            url=term.get_absolute_url(),
+            dedupe_key=f"sla_at_risk:{term_id}:{window.start.isoformat()}",
+        )

@@ -1,0 +1,87 @@
+"""Celery tasks of the performance app: thin shells around services that take primitive ids.
+
+Their names are the ones they were born with in ``contracts`` and ``kpis``: integrations, the beat
+schedule (``config/celery.py``) and messages already queued in Redis name them, so a name never changes.
+
+Re-evaluating the SLA windows of written measurements is one job with one task,
+``kpis.reevaluate_measurement_windows`` (what ``services.measurement_windows_reevaluate`` enqueues).
+``contracts.evaluate_measurement_windows`` is the name the single-row writes used to enqueue: it stays
+registered, as an alias running the same service, so a message queued under it before a deploy (or
+sent by an integration) is still worked off. Nothing enqueues it any more.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from apps.performance.imports import measurement_import_fail, measurement_import_run
+from apps.performance.sla import sla_evaluate_measurement_windows, sla_sweep
+
+logger = logging.getLogger(__name__)
+IMPORT_MAX_RETRIES = 3
+
+
+@shared_task(
+    name="contracts.evaluate_slas",
+    acks_late=True,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def evaluate_slas(as_of: str | None = None) -> dict[str, object]:
+    """The hourly SLA sweep (``apps.performance.sla.sla_sweep``). Idempotent; concurrent runs serialise."""
+    day = date.fromisoformat(as_of) if as_of else None
+    return sla_sweep(as_of=day).as_dict()
+
+
+@shared_task(
+    name="kpis.reevaluate_measurement_windows",
+    acks_late=True,
+    autoretry_for=(ConnectionError, OperationalError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def reevaluate_measurement_windows(periods: list[list[Any]]) -> int:
+    """Re-evaluate the SLA windows written measurements fall in: ``periods`` are ``[contract_id, kpi_id,
+    "YYYY-MM-DD" period end]``; each term's window is evaluated once. Idempotent."""
+    return sla_evaluate_measurement_windows(
+        periods=[(int(contract), int(kpi), date.fromisoformat(day)) for contract, kpi, day in periods]
+    )
+
+
+@shared_task(
+    name="contracts.evaluate_measurement_windows",
+    acks_late=True,
+    autoretry_for=(ConnectionError, OperationalError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def evaluate_measurement_windows(contract_id: int, kpi_id: int, period_end: str) -> int:
+    """The former name of ``reevaluate_measurement_windows`` for one period (see the module docstring):
+    the same service, for ``[contract_id, kpi_id, period_end]``."""
+    return sla_evaluate_measurement_windows(periods=[(int(contract_id), int(kpi_id), date.fromisoformat(period_end))])
+
+
+@shared_task(bind=True, name="kpis.import_measurements", acks_late=True, max_retries=IMPORT_MAX_RETRIES)
+def import_measurements(self: Any, import_id: int) -> str:
+    """Write a confirmed CSV import in chunks (``apps.performance.imports.measurement_import_run``).
+
+    Idempotent: a finished (or missing) import is a no-op, and a re-delivered one resumes after its
+    last committed chunk. A lost database connection is retried with backoff; after the last retry,
+    or on any other error, the import is marked failed and the error logged."""
+    try:
+        return measurement_import_run(import_id=import_id)
+    except (OperationalError, InterfaceError, ConnectionError) as exc:
+        if self.request.retries < IMPORT_MAX_RETRIES:
+            raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+        measurement_import_fail(import_id=import_id, reason=f"The database could not be reached: {exc}")
+        raise
+    except Exception as exc:
+        logger.exception("Measurement import %s failed.", import_id)
+        measurement_import_fail(import_id=import_id, reason=f"Unexpected error: {exc}")
+        raise

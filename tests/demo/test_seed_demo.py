@@ -1,0 +1,240 @@
+"""`manage.py seed_demo`: a believable portfolio, built through the services, loaded once: a later run
+adds nothing and changes nothing, whatever people did with the demo rows in between."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Model
+from django.test import override_settings
+from pghistory.models import Events
+
+from apps.accounts.models import User
+from apps.contracts.models import Contract, ContractClause
+from apps.core.models import PolicyException, StatusChange
+from apps.demo.demo_data import DEMO_PASSWORD, USERS
+from apps.demo.management.commands.seed_demo import demo_loaded_on
+from apps.functions.models import Function, SourcingDecision
+from apps.functions.services import function_decide
+from apps.performance.models import Measurement, SlaTerm
+from apps.performance.services import measurement_bulk_upsert, measurement_update, sla_term_update
+from apps.vendors.models import (
+    AccessGrant,
+    ActionItem,
+    Certification,
+    ServiceReview,
+    Vendor,
+    VendorRisk,
+    VettingAssessment,
+)
+from apps.vendors.selectors import access_grant_findings_list
+from apps.vendors.services import (
+    access_grant_update,
+    action_item_complete,
+    certification_delete,
+    service_review_update,
+)
+from tests.factories import FunctionFactory, VendorFactory
+
+pytestmark = pytest.mark.django_db
+AS_OF = "2026-11-23"
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--as-of", AS_OF, stdout=out)
+    return out.getvalue()
+
+
+def test_builds_the_portfolio() -> None:
+    seed()
+    assert Function.objects.values("category").distinct().count() >= 12
+    assert Vendor.objects.count() >= 8
+    assert Vendor.objects.values("geography").distinct().count() == 3
+    assert Vendor.objects.values("status").distinct().count() == 6
+    assert Contract.objects.count() >= 12
+    assert Contract.objects.filter(parent__isnull=False).count() >= 2
+    assert Contract.objects.values("engagement_model").distinct().count() == 3
+    assert set(SlaTerm.objects.values_list("area", flat=True)) == {
+        "delivery",
+        "quality",
+        "support",
+        "security",
+        "documentation",
+    }
+    months = {m.period_end.strftime("%Y-%m") for m in Measurement.objects.all()}
+    assert len(months) == 12
+    assert Certification.objects.filter(expires_on__lte="2027-01-22", expires_on__gte=AS_OF).exists()
+    assert VendorRisk.objects.count() >= 5 and ServiceReview.objects.count() >= 5
+    assert access_grant_findings_list(as_of=date(2026, 11, 23)).count() >= 1
+    # The statements of work that cover functions kept in-house are accepted as policy exceptions.
+    assert PolicyException.objects.filter(closed_on__isnull=True).count() >= 2
+    assert Vendor.objects.get(name="Manila Support Centre").status == "offboarding"
+
+
+def test_breaching_values_are_present() -> None:
+    seed()
+    defect = Measurement.objects.filter(kpi__code="defect_rate", value__gt=2)
+    slow = Measurement.objects.filter(kpi__code="first_response_time", contract__title="L1 service desk", value__gt=1)
+    assert defect.exists() and slow.exists()
+
+
+def test_one_demo_user_per_role_who_can_sign_in() -> None:
+    seed()
+    for username, _first, _last, role in USERS:
+        user = User.objects.get(username=username)
+        assert role in user.roles
+        assert user.check_password(DEMO_PASSWORD)
+
+
+# Every table the demo writes to (directly or through the services' side effects).
+DEMO_MODELS: tuple[type[Model], ...] = (
+    User,
+    Function,
+    SourcingDecision,
+    Vendor,
+    Contract,
+    ContractClause,
+    SlaTerm,
+    Measurement,
+    Certification,
+    VendorRisk,
+    AccessGrant,
+    VettingAssessment,
+    ServiceReview,
+    ActionItem,
+    StatusChange,
+    PolicyException,
+)
+
+
+def snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every row of every demo table, as stored (plus the audit trail's size)."""
+    rows: dict[str, list[dict[str, Any]]] = {
+        model._meta.label: list(model.objects.order_by("pk").values()) for model in DEMO_MODELS
+    }
+    rows["events"] = [{"count": Events.objects.count()}]
+    return rows
+
+
+def test_second_run_changes_nothing() -> None:
+    seed()
+    before = snapshot()
+    assert "nothing added, nothing changed" in seed()
+    assert snapshot() == before
+
+
+def test_a_later_run_keeps_what_people_did_with_the_demo_rows(user_with_role: Callable[[str], User]) -> None:
+    """Restarting `make run` (a later day, so the demo's dates have moved) after people worked with the
+    demo: their edits stay, nothing they deleted comes back, nothing is duplicated, and the audit trail
+    gains nothing."""
+    seed()
+    analyst, cto = user_with_role("admin"), User.objects.get(username="cto")
+    # A value corrected in the KPI grid, and one re-imported from a CSV file, both by a non-demo user.
+    typed = Measurement.objects.filter(kpi__code="bug_resolution_time").order_by("period_start").first()
+    assert typed is not None
+    measurement_update(instance=typed, actor=analyst, data={"value": Decimal("41.50")}, source="form")
+    imported = Measurement.objects.filter(kpi__code="lead_time_for_changes").order_by("period_start").first()
+    assert imported is not None
+    [result] = measurement_bulk_upsert(
+        actor=analyst,
+        rows=[
+            {
+                "contract": imported.contract_id,
+                "kpi": "lead_time_for_changes",
+                "period_start": imported.period_start.isoformat(),
+                "period_end": imported.period_end.isoformat(),
+                "value": "77",
+            }
+        ],
+        source="import",
+    )
+    assert result.status == "updated"
+    # A sourcing decision changed, a review moved, an action done, an SLA target renegotiated,
+    # a certification removed, an access grant revoked.
+    function = Function.objects.get(name="Regression testing")
+    function_decide(
+        function=function,
+        decision="keep_in_house",
+        rationale="We rebuild our QA team.",
+        actor=cto,
+        decided_on=date(2026, 11, 20),
+    )
+    review = ServiceReview.objects.get(vendor__name="Bangalore Digital Works", scheduled_for=AS_OF)
+    service_review_update(instance=review, actor=analyst, data={"scheduled_for": date(2026, 11, 30)})
+    action = ActionItem.objects.filter(done_on__isnull=True).order_by("pk").first()
+    assert action is not None
+    action_item_complete(item=action, actor=analyst, done_on=date(2026, 11, 23))
+    term = SlaTerm.objects.filter(kpi__code="defect_rate").order_by("pk").first()
+    assert term is not None
+    sla_term_update(instance=term, actor=analyst, data={"target": Decimal("2.5")})
+    certification = Certification.objects.order_by("pk").first()
+    assert certification is not None
+    certification_delete(instance=certification, actor=analyst)
+    grant = AccessGrant.objects.filter(revoked_on__isnull=True).order_by("pk").first()
+    assert grant is not None
+    access_grant_update(instance=grant, actor=analyst, data={"revoked_on": date(2026, 11, 23)})
+    before = snapshot()
+
+    out = io.StringIO()
+    call_command("seed_demo", "--as-of", "2026-12-01", stdout=out)  # a later day: another month has closed
+
+    assert "already loaded (built around 2026-11-23)" in out.getvalue()
+    assert snapshot() == before
+    typed.refresh_from_db()
+    assert (typed.value, typed.recorded_by, typed.source) == (Decimal("41.50"), analyst, "form")
+    imported.refresh_from_db()
+    assert (imported.value, imported.recorded_by) == (Decimal("77"), analyst)
+    assert list(function.decisions.order_by("decided_on").values_list("decision", flat=True)) == [
+        "outsource",
+        "keep_in_house",
+    ]
+    function.refresh_from_db()
+    assert function.decision == "keep_in_house"
+    assert not Certification.objects.filter(pk=certification.pk).exists()
+
+
+def test_the_mark_outlives_the_demo_sign_ins() -> None:
+    """The audit trail, not the demo rows, remembers that the demo was loaded."""
+    assert demo_loaded_on() is None
+    seed()
+    assert demo_loaded_on() == date(2026, 11, 23)
+    User.objects.filter(username="admin").update(username="alex.morgan")  # renamed by an admin
+    assert demo_loaded_on() == date(2026, 11, 23)
+    assert "already loaded" in seed()
+
+
+def test_first_load_leaves_existing_records_alone(user_with_role: Callable[[str], User]) -> None:
+    """A record that exists before the demo is loaded (same natural key) is used as it is: not
+    changed, and given none of the demo's contracts, reviews, decisions…"""
+    owner = user_with_role("engineering_manager")
+    vistula = VendorFactory(
+        name="Vistula Software House", status="prospect", description="Ours.", engineering_owner=owner
+    )
+    own_function = FunctionFactory(name="Payroll systems")
+    vistula_before = Vendor.objects.filter(pk=vistula.pk).values().get()
+
+    output = seed()
+
+    assert "Demo data ready" in output
+    assert Vendor.objects.filter(pk=vistula.pk).values().get() == vistula_before
+    assert not Contract.objects.filter(vendor=vistula).exists()
+    assert not ServiceReview.objects.filter(vendor=vistula).exists()
+    assert not Certification.objects.filter(vendor=vistula).exists()
+    assert not SourcingDecision.objects.filter(function=own_function).exists()
+    # The rest of the demo is there, including contracts that cover the existing function.
+    assert Contract.objects.filter(vendor__name="Bangalore Digital Works").count() >= 3
+    assert Contract.objects.filter(functions=own_function).exists()
+    assert demo_loaded_on() == date(2026, 11, 23)
+
+
+def test_refused_where_demo_data_is_off() -> None:
+    with override_settings(DEMO_DATA_ALLOWED=False), pytest.raises(CommandError, match="disabled"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert User.objects.count() == 0
