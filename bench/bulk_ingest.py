@@ -95,6 +95,7 @@ CROSS JOIN LATERAL (SELECT id FROM kpis_kpidefinition ORDER BY code LIMIT %(per_
 
 
 def seed(url: str) -> dict[str, Any]:
+    # After benchmark()'s django.setup(): accounts.services imports models.
     from apps.accounts.choices import Role
     from apps.accounts.services import api_token_issue, user_create
 
@@ -208,7 +209,7 @@ def run_copy(url: str, data: bytes, *, user_id: int, raw: bool = False) -> float
         started = time.perf_counter()
         with conn.transaction(), conn.cursor() as cursor:
             # The session state of the bulk path: an audit context, and pgtrigger.ignore defined (see
-            # apps.kpis.services._TRIGGER_IGNORE_DEFINED_SQL: without it both would be quadratic).
+            # apps.performance.services._TRIGGER_IGNORE_DEFINED_SQL: without it both would be quadratic).
             cursor.execute(
                 "SELECT set_config('pghistory.context_id', %s, true), set_config('pghistory.context_metadata', %s, true),"
                 " set_config('pgtrigger.ignore', '{}', true)",
@@ -262,14 +263,14 @@ def benchmark(url: str, *, rows_wanted: int, batch: int, runs: int) -> None:
     from django.db import connection
     from django.test import Client
 
-    from apps.performance import tasks
+    from apps.performance import tasks  # imports models: after django.setup()
 
     if batch > settings.MEASUREMENT_BULK_MAX_ROWS:
         raise SystemExit(
             f"BENCH_BATCH {batch:,} is above MEASUREMENT_BULK_MAX_ROWS ({settings.MEASUREMENT_BULK_MAX_ROWS:,})."
         )
     enqueued: list[int] = []
-    tasks.reevaluate_measurement_windows.apply_async = lambda args=(), kwargs=None, **_options: enqueued.append(  # type: ignore[method-assign, assignment]
+    tasks.reevaluate_measurement_windows.apply_async = lambda args=(), kwargs=None, **_options: enqueued.append(  # type: ignore[method-assign, assignment]  # a stand-in that counts instead of enqueueing
         len(args[0])
     )
 

@@ -190,7 +190,7 @@ def seed_portfolio(url: str, *, vendors: int, contracts: int, functions: int, to
         for statement in SEED_RECORDS_SQL:
             conn.execute(statement, {"today": today})
         counts = {
-            table: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]  # type: ignore[index]
+            table: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]  # type: ignore[index]  # count(*) always returns a row
             for table in (
                 "vendors_vendor",
                 "contracts_contract",
@@ -248,6 +248,7 @@ def benchmark(url: str, *, terms: int, measurements: int, vendors: int, contract
     from django.urls import reverse
     from django.utils import timezone
 
+    # After django.setup(): the services, sla, models and scorecards modules import models.
     from apps.accounts.choices import Role
     from apps.accounts.services import user_create
     from apps.performance import sla
@@ -263,7 +264,7 @@ def benchmark(url: str, *, terms: int, measurements: int, vendors: int, contract
     print("… seed the SLA benchmark's data", flush=True)
     sla_sweep.seed(url, terms=terms, measurements=measurements, as_of=as_of)
     print("… SLA sweep", flush=True)
-    sla._notify = lambda **_kwargs: None  # type: ignore[assignment]  # this measures pages, not e-mail
+    sla._notify = lambda **_kwargs: None  # this measures pages, not e-mail
     connection.close()
     swept = sla.sla_sweep(as_of=as_of)
     print(f"  {sla_sweep.describe(swept)}")

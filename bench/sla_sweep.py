@@ -244,7 +244,7 @@ def seed(url: str, *, terms: int, measurements: int, as_of: date) -> dict[str, i
                 },
             )
         counts = {
-            table: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]  # type: ignore[index]
+            table: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]  # type: ignore[index]  # count(*) always returns a row
             for table in ("vendors_vendor", "contracts_contract", "contracts_slaterm", "kpis_measurement")
         }
         conn.commit()
@@ -319,7 +319,7 @@ def psql_executable() -> str:
 
 def run_floor(url: str, *, as_of: date, horizon: int) -> tuple[float, int]:
     """Run the floor statement with psql; its server-side time (psql's \\timing) and window count."""
-    from apps.performance.sla import SWEEP_SETTINGS
+    from apps.performance.sla import SWEEP_SETTINGS  # imports models: after benchmark()'s django.setup()
 
     # The floor runs with the sweep's own settings (no JIT, the same work_mem): the fastest this
     # statement runs, as the sweep's does.
@@ -382,7 +382,7 @@ def benchmark(url: str, *, terms: int, measurements: int, as_of: date) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from apps.performance import sla
+    from apps.performance import sla  # imports models: after django.setup()
 
     times: dict[str, float] = {}
     with stopwatch("migrate", times):
@@ -408,7 +408,7 @@ def benchmark(url: str, *, terms: int, measurements: int, as_of: date) -> None:
         finally:
             notifying.append(time.perf_counter() - started)
 
-    sla._notify = timed_notify  # type: ignore[assignment]
+    sla._notify = timed_notify
 
     connection.close()  # the sweep starts on a fresh connection
     with stopwatch("sweep (first)", times):

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from apps.demo.demo_data import DEMO_PASSWORD, USERS
 from config.embedded import EmbeddedServices
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -188,8 +189,6 @@ class Launcher:
         raise SystemExit(f"The web server did not answer on port {self.port} within {timeout:.0f} seconds.")
 
     def banner(self, seconds: float, embedded: dict[str, str]) -> str:
-        from apps.demo.demo_data import DEMO_PASSWORD, USERS
-
         address = f"http://127.0.0.1:{self.port}/"
         lines = [
             "",
@@ -257,7 +256,7 @@ def set_up(seed_demo: bool) -> int:
     django.setup()
     from django.core.management import CommandError, call_command
 
-    from apps.demo.management.commands.seed_demo import demo_loaded_on
+    from apps.demo.management.commands.seed_demo import demo_loaded_on  # imports models: after django.setup()
 
     try:
         call_command("migrate", interactive=False, verbosity=0)

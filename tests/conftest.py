@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.db import connection, connections
+from django.test.utils import setup_databases, teardown_databases
+from pytest_django import DjangoDbBlocker
 from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
@@ -16,6 +21,69 @@ from apps.kpis.catalogue import load_catalogue, load_dora_bands
 from tests.factories import UserFactory
 
 ROLES: tuple[str, ...] = tuple(Role.values)
+
+
+# A parallel run (pytest-xdist) migrates one test database, then each process clones it (PostgreSQL's
+# CREATE DATABASE … TEMPLATE, as Django's own parallel runner does) instead of every process running
+# every migration at once on a small machine. PYTEST_XDIST_TESTRUNUID, shared by the processes of one
+# run, marks the database as this run's: a later run always migrates afresh.
+TEMPLATE_LOCK = 7_240_512
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: DjangoDbBlocker,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+) -> Iterator[None]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    verbosity = request.config.option.verbose
+    if not worker or not run or (django_db_keepdb and not django_db_createdb):
+        with django_db_blocker.unblock():
+            config = setup_databases(verbosity=verbosity, interactive=False, keepdb=django_db_keepdb)
+        yield
+        if not django_db_keepdb:
+            with django_db_blocker.unblock():
+                teardown_databases(config, verbosity=verbosity)
+        return
+
+    original_name = connection.settings_dict["NAME"]
+    creation = connection.creation
+    with django_db_blocker.unblock():
+        shared_name = creation._get_test_db_name()
+        with creation._nodb_cursor() as lock:
+            lock.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])
+            try:
+                lock.execute(
+                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                    [shared_name],
+                )
+                found = lock.fetchone()
+                if found is None or found[0] != run:
+                    creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False)
+                    connection.close()
+                    lock.execute(f"COMMENT ON DATABASE {connection.ops.quote_name(shared_name)} IS %s", [run])
+                else:
+                    settings.DATABASES[connection.alias]["NAME"] = shared_name
+                    connection.settings_dict["NAME"] = shared_name
+                creation.clone_test_db(suffix=worker, verbosity=verbosity, autoclobber=True)
+            finally:
+                lock.execute("SELECT pg_advisory_unlock(%s)", [TEMPLATE_LOCK])
+        own_name = creation.get_test_db_clone_settings(worker)["NAME"]
+        connection.close()
+        settings.DATABASES[connection.alias]["NAME"] = own_name
+        connection.settings_dict["NAME"] = own_name
+    yield
+    # A thread of a test (a live server's, a worker's) may still hold a connection: FORCE ends it.
+    with django_db_blocker.unblock():
+        connections.close_all()
+        with creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(own_name)} WITH (FORCE)")
+        settings.DATABASES[connection.alias]["NAME"] = original_name
+        connection.settings_dict["NAME"] = original_name
 
 
 def _transactional(item: pytest.Item) -> bool:
@@ -47,7 +115,7 @@ def user_with_role(db: None) -> Callable[[str], User]:
     """``user_with_role("procurement")`` → a user in that group (the same one on repeated calls)."""
 
     def make(role: str) -> User:
-        return UserFactory(username=f"demo_{role}", role=role)  # type: ignore[return-value]
+        return UserFactory(username=f"demo_{role}", role=role)
 
     return make
 

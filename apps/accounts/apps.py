@@ -3,12 +3,12 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from apps.accounts.roles import sync_role_groups
+
 
 def _sync_roles_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
     # Permissions of apps migrated later (and of proxy models) exist only after their migrations:
     # re-sync after every migrate so the admin role always holds every permission.
-    from apps.accounts.roles import sync_role_groups
-
     sync_role_groups(kwargs.get("apps") or sender.apps)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -69,6 +70,6 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.user}"
 
-    def is_active(self, at: object | None = None) -> bool:
+    def is_active(self, at: datetime | None = None) -> bool:
         now = at or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)  # type: ignore[operator]
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

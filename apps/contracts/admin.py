@@ -5,7 +5,7 @@ terms shown inline on a contract, are ``apps.performance.admin``'s.)"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -53,7 +53,7 @@ class ExitPlanItemInline(ChecklistInline):
 # -- contracts ----------------------------------------------------------------------------------------
 
 
-class ContractAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class ContractAdminForm(forms.ModelForm):
     """Applies the service rules ``full_clean`` alone does not know: a status given at creation is true
     by date (and, active, has a vendor in force and an active master agreement around it), and a master
     agreement with statements of work stays one, with the same vendor."""
@@ -138,7 +138,7 @@ class ContractAdmin(ServiceModelAdmin):
 class ChecklistRowAdmin(ServiceModelAdmin):
     """Rows created with their contract: edited here, never added or deleted."""
 
-    readonly_fields = ("contract", "kind")
+    readonly_fields: ClassVar[tuple[str, ...]] = ("contract", "kind")
     search_fields = ("contract__title", "note")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -162,5 +162,5 @@ class ExitPlanItemAdmin(ChecklistRowAdmin):
     list_filter = ("kind", ("done_on", admin.EmptyFieldListFilter))
     list_select_related = ("contract", "owner")
     fields = ("contract", "kind", "owner", "done_on", "note", "waived_on", "waived_by", "waiver_reason")
-    readonly_fields = ("contract", "kind", "waived_on", "waived_by", "waiver_reason")  # type: ignore[assignment]
+    readonly_fields = ("contract", "kind", "waived_on", "waived_by", "waiver_reason")
     raw_id_fields = ("owner",)

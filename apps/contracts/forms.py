@@ -7,14 +7,14 @@ from typing import Any
 
 from django import forms
 
-from apps.contracts.gates import functions_kept_in_house
+from apps.contracts.gates import functions_kept_in_house, open_policy_exception
 from apps.contracts.models import Contract, ContractClause, ExitPlanItem
 from apps.core.forms import DATE_WIDGET, WorkspaceModelForm
 from apps.functions.models import Function
 from apps.vendors.selectors import vendor_list
 
 
-class FunctionsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class FunctionsField(forms.ModelMultipleChoiceField):
     """The functions a contract covers; the ones policy keeps in-house say so next to their name."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -71,13 +71,13 @@ class ContractForm(WorkspaceModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["vendor"].queryset = vendor_list().order_by("name")  # type: ignore[attr-defined]
+        self.fields["vendor"].queryset = vendor_list().order_by("name")  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
         parents = (
             Contract.objects.select_related("vendor").filter(parent__isnull=True).order_by("vendor__name", "title")
         )
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
         self.fields["parent"].label = "Master agreement"
         functions = FunctionsField(
             queryset=Function.objects.order_by("name"),
@@ -88,8 +88,6 @@ class ContractForm(WorkspaceModelForm):
         )
         self.fields["functions"] = functions
         if self.instance.pk:
-            from apps.contracts.gates import open_policy_exception
-
             exception = open_policy_exception(self.instance)
             if exception is not None:
                 self.fields["exception_justification"].help_text = (
@@ -98,7 +96,7 @@ class ContractForm(WorkspaceModelForm):
                 )
 
 
-class ClauseForm(forms.ModelForm):  # type: ignore[type-arg]
+class ClauseForm(forms.ModelForm):
     class Meta:
         model = ContractClause
         fields = ["assessment", "note"]

@@ -23,6 +23,10 @@ from apps.contracts.choices import ClauseAssessment, ClauseKind, ContractStatus
 from apps.contracts.models import Contract, ExitPlanItem
 from apps.core.gates import Condition, Outcome, register
 from apps.core.models import PolicyException
+from apps.functions.choices import Decision, Recommendation
+from apps.functions.models import Function
+from apps.functions.services import recommendation_for
+from apps.vendors.choices import VendorStatus
 from apps.vendors.models import Vendor
 
 # The clauses without which an engagement cannot be governed: who owns the work, what stays secret,
@@ -97,17 +101,14 @@ def _clause_condition(kind: str) -> Condition:
     return Condition(code=f"clause_{kind}", label=f"{label} clause present", test=test)
 
 
-def functions_kept_in_house(functions: Iterable[object]) -> list[tuple[object, str]]:
+def functions_kept_in_house(functions: Iterable[Function]) -> list[tuple[Function, str]]:
     """The functions that policy keeps in-house, each with why: decided keep in-house, or recommended
     never outsource."""
-    from apps.functions.choices import Decision, Recommendation
-    from apps.functions.services import recommendation_for
-
     found = []
     for function in functions:
         if getattr(function, "decision", "") == Decision.KEEP_IN_HOUSE:
             found.append((function, "decided keep in-house"))
-        elif recommendation_for(function) == Recommendation.NEVER_OUTSOURCE:  # type: ignore[arg-type]
+        elif recommendation_for(function) == Recommendation.NEVER_OUTSOURCE:
             found.append((function, "recommended never outsource"))
     return found
 
@@ -215,8 +216,6 @@ VENDOR_EXITED_CONDITIONS: tuple[Condition, ...] = (
 
 def register_contract_gates() -> None:
     """Register the gates above (idempotent: ``apps.core.gates.register`` replaces by code)."""
-    from apps.vendors.choices import VendorStatus
-
     register(Contract, ContractStatus.ACTIVE, *CONTRACT_ACTIVE_CONDITIONS)
     register(Vendor, VendorStatus.OFFBOARDING, *VENDOR_OFFBOARDING_CONDITIONS)
     register(Vendor, VendorStatus.EXITED, *VENDOR_EXITED_CONDITIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -120,15 +121,15 @@ class Contract(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("contracts:contract-detail", args=[self.pk])
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Derived state kept true on every save, whoever saves.
         self.cancel_by = contract_cancel_by_date(
             end_date=self.end_date, renewal=self.renewal, notice_days=self.notice_days
         )
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "cancel_by"}  # type: ignore[misc]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+            kwargs["update_fields"] = {*update_fields, "cancel_by"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -76,10 +76,10 @@ def _scope_method(anchor: ScopeAnchor) -> FilterMethod:
 def scope_filters(filterset: type[FilterSet], anchor: ScopeAnchor) -> dict[str, Filter]:
     """The filters of ``PortfolioScopeFilterSet`` on rows of ``anchor``, but for those ``filterset``
     declares itself (its own filter of the same name wins, as in a ``PortfolioScopeFilterSet``)."""
-    own = set(filterset.base_filters) - registered_filter_names(filterset)  # type: ignore[attr-defined]
+    own = set(filterset.base_filters) - registered_filter_names(filterset)
     method = _scope_method(anchor)
     found = {}
-    for name, declared in PortfolioScopeFilterSet.base_filters.items():  # type: ignore[attr-defined]
+    for name, declared in PortfolioScopeFilterSet.base_filters.items():
         if name in own:
             continue
         scope_filter = copy.deepcopy(declared)

@@ -138,15 +138,15 @@ class ContractTransitionView(TransitionView):
     reason_required = services.CONTRACT_STATUSES_NEEDING_REASON
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"{CONTRACT_ACTION_LABELS.get(self.to_status, self.label)}: {self.object}"
 
     @property
-    def submit_label(self) -> str:  # type: ignore[override]
+    def submit_label(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return CONTRACT_ACTION_LABELS.get(self.to_status, f"Move to {self.label}")
 
     @property
-    def success_message(self) -> str:  # type: ignore[override]
+    def success_message(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"{self.object} is now {self.label}."
 
     def transition(self, *, to_status: str, reason: str, override: bool) -> Any:
@@ -182,7 +182,7 @@ class ChecklistRowUpdateView(ServiceUpdateView):
         return {**super().get_form_kwargs(), "prefix": f"{self.prefix_name}-{self.object.pk}"}
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"{self.object.get_kind_display()} — {self.object.contract}"
 
     def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
@@ -236,7 +236,7 @@ class ExitPlanItemWaiveView(ServiceFormView):
         )
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Waive {self.item.get_kind_display()} — {self.item.contract}"
 
     def perform(self, form: forms.BaseForm) -> Any:

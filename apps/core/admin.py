@@ -19,7 +19,7 @@ from apps.core.services import audited, model_delete, save_validated
 HTTPS_URL_FIELDS: dict[type[Any], dict[str, Any]] = {URLField: {"assume_scheme": "https"}}
 
 
-class TabularInline(admin.TabularInline):  # type: ignore[type-arg]
+class TabularInline(admin.TabularInline):
     """The admin's inline rows, with the same field defaults as ``ServiceModelAdmin``."""
 
     formfield_overrides = HTTPS_URL_FIELDS

@@ -80,7 +80,7 @@ class GateCheckSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     # A declared field (the metaclass takes it out of the class), not the Field's own ``label``.
-    label = serializers.CharField()  # type: ignore[assignment]
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     met = serializers.BooleanField()
     detail = serializers.CharField()
     warning = serializers.BooleanField(help_text="Met, but worth a look (a weak clause, an accepted risk).")
@@ -118,20 +118,21 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         return self.get_queryset().get(pk=instance.pk)
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        assert self.create_service is not None
-        instance = type(self).create_service(actor=self.request.user, data=serializer.validated_data)  # type: ignore[misc]
+        service = type(self).create_service
+        assert service is not None
+        instance = service(actor=self.request.user, data=serializer.validated_data)
         serializer.instance = self.reloaded(instance)
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        assert self.update_service is not None
-        instance = type(self).update_service(  # type: ignore[misc]
-            instance=serializer.instance, actor=self.request.user, data=serializer.validated_data
-        )
+        service = type(self).update_service
+        assert service is not None
+        instance = service(instance=serializer.instance, actor=self.request.user, data=serializer.validated_data)
         serializer.instance = self.reloaded(instance)
 
     def perform_destroy(self, instance: Model) -> None:
-        assert self.delete_service is not None
-        type(self).delete_service(instance=instance, actor=self.request.user)  # type: ignore[misc]
+        service = type(self).delete_service
+        assert service is not None
+        service(instance=instance, actor=self.request.user)
 
 
 class ServiceRouter(DefaultRouter):

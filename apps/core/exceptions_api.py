@@ -17,7 +17,7 @@ def _exceptions(*, user: Any = None) -> QuerySet[PolicyException]:
     return policy_exception_list(user=user)
 
 
-class PolicyExceptionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PolicyExceptionSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="open, due (review within 30 days), expired or closed")
     subject_type = serializers.CharField(source="content_type.model", read_only=True)
     subject_id = serializers.IntegerField(source="object_id", read_only=True)

@@ -28,8 +28,8 @@ _REGISTERED: dict[type[FilterSet], set[str]] = {}
 def register_filters(filterset: type[FilterSet], /, **filters: Filter) -> None:
     """Add ``filters`` (name → filter) to ``filterset``, after the filters it declares."""
     registered = _REGISTERED.setdefault(filterset, set())
-    base_filters: dict[str, Any] = filterset.base_filters  # type: ignore[attr-defined]  # set by django-filter's metaclass
-    declared_filters: dict[str, Any] = filterset.declared_filters  # type: ignore[attr-defined]  # idem
+    base_filters: dict[str, Any] = filterset.base_filters
+    declared_filters: dict[str, Any] = filterset.declared_filters
     for name, added in filters.items():
         if name in base_filters and name not in registered:
             raise ValueError(f"{filterset.__name__} declares its own filter {name!r}; it cannot be registered.")

@@ -12,7 +12,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SCORE_WIDGET = forms.NumberInput(attrs={"min": 1, "max": 5, "step": 1, "inputmode": "numeric"})
 
 
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class PersonChoiceField(forms.ModelChoiceField):
     """A colleague, by full name (and username when names repeat)."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -20,7 +20,7 @@ class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{full} ({obj.username})" if full else obj.username
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.username
 
@@ -37,7 +37,7 @@ def https_url_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> form
     return db_field.formfield(**kwargs)
 
 
-class WorkspaceModelForm(forms.ModelForm):  # type: ignore[type-arg]
+class WorkspaceModelForm(forms.ModelForm):
     """Date inputs as date pickers, people as named choices, URLs assumed https; ``sections``
     (heading, field names) groups a long form under headings."""
 

@@ -182,7 +182,7 @@ def fx_rates_parse(text: str) -> list[FxRate]:
         rate_text = (row.get("rate") or "").strip()
         if not (currency or day_text or rate_text):
             continue  # a blank line
-        if row.get(None):  # type: ignore[call-overload]
+        if row.get(None):
             problems.append(f"Line {line}: more values than columns (a decimal comma? write 0.92, with a dot).")
             continue
         try:

@@ -18,7 +18,7 @@ class FxRateFilterSet(django_filters.FilterSet):
         model = FxRate
         fields = ["currency", "valid_on"]
 
-    def filter_currency(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_currency(self, queryset, name, value):
         return queryset.filter(currency=str(value).strip().upper()) if value else queryset
 
 

@@ -124,7 +124,7 @@ class GateError(TransitionError):
         super().__init__(message, field="status")
         self.report = report
 
-    def as_dict(self) -> dict[str, Any]:  # type: ignore[override]
+    def as_dict(self) -> dict[str, Any]:
         return {"status": [self.message], "unmet": [check.as_dict() for check in self.report.unmet]}
 
 

@@ -20,7 +20,7 @@ ModelT = TypeVar("ModelT", bound=type[models.Model])
 def audit_tracked(**kwargs: Any) -> Callable[[ModelT], ModelT]:
     """Record every insert, update (bulk ones too: these are database triggers) and delete of the
     model in its pghistory event table, with the request/service context (who, which action)."""
-    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs)  # type: ignore[no-any-return]
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs)
 
 
 class TimeStampedModel(models.Model):

@@ -45,10 +45,6 @@ class Section:
 _SECTIONS: dict[str, dict[str, Section]] = {}
 
 
-def _no_context(request: HttpRequest, obj: Any) -> dict[str, Any]:
-    return {}
-
-
 def register_section(
     page: str, *, key: str, label: str, template: str, order: int = 100, count: str = ""
 ) -> Callable[[SectionContext], SectionContext]:
@@ -73,13 +69,6 @@ def register_section(
         return function
 
     return decorate
-
-
-def register_static_section(
-    page: str, *, key: str, label: str, template: str, order: int = 100, count: str = ""
-) -> None:
-    """A section whose template needs nothing beyond the page's own context."""
-    register_section(page, key=key, label=label, template=template, order=order, count=count)(_no_context)
 
 
 def sections_for(page: str) -> list[Section]:

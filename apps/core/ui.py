@@ -59,7 +59,7 @@ def require_permission(request: HttpRequest, permission: str | None) -> None:
 
 
 # -- lists ------------------------------------------------------------------------------------------
-class FilteredListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
+class FilteredListView(LoginRequiredMixin, ListView):
     """A list page over ``selector`` narrowed by ``filterset_class``, sorted by ``?sort=`` (one of
     ``sort_fields``, ``-`` for descending), paginated, drawn by ``table_class`` (the list's columns) and
     exported with ``?export=csv``."""
@@ -179,7 +179,7 @@ def _label_filter_widget(field: forms.Field, label: str) -> None:
     "Any …" first option instead of Django's dashes."""
     if isinstance(field.widget, forms.SelectMultiple) and not isinstance(field.widget, forms.CheckboxSelectMultiple):
         # Several values of one filter: checkboxes in a dropdown, not a multi-select box.
-        field.widget = forms.CheckboxSelectMultiple(choices=field.choices)  # type: ignore[attr-defined]
+        field.widget = forms.CheckboxSelectMultiple(choices=field.choices)  # type: ignore[attr-defined]  # a SelectMultiple widget's field is a ChoiceField
     elif isinstance(field.widget, forms.DateInput):  # before TextInput, which it subclasses
         field.widget.input_type = "date"
         field.widget.attrs.setdefault("aria-label", label)
@@ -193,7 +193,7 @@ def _label_filter_widget(field: forms.Field, label: str) -> None:
     elif isinstance(field.widget, forms.Select) and not isinstance(field.widget, forms.SelectMultiple):
         choices = list(getattr(field, "choices", []))
         if choices and choices[0][0] in ("", None):
-            field.choices = [("", f"Any {label.lower()}"), *choices[1:]]  # type: ignore[attr-defined]
+            field.choices = [("", f"Any {label.lower()}"), *choices[1:]]  # type: ignore[attr-defined]  # a Select widget's field is a ChoiceField
         field.widget.attrs.setdefault("aria-label", label)
 
 
@@ -238,7 +238,7 @@ def safe_next_url(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
-class ServiceFormView(LoginRequiredMixin, FormMixin, View):  # type: ignore[type-arg]
+class ServiceFormView(LoginRequiredMixin, FormMixin, View):
     """A form page whose valid input is handed to ``perform`` (a service call).
 
     ``permission`` is checked before anything is shown; ``perform`` returns the object to go to next.
@@ -328,7 +328,7 @@ class ServiceCreateView(ServiceFormView):
     """Create a record: the form's cleaned data (plus ``extra_data``) goes to ``create_service``."""
 
     create_service: ClassVar[Callable[..., Any]]
-    form_class: type[forms.ModelForm]  # type: ignore[type-arg]
+    form_class: type[forms.ModelForm]
     success_message = "Created {object}."
 
     def extra_data(self) -> dict[str, Any]:
@@ -349,7 +349,7 @@ class ServiceUpdateView(SelectorObjectMixin, ServiceFormView):
     """Edit a record (read through ``selector``): only the form's fields are handed to ``update_service``."""
 
     update_service: ClassVar[Callable[..., Any]]
-    form_class: type[forms.ModelForm]  # type: ignore[type-arg]
+    form_class: type[forms.ModelForm]
     success_message = "Saved {object}."
     # The edit page offers "Delete" to those who may (the delete view checks again).
     delete_url_name: ClassVar[str | None] = None
@@ -360,7 +360,7 @@ class ServiceUpdateView(SelectorObjectMixin, ServiceFormView):
         self.object = self.get_object()
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Edit {self.object}"
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -433,7 +433,7 @@ class ServiceDeleteView(ServiceActionView):
         return f"Deleted {label}."
 
 
-class SelectorDetailView(LoginRequiredMixin, DetailView):  # type: ignore[type-arg]
+class SelectorDetailView(LoginRequiredMixin, DetailView):
     """A record page read through its selector (so its joins and annotations come along)."""
 
     selector: ClassVar[Callable[..., QuerySet[Any]]]
@@ -517,11 +517,11 @@ class TransitionView(SelectorObjectMixin, ServiceFormView):
         return str(self.status_choices(self.to_status).label)
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Move {self.object} to {self.label}"
 
     @property
-    def submit_label(self) -> str:  # type: ignore[override]
+    def submit_label(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Move to {self.label}"
 
     def get_form_kwargs(self) -> dict[str, Any]:

@@ -91,8 +91,8 @@ def exception_list(request: HttpRequest) -> HttpResponse:
     overrides = list(open_overrides(user=request.user).prefetch_related("subject")[:500])
     can_renew = request.user.has_perm(POLICY_EXCEPTION_PERMISSION)
     for row in rows:
-        row.status_label = EXCEPTION_STATUS_LABELS[row.status]  # type: ignore[attr-defined]
-        row.can_close = row.closed_on is None and (can_renew or row.raised_by_id == request.user.pk)  # type: ignore[attr-defined]
+        row.status_label = EXCEPTION_STATUS_LABELS[row.status]  # type: ignore[attr-defined]  # status: the selector's annotation; status_label: for the template
+        row.can_close = row.closed_on is None and (can_renew or row.raised_by_id == request.user.pk)  # type: ignore[attr-defined]  # set for the template
     context = {
         "title": "Exceptions",
         "exceptions": rows,
@@ -126,7 +126,7 @@ class PolicyExceptionRenewView(SelectorObjectMixin, ServiceFormView):
         self.object = self.get_object()
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Renew {self.object}"
 
     def get_initial(self) -> dict[str, Any]:

@@ -65,7 +65,7 @@ class DashboardFilterSet(PortfolioScopeFilterSet):
         super().__init__(data, *args, **kwargs)
         self.today = today or timezone.localdate()
         self.filters["period"].extra["choices"] = period_choices(self.today)
-        self.form.fields["period"].choices = period_choices(self.today)  # type: ignore[attr-defined]
+        self.form.fields["period"].choices = period_choices(self.today)
         for name in self.form.fields:
             self.form.fields[name].widget.attrs.setdefault("id", f"dashboard-{name.replace('_', '-')}")
 

@@ -5,8 +5,8 @@ and the order the page shows them in.
 **Scope**: the filter bar's values (``apps.dashboards.scope``). **Period**: a calendar month in
 ``TIME_ZONE``, the last closed one by default. It moves the SLA compliance tile, the compliance and
 breaches-by-area charts (the 12 months ending with it) and the league table (the scorecards of that
-month); every other number is as of today. Each tile's module states its definitions (the README's
-"Portfolio overview" repeats them for readers).
+month); every other number is as of today. Each tile's module states its definitions (docs/product/dashboards.md
+repeats them for readers).
 """
 
 from __future__ import annotations

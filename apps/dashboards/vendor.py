@@ -203,7 +203,7 @@ class Vendor360:
 
     @property
     def high_risks(self) -> list[VendorRisk]:
-        return [risk for risk in self.risks if risk.risk_score >= HIGH_RISK_SCORE]  # type: ignore[attr-defined]
+        return [risk for risk in self.risks if risk.risk_score >= HIGH_RISK_SCORE]  # type: ignore[attr-defined]  # risk_score: an annotation of the selector
 
     @property
     def at_risk_terms(self) -> list[TermStatus]:
@@ -272,7 +272,7 @@ def _contracts(vendor_id: int, today: date) -> list[ContractRow]:
         .order_by("current", "cancel_by", "-start_date", "pk")
     )
     # A statement of work in another currency than its master agreement: one more query, and the rates.
-    foreign = [c.pk for c in rows if c.status == ContractStatus.ACTIVE and c.drawn_in_other_currency]  # type: ignore[attr-defined]
+    foreign = [c.pk for c in rows if c.status == ContractStatus.ACTIVE and c.drawn_in_other_currency]
     draws = sow_draws(foreign) if foreign else {}
     fx = fx_table() if draws else None
     result = []
@@ -285,13 +285,13 @@ def _contracts(vendor_id: int, today: date) -> list[ContractRow]:
         if contract.status != ContractStatus.ACTIVE:
             result.append(ContractRow(contract, None, days))
             continue
-        own: Decimal = contract.annual  # type: ignore[attr-defined]
+        own: Decimal = contract.annual
         counted = own
         if contract.pk in draws:
             counted = ceiling_remainder(own, contract.currency, draws[contract.pk], on=today, fx=fx)
-        elif contract.parent_id is None and contract.drawn is not None:  # type: ignore[attr-defined]
-            counted = max(Decimal(0), own - contract.drawn)  # type: ignore[attr-defined]
-        drawn_on = contract.parent_id is None and (contract.pk in draws or contract.drawn is not None)  # type: ignore[attr-defined]
+        elif contract.parent_id is None and contract.drawn is not None:
+            counted = max(Decimal(0), own - contract.drawn)
+        drawn_on = contract.parent_id is None and (contract.pk in draws or contract.drawn is not None)
         result.append(ContractRow(contract, round_money(counted), days, round_money(own) if drawn_on else None))
     return result
 
@@ -304,7 +304,7 @@ def _certifications(vendor_id: int, today: date) -> list[CertificationRow]:
         .annotate(is_superseded=certification_superseded())
         .order_by("is_superseded", "expires_on", "pk")
     )
-    return [CertificationRow(c, bool(c.is_superseded), (c.expires_on - today).days) for c in rows]  # type: ignore[attr-defined]
+    return [CertificationRow(c, bool(c.is_superseded), (c.expires_on - today).days) for c in rows]
 
 
 def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None) -> Vendor360:
@@ -344,7 +344,7 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
             access_grant_list(user=user, as_of=today)
             .filter(vendor=vendor)
             .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=today))
-            .order_by("-finding_rank", "-finding_count", "expires_on", "system", "person", "pk")  # type: ignore[misc]
+            .order_by("-finding_rank", "-finding_count", "expires_on", "system", "person", "pk")  # type: ignore[misc]  # finding_rank, finding_count: annotations of the selector
         ),
         contracts=_contracts(vendor.pk, today),
     )
@@ -506,7 +506,7 @@ def attention_summary(data: Vendor360) -> list[Attention]:
             Attention(
                 WARN,
                 f"{term.kpi.name} on {term.contract.title} is at risk in the open window"
-                f" ({status.open.window_start:%-d %b} – {status.open.window_end:%-d %b}).",  # type: ignore[union-attr]
+                f" ({status.open.window_start:%-d %b} – {status.open.window_end:%-d %b}).",  # type: ignore[union-attr]  # at_risk_terms keeps terms with an open window only
                 drills["at_risk"],
             )
         )

@@ -59,7 +59,7 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
     )
     query = urlencode(filterset.query())
     chosen = [
-        str(dict(filterset.form.fields[name].choices).get(value, value))  # type: ignore[attr-defined]
+        str(dict(filterset.form.fields[name].choices).get(value, value))
         for name, value in filterset.query().items()
         if name != "period"
     ]

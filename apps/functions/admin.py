@@ -61,7 +61,7 @@ class FunctionAdmin(ServiceModelAdmin):
         return services.recommendation_for(obj).label if obj.pk else "—"
 
 
-class SourcingDecisionAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class SourcingDecisionAdminForm(forms.ModelForm):
     """A decision against the recommendation asks for the exception's justification and review date
     here, so the refusal is a form error rather than a failed save."""
 

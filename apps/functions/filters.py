@@ -54,7 +54,7 @@ class FunctionFilterSet(django_filters.FilterSet):
         lookup = GreaterThanOrEqual if bound == "min" else LessThanOrEqual
         return queryset.filter(lookup(SCORE_SUMS[axis], value))
 
-    def filter_undecided(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_undecided(self, queryset, name, value):
         if value is None:
             return queryset
         return queryset.filter(decision="") if value else queryset.exclude(decision="")

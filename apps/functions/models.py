@@ -54,7 +54,7 @@ class Function(TimeStampedModel):
     # ``clean()``/``save()`` fill in, so the API, the forms and the imports agree; a stored row always
     # holds an explicit value (the constraint), so queries on it need no knowledge of categories — and
     # a value read back is a bool (hence the get type, which the stubs would make optional).
-    velocity_critical: models.BooleanField[bool | None, bool] = models.BooleanField(  # type: ignore[misc]
+    velocity_critical: models.BooleanField[bool | None, bool] = models.BooleanField(  # type: ignore[misc]  # None only before save (above)
         null=True,
         blank=True,
         default=None,

@@ -106,7 +106,7 @@ class FunctionDecideView(ServiceFormView):
         self.function = get_object_or_404(selectors.function_list(user=self.request.user), pk=self.kwargs["pk"])
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Sourcing decision for {self.function}"
 
     def perform(self, form: forms.BaseForm) -> Any:

@@ -119,11 +119,6 @@ def register_reminder_rule(*, name: str, kinds: Iterable[str], collect: Reminder
     return rule
 
 
-def unregister_reminder_rule(name: str) -> None:
-    """Remove a rule (for tests that register one of their own)."""
-    _rules.pop(name, None)
-
-
 def reminder_rules() -> tuple[ReminderRule, ...]:
     """Every registered rule, in the order they run."""
     return tuple(_rules.values())

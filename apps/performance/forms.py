@@ -491,7 +491,7 @@ class SlaTermForm(WorkspaceModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kpis = list(KpiDefinition.objects.order_by("name"))
-        self.fields["kpi"].queryset = KpiDefinition.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["kpi"].queryset = KpiDefinition.objects.order_by("name")  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
         # What the script needs to keep the units (and the comparator the KPI's direction calls for) in
         # step with the KPI select, without asking the server.
         self.fields["kpi"].widget.attrs.update(
@@ -506,7 +506,7 @@ class SlaTermForm(WorkspaceModelForm):
         symbol = unit_of(chosen.unit).symbol if chosen is not None else ""
         for name in ("target", "warning_target"):
             widget = self.fields[name].widget
-            widget.unit = symbol  # type: ignore[attr-defined]
+            widget.unit = symbol
         if chosen is not None:
             direction = "higher" if chosen.direction == Direction.HIGHER else "lower"
             self.fields["comparator"].help_text = f"{chosen.name} is {direction}-is-better."

@@ -330,7 +330,7 @@ class _LatestValue(ArrayAgg):
     template = "(%(function)s(%(distinct)s%(expressions)s %(order_by)s))[1]"
 
     @property
-    def output_field(self) -> DecimalField:  # type: ignore[override]
+    def output_field(self) -> DecimalField:  # type: ignore[override]  # the array's first element, not the array
         return DecimalField(max_digits=16, decimal_places=4)
 
 
@@ -801,7 +801,7 @@ DEFAULT_CACHE_SECONDS = 600
 # carry lower ids than ones already committed, so nothing read meanwhile is kept.
 def _audit_trail(model: type[Any]) -> type[Any]:
     """The pghistory event model of a tracked model (its ``events``)."""
-    return model._meta.get_field("events").related_model  # type: ignore[no-any-return]
+    return model._meta.get_field("events").related_model
 
 
 _SOURCES_VERSION_SQL = compose(
@@ -853,7 +853,7 @@ def league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int,
         logger.warning("The scorecard cache could not be read.", exc_info=True)
         cached = None
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     cards = {pk: replace(card, rows=[]) for pk, card in vendor_scorecards(period=period, vendor_ids=ids).items()}
     if cacheable:
         try:

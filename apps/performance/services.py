@@ -482,9 +482,10 @@ def _row_date(value: Any) -> date:
             if parsed is None:
                 raise ValueError(text)
             return parsed
-        moment = parse_datetime(text)  # type: ignore[assignment]
-        if moment is None:
+        stamp = parse_datetime(text)
+        if stamp is None:
             raise ValueError(text)
+        moment = stamp
     else:
         raise ValueError(value)
     if timezone.is_naive(moment):
@@ -686,9 +687,9 @@ def _bulk_write(valid: Sequence[_Row], *, source: str, recorder_id: int | None) 
             {
                 "idx": row.index,
                 "contract_id": row.contract_id,
-                "kpi_id": row.kpi.pk,  # type: ignore[union-attr]
-                "period_start": row.period_start.isoformat(),  # type: ignore[union-attr]
-                "period_end": row.period_end.isoformat(),  # type: ignore[union-attr]
+                "kpi_id": row.kpi.pk,  # type: ignore[union-attr]  # a valid row has its KPI
+                "period_start": row.period_start.isoformat(),  # type: ignore[union-attr]  # a valid row has its period
+                "period_end": row.period_end.isoformat(),  # type: ignore[union-attr]  # a valid row has its period
                 "value": _number_text(row.fields["value"]),
                 "numerator": _number_text(row.fields["numerator"]),
                 "denominator": _number_text(row.fields["denominator"]),
@@ -711,7 +712,7 @@ def _bulk_write(valid: Sequence[_Row], *, source: str, recorder_id: int | None) 
     if missing:  # rare (a race): one more query reads their ids
         by_index = {row.index: row for row in valid}
         keys: dict[tuple[Any, ...], int] = {
-            (by_index[i].contract_id, by_index[i].kpi.pk, by_index[i].period_start, by_index[i].period_end): i  # type: ignore[union-attr]
+            (by_index[i].contract_id, by_index[i].kpi.pk, by_index[i].period_start, by_index[i].period_end): i  # type: ignore[union-attr]  # a valid row has its contract, KPI and period
             for i in missing
         }
         matches = Q()
@@ -748,7 +749,7 @@ def measurement_bulk_upsert(
             if written:
                 measurement_windows_reevaluate(
                     periods=[
-                        (row.contract_id, row.kpi.pk, row.period_end)  # type: ignore[misc, union-attr]
+                        (row.contract_id, row.kpi.pk, row.period_end)  # type: ignore[misc, union-attr]  # a valid row has its contract, KPI and period
                         for row in written
                     ]
                 )

@@ -96,7 +96,7 @@ class SlaTermCreateView(ServiceCreateView):
         return {"contract": self.contract}
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"New SLA term for {self.contract}"
 
     def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
@@ -120,7 +120,7 @@ class SlaTermUpdateView(ServiceUpdateView):
     selector = selectors.sla_term_list
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Edit SLA term {self.object}"
 
     def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
@@ -174,7 +174,7 @@ class BreachActionView(ServiceActionView):
         return get_object_or_404(selectors.breach_list(user=self.request.user), pk=self.kwargs["pk"])
 
     @property
-    def permission(self) -> str:  # type: ignore[override]
+    def permission(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return BREACH_ACTIONS[self.kwargs["action"]]
 
     def perform(self) -> str:
@@ -264,7 +264,7 @@ class MeasurementGridView(ServiceFormView):
             )
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Log KPIs · {self.contract}"
 
     def new_grid(self, source: Any, *, data: Any = None) -> MeasurementGrid:

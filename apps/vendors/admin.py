@@ -58,7 +58,7 @@ class ActionItemInline(TabularInline):
 # -- vendors ----------------------------------------------------------------------------------------
 
 
-class VendorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class VendorAdminForm(forms.ModelForm):
     """Applies the service's rule that a vendor in pilot or active has its three named owners, which
     ``full_clean`` alone does not know. (The admin builds the form's Meta from the ModelAdmin.)"""
 
@@ -123,7 +123,7 @@ class FindingsFilter(admin.SimpleListFilter):
     title = "findings"
     parameter_name = "findings"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("yes", "Has findings")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:

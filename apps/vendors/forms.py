@@ -110,7 +110,7 @@ class VendorRiskWithVendorForm(VendorRiskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["vendor"].queryset = vendor_list().order_by("name")  # type: ignore[attr-defined]
+        self.fields["vendor"].queryset = vendor_list().order_by("name")  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
 
 
 class AccessGrantForm(WorkspaceModelForm):
@@ -137,7 +137,7 @@ class ServiceReviewScheduleForm(WorkspaceModelForm):
 
     def __init__(self, *args: Any, vendors: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["vendor"].queryset = vendors if vendors is not None else vendor_list().order_by("name")  # type: ignore[attr-defined]
+        self.fields["vendor"].queryset = vendors if vendors is not None else vendor_list().order_by("name")  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
 
 
 class ServiceReviewRecordForm(WorkspaceModelForm):

@@ -191,13 +191,13 @@ class VettingAssessment(TimeStampedModel):
 
     @property
     def red_flags(self) -> list[str]:
-        return [str(self._meta.get_field(f).verbose_name) for f in RED_FLAG_FIELDS if getattr(self, f)]  # type: ignore[union-attr]
+        return [str(self._meta.get_field(f).verbose_name) for f in RED_FLAG_FIELDS if getattr(self, f)]  # type: ignore[union-attr]  # get_field may give a relation; these are own fields
 
     @property
     def red_flag_notes(self) -> list[tuple[str, str]]:
         """Each red flag seen, with its note ("" while unanswered)."""
         return [
-            (str(self._meta.get_field(flag).verbose_name), getattr(self, note).strip())  # type: ignore[union-attr]
+            (str(self._meta.get_field(flag).verbose_name), getattr(self, note).strip())  # type: ignore[union-attr]  # get_field may give a relation; these are own fields
             for flag, note in RED_FLAG_NOTE_FIELDS.items()
             if getattr(self, flag)
         ]

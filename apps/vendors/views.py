@@ -196,7 +196,7 @@ class VendorChildCreateView(ServiceCreateView):
         return {"vendor": self.vendor}
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"New {self.noun} for {self.vendor}"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -207,7 +207,7 @@ class VendorChildUpdateView(ServiceUpdateView):
     noun: ClassVar[str] = "record"
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Edit {self.noun}: {self.object}"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -482,7 +482,7 @@ class ReviewRecordView(ReviewOwnerMixin, ServiceUpdateView):
         return self.object.vendor
 
     @property
-    def title(self) -> str:  # type: ignore[override]
+    def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return f"Record {self.object}"
 
     def get_initial(self) -> dict[str, Any]:

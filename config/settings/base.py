@@ -94,7 +94,7 @@ def database_from_url(url: str) -> dict[str, object]:
     # a subtransaction, whose cost grows with the foreign-key checks queued in the transaction: a
     # multi-row write became quadratic. Defined as "ignore nothing" for every connection, it never
     # raises; ``pgtrigger.ignore()`` still overrides it where used.
-    options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+    options = dict(config.get("OPTIONS") or {})
     options["options"] = f"{options.get('options', '')} -c pgtrigger.ignore={{}}".strip()
     config["OPTIONS"] = options
     return config
@@ -164,7 +164,7 @@ REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
 if not 0 <= REMINDER_HOUR <= 23:
     raise ImproperlyConfigured(f"REMINDER_HOUR must be an hour from 0 to 23, not {REMINDER_HOUR}.")
 
-# Scorecards (apps/kpis/scorecards.py, which documents the scoring): the standings a score (0–100)
+# Scorecards (apps/performance/scorecards.py, which documents the scoring): the standings a score (0–100)
 # reaches, best first; each KPI's weight by the severity of its SLA term, and for a KPI held to its
 # default target; the DORA report year whose bands the four DORA KPIs are shown in.
 SCORECARD_STANDINGS = [(90, "Excellent"), (75, "Good"), (50, "Needs attention"), (0, "Critical")]

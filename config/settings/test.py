@@ -16,7 +16,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # The league table's scorecard cache is off: a test sees every change at once and counts the same
-# queries every time (tests/kpis/test_scorecard_cache.py turns it on, on a local-memory cache).
+# queries every time (tests/performance/test_scorecard_cache.py turns it on, on a local-memory cache).
 SCORECARD_CACHE_SECONDS = 0
 
 # pytest-xdist runs the suite in several processes (PYTEST_XDIST_WORKER = gw0, gw1, …). pytest-django

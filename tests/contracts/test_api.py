@@ -84,7 +84,7 @@ class TestContractClauseApi(ApiResourceMatrix):
     can_delete = False
 
     def make(self) -> Model:
-        return contract_with_checklists().clauses.first()  # type: ignore[return-value]
+        return contract_with_checklists().clauses.first()
 
     def update_payload(self, obj: Model) -> dict[str, Any]:
         return {"assessment": "weak", "note": "Only 'best efforts'."}

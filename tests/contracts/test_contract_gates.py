@@ -21,6 +21,7 @@ from apps.core.errors import ApplicationError, PermissionDeniedError, Transition
 from apps.core.gates import GateError, gate_report
 from apps.core.models import PolicyException, StatusChange
 from tests.factories import (
+    BreachFactory,
     ContractFactory,
     FunctionFactory,
     ReadyContractFactory,
@@ -254,7 +255,7 @@ def test_seen_an_active_contract_covering_a_keep_in_house_function_is_refused_wi
     data = contract_payload(VendorFactory(), status="active", functions=[function])
     with pytest.raises(Exception) as caught:
         services.contract_create(actor=None, data=data)
-    errors = caught.value.message_dict  # type: ignore[attr-defined]
+    errors = caught.value.message_dict
     assert set(errors) == {"exception_justification", "exception_review_on"}
     assert "CI/CD platform (decided keep in-house)" in errors["exception_justification"][0]
     assert not Contract.objects.exists() and not PolicyException.objects.exists()
@@ -286,7 +287,7 @@ def test_an_exception_needs_a_future_review_date() -> None:
     )
     with pytest.raises(Exception) as caught:
         services.contract_create(actor=None, data=data)
-    assert set(caught.value.message_dict) == {"exception_review_on"}  # type: ignore[attr-defined]
+    assert set(caught.value.message_dict) == {"exception_review_on"}
     assert not Contract.objects.exists()
 
 
@@ -297,7 +298,7 @@ def test_a_draft_may_be_saved_without_the_exception_and_an_active_one_not_edited
     active = ContractFactory(status="active")
     with pytest.raises(Exception) as caught:
         services.contract_update(instance=active, actor=None, data={"functions": [function]})
-    assert "exception_justification" in caught.value.message_dict  # type: ignore[attr-defined]
+    assert "exception_justification" in caught.value.message_dict
     assert not Contract.objects.get(pk=active.pk).functions.exists()
 
 
@@ -343,12 +344,12 @@ def test_the_contract_form_asks_for_the_exception(user_with_role: Callable[[str]
 def test_creating_an_active_contract_applies_what_can_be_checked_at_creation() -> None:
     with pytest.raises(Exception) as caught:
         services.contract_create(actor=None, data=contract_payload(VendorFactory(status="exited"), status="active"))
-    assert "vendor" in caught.value.message_dict  # type: ignore[attr-defined]
+    assert "vendor" in caught.value.message_dict
     vendor = VendorFactory()
     msa = ContractFactory(vendor=vendor, status="draft")
     with pytest.raises(Exception) as caught:
         services.contract_create(actor=None, data=contract_payload(vendor, status="active", parent=msa))
-    assert "parent" in caught.value.message_dict  # type: ignore[attr-defined]
+    assert "parent" in caught.value.message_dict
     msa.status = "active"
     msa.save()
     with pytest.raises(Exception) as caught:
@@ -356,7 +357,7 @@ def test_creating_an_active_contract_applies_what_can_be_checked_at_creation() -
             actor=None,
             data=contract_payload(vendor, status="active", parent=msa, end_date=msa.end_date + timedelta(days=1)),
         )
-    assert "end_date" in caught.value.message_dict  # type: ignore[attr-defined]
+    assert "end_date" in caught.value.message_dict
     assert Contract.objects.count() == 1
     # A draft is never refused for these: its activation gate will be.
     draft = services.contract_create(actor=None, data=contract_payload(VendorFactory(status="exited")))
@@ -498,8 +499,6 @@ def test_api_create_with_the_exception_fields(api_client_for: Callable[[str], AP
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "  "}, {"note": ""}])
 def test_api_resolve_needs_a_reason(body: dict[str, str], api_client_for: Callable[[str], APIClient]) -> None:
-    from tests.factories import BreachFactory
-
     breach = BreachFactory()
     response = api_client_for("engineering_manager").post(f"/api/v1/breaches/{breach.pk}/resolve/", body, format="json")
     assert response.status_code == 400
@@ -509,8 +508,6 @@ def test_api_resolve_needs_a_reason(body: dict[str, str], api_client_for: Callab
 
 
 def test_api_resolve_accepts_the_older_note_field(api_client_for: Callable[[str], APIClient]) -> None:
-    from tests.factories import BreachFactory
-
     breach = BreachFactory()
     response = api_client_for("engineering_manager").post(
         f"/api/v1/breaches/{breach.pk}/resolve/", {"note": "Fixed."}, format="json"

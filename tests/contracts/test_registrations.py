@@ -121,7 +121,7 @@ def test_contracts_registers_the_policy_conflict_it_sees() -> None:
     kept = FunctionFactory(name="Kept", decision="keep_in_house", **OUTSOURCEABLE)
     ContractFactory(status="active").functions.add(kept)
     row = function_list().get(pk=kept.pk)
-    assert (row.contract_conflict, row.decision_conflict, row.policy_conflict) == (True, False, True)  # type: ignore[attr-defined]
+    assert (row.contract_conflict, row.decision_conflict, row.policy_conflict) == (True, False, True)
 
     client = Client()
     client.force_login(UserFactory(role="executive"))
@@ -133,8 +133,8 @@ def test_the_vendor_page_counts_the_vendors_contracts() -> None:
     vendor = VendorFactory()
     ContractFactory.create_batch(2, vendor=vendor)
     ContractFactory()  # another vendor's
-    assert vendor_detail().get(pk=vendor.pk).contract_count == 2  # type: ignore[attr-defined]  # an annotation
-    assert vendor_detail().get(pk=VendorFactory().pk).contract_count == 0  # type: ignore[attr-defined]
+    assert vendor_detail().get(pk=vendor.pk).contract_count == 2
+    assert vendor_detail().get(pk=VendorFactory().pk).contract_count == 0
 
 
 def test_the_function_page_lists_the_contracts_covering_it() -> None:

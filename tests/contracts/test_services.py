@@ -38,12 +38,12 @@ AS_OF = date(2026, 11, 23)
 # -- helpers ----------------------------------------------------------------------------------------
 def events_of(model: type[models.Model], pk: Any) -> list[Any]:
     """The pghistory events of one row, oldest first."""
-    event_model = model.pgh_event_models["insert"]  # type: ignore[attr-defined]
+    event_model = model.pgh_event_models["insert"]
     return list(event_model.objects.filter(pgh_obj_id=pk).select_related("pgh_context").order_by("pgh_id"))
 
 
 def event_count(model: type[models.Model]) -> int:
-    return model.pgh_event_models["insert"].objects.count()  # type: ignore[attr-defined,no-any-return]
+    return model.pgh_event_models["insert"].objects.count()
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def test_a_refused_create_writes_nothing(overrides: dict[str, Any], error: type[
     if isinstance(caught.value, ValidationError):
         assert field in caught.value.message_dict
     else:
-        assert caught.value.field == field  # type: ignore[attr-defined]
+        assert caught.value.field == field
     assert (Contract.objects.count(), ContractClause.objects.count(), event_count(Contract)) == before
 
 

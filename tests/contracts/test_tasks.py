@@ -8,6 +8,7 @@ import pytest
 
 from apps.contracts.models import Contract
 from apps.contracts.tasks import sync_contract_status_by_date
+from config.celery import app
 from tests.celery_worker import running_worker, wait_until
 from tests.factories import ContractFactory
 
@@ -28,6 +29,4 @@ def test_worker_expires_and_renews_contracts() -> None:
 @pytest.mark.django_db
 def test_task_enqueued_on_the_broker_is_named_stably() -> None:
     assert sync_contract_status_by_date.name == "contracts.sync_status_by_date"
-    from config.celery import app
-
     assert app.conf.beat_schedule["contracts-sync-status-daily"]["task"] == sync_contract_status_by_date.name

@@ -6,13 +6,16 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from apps.vendors.models import ActionItem
-from tests.factories import ServiceReviewFactory, UserFactory
+from apps.core import admin as core_admin
+from apps.core.errors import ConflictError
+from apps.vendors.models import ActionItem, Vendor
+from apps.vendors.services import vendor_transition
+from tests.factories import ServiceReviewFactory, UserFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def form_data(response) -> dict:  # type: ignore[no-untyped-def]
+def form_data(response) -> dict:
     """The change form's current values, management forms included, as a browser would post them."""
     data: dict = {}
     forms = [response.context["adminform"].form]
@@ -49,9 +52,6 @@ def test_inline_rows_are_audited_as_the_operator() -> None:
 
 
 def test_the_events_page_says_who_and_which_action() -> None:
-    from apps.vendors.services import vendor_transition
-    from tests.factories import VendorFactory
-
     admin = UserFactory(role="admin", first_name="Alex", last_name="Morgan")
     vendor = VendorFactory(status="prospect")
     vendor_transition(vendor=vendor, to_status="vetting", actor=admin)
@@ -63,12 +63,7 @@ def test_the_events_page_says_who_and_which_action() -> None:
 
 
 def test_a_conflict_while_saving_is_a_message_not_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
-    from apps.core import admin as core_admin
-    from apps.core.errors import ConflictError
-    from apps.vendors.models import Vendor
-    from tests.factories import VendorFactory
-
-    def racing_save(instance, **kwargs):  # type: ignore[no-untyped-def]
+    def racing_save(instance, **kwargs):
         raise ConflictError("This vendor conflicts with an existing record.")
 
     monkeypatch.setattr(core_admin, "save_validated", racing_save)

@@ -21,5 +21,5 @@ def test_a_selector_applies_what_is_registered_under_its_name() -> None:
 
     function = FunctionFactory(strategic=2, scarce=5)
     row = Function.objects.annotate(**registered_annotations(selector)).get(pk=function.pk)
-    assert (row.score_sum, row.marker) == (7, 2)  # type: ignore[attr-defined]  # annotations
+    assert (row.score_sum, row.marker) == (7, 2)
     assert registered_annotations("tests.another_selector") == {}

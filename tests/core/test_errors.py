@@ -57,7 +57,7 @@ def test_model_create_validates_and_audits() -> None:
         },
         action="test_create",
     )
-    event = function.events.get()  # type: ignore[attr-defined]
+    event = function.events.get()
     assert event.pgh_label == "insert"
     assert event.pgh_context.metadata["user"] == actor.pk
     assert event.pgh_context.metadata["action"] == "test_create"

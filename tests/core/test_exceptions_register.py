@@ -137,7 +137,7 @@ def test_renew_by_an_executive(register: dict[str, Any], user_with_role: Callabl
     exception.refresh_from_db()
     assert (exception.justification, exception.review_on) == ("Still needed", in_days(120))
     assert not expired_policy_exceptions().exists()
-    event = exception.events.order_by("-pgh_id").first()  # type: ignore[attr-defined]
+    event = exception.events.order_by("-pgh_id").first()
     assert event.pgh_context.metadata["reason"] == "Still needed"
 
 

@@ -30,10 +30,10 @@ def test_an_unknown_tab_is_a_404_and_a_second_section_under_one_key_is_refused()
     with pytest.raises(Http404):
         sections.section("vendors.vendor", "no-such-tab")
 
-    def first(request, obj):  # type: ignore[no-untyped-def]  # a throwaway section function
+    def first(request, obj):
         return {}
 
-    def second(request, obj):  # type: ignore[no-untyped-def]  # a throwaway section function
+    def second(request, obj):
         return {}
 
     page = "tests.throwaway"

@@ -33,6 +33,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.core.models import FxRate
 from apps.performance.scorecards import MONTH, Period
 from tests import factories
 
@@ -339,7 +340,5 @@ FX_RATES = (("USD", -30, "0.80"), ("GBP", -30, "1.20"), ("GBP", 1, "9.99"))
 
 @pytest.fixture
 def fx_rates(portfolio: Portfolio) -> None:
-    from apps.core.models import FxRate
-
     for currency, days, rate in FX_RATES:
         FxRate.objects.create(currency=currency, valid_on=portfolio.today + dt.timedelta(days=days), rate=Decimal(rate))

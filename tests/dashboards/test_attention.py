@@ -37,6 +37,7 @@ from apps.dashboards.attention import (
 )
 from apps.dashboards.scope import Drill, Scope
 from apps.dashboards.tiles.league import LeagueRow, league_table
+from apps.dashboards.vendor import HIGH_RISK_SCORE as VENDOR_360_HIGH_RISK_SCORE
 from apps.dashboards.vendor import vendor_360
 from apps.performance.scorecards import MONTH, Period
 from tests import factories
@@ -685,6 +686,4 @@ def test_the_overview_and_the_vendor_360_stay_within_their_budgets(
 
 
 def test_high_risk_is_the_vendor_360s_threshold() -> None:
-    from apps.dashboards import vendor
-
-    assert vendor.HIGH_RISK_SCORE == HIGH_RISK_SCORE == 15
+    assert VENDOR_360_HIGH_RISK_SCORE == HIGH_RISK_SCORE == 15

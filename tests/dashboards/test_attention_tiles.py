@@ -115,5 +115,5 @@ def test_vendor_360_names_the_access_findings_by_severity(signed_in: Client) -> 
     medium = next(a for text, a in sentences.items() if "medium-severity" in text)
     assert high.tone == "bad" and "1 shared account, privileged" in high.text and "1 no MFA" in high.text
     assert medium.tone == "warn" and "2 no expiry" not in medium.text  # the shared one counts as high
-    assert len(rows_of(signed_in, high.drill)) == 1 == high.drill.value  # type: ignore[arg-type]
-    assert len(rows_of(signed_in, medium.drill)) == 1 == medium.drill.value  # type: ignore[arg-type]
+    assert len(rows_of(signed_in, high.drill)) == 1 == high.drill.value
+    assert len(rows_of(signed_in, medium.drill)) == 1 == medium.drill.value

@@ -60,10 +60,10 @@ def test_alphas_numbers(portfolio: Portfolio) -> None:
     # SLA terms of the active contracts: delivery (P met, open window at risk), quality (P breached).
     by_area = {s.term.area: s for s in data.terms}
     assert set(by_area) == {"delivery", "quality"}
-    assert (by_area["delivery"].closed.status, by_area["delivery"].open.status) == ("met", "at_risk")  # type: ignore[union-attr]
+    assert (by_area["delivery"].closed.status, by_area["delivery"].open.status) == ("met", "at_risk")
     assert by_area["delivery"].current == "at_risk"
     assert by_area["quality"].current == "breached" and by_area["quality"].open is None
-    assert by_area["quality"].closed.window_end == portfolio.period.end  # type: ignore[union-attr]
+    assert by_area["quality"].closed.window_end == portfolio.period.end
     # Contracts: the managed platform (cancel-by 30 days before its end in 60 days) and the open-ended project.
     contracts = {row.contract.title: row for row in data.contracts}
     assert contracts["Alpha managed platform"].days_to_cancel_by == 30
@@ -77,7 +77,7 @@ def test_alphas_numbers(portfolio: Portfolio) -> None:
     assert [name for name, state in states if state == "expiring"] == [portfolio_label("iso27001")]
     assert data.overdue_reviews == 1 and data.next_review is None
     assert len(data.grants) == 2 and len(data.access_findings) == 1
-    assert sorted(r.risk_score for r in data.risks) == [12, 12]  # type: ignore[attr-defined]
+    assert sorted(r.risk_score for r in data.risks) == [12, 12]
     assert data.performance.scorecard.score is not None  # the delivery KPI measured on target
 
 

@@ -207,7 +207,7 @@ def test_the_cto_opens_a_vendor_360_from_the_league_table(live_server, page) -> 
     page.wait_for_url(re.compile(r"/dashboard/vendors/\d+/$"))
     expect(page.locator("h1")).to_contain_text(name)
     expect(page.locator("h1")).to_contain_text("vendor 360")
-    vendor_id = int(re.search(r"/vendors/(\d+)/", page.url).group(1))  # type: ignore[union-attr]
+    vendor_id = int(re.search(r"/vendors/(\d+)/", page.url).group(1))
     data = vendor_360(
         vendor_id=vendor_id, period=Period.last_closed(MONTH, today=timezone.localdate()), today=timezone.localdate()
     )

@@ -38,7 +38,7 @@ def test_a_registered_conflict_is_annotated_and_counts_as_a_policy_conflict(
     scarce = FunctionFactory(name="Scarce", scarce=5)
     FunctionFactory(name="Common", scarce=1)
     row = function_list().get(pk=scarce.pk)
-    assert (row.scarce_conflict, row.policy_conflict) == (True, True)  # type: ignore[attr-defined]  # annotations
+    assert (row.scarce_conflict, row.policy_conflict) == (True, True)
     assert list(policy_conflicts()) == [scarce]
     ordered = [conflict.name for conflict in conflicts.registered_conflicts()]
     assert ordered.index("scarce_conflict") < ordered.index("decision_conflict")  # order 150 < 200

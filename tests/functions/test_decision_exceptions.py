@@ -117,9 +117,9 @@ def test_a_justified_departure_opens_the_exception_and_keeps_the_conflict(cto: A
     # still needs its own (contract) exception: the conflict stays.
     assert (row.decision_conflict, row.contract_conflict, row.policy_conflict) == (False, True, True)
     assert list(policy_conflicts()) == [conflicted]
-    decision_event = SourcingDecision.objects.get().events.get()  # type: ignore[attr-defined]
+    decision_event = SourcingDecision.objects.get().events.get()
     assert decision_event.pgh_context.metadata["reason"] == exception.justification
-    assert exception.events.get().pgh_context.metadata["action"] == "function_decide"  # type: ignore[attr-defined]
+    assert exception.events.get().pgh_context.metadata["action"] == "function_decide"
 
 
 def test_a_contract_exception_in_force_accepts_the_contract_until_it_expires(conflicted: Function) -> None:

@@ -180,8 +180,8 @@ def test_decided_on_is_the_latest_decision(cto) -> None:
 def test_audit_events_name_the_acting_user(cto) -> None:
     function = FunctionFactory(**OUTSOURCEABLE)
     record = services.function_decide(function=function, decision="outsource", rationale="Commodity", actor=cto)
-    decision_event = record.events.get()  # type: ignore[attr-defined]
-    function_event = function.events.order_by("-pgh_id").first()  # type: ignore[attr-defined]
+    decision_event = record.events.get()
+    function_event = function.events.order_by("-pgh_id").first()
     for event in (decision_event, function_event):
         assert event.pgh_context.metadata["user"] == cto.pk
         assert event.pgh_context.metadata["action"] == "function_decide"

@@ -208,11 +208,11 @@ def test_the_boundary_fix_migration_reapplies_the_bands_over_old_data() -> None:
     bands.filter(kpi__code="change_failure_rate", band="elite").update(upper=Decimal(5))
     bands.filter(kpi__code="change_failure_rate", band="high").update(lower=Decimal(5))
     cfr = KpiDefinition.objects.get(code="change_failure_rate")
-    assert performance_band_for(kpi=cfr, value=Decimal(5), source="dora").band == "high"  # type: ignore[union-attr]
+    assert performance_band_for(kpi=cfr, value=Decimal(5), source="dora").band == "high"
     for operation in migration.Migration.operations:
-        operation.code(django_apps, None)  # type: ignore[attr-defined]
-    assert performance_band_for(kpi=cfr, value=Decimal(5), source="dora").band == "elite"  # type: ignore[union-attr]
+        operation.code(django_apps, None)
+    assert performance_band_for(kpi=cfr, value=Decimal(5), source="dora").band == "elite"
     frequency = KpiDefinition.objects.get(code="deployment_frequency")
     monthly = Decimal(7) / 31
-    assert performance_band_for(kpi=frequency, value=monthly, source="dora").band == "medium"  # type: ignore[union-attr]
+    assert performance_band_for(kpi=frequency, value=monthly, source="dora").band == "medium"
     assert bands.count() == 16

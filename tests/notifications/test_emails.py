@@ -41,7 +41,7 @@ def test_html_and_text_email(django_capture_on_commit_callbacks: Any) -> None:
     assert "Service credit owed: 1,200.00 EUR." in text
     assert "Open it: https://governance.example.com/contracts/7/#sla-terms" in text
     assert "https://governance.example.com/notifications/preferences/" in text
-    (html, mimetype), *_ = message.alternatives  # type: ignore[attr-defined]
+    (html, mimetype), *_ = message.alternatives
     assert mimetype == "text/html"
     assert "Defect rate &lt;breached&gt; for October" in html  # HTML: escaped
     assert 'href="https://governance.example.com/contracts/7/#sla-terms"' in html

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from apps.notifications.models import Notification
 from apps.notifications.services import notifications_email_pending
+from apps.notifications.tasks import send_pending_emails
+from config.celery import app
 from tests.notifications.factories import EmailPreferenceFactory, NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +43,5 @@ def test_lost_emails_are_sent_once_by_the_catch_up() -> None:
 
 
 def test_the_catch_up_is_scheduled_hourly() -> None:
-    from apps.notifications.tasks import send_pending_emails
-    from config.celery import app
-
     entry = app.conf.beat_schedule["notifications-send-pending-emails-hourly"]
     assert entry["task"] == send_pending_emails.name == "notifications.send_pending_emails"

@@ -15,6 +15,7 @@ import pytest
 from apps.accounts.choices import Role
 from apps.performance.models import Breach, Measurement
 from apps.performance.sla import sla_sweep
+from config.celery import app
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +32,9 @@ def broker_down() -> Iterator[None]:
     """Point Celery at a port where no Redis answers (what a stopped Redis looks like to a publisher)."""
     from kombu import pools
 
-    from config.celery import app
-
     def forget_connections() -> None:
         # The pools are rebuilt from the current URL on the next publish (kombu keeps global ones).
-        app._pool = None  # type: ignore[attr-defined]
+        app._pool = None
         app.amqp._producer_pool = None
         pools.reset()
 

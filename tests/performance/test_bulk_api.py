@@ -17,8 +17,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.choices import Role
+from apps.accounts.services import api_token_issue
 from apps.kpis.models import KpiDefinition
-from apps.performance.models import Measurement
+from apps.performance import services, sla, tasks
+from apps.performance.models import Breach, Measurement
+from apps.performance.tasks import reevaluate_measurement_windows
 from tests.api_matrix import role_may
 from tests.conftest import ROLES
 from tests.factories import ContractFactory, MeasurementFactory, SlaTermFactory, UserFactory
@@ -376,8 +379,6 @@ def test_sign_in_is_needed(api_client: APIClient) -> None:
 
 
 def test_an_api_token_works(api_client: APIClient) -> None:
-    from apps.accounts.services import api_token_issue
-
     user = UserFactory(role=Role.ENGINEERING_MANAGER)
     issued = api_token_issue(user=user, name="ci", expires_in_days=1)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
@@ -398,8 +399,6 @@ def test_each_written_row_is_audited_as_the_caller_and_the_action(manager_client
 def test_sla_windows_are_reevaluated_after_the_commit_in_one_task(
     manager_client: APIClient, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
-    from apps.performance import tasks
-
     sent: list[Any] = []
     monkeypatch.setattr(tasks.reevaluate_measurement_windows, "apply_async", lambda args, kwargs: sent.append(args))
     contract, unmeasured = ContractFactory(), ContractFactory()
@@ -417,9 +416,6 @@ def test_sla_windows_are_reevaluated_after_the_commit_in_one_task(
 
 
 def test_the_task_evaluates_each_window_once(monkeypatch: Any) -> None:
-    from apps.performance import sla
-    from apps.performance.tasks import reevaluate_measurement_windows
-
     evaluated: list[tuple[int, dt.date]] = []
     monkeypatch.setattr(sla, "sla_evaluate_window", lambda *, term, day: evaluated.append((term.pk, day)))
     contract = ContractFactory(start_date=dt.date(2026, 1, 1))
@@ -440,9 +436,6 @@ def test_the_task_evaluates_each_window_once(monkeypatch: Any) -> None:
 
 def test_a_bulk_write_opens_the_breach_the_data_implies(manager_client: APIClient) -> None:
     """End to end with the real SLA engine: the task (run here directly) evaluates the closed window."""
-    from apps.performance.models import Breach
-    from apps.performance.tasks import reevaluate_measurement_windows
-
     contract = ContractFactory(start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31), status="active")
     term = SlaTermFactory(
         contract=contract,
@@ -476,8 +469,6 @@ def test_rows_a_concurrent_request_wrote_first_are_unchanged_with_their_id(
 ) -> None:
     """A row neither written nor seen as unchanged by the statement (a concurrent request inserted the
     same figures after its snapshot): its id is read in one more query, whatever the number of such rows."""
-    from apps.performance import services
-
     contract = ContractFactory()
     first = post(manager_client, rows_for(contract.pk, 3)).json()["results"]
     blind = services._BULK_UPSERT_SQL.replace("LEFT JOIN same s ON s.idx = i.idx", "LEFT JOIN same s ON false")

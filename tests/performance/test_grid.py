@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.choices import Role
+from apps.core.errors import ConflictError
 from apps.kpis.catalogue import KPI_CATALOGUE
 from apps.kpis.models import KpiDefinition
+from apps.performance import services
 from apps.performance.forms import PeriodForm
 from apps.performance.models import Measurement
 from tests.conftest import ROLES
@@ -363,16 +365,12 @@ def test_several_refused_rows_are_all_marked(manager, contract, client: Client) 
 
 def test_a_row_refused_by_the_database_rolls_back_the_rows_before_it(manager, contract, client, monkeypatch) -> None:
     """The service saved the first row, then refused the second: the first is rolled back too."""
-    from apps.performance import services
-
     real = services.measurement_record
     calls: list[str] = []
 
     def second_refused(**kwargs: Any):
         calls.append(kwargs["data"]["kpi"].code)
         if len(calls) == 2:
-            from apps.core.errors import ConflictError
-
             raise ConflictError("The measurement kept changing concurrently; try again.")
         return real(**kwargs)
 
@@ -484,7 +482,7 @@ def test_every_change_is_in_the_audit_history_with_its_author(manager, contract,
     client.force_login(admin)
     client.post(grid_url(contract), month_post(lead_time_for_changes__value="31"))
     measurement = Measurement.objects.get()
-    insert, update = measurement.events.order_by("pgh_id")  # type: ignore[attr-defined]
+    insert, update = measurement.events.order_by("pgh_id")
     assert (insert.pgh_label, insert.pgh_context.metadata["user"], insert.value) == ("insert", manager.pk, 30)
     assert (update.pgh_label, update.pgh_context.metadata["user"], update.value) == ("update", admin.pk, 31)
     assert update.pgh_context.metadata["action"] == "measurement_record"

@@ -36,11 +36,11 @@ def test_upsert_created_unchanged_updated(manager) -> None:
     contract = ContractFactory()
     first, result = record(manager, contract, "sprint_velocity", value=Decimal(42), note="Sprint 21")
     assert result == "created"
-    events = first.events.count()  # type: ignore[attr-defined]
+    events = first.events.count()
     for _retry in range(3):
         again, result = record(manager, contract, "sprint_velocity", value=Decimal("42.0"), note="Sprint 21")
         assert (again.pk, result) == (first.pk, "unchanged")
-    assert first.events.count() == events  # type: ignore[attr-defined]  # a retry writes nothing
+    assert first.events.count() == events  # a retry writes nothing
     other = UserFactory(role="admin")
     changed, result = record(other, contract, "sprint_velocity", source="import", value=Decimal(45), note="Sprint 21")
     assert (changed.pk, result) == (first.pk, "updated")
@@ -187,7 +187,7 @@ def test_audit_events_name_the_acting_user(manager) -> None:
     measurement, _ = record(manager, ContractFactory(), "sprint_velocity", value=30)
     admin = UserFactory(role="admin")
     record(admin, measurement.contract, "sprint_velocity", value=31)
-    insert, update = measurement.events.order_by("pgh_id")  # type: ignore[attr-defined]
+    insert, update = measurement.events.order_by("pgh_id")
     assert (insert.pgh_label, insert.pgh_context.metadata["user"], insert.value) == ("insert", manager.pk, 30)
     assert (update.pgh_label, update.pgh_context.metadata["user"], update.value) == ("update", admin.pk, 31)
     assert update.pgh_context.metadata["action"] == "measurement_record"

@@ -177,7 +177,7 @@ def test_the_move_keeps_every_row_content_type_permission_and_audit_trigger() ->
 
     # The audit events the old triggers wrote are the new models' audit trail.
     for obj in (term, measurement, breach, job):
-        assert [event.pgh_label for event in obj.events.all()] == ["insert"], obj  # type: ignore[attr-defined]
+        assert [event.pgh_label for event in obj.events.all()] == ["insert"], obj
 
     # The content types moved with their ids: permissions, grants and generic references follow.
     for (label, model), pk in world["content_types"].items():
@@ -197,11 +197,11 @@ def test_the_move_keeps_every_row_content_type_permission_and_audit_trigger() ->
     expected = {
         (model._meta.db_table, trigger.get_pgid(model))
         for model in (SlaTerm, SlaEvaluation, Breach, Measurement, MeasurementImport)
-        for trigger in model._meta.triggers  # type: ignore[attr-defined]
+        for trigger in model._meta.triggers
     }
     assert new_triggers == expected and len(new_triggers) == len(old_triggers) == 14
     assert new_triggers.isdisjoint(old_triggers)
     Breach.objects.filter(pk=breach.pk).update(status="resolved", resolution_note="Fixed.")
     SlaTerm.objects.filter(pk=term.pk).update(target=Decimal("96"))
-    assert [event.pgh_label for event in breach.events.order_by("pgh_id")] == ["insert", "update"]  # type: ignore[attr-defined]
-    assert [event.pgh_label for event in term.events.order_by("pgh_id")] == ["insert", "update"]  # type: ignore[attr-defined]
+    assert [event.pgh_label for event in breach.events.order_by("pgh_id")] == ["insert", "update"]
+    assert [event.pgh_label for event in term.events.order_by("pgh_id")] == ["insert", "update"]

@@ -82,7 +82,7 @@ def test_cached_until_a_measurement_or_a_term_changes() -> None:
     assert scores(vendor.pk) == (1, better)
     # The SLA term's target changes (a raw update: the audit trigger sees it all the same).
     type(term).objects.filter(pk=term.pk).update(target=Decimal("90"))
-    assert scores(vendor.pk)[1] < 100  # type: ignore[operator]
+    assert scores(vendor.pk)[1] < 100  # type: ignore[operator]  # the vendor has a score: its term is measured
 
 
 def test_nothing_is_kept_while_another_writer_is_in_flight() -> None:

@@ -30,6 +30,7 @@ from apps.performance.scorecards import (
     vendor_scorecards,
     weighted_score,
 )
+from apps.vendors.models import Vendor
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +118,8 @@ def test_standings_come_from_the_setting(score: str, standing: str) -> None:
 def test_standings_are_configurable(settings: Any) -> None:
     settings.SCORECARD_STANDINGS = [(0, "Off track"), (80, "On track")]  # any order: sorted best first
     assert [(s.label, s.tone) for s in scorecards.standings()] == [("On track", "good"), ("Off track", "bad")]
-    assert standing_for(D("80")).label == "On track"  # type: ignore[union-attr]
-    assert standing_for(D("79.9")).label == "Off track"  # type: ignore[union-attr]
+    assert standing_for(D("80")).label == "On track"
+    assert standing_for(D("79.9")).label == "Off track"
     assert [s.tone for s in standings_of(5)] == ["good", "info", "warn", "warn", "bad"]
 
 
@@ -542,8 +543,6 @@ def test_the_demo_vendors_have_meaningful_scorecards() -> None:
     import io
 
     from django.core.management import call_command
-
-    from apps.vendors.models import Vendor
 
     call_command("seed_demo", "--as-of", "2026-11-23", stdout=io.StringIO())
     october = Period(dt.date(2026, 10, 1))

@@ -32,12 +32,12 @@ pytestmark = pytest.mark.django_db
 # -- helpers ----------------------------------------------------------------------------------------
 def events_of(model: type[models.Model], pk: Any) -> list[Any]:
     """The pghistory events of one row, oldest first."""
-    event_model = model.pgh_event_models["insert"]  # type: ignore[attr-defined]
+    event_model = model.pgh_event_models["insert"]
     return list(event_model.objects.filter(pgh_obj_id=pk).select_related("pgh_context").order_by("pgh_id"))
 
 
 def event_count(model: type[models.Model]) -> int:
-    return model.pgh_event_models["insert"].objects.count()  # type: ignore[attr-defined,no-any-return]
+    return model.pgh_event_models["insert"].objects.count()
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from rest_framework.test import APIClient
 from apps.accounts.choices import Role
 from apps.notifications.models import Notification
 from apps.performance.models import Breach, SlaEvaluation
-from apps.performance.sla import sla_sweep
+from apps.performance.services import breach_waive
+from apps.performance.sla import lookback_days, sla_evaluate_window, sla_sweep
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -144,8 +145,6 @@ def test_deleting_the_only_measurement_clears_the_window() -> None:
 
 
 def test_a_waived_or_resolved_breach_is_left_alone_by_late_data(user_with_role: Any) -> None:
-    from apps.performance.services import breach_waive
-
     term = make_term()
     row = measure(term, dt.date(2026, 10, 10), "90")
     sla_sweep(as_of=AS_OF)
@@ -369,8 +368,6 @@ def test_breaches_of_a_vendor_without_owners_tell_nobody_and_cost_nothing_more()
 def test_a_measurement_outside_what_the_sweep_evaluates_opens_nothing(window: str) -> None:
     """A measurement's own re-evaluation evaluates its window only if the sweep would: windows before the
     contract's start, older than the look-back horizon or after the contract's end open nothing."""
-    from apps.performance.sla import lookback_days, sla_evaluate_window
-
     extra = {"window_days": 28} if window == "rolling" else {}
     term = make_term(window=window, contract={"start_date": dt.date(2025, 1, 1)}, **extra)
     for day in (

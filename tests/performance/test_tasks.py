@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 
+from apps.notifications.models import Notification
 from apps.performance import sla, tasks
+from apps.performance.models import Breach
+from apps.performance.tasks import evaluate_slas
+from config.celery import app
 from tests.celery_worker import running_worker, wait_until
-from tests.factories import ContractFactory
+from tests.factories import ContractFactory, MeasurementFactory, SlaTermFactory
 
 
 def test_task_names_are_stable() -> None:
-    from config.celery import app
-
     assert tasks.evaluate_slas.name == "contracts.evaluate_slas"
     assert app.conf.beat_schedule["contracts-evaluate-slas-hourly"]["task"] == tasks.evaluate_slas.name
     assert tasks.reevaluate_measurement_windows.name == "kpis.reevaluate_measurement_windows"
@@ -51,11 +53,6 @@ def test_the_former_task_name_runs_the_one_re_evaluation(monkeypatch: pytest.Mon
 @pytest.mark.django_db(transaction=True)
 def test_worker_runs_the_sla_sweep_end_to_end() -> None:
     """The hourly task on a real worker over real Redis: the breach opens and its owners are told."""
-    from apps.notifications.models import Notification
-    from apps.performance.models import Breach
-    from apps.performance.tasks import evaluate_slas
-    from tests.factories import MeasurementFactory, SlaTermFactory
-
     contract = ContractFactory(start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), status="active")
     term = SlaTermFactory(contract=contract, comparator="gte", target=Decimal("95"), window="month")
     MeasurementFactory(

@@ -15,6 +15,7 @@ from pghistory.models import Events
 
 from apps.accounts.choices import Role
 from apps.contracts.models import Contract
+from apps.contracts.services import contract_checklists_create
 from apps.functions.models import Function, SourcingDecision
 from apps.performance.models import SlaTerm
 from apps.vendors.models import AccessGrant, Certification, ServiceReview, Vendor, VettingAssessment
@@ -446,8 +447,6 @@ def test_sla_terms_are_added_edited_and_removed_in_place(user_with_role: Callabl
 
 def test_clause_row_saves_in_place(user_with_role: Callable[[str], Any]) -> None:
     contract = factories.ContractFactory()
-    from apps.contracts.services import contract_checklists_create
-
     contract_checklists_create(contract=contract)
     clause = contract.clauses.get(kind="ip_ownership")
     client, _ = signed_in(user_with_role, Role.PROCUREMENT)

@@ -18,7 +18,10 @@ from django.urls import reverse
 
 from apps.accounts.choices import Role
 from apps.accounts.roles import ROLE_PERMISSIONS
+from apps.contracts.services import contract_checklists_create
 from apps.core.gates import gate_report
+from apps.performance.models import MeasurementImport
+from apps.vendors.services import vendor_update
 from tests import factories
 from tests.conftest import ROLES
 
@@ -44,11 +47,7 @@ def world(user_with_role: Callable[[str], Any]) -> World:
     users = {role: user_with_role(role) for role in ROLES}
     vendor = factories.VendorFactory(engineering_owner=users[Role.ENGINEERING_MANAGER])
     contract = factories.ContractFactory(vendor=vendor, text="We use best efforts.")
-    from apps.contracts.services import contract_checklists_create
-
     contract_checklists_create(contract=contract)
-    from apps.vendors.services import vendor_update
-
     # A change by a person, so the History tab has someone to name from the start.
     vendor_update(instance=vendor, actor=users[Role.PROCUREMENT], data={"description": "Our first partner."})
     review = factories.ServiceReviewFactory(vendor=vendor, scheduled_for=dt.date.today() - dt.timedelta(days=1))
@@ -73,8 +72,6 @@ def world(user_with_role: Callable[[str], Any]) -> World:
 
 
 def _measurement_import(user: Any) -> Any:
-    from apps.performance.models import MeasurementImport
-
     return MeasurementImport.objects.create(
         file_name="october.csv", created_by=user, rows=[{"row": 2}], total_rows=1, valid_rows=1
     )
@@ -112,7 +109,7 @@ PAGES = [
     Page("vendor edit", _u("vendors:vendor-update", lambda w: w.vendor.pk), "vendors.change_vendor"),
     Page("vendor overview", _u("vendors:vendor-detail", lambda w: w.vendor.pk)),
     *[
-        Page(f"vendor tab {tab}", _u("vendors:vendor-tab", lambda w: w.vendor.pk, lambda w, t=tab: t))  # type: ignore[misc]
+        Page(f"vendor tab {tab}", _u("vendors:vendor-tab", lambda w: w.vendor.pk, lambda w, t=tab: t))
         for tab in ("performance", "vetting", "certifications", "risks", "access", "contracts", "reviews", "history")
     ],
     Page("vetting create", _u("vendors:vetting-create", lambda w: w.vendor.pk), "vendors.add_vettingassessment"),
@@ -319,7 +316,7 @@ def test_list_page_queries_do_not_grow_with_rows(url_name: str, world: World, cl
 
 DETAIL_PAGES: dict[str, Callable[[World], str]] = {
     **{
-        f"vendor {tab}": (lambda w, t=tab: reverse("vendors:vendor-tab", args=[w.vendor.pk, t]))  # type: ignore[misc]
+        f"vendor {tab}": (lambda w, t=tab: reverse("vendors:vendor-tab", args=[w.vendor.pk, t]))
         for tab in (
             "overview",
             "performance",

@@ -107,8 +107,8 @@ def test_sql_and_python_agree_on_the_rule_table(
     assert worst_first(in_sql) == worst_first(in_python) == expected
     assert selectors.access_grant_finding_names(annotated) == expected
     assert selectors.access_grant_finding_names(AccessGrant.objects.get(pk=grant.pk), as_of=AS_OF) == expected
-    assert annotated.finding_count == len(expected)  # type: ignore[attr-defined]
-    assert annotated.finding_severity == findings.worst_severity(findings.grant_findings(annotated, as_of=AS_OF))  # type: ignore[attr-defined]
+    assert annotated.finding_count == len(expected)
+    assert annotated.finding_severity == findings.worst_severity(findings.grant_findings(annotated, as_of=AS_OF))
     assert list(selectors.access_grant_findings(as_of=AS_OF)) == ([grant] if expected else [])
 
 
@@ -231,7 +231,7 @@ def test_access_list_filters_by_finding_and_severity_and_exports_them(client: Cl
     page = client.get(url, {"has_findings": "true"}).content.decode()
     assert "Past expiry (high)" in page and "No expiry (medium)" in page
     response = client.get(url, {"severity": "high", "export": "csv"})
-    exported = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    exported = b"".join(response.streaming_content).decode()
     header, *rows = exported.strip().splitlines()
     assert "Severity" in header and "Findings" in header
     assert len(rows) == 1 and "high" in rows[0] and "expired" in rows[0]

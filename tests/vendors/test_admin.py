@@ -103,7 +103,7 @@ def test_adding_a_prospect_is_saved_with_the_acting_user(admin_client: Client) -
     response = admin_client.post(reverse("admin:vendors_vendor_add"), _vendor_form())
     assert response.status_code == 302, response.content.decode()[:2000]
     vendor = Vendor.objects.get(name="Andes")
-    event = Vendor.pgh_event_models["insert"].objects.filter(pgh_obj_id=vendor.pk).get()  # type: ignore[attr-defined]
+    event = Vendor.pgh_event_models["insert"].objects.filter(pgh_obj_id=vendor.pk).get()
     assert event.pgh_context.metadata["action"] == "admin_vendor_create"
     assert event.pgh_context.metadata["user"] == UserFactory(username="demo_admin").pk
 

@@ -44,7 +44,7 @@ def check(vendor: Vendor, to_status: str, code: str) -> Any:
 
 
 def transition_events(vendor: Vendor) -> list[Any]:
-    event_model = Vendor.pgh_event_models["update"]  # type: ignore[attr-defined]
+    event_model = Vendor.pgh_event_models["update"]
     return list(
         event_model.objects.filter(pgh_obj_id=vendor.pk, pgh_label="update")
         .select_related("pgh_context")

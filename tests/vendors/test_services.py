@@ -50,12 +50,12 @@ pytestmark = pytest.mark.django_db
 # -- helpers ----------------------------------------------------------------------------------------
 def events_of(model: type[models.Model], pk: Any) -> list[Any]:
     """The pghistory events of one row, oldest first (they survive the row's deletion)."""
-    event_model = model.pgh_event_models["insert"]  # type: ignore[attr-defined]
+    event_model = model.pgh_event_models["insert"]
     return list(event_model.objects.filter(pgh_obj_id=pk).select_related("pgh_context").order_by("pgh_id"))
 
 
 def event_count(model: type[models.Model]) -> int:
-    return model.pgh_event_models["insert"].objects.count()  # type: ignore[attr-defined,no-any-return]
+    return model.pgh_event_models["insert"].objects.count()
 
 
 def assert_audited(event: Any, *, label: str, actor: Any, action: str) -> None:
@@ -350,7 +350,7 @@ class Trio:
     bad_change: dict[str, Any] = field(default_factory=dict)
 
     def service(self, verb: str) -> Callable[..., Any]:
-        return getattr(services, f"{self.name}_{verb}")  # type: ignore[no-any-return]
+        return getattr(services, f"{self.name}_{verb}")
 
 
 def _vetting() -> dict[str, Any]:
@@ -618,7 +618,7 @@ def test_manager_cannot_move_their_records_to_a_vendor_they_do_not_own(manager: 
 # -- recording a review and scheduling the next ------------------------------------------------------
 def _owned_review(manager: Any, *, cadence: int = 14, status: str = "active", **review: Any) -> ServiceReview:
     vendor = VendorFactory(engineering_owner=manager, review_cadence_days=cadence, status=status)
-    return ServiceReviewFactory(vendor=vendor, **review)  # type: ignore[no-any-return]
+    return ServiceReviewFactory(vendor=vendor, **review)
 
 
 def test_record_marks_the_review_held_and_schedules_the_next(manager: Any) -> None:

@@ -113,9 +113,10 @@ class LocalDateField(serializers.DateField):
         if isinstance(value, datetime):
             moment = value
         elif isinstance(value, str) and ("T" in value or " " in value.strip()):
-            moment = parse_datetime(value.strip())  # type: ignore[assignment]
-            if moment is None:
+            stamp = parse_datetime(value.strip())
+            if stamp is None:
                 self.fail("invalid", format="YYYY-MM-DD or an ISO 8601 timestamp")
+            moment = stamp
         else:
             return super().to_internal_value(value)
         if timezone.is_naive(moment):

@@ -1,5 +1,6 @@
 """The vendor governance endpoints: thin viewsets that read through selectors and write through services."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -33,12 +34,12 @@ class VendorViewSet(ServiceModelViewSet):
     ordering_fields = ["name", "country", "geography", "status", "tier", "rate_min", "rate_max", "created_at"]
     ordering = ["name"]
 
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         # A transition needs vendors.change_vendor — or, for an executive, an override of an unmet
         # gate (core.override_gate); both are checked in ``transition`` itself.
         if self.action == "transition":
             return [IsAuthenticated()]
-        return super().get_permissions()  # type: ignore[return-value]
+        return super().get_permissions()
 
     @extend_schema(request=serializers.TransitionSerializer, responses=serializers.VendorSerializer)
     @action(detail=True, methods=["post"])
