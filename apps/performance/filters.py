@@ -21,12 +21,14 @@ class SlaTermFilterSet(django_filters.FilterSet):
         fields = ["contract", "vendor", "area", "kpi", "severity", "window"]
 
 
-class SlaEvaluationFilterSet(PortfolioScopeFilterSet):
+class TermWindowFilterSet(PortfolioScopeFilterSet):
+    """What the rows of one SLA term's window share (evaluations and breaches): the term's contract,
+    vendor and area, and the window's dates."""
+
     scope_anchor = TERM_ROW
     contract = django_filters.NumberFilter(field_name="term__contract", label="Contract (id)")
     vendor = django_filters.NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
     area = django_filters.MultipleChoiceFilter(field_name="term__area", choices=SlaArea.choices)
-    status = django_filters.MultipleChoiceFilter(choices=EvaluationStatus.choices)
     window_start_after = django_filters.DateFilter(field_name="window_start", lookup_expr="gte")
     window_start_before = django_filters.DateFilter(field_name="window_start", lookup_expr="lte")
     window_end_after = django_filters.DateFilter(
@@ -35,27 +37,19 @@ class SlaEvaluationFilterSet(PortfolioScopeFilterSet):
     window_end_before = django_filters.DateFilter(
         field_name="window_end", lookup_expr="lte", label="Window ends on or before"
     )
+
+
+class SlaEvaluationFilterSet(TermWindowFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=EvaluationStatus.choices)
 
     class Meta:
         model = models.SlaEvaluation
         fields = ["term", "contract", "status", "is_closed"]
 
 
-class BreachFilterSet(PortfolioScopeFilterSet):
-    scope_anchor = TERM_ROW
-    contract = django_filters.NumberFilter(field_name="term__contract", label="Contract (id)")
-    vendor = django_filters.NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
-    area = django_filters.MultipleChoiceFilter(field_name="term__area", choices=SlaArea.choices)
+class BreachFilterSet(TermWindowFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=BreachStatus.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    window_start_after = django_filters.DateFilter(field_name="window_start", lookup_expr="gte")
-    window_start_before = django_filters.DateFilter(field_name="window_start", lookup_expr="lte")
-    window_end_after = django_filters.DateFilter(
-        field_name="window_end", lookup_expr="gte", label="Window ends on or after"
-    )
-    window_end_before = django_filters.DateFilter(
-        field_name="window_end", lookup_expr="lte", label="Window ends on or before"
-    )
     currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact", label="Currency")
 
     class Meta:
