@@ -24,4 +24,5 @@ RUN DJANGO_SECRET_KEY=build-only-not-a-secret DJANGO_ALLOWED_HOSTS=build \
 RUN useradd --create-home --uid 10001 --user-group app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind=0.0.0.0:8000", "--workers=3", "--access-logfile=-"]
+# Workers, timeouts and logging: config/gunicorn.conf.py (docs/operations.md).
+CMD ["gunicorn", "--config=config/gunicorn.conf.py", "config.wsgi:application"]

@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "core.clear_overrides",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Every CSV import ends: one queued or running without a sign of life is sent again, then failed.
+    "performance-watch-imports-every-minute": {
+        "task": "performance.watch_imports",
+        "schedule": crontab(),
+    },
     "notifications-send-reminders-daily": {
         "task": "notifications.send_reminders",
         "schedule": crontab(hour=settings.REMINDER_HOUR, minute=0),

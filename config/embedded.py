@@ -52,6 +52,9 @@ class EmbeddedServices:
     persist_redis: bool = True
     # A throwaway server (``--temp``: the test suite) trades durability for speed: a crash loses it anyway.
     throwaway: bool = False
+    # The embedded Redis's port: a free one at the first start, kept, so a Redis stopped and started
+    # again (the fault tests: tests/faults/) is back at the same URL.
+    redis_port: int | None = None
     _postgres: object | None = field(default=None, init=False, repr=False)
     _redis: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -110,7 +113,7 @@ class EmbeddedServices:
         executable = redis_server_executable()
         redis_dir = (self.data_dir / "redis").resolve()
         redis_dir.mkdir(parents=True, exist_ok=True)
-        port = free_loopback_port()
+        port = self.redis_port = self.redis_port or free_loopback_port()
         persistence = ["--save", "60 1", "--dbfilename", "dump.rdb"] if self.persist_redis else ["--save", ""]
         log = open(redis_dir / "redis.log", "ab")  # noqa: SIM115 - handed to the child for its lifetime
         self._redis = subprocess.Popen(

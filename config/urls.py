@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core import views as core_views
 from apps.dashboards import views as dashboard_views
@@ -13,7 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    # The split view serves the page's script as a file (?script): no inline script under the CSP.
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("accounts/", include("apps.accounts.urls")),
     path("functions/", include("apps.functions.urls")),
     # Its pages live under /contracts/ and /kpis/, where they were before the app was split off.
@@ -26,3 +27,9 @@ urlpatterns = [
     path("", include("apps.vendors.urls")),
     path("", include("apps.core.urls")),
 ]
+
+# JSON to the API and to JSON clients, the workspace's pages to browsers (apps/core/http_errors.py).
+handler400 = "apps.core.http_errors.bad_request"
+handler403 = "apps.core.http_errors.permission_denied"
+handler404 = "apps.core.http_errors.page_not_found"
+handler500 = "apps.core.http_errors.server_error"

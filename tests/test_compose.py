@@ -77,7 +77,10 @@ def test_app_services_share_one_definition(compose: dict[str, Any], compose_text
 
 
 def test_commands(services: dict[str, Any]) -> None:
-    assert command(services["web"]).startswith("gunicorn config.wsgi:application")
+    # Workers, timeouts and logging come from the config file (tests/test_gunicorn.py loads it).
+    assert command(services["web"]) == "gunicorn --config=config/gunicorn.conf.py config.wsgi:application"
+    # docker-compose waits longer than gunicorn's graceful timeout before it kills the web service.
+    assert int(services["web"]["stop_grace_period"].removesuffix("s")) > 30
     assert command(services["worker"]).startswith("celery -A config.celery worker")
     assert command(services["beat"]).startswith("celery -A config.celery beat")
     assert command(services["migrate"]) == "python manage.py migrate --noinput"
@@ -118,6 +121,8 @@ def test_web_healthcheck_script_is_valid_python(services: dict[str, Any]) -> Non
 def test_env_example_matches_what_settings_read(env_example: dict[str, str]) -> None:
     settings_text = "".join(path.read_text() for path in (ROOT / "config" / "settings").glob("*.py"))
     read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', settings_text))
+    # ... and by gunicorn's config file (its _env_int).
+    read |= set(re.findall(r'_env_int\(\s*"([A-Z][A-Z0-9_]*)"', (ROOT / "config" / "gunicorn.conf.py").read_text()))
     documented = set(env_example)
     assert read - documented == set(), "read by the settings but not in .env.example"
     assert documented - read - NOT_READ_BY_SETTINGS == set(), "in .env.example but never read"
@@ -145,7 +150,7 @@ def test_dockerfile() -> None:
     assert re.search(r"collectstatic --noinput", dockerfile)
     user = [line for line in instructions if line.startswith("USER ")]
     assert user and user[-1] != "USER root"
-    assert instructions[-1].startswith('CMD ["gunicorn", "config.wsgi:application"')
+    assert instructions[-1] == 'CMD ["gunicorn", "--config=config/gunicorn.conf.py", "config.wsgi:application"]'
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", ".venv", "var", ".git"} <= set(ignored)
 

@@ -3,6 +3,7 @@ is a readable refusal."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -50,3 +51,40 @@ def test_production_refuses_demo_data() -> None:
     result = run_manage({**PRODUCTION, "DEMO_DATA_ALLOWED": "true"}, "seed_demo")
     assert result.returncode != 0
     assert "Demo data is disabled" in result.stderr
+
+
+# An answer under the production settings, without a database or Redis: the API's refusal of an anonymous
+# request, over HTTPS, with its headers as JSON.
+HEADERS_SCRIPT = """
+import json
+import django
+django.setup()
+from django.test import Client
+response = Client().get("/api/v1/", secure=True, HTTP_HOST="governance.example.com")
+print(json.dumps({"status": response.status_code, **dict(response.headers)}))
+"""
+
+
+def test_production_answers_carry_the_strict_policy_headers() -> None:
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", HEADERS_SCRIPT],
+        cwd=ROOT,
+        env={**base, **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    headers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert headers["status"] == 401
+    policy = {
+        name: set(sources)
+        for name, *sources in (part.split() for part in headers["Content-Security-Policy"].split(";"))
+    }
+    assert policy["script-src"] == {"'self'"} and policy["style-src"] == {"'self'"}
+    assert policy["object-src"] == {"'none'"} and policy["frame-ancestors"] == {"'none'"}
+    assert policy["base-uri"] == {"'self'"} and policy["form-action"] == {"'self'"}
+    assert "unsafe" not in headers["Content-Security-Policy"]
+    assert "camera=()" in headers["Permissions-Policy"] and "geolocation=()" in headers["Permissions-Policy"]
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")

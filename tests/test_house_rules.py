@@ -1,8 +1,9 @@
 """House rules that kept coming back in review, checked on every run (no database needed).
 
 - A ``type: ignore`` names its error code and says why, on the same line: ``# type: ignore[misc]  # why``.
-- Page templates carry no inline ``style=`` (djLint's H021 checks it too, in ``make lint-templates``);
-  a value computed per row (a bar's width) is the one kind allowed, marked ``{# djlint:off H021 #}``.
+- Page templates carry no inline ``style=`` (djLint's H021 checks it too, in ``make lint-templates``), nor
+  inline script or event handlers: the Content-Security-Policy refuses them (tests/test_security_headers.py).
+  A value computed per row (a bar's width) goes in a data- attribute that static/js/app.js applies.
 - No file of the repository refers to documents outside it.
 """
 

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
 from apps.accounts.roles import sync_role_groups
@@ -19,5 +20,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts import schema  # noqa: F401 - registers the OpenAPI description of token auth
+        from apps.accounts.middleware import stamp_sign_in
 
         post_migrate.connect(_sync_roles_after_migrate, sender=self, dispatch_uid="accounts_sync_roles")
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="accounts_session_clocks")

@@ -1,4 +1,5 @@
-"""``Authorization: Token <key>`` or ``Bearer <key>``, checked against the stored hash."""
+"""``Authorization: Token <key>`` or ``Bearer <key>``, checked against the stored hash. An address
+past its rate of failed keys is answered 429 before its key is looked at (``TokenFailureThrottle``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from apps.accounts.models import ApiToken, hash_token
+from apps.accounts.throttling import TokenFailureThrottle
 
 KEYWORDS = (b"token", b"bearer")
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -17,11 +19,25 @@ LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
+    # Asked in ``authenticate`` before a key is looked up; apps.core.openapi documents its 429.
+    throttle_classes = (TokenFailureThrottle,)
 
     def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
         parts = authentication.get_authorization_header(request).split()
         if not parts or parts[0].lower() not in KEYWORDS:
             return None
+        throttle = TokenFailureThrottle()
+        if not throttle.allow_request(request):
+            raise exceptions.Throttled(
+                wait=throttle.wait(), detail="Too many failed token sign-ins from this address; try again later."
+            )
+        try:
+            return self._authenticate(parts)
+        except exceptions.AuthenticationFailed:
+            throttle.failed()
+            raise
+
+    def _authenticate(self, parts: list[bytes]) -> tuple[Any, ApiToken]:
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Invalid token header: give “Token <key>” or “Bearer <key>”.")
         try:

@@ -14,5 +14,6 @@ class HashedTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <key>` or `Bearer <key>`; create one with `manage.py create_api_token USERNAME`.",
+            "description": "`Token <key>` or `Bearer <key>`; create one with `manage.py create_api_token USERNAME`. "
+            "Too many failed keys from one address: 429 with `Retry-After` until the window has passed.",
         }

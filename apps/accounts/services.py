@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 
 from apps.accounts.choices import Role
@@ -27,7 +29,8 @@ class IssuedToken:
 def user_create(
     *, username: str, password: str | None, role: str | None = None, actor: Any | None = None, **fields: Any
 ) -> User:
-    """Create a person, optionally in one role. Admins are also staff (they may use the Django admin)."""
+    """Create a person, optionally in one role. Admins are also staff (they may use the Django admin).
+    A password must pass ``AUTH_PASSWORD_VALIDATORS`` (at least 12 characters, not a common one)."""
     if role is not None and role not in Role.values:
         raise ApplicationError(f"Unknown role “{role}”; choose one of {', '.join(Role.values)}.", field="role")
     with audited(actor=actor, action="user_create"):
@@ -35,6 +38,10 @@ def user_create(
         if role == Role.ADMIN:
             user.is_staff = True
         if password:
+            try:
+                validate_password(password, user)
+            except DjangoValidationError as exc:
+                raise ApplicationError(" ".join(exc.messages), field="password") from exc
             user.set_password(password)
         else:
             user.set_unusable_password()

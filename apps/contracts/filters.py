@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from apps.contracts import models
 from apps.contracts.choices import ContractStatus, EngagementModel, Renewal
 from apps.contracts.scope import CONTRACT_ROW, PortfolioScopeFilterSet, scope_condition
+from apps.core.filters import BooleanFilter, FilterSet, NumberFilter
 
 
 class ContractFilterSet(PortfolioScopeFilterSet):
@@ -17,7 +18,7 @@ class ContractFilterSet(PortfolioScopeFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ContractStatus.choices)
     engagement_model = django_filters.MultipleChoiceFilter(choices=EngagementModel.choices)
     renewal = django_filters.MultipleChoiceFilter(choices=Renewal.choices)
-    function = django_filters.NumberFilter(field_name="functions", distinct=True, label="Covers function (id)")
+    function = NumberFilter(field_name="functions", distinct=True, label="Covers function (id)")
     cancel_by_before = django_filters.DateFilter(
         field_name="cancel_by", lookup_expr="lte", label="Cancel by on or before"
     )
@@ -39,14 +40,14 @@ class ContractFilterSet(PortfolioScopeFilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(reference__icontains=value))
 
 
-class ContractClauseFilterSet(django_filters.FilterSet):
+class ContractClauseFilterSet(FilterSet):
     class Meta:
         model = models.ContractClause
         fields = ["contract", "kind", "assessment"]
 
 
-class ExitPlanItemFilterSet(django_filters.FilterSet):
-    done = django_filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", exclude=True, label="Done")
+class ExitPlanItemFilterSet(FilterSet):
+    done = BooleanFilter(field_name="done_on", lookup_expr="isnull", exclude=True, label="Done")
 
     class Meta:
         model = models.ExitPlanItem

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -20,10 +20,23 @@ from apps.contracts.choices import (
     ExitItemKind,
     Renewal,
 )
-from apps.core.models import TimeStampedModel, audit_tracked
+from apps.core.models import StoredTextKeptMixin, TimeStampedModel, audit_tracked
 from apps.core.validators import validate_currency_code
 
 MAX_RENEWAL_TERM_MONTHS = 1200
+# The longest contract text accepted, in characters: the body of a long master agreement (some 65 pages
+# of dense legal prose at ~3,000 characters a page); its schedules and statements of work are contracts
+# of their own, each with its text. At most 12 bytes a character however it is sent (a 4-byte UTF-8
+# character, percent-encoded by a form), a text at the maximum stays under Django's 2.5 MB request body
+# limit, so a longer one is always refused with this field's message. docs/product/contracts.md.
+CONTRACT_TEXT_MAX_CHARS = 200_000
+# A checklist row's note says where the clause is and what is weak; every row is on the contract page.
+CHECKLIST_NOTE_MAX_CHARS = 10_000
+
+
+def _max_chars_validator(limit: int, what: str, advice: str = "") -> MaxLengthValidator:
+    message = f"{what} may be at most {limit:,} characters; this one has %(show_value)d."
+    return MaxLengthValidator(limit, message=f"{message} {advice}".strip())
 
 
 def contract_cancel_by_date(*, end_date: date | None, renewal: str, notice_days: int | None) -> date | None:
@@ -35,7 +48,7 @@ def contract_cancel_by_date(*, end_date: date | None, renewal: str, notice_days:
 
 
 @audit_tracked()
-class Contract(TimeStampedModel):
+class Contract(StoredTextKeptMixin, TimeStampedModel):
     """An agreement with a vendor: a master agreement or a statement of work under one (``parent``)."""
 
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="contracts")
@@ -84,7 +97,17 @@ class Contract(TimeStampedModel):
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency_code])
     status = models.CharField(max_length=12, choices=ContractStatus.choices, default=ContractStatus.DRAFT)
     governing_law = models.CharField(max_length=100, blank=True)
-    text = models.TextField(blank=True, help_text="The contract's text, checked for vague language.")
+    text = models.TextField(
+        blank=True,
+        validators=[
+            _max_chars_validator(
+                CONTRACT_TEXT_MAX_CHARS,
+                "A contract's text",
+                "For a longer agreement, keep its body here and give its schedules statements of work of their own.",
+            )
+        ],
+        help_text=f"The contract's text, checked for vague language; at most {CONTRACT_TEXT_MAX_CHARS:,} characters.",
+    )
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -151,13 +174,13 @@ class Contract(TimeStampedModel):
 
 
 @audit_tracked()
-class ContractClause(TimeStampedModel):
+class ContractClause(StoredTextKeptMixin, TimeStampedModel):
     """One line of the clause checklist: is the clause present, weak or missing?"""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="clauses")
     kind = models.CharField(max_length=20, choices=ClauseKind.choices)
     assessment = models.CharField(max_length=8, choices=ClauseAssessment.choices, default=ClauseAssessment.MISSING)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[_max_chars_validator(CHECKLIST_NOTE_MAX_CHARS, "A note")])
 
     class Meta:
         ordering = ["contract", "kind"]
@@ -178,7 +201,7 @@ class ContractClause(TimeStampedModel):
 
 
 @audit_tracked()
-class ExitPlanItem(TimeStampedModel):
+class ExitPlanItem(StoredTextKeptMixin, TimeStampedModel):
     """One line of the contract's exit plan, with its owner and the date it was done."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="exit_plan_items")
@@ -187,7 +210,7 @@ class ExitPlanItem(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="exit_plan_items"
     )
     done_on = models.DateField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[_max_chars_validator(CHECKLIST_NOTE_MAX_CHARS, "A note")])
     # An item that does not apply (nothing to hand back) is waived, never silently skipped: the vendor
     # cannot exit until each item is done or waived with its reason.
     waived_on = models.DateField(null=True, blank=True, editable=False)

@@ -52,7 +52,7 @@ from apps.contracts.scope import (
     scope_condition,
 )
 from apps.core.annotations import register_annotation
-from apps.core.filters import register_filters, registered_filter_names
+from apps.core.filters import NumberFilter, register_filters, registered_filter_names
 from apps.core.sections import register_section
 from apps.functions.choices import Decision, Recommendation
 from apps.functions.conflicts import PolicyConflict, exceptions_in_force, register_conflict
@@ -103,9 +103,9 @@ def filter_vendor_engagement_model(queryset: QuerySet[Any], name: str, value: st
 def register_list_filters() -> None:
     register_filters(
         FunctionFilterSet,
-        contract=django_filters.NumberFilter(field_name="contracts", distinct=True, label="Covered by contract"),
+        contract=NumberFilter(field_name="contracts", distinct=True, label="Covered by contract"),
         **scope_filters(FunctionFilterSet, FUNCTION_ROW),
-        served_by=django_filters.NumberFilter(method=filter_served, label="Served by vendor (id, active contract)"),
+        served_by=NumberFilter(method=filter_served, label="Served by vendor (id, active contract)"),
         served_from=django_filters.CharFilter(method=filter_served, label="Served from country (ISO code)"),
     )
     register_filters(

@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.contracts.choices import ContractStatus, EngagementModel
 from apps.contracts.models import Contract
+from apps.core.filters import FilterSet
 from apps.functions.choices import FunctionCategory
 from apps.vendors.choices import Geography, Tier
 
@@ -111,7 +112,7 @@ def scope_q(anchor: ScopeAnchor, scope: Mapping[str, Iterable[Any]]) -> Q:
     return condition
 
 
-class PortfolioScopeFilterSet(django_filters.FilterSet):
+class PortfolioScopeFilterSet(FilterSet):
     """The scope filters of a list page, on rows of ``scope_anchor`` (a FilterSet declaring a filter of
     the same name keeps its own: the vendors' geography and tier are plain fields of theirs)."""
 

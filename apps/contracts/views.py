@@ -1,11 +1,13 @@
 """The contract pages: the list (with cancel-by badges), the contract page with its clause checklist,
-exit plan and its text with every vague phrase highlighted; create/edit forms and the status buttons.
+exit plan and the first page of its text with every vague phrase highlighted (the text's other pages
+have a page of their own); create/edit forms and the status buttons.
 
 The contract page shows what other apps register for it (``apps.contracts.sections``): the SLA terms,
 the scorecard and the breaches are ``apps.performance``'s panels, and "Log KPIs" its action."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any, ClassVar
 
 from django import forms
@@ -22,7 +24,13 @@ from apps.contracts.forms import ClauseForm, ContractForm, ExitPlanItemForm, Rea
 from apps.contracts.models import Contract, ContractClause, ExitPlanItem
 from apps.contracts.sections import CONTRACT_ACTIONS, CONTRACT_PAGE
 from apps.contracts.tables import CANCEL_BY_WARN_DAYS, ContractTable
-from apps.contracts.vague_language import contract_vague_language_findings, highlight_segments
+from apps.contracts.vague_language import (
+    VagueFinding,
+    contract_text_pages,
+    contract_vague_language_findings,
+    highlight_segments,
+    vague_phrase_counts,
+)
 from apps.core.gates import gate_report
 from apps.core.sections import section_contexts
 from apps.core.ui import (
@@ -68,10 +76,55 @@ def _contract(request: HttpRequest, pk: int) -> Contract:
     return get_object_or_404(selectors.contract_detail(user=request.user), pk=pk)
 
 
+def _page_number(requested: str | None, count: int) -> int:
+    """The page asked for, within 1..``count``; anything else is the nearest page, as on a list."""
+    try:
+        number = int(requested or "1")
+    except ValueError:
+        number = 1
+    return min(max(number, 1), max(count, 1))
+
+
+def contract_text_context(contract: Contract, *, requested_page: str | None = None) -> dict[str, Any]:
+    """The contract's text section: one page of the text with its vague phrases highlighted and listed,
+    all findings summarised by phrase, and the pager. However long the text, a page holds at most
+    ``TEXT_PAGE_MAX_CHARS`` characters and ``TEXT_PAGE_MAX_FINDINGS`` findings
+    (``apps.contracts.vague_language``)."""
+    findings = contract_vague_language_findings(contract.text)
+    pages = contract_text_pages(contract.text, findings)
+    page = pages[_page_number(requested_page, len(pages)) - 1] if pages else None
+    # Each finding's number counts through the whole text, so its anchor (#finding-N) is stable.
+    segments: list[tuple[str, VagueFinding | None, int | None]] = []
+    page_findings: list[tuple[int, VagueFinding]] = []
+    if page is not None:
+        number = page.first
+        for segment, finding in highlight_segments(
+            contract.text, findings[page.first : page.last], start=page.start, end=page.end
+        ):
+            if finding is None:
+                segments.append((segment, None, None))
+            else:
+                number += 1
+                segments.append((segment, finding, number))
+                page_findings.append((number, finding))
+    page_starts = [candidate.first for candidate in pages]
+
+    def page_of(index: int) -> int:
+        return bisect_right(page_starts, index)
+
+    return {
+        "findings_count": len(findings),
+        "phrase_counts": [(item, page_of(item.first), item.first + 1) for item in vague_phrase_counts(findings)],
+        "text_page": page,
+        "text_page_count": len(pages),
+        "segments": segments,
+        "page_findings": page_findings,
+    }
+
+
 @login_required
 def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
-    findings = contract_vague_language_findings(contract.text)
     clauses = list(contract.clauses.all())
     exit_items = list(contract.exit_plan_items.all())
     user = request.user
@@ -83,8 +136,7 @@ def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
             (status, CONTRACT_ACTION_LABELS.get(status, ContractStatus(status).label))
             for status in CONTRACT_TRANSITIONS[contract.status]
         ],
-        "findings": findings,
-        "segments": highlight_segments(contract.text, findings),
+        **contract_text_context(contract),
         "clauses": [(clause, ClauseForm(instance=clause, prefix=f"clause-{clause.pk}")) for clause in clauses],
         "clauses_present": sum(1 for clause in clauses if clause.assessment == ClauseAssessment.PRESENT),
         "exit_items": [(item, ExitPlanItemForm(instance=item, prefix=f"exit-{item.pk}")) for item in exit_items],
@@ -105,6 +157,17 @@ def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": section_contexts(CONTRACT_ACTIONS, request, contract),
     }
     return render(request, "contracts/contract_detail.html", context)
+
+
+@login_required
+def contract_text_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contract's text a page at a time (``?page=N``), each with its vague phrases highlighted."""
+    contract = _contract(request, pk)
+    context = contract_text_context(contract, requested_page=request.GET.get("page"))
+    title = f"{contract.title}: text"
+    if context["text_page_count"] > 1:
+        title += f", page {context['text_page'].number} of {context['text_page_count']}"
+    return render(request, "contracts/contract_text.html", {"contract": contract, "title": title, **context})
 
 
 class ContractCreateView(ServiceCreateView):

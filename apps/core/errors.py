@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
+
 
 class ApplicationError(Exception):
     """A domain rule refused the operation. ``field`` names the input at fault, when there is one."""
@@ -37,3 +39,23 @@ class PermissionDeniedError(ApplicationError):
 
     status_code = 403
     default_code = "permission_denied"
+
+
+def transition_require(
+    transitions: Mapping[str, Collection[str]],
+    from_status: str,
+    to_status: str,
+    *,
+    subject: str,
+    label: Callable[[str], str],
+) -> None:
+    """Refuse (``TransitionError`` on ``status``) a move the lifecycle map ``transitions`` does not allow,
+    naming where ``subject`` ("A breach", "An import") can go instead."""
+    allowed = transitions[from_status]
+    if to_status in allowed:
+        return
+    options = ", ".join(label(status) for status in allowed) or "nothing (it is final)"
+    raise TransitionError(
+        f"{subject} that is {label(from_status)} cannot become {label(to_status)}; it can become: {options}.",
+        field="status",
+    )

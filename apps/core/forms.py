@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from apps.core.dates import DateInputError, checked_moment, parse_moment
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SCORE_WIDGET = forms.NumberInput(attrs={"min": 1, "max": 5, "step": 1, "inputmode": "numeric"})
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time in ISO 8601 (``2026-10-31T14:30``, with an offset or read in ``TIME_ZONE``), read by
+    ``apps.core.dates``: one that does not exist, or that has an offset PostgreSQL cannot store, or that
+    falls outside the calendar in UTC or in ``TIME_ZONE``, is the field's error."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        try:
+            if isinstance(value, datetime):
+                return checked_moment(value)
+            if isinstance(value, date):
+                return checked_moment(datetime(value.year, value.month, value.day))
+            return parse_moment(str(value))
+        except DateInputError as exc:
+            raise ValidationError(exc.message, code="invalid") from None
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -6,10 +6,11 @@ import django_filters
 
 from apps.core import fx
 from apps.core.api import ModelSerializer, ServiceModelViewSet
+from apps.core.filters import FilterSet
 from apps.core.models import FxRate
 
 
-class FxRateFilterSet(django_filters.FilterSet):
+class FxRateFilterSet(FilterSet):
     currency = django_filters.CharFilter(method="filter_currency", label="Currency (ISO 4217)")
     valid_on_after = django_filters.DateFilter(field_name="valid_on", lookup_expr="gte", label="Valid on/after")
     valid_on_before = django_filters.DateFilter(field_name="valid_on", lookup_expr="lte", label="Valid on/before")

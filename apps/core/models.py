@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import pghistory
 from django.conf import settings
@@ -31,6 +31,57 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class StoredTextKeptMixin:
+    """Texts that gained a maximum after rows were saved: ``full_clean()`` does not re-run the
+    validators of a ``TextField`` whose value is unchanged since the row was loaded.
+
+    So a text saved before its field got a ``MaxLengthValidator`` is kept as it is and the row still
+    validates — it can change status, renew, expire — while whoever edits that text must bring it within
+    the maximum (the edit is refused with the field's message; the stored text stays). A database CHECK
+    constraint cannot tell a changed text from an unchanged one (PostgreSQL checks every new row
+    version, even under ``NOT VALID``), so the maximum lives in the field's validator, run on every write
+    by ``full_clean()`` (``apps.core.services.save_validated``, model forms, the admin); serializers copy
+    the model field's validators, so the API refuses too.
+
+    List it before the model base class: ``class Contract(StoredTextKeptMixin, TimeStampedModel)``.
+    """
+
+    _stored_texts: dict[str, Any]
+
+    @classmethod
+    def _kept_text_fields(cls) -> list[models.Field[Any, Any]]:
+        meta = cls._meta  # type: ignore[attr-defined]  # a mixin of Model subclasses, which have _meta
+        return [field for field in meta.concrete_fields if isinstance(field, models.TextField) and field.validators]
+
+    def _remember_stored_texts(self, names: Iterable[str] | None = None) -> None:
+        stored = self.__dict__.setdefault("_stored_texts", {})
+        for field in self._kept_text_fields():
+            if (names is None or field.attname in names) and field.attname in self.__dict__:
+                stored[field.attname] = self.__dict__[field.attname]
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)  # type: ignore[misc]  # Model.from_db, further along the MRO
+        instance._remember_stored_texts()
+        return cast(Self, instance)
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Iterable[str] | None = None, from_queryset: Any = None
+    ) -> None:
+        # Also where a deferred text is loaded on first access.
+        fields = None if fields is None else [*fields]
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)  # type: ignore[misc]  # Model.refresh_from_db, further along the MRO
+        self._remember_stored_texts(None if fields is None else {*fields})
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        excluded = set(exclude or ())
+        stored = self.__dict__.get("_stored_texts", {})
+        for field in self._kept_text_fields():
+            if field.attname in stored and self.__dict__.get(field.attname) == stored[field.attname]:
+                excluded.add(field.name)
+        super().clean_fields(exclude=excluded)  # type: ignore[misc]  # Model.clean_fields, further along the MRO
 
 
 @audit_tracked()

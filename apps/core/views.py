@@ -1,15 +1,13 @@
-"""Health endpoints for load balancers and orchestrators (they answer without signing in), the
-favicon and the exceptions register."""
+"""Health endpoints for load balancers and orchestrators (they answer without signing in), the admins'
+status page, the favicon and the exceptions register."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import redis
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -17,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.core import health
 from apps.core.forms import DATE_WIDGET
 from apps.core.selectors import (
     EXCEPTION_STATUS_CLOSED,
@@ -28,38 +27,49 @@ from apps.core.services import POLICY_EXCEPTION_PERMISSION, policy_exception_clo
 from apps.core.ui import SelectorObjectMixin, ServiceActionView, ServiceFormView
 
 
-def _database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except Exception:  # noqa: BLE001 - any failure means "not answering"
-        return False
-
-
-def _redis_ok() -> bool:
-    try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-        return bool(client.ping())
-    except Exception:  # noqa: BLE001 - any failure means "not answering"
-        return False
-
-
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: 200 while the database answers."""
-    ok = _database_ok()
+    ok = health.database_ok()
     return JsonResponse({"status": "ok" if ok else "unavailable", "database": ok}, status=200 if ok else 503)
 
 
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: the database and Redis (the Celery broker) both answer."""
-    checks = {"database": _database_ok(), "redis": _redis_ok()}
-    ok = all(checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503)
+    """Readiness: 200 while the database answers — all this process needs to serve. Redis (the cache
+    and the broker) is reported, and listed under ``degraded`` when it does not answer, but never makes
+    it 503: pages, the API, sign-in and writes keep working without it (``apps.core.health``)."""
+    ok = health.database_ok()
+    dependencies = health.dependency_checks()
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "database": ok,
+        **dependencies,
+        "degraded": health.degraded(dependencies),
+    }
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+@never_cache
+@login_required
+@require_GET
+def system_status(request: HttpRequest) -> HttpResponse:
+    """For admins (staff, who may use the Django admin): what the workspace depends on and whether it
+    answers, when the scheduled work last ran, and the background jobs that need a look."""
+    if not request.user.is_staff:
+        raise PermissionDenied("The system status is for administrators.")
+    dependencies = health.dependency_checks()
+    context = {
+        "title": "System status",
+        "database": health.database_ok(),
+        "dependencies": dependencies,
+        "degraded": health.degraded(dependencies),
+        "scheduled_runs": health.scheduled_runs(),
+        "job_summaries": health.job_summaries(),
+    }
+    return render(request, "core/system_status.html", context)
 
 
 @require_GET

@@ -13,6 +13,7 @@ import django_filters
 from django.db.models import F, QuerySet
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
+from apps.core.filters import BooleanFilter, FilterSet, NumberFilter
 from apps.functions.choices import Decision, FunctionCategory
 from apps.functions.models import Function
 from apps.functions.selectors import critical_function_condition
@@ -24,19 +25,19 @@ SCORE_SUMS = {
 }
 
 
-class FunctionFilterSet(django_filters.FilterSet):
+class FunctionFilterSet(FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
     category = django_filters.MultipleChoiceFilter(choices=FunctionCategory.choices)
     decision = django_filters.MultipleChoiceFilter(choices=Decision.choices)
-    undecided = django_filters.BooleanFilter(field_name="decision", lookup_expr="exact", method="filter_undecided")
-    policy_conflict = django_filters.BooleanFilter(label="Policy conflict")  # a selector annotation
-    critical = django_filters.BooleanFilter(
+    undecided = BooleanFilter(field_name="decision", lookup_expr="exact", method="filter_undecided")
+    policy_conflict = BooleanFilter(label="Policy conflict")  # a selector annotation
+    critical = BooleanFilter(
         method="filter_critical", label="Critical", help_text="Highly strategic or sensitive, or vital to velocity."
     )
-    strategic_sensitive_min = django_filters.NumberFilter(method="filter_score_sum", label="Strategic + sensitive ≥")
-    strategic_sensitive_max = django_filters.NumberFilter(method="filter_score_sum", label="Strategic + sensitive ≤")
-    repeatable_scarce_min = django_filters.NumberFilter(method="filter_score_sum", label="Repeatable + scarce ≥")
-    repeatable_scarce_max = django_filters.NumberFilter(method="filter_score_sum", label="Repeatable + scarce ≤")
+    strategic_sensitive_min = NumberFilter(method="filter_score_sum", label="Strategic + sensitive ≥")
+    strategic_sensitive_max = NumberFilter(method="filter_score_sum", label="Strategic + sensitive ≤")
+    repeatable_scarce_min = NumberFilter(method="filter_score_sum", label="Repeatable + scarce ≥")
+    repeatable_scarce_max = NumberFilter(method="filter_score_sum", label="Repeatable + scarce ≤")
 
     class Meta:
         model = Function

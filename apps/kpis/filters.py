@@ -6,6 +6,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from apps.core.filters import FilterSet
 from apps.kpis.choices import Aggregation, Band, BandSource, Direction
 from apps.kpis.models import KpiDefinition, PerformanceBand
 
@@ -19,11 +20,12 @@ class KpiRefFilter(django_filters.CharFilter):
         if value in (None, ""):
             return qs
         text = str(value).strip()
-        lookup = f"{self.field_name}_id" if text.isdigit() else f"{self.field_name}__code"
+        # ASCII digits only: "²" and "٣" are digits to str.isdigit() but no id.
+        lookup = f"{self.field_name}_id" if text.isascii() and text.isdigit() else f"{self.field_name}__code"
         return qs.filter(**{lookup: text})
 
 
-class KpiDefinitionFilterSet(django_filters.FilterSet):
+class KpiDefinitionFilterSet(FilterSet):
     code = django_filters.CharFilter()
     direction = django_filters.MultipleChoiceFilter(choices=Direction.choices)
     aggregation = django_filters.MultipleChoiceFilter(choices=Aggregation.choices)
@@ -33,7 +35,7 @@ class KpiDefinitionFilterSet(django_filters.FilterSet):
         fields = ["code", "direction", "aggregation", "unit"]
 
 
-class PerformanceBandFilterSet(django_filters.FilterSet):
+class PerformanceBandFilterSet(FilterSet):
     kpi = KpiRefFilter(field_name="kpi", label="KPI id or code")
     source = django_filters.ChoiceFilter(choices=BandSource.choices)
     band = django_filters.MultipleChoiceFilter(choices=Band.choices)

@@ -8,12 +8,13 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from apps.core.filters import BooleanFilter, FilterSet
 from apps.notifications.choices import NotificationKind
 from apps.notifications.models import Notification
 
 
-class NotificationFilterSet(django_filters.FilterSet):
-    read = django_filters.BooleanFilter(method="filter_read", label="Read")
+class NotificationFilterSet(FilterSet):
+    read = BooleanFilter(method="filter_read", label="Read")
     # Checkboxes: the filter bar renders a multiple choice as a menu of check boxes.
     kind = django_filters.MultipleChoiceFilter(choices=NotificationKind.choices, widget=forms.CheckboxSelectMultiple)
 

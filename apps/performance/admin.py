@@ -1,7 +1,8 @@
 """The operator's fallback for SLA terms, their evaluations and breaches, and measurements. Saves go
 through ``ServiceModelAdmin`` (full_clean, one transaction, audit context) or the services; breach
 acknowledgement is an admin action. Evaluations and breaches are written by the SLA engine, so they are
-never added here."""
+never added here. Measurements and breaches have an owner (``apps.vendors.ownership``): an engineering
+manager changes, deletes and acknowledges only those of the engagements they own."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from apps.core.errors import ApplicationError
 from apps.performance import services
 from apps.performance.choices import MeasurementSource
 from apps.performance.models import Breach, Measurement, SlaEvaluation, SlaTerm
+from apps.vendors.admin import OwnedModelAdmin
 
 
 def _add_errors(form: forms.ModelForm[Any], exc: ValidationError) -> None:
@@ -82,9 +84,9 @@ BREACH_FIELDS = tuple(f.name for f in Breach._meta.concrete_fields if f.editable
 
 
 @admin.register(Breach)
-class BreachAdmin(EngineWrittenAdmin):
-    """Read-only: a breach changes only through its services (acknowledge here; resolve and waive, with
-    their note and reason, over the API)."""
+class BreachAdmin(EngineWrittenAdmin, OwnedModelAdmin):
+    """Read-only: a breach changes only through its services (acknowledge here, for the breaches one
+    may act on; resolve and waive, with their note and reason, over the API)."""
 
     list_display = ("term", "window_start", "window_end", "severity", "status", "credit_amount", "currency")
     list_filter = ("status", "severity", "term__area")
@@ -129,9 +131,9 @@ class MeasurementAdminForm(forms.ModelForm):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(ServiceModelAdmin):
+class MeasurementAdmin(OwnedModelAdmin):
     """Writes go through the measurement services, so the admin applies the KPI's rules (ratio parts,
-    bounds, period) like the API and the forms do."""
+    bounds, period) and ownership like the API and the forms do."""
 
     form = MeasurementAdminForm
     list_display = ("contract", "kpi", "period_start", "period_end", "value", "source", "recorded_by")
@@ -141,12 +143,16 @@ class MeasurementAdmin(ServiceModelAdmin):
     readonly_fields = ("source", "recorded_by", "created_at", "updated_at")
     list_select_related = ("contract", "kpi", "recorded_by")
     date_hierarchy = "period_end"
+    delete_service = services.measurement_delete
 
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
         assert isinstance(obj, Measurement)
-        data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+        data = self.service_data(form)
         if change:
-            services.measurement_update(instance=obj, actor=request.user, data=data, source=MeasurementSource.FORM)
+            # The stored measurement, not ``obj`` (the form has written its new contract onto it already).
+            stored = Measurement.objects.get(pk=obj.pk)
+            services.measurement_update(instance=stored, actor=request.user, data=data, source=MeasurementSource.FORM)
+            obj.refresh_from_db()
             return
         saved, _result = services.measurement_record(actor=request.user, data=data, source=MeasurementSource.FORM)
         obj.pk = saved.pk

@@ -9,5 +9,14 @@ class PerformanceConfig(AppConfig):
     def ready(self) -> None:
         # What it shows on the pages of the floors below (apps.core.sections): the vendor page's
         # Performance tab and open breaches, the contract page's SLA terms, scorecard and breaches;
-        # and the reminder of KPIs not logged (apps.notifications.reminders). Both register on import.
-        from apps.performance import reminders, sections  # noqa: F401
+        # the reminder of KPIs not logged (apps.notifications.reminders); the imports' summary and
+        # watchdog on the admins' status page (apps.core.health). Each registers on import.
+        from apps.performance import imports, reminders, sections  # noqa: F401
+
+        # The records with an owner (apps.vendors.ownership): an engineering manager logs the KPIs and
+        # acts on the breaches of the engagements they own (a contract's owners are its vendor's).
+        from apps.performance.models import Breach, Measurement
+        from apps.vendors.ownership import register_owned
+
+        register_owned(Measurement, vendor_path="contract__vendor", duty="logs its KPIs")
+        register_owned(Breach, vendor_path="term__contract__vendor", duty="acknowledges and resolves its SLA breaches")

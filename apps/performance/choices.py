@@ -107,3 +107,16 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+# A CSV import's lifecycle (``apps.performance.imports``): status → the statuses it may move to. Every
+# queued or running import ends done or failed: the watchdog (``measurement_imports_watch``) sends a
+# silent one to the workers again (queued → queued, running → queued), a bounded number of times, then
+# fails it with the reason; its owner retries a failed one (failed → queued).
+IMPORT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ImportStatus.PENDING: (ImportStatus.QUEUED,),
+    ImportStatus.QUEUED: (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.FAILED),
+    ImportStatus.RUNNING: (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.QUEUED),
+    ImportStatus.DONE: (),
+    ImportStatus.FAILED: (ImportStatus.QUEUED,),
+}

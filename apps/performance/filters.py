@@ -5,13 +5,14 @@ from __future__ import annotations
 import django_filters
 
 from apps.contracts.scope import TERM_ROW, PortfolioScopeFilterSet
+from apps.core.filters import FilterSet, IsoDateTimeFilter, NumberFilter
 from apps.kpis.filters import KpiRefFilter
 from apps.performance import models
 from apps.performance.choices import BreachStatus, EvaluationStatus, ImportStatus, MeasurementSource, Severity, SlaArea
 
 
-class SlaTermFilterSet(django_filters.FilterSet):
-    vendor = django_filters.NumberFilter(field_name="contract__vendor", label="Vendor (id)")
+class SlaTermFilterSet(FilterSet):
+    vendor = NumberFilter(field_name="contract__vendor", label="Vendor (id)")
     kpi = KpiRefFilter(field_name="kpi", label="KPI (id or code)")
     area = django_filters.MultipleChoiceFilter(choices=SlaArea.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
@@ -26,8 +27,8 @@ class TermWindowFilterSet(PortfolioScopeFilterSet):
     vendor and area, and the window's dates."""
 
     scope_anchor = TERM_ROW
-    contract = django_filters.NumberFilter(field_name="term__contract", label="Contract (id)")
-    vendor = django_filters.NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
+    contract = NumberFilter(field_name="term__contract", label="Contract (id)")
+    vendor = NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
     area = django_filters.MultipleChoiceFilter(field_name="term__area", choices=SlaArea.choices)
     window_start_after = django_filters.DateFilter(field_name="window_start", lookup_expr="gte")
     window_start_before = django_filters.DateFilter(field_name="window_start", lookup_expr="lte")
@@ -57,9 +58,9 @@ class BreachFilterSet(TermWindowFilterSet):
         fields = ["term", "contract", "vendor", "area", "status", "severity"]
 
 
-class MeasurementFilterSet(django_filters.FilterSet):
+class MeasurementFilterSet(FilterSet):
     kpi = KpiRefFilter(field_name="kpi", label="KPI id or code")
-    vendor = django_filters.NumberFilter(field_name="contract__vendor", label="Vendor")
+    vendor = NumberFilter(field_name="contract__vendor", label="Vendor")
     source = django_filters.MultipleChoiceFilter(choices=MeasurementSource.choices)
     period_end_after = django_filters.DateFilter(
         field_name="period_end", lookup_expr="gte", label="Period ends on/after"
@@ -67,14 +68,10 @@ class MeasurementFilterSet(django_filters.FilterSet):
     period_end_before = django_filters.DateFilter(
         field_name="period_end", lookup_expr="lte", label="Period ends on/before"
     )
-    recorded_by = django_filters.NumberFilter(field_name="recorded_by", label="Recorded by (user id)")
+    recorded_by = NumberFilter(field_name="recorded_by", label="Recorded by (user id)")
     # When the row was last written (created or changed): an import's rows are those it wrote while it ran.
-    written_after = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label="Written at/after"
-    )
-    written_before = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="lte", label="Written at/before"
-    )
+    written_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label="Written at/after")
+    written_before = IsoDateTimeFilter(field_name="updated_at", lookup_expr="lte", label="Written at/before")
 
     class Meta:
         model = models.Measurement
@@ -91,7 +88,7 @@ class MeasurementFilterSet(django_filters.FilterSet):
         ]
 
 
-class MeasurementImportFilterSet(django_filters.FilterSet):
+class MeasurementImportFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ImportStatus.choices)
 
     class Meta:

@@ -30,6 +30,7 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from apps.core.dates import DateInputError, iso_week_period, month_period
 from apps.core.errors import ApplicationError
 from apps.core.forms import DATE_WIDGET, WorkspaceModelForm
 from apps.core.ui import add_service_errors
@@ -156,23 +157,23 @@ class PeriodForm(forms.Form):
         where = PERIOD_INPUTS[MeasurementPeriodKind(kind)][-1]  # the input a problem of the period is shown on
         start: date | None = None
         end: date | None = None
-        if kind == MeasurementPeriodKind.MONTH:
-            match = MONTH_PATTERN.match((cleaned.get("month") or "").strip())
-            if not match or not 1 <= int(match[2]) <= 12:
-                self.add_error("month", "Choose a month (YYYY-MM).")
-                return cleaned
-            start = date(int(match[1]), int(match[2]), 1)
-            end = start + relativedelta(months=1) - timedelta(days=1)
-        elif kind == MeasurementPeriodKind.WEEK:
-            match = WEEK_PATTERN.match((cleaned.get("week") or "").strip())
+        if kind in (MeasurementPeriodKind.MONTH, MeasurementPeriodKind.WEEK):
+            # A month or an ISO week of the calendar (``apps.core.dates``: 0000-01 and the week after
+            # 9999-W52 are none).
+            name, pattern, read, hint = (
+                ("month", MONTH_PATTERN, month_period, "Choose a month (YYYY-MM).")
+                if kind == MeasurementPeriodKind.MONTH
+                else ("week", WEEK_PATTERN, iso_week_period, "Choose a week (YYYY-Www, e.g. 2026-W43).")
+            )
+            match = pattern.match((cleaned.get(name) or "").strip())
+            problem = ""
             try:
-                start = date.fromisocalendar(int(match[1]), int(match[2]), 1) if match else None
-            except ValueError:
-                start = None
-            if start is None:
-                self.add_error("week", "Choose a week (YYYY-Www, e.g. 2026-W43).")
+                start, end = read(int(match[1]), int(match[2])) if match else (None, None)
+            except DateInputError as exc:
+                problem = exc.message
+            if start is None or end is None:
+                self.add_error(name, f"{hint} {problem}".strip())
                 return cleaned
-            end = start + timedelta(days=6)
         else:
             start, end = cleaned.get("start"), cleaned.get("end")
             for name, day in (("start", start), ("end", end)):

@@ -1,7 +1,8 @@
 """The CSV import pages: the list of imports, the upload form, the preview / progress / summary page of
 one import (the progress card is polled with htmx while the worker writes), the start button and the
 template file. Everyone signed in may read them; uploading and starting need the permission to add
-measurements (``performance.add_measurement``), as entering them by hand does."""
+measurements (``performance.add_measurement``), as entering them by hand does. An import that failed, or
+that no worker has started for a while, offers its uploader (and admins) a Retry button."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from apps.accounts.choices import Role
 from apps.core.ui import FilteredListView, SelectorDetailView, ServiceActionView, ServiceFormView, is_htmx
 from apps.performance import imports, selectors
 from apps.performance.choices import ImportStatus, MeasurementSource
@@ -40,10 +40,8 @@ STATUS_TONES = {
 
 
 def may_start(user: Any, job: MeasurementImport) -> bool:
-    """Whoever may add measurements starts their own uploads; an admin starts anyone's."""
-    return bool(user.has_perm(IMPORT_PERMISSION)) and (
-        job.created_by_id in (None, user.pk) or user.has_role(Role.ADMIN)
-    )
+    """Whoever may add measurements starts (and retries) their own uploads; an admin anyone's."""
+    return imports.measurement_import_owned_by(user, job)
 
 
 class MeasurementImportForm(forms.Form):
@@ -131,6 +129,9 @@ class ImportDetailView(SelectorDetailView):
             title=f"Import of {job.file_name}",
             tone=STATUS_TONES.get(ImportStatus(job.status), "quiet"),
             can_start=job.status == ImportStatus.PENDING and job.valid_rows > 0 and may_start(self.request.user, job),
+            can_retry=imports.measurement_import_retryable(job) and may_start(self.request.user, job),
+            stale=imports.measurement_import_is_stale(job),
+            max_attempts=settings.MEASUREMENT_IMPORT_MAX_ATTEMPTS,
             more_errors=max(0, job.error_count - len(job.errors)),
             written_url=_written_url(job),
         )
@@ -165,6 +166,22 @@ class ImportStartView(ServiceActionView):
     def perform(self) -> str:
         imports.measurement_import_start(instance=self.object, actor=self.request.user)
         return f"Importing {self.object.valid_rows:,} rows of {self.object.file_name}: the progress shows below."
+
+
+class ImportRetryView(ServiceActionView):
+    """ "Retry": a failed import (or one no worker has started) is sent to the workers again; it goes
+    on after the rows already written."""
+
+    selector = selectors.measurement_import_detail
+    permission = IMPORT_PERMISSION
+
+    def check_object_permission(self) -> None:
+        if not may_start(self.request.user, self.object):
+            raise PermissionDenied("Only the person who uploaded this file (or an admin) can retry its import.")
+
+    def perform(self) -> str:
+        imports.measurement_import_retry(instance=self.object, actor=self.request.user)
+        return f"Retrying the import of {self.object.file_name}: the progress shows below."
 
 
 class ImportTemplateView(LoginRequiredMixin, View):

@@ -300,13 +300,16 @@ class Measurement(TimeStampedModel):
 
 
 # The uploaded rows and their error list are the import's payload, not its history: the audit trail
-# records who imported what and how it went, without a copy of the file at every progress update.
-@audit_tracked(exclude=["rows", "errors"], meta={"db_table": "kpis_measurementimportevent"})
+# records who imported what and how it went, without a copy of the file at every progress update (nor
+# the heartbeat, which only says a worker is alive).
+@audit_tracked(exclude=["rows", "errors", "heartbeat_at"], meta={"db_table": "kpis_measurementimportevent"})
 class MeasurementImport(TimeStampedModel):
     """A CSV file of measurements: uploaded and previewed (``pending``), confirmed (``queued``), written
     by the Celery task ``kpis.import_measurements`` (``apps.performance.tasks``) in chunks (``running``, ``processed_rows`` moves on
-    after each), then ``done`` (or ``failed``). The parsed rows are kept here, not as a file path, so a
-    worker on another machine reads them from the database."""
+    after each), then ``done`` (or ``failed``, with the reason). The parsed rows are kept here, not as a
+    file path, so a worker on another machine reads them from the database. ``IMPORT_TRANSITIONS`` is
+    its lifecycle; a queued or running import that shows no sign of life (``heartbeat_at``) is sent to
+    the workers again by the watchdog, ``attempts`` times at most, then failed."""
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -335,6 +338,14 @@ class MeasurementImport(TimeStampedModel):
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The last sign of life while queued or running: sent to the workers, picked up, a chunk written.",
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times it was sent to the workers since it was started or retried."
+    )
 
     class Meta:
         db_table = "kpis_measurementimport"

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from apps.accounts.choices import Role
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
 from apps.performance.models import Breach, Measurement, MeasurementImport, SlaEvaluation, SlaTerm
+from apps.vendors import ownership
 
 
 # -- SLA terms, evaluations, breaches ----------------------------------------------------------------------
@@ -72,34 +72,13 @@ def measurement_list(*, user: Any = None) -> QuerySet[Measurement]:
 LOG_MEASUREMENTS_PERMISSION = "performance.add_measurement"
 
 
-def _logs_for_every_contract(user: Any) -> bool:
-    """Admins (and any other role given the permission) log for every contract; an engineering manager
-    only for the engagements they own. Mirrors ``apps.vendors.services.can_manage_reviews``."""
-    return bool(user.is_superuser or user.has_role(Role.ADMIN) or not user.has_role(Role.ENGINEERING_MANAGER))
-
-
-def owned_only(user: Any) -> bool:
-    """Whether ``user`` logs KPIs only for the engagements they own (an engineering manager who is not
-    an admin); False for no user (a command, the demo data)."""
-    return bool(getattr(user, "is_authenticated", False)) and not _logs_for_every_contract(user)
-
-
-def owns_engagement(user: Any, *, engineering_owner_id: int | None, delivery_owner_id: int | None) -> bool:
-    return user.pk in (engineering_owner_id, delivery_owner_id)
-
-
 def may_log_measurements(*, user: Any, contract: Any) -> bool:
-    """Whether ``user`` may log ``contract``'s KPIs: the permission to add measurements, and for an
-    engineering manager ownership of the engagement — being the engineering or delivery owner of the
-    contract's vendor (a contract has no owners of its own; its vendor's named owners run it)."""
+    """Whether ``user`` may log ``contract``'s KPIs: the permission to add measurements, and ownership
+    of the engagement as ``apps.vendors.ownership`` rules it (an engineering manager: being the
+    engineering or delivery owner of the contract's vendor — a contract's owners are its vendor's)."""
     if not getattr(user, "is_authenticated", False) or not user.has_perm(LOG_MEASUREMENTS_PERMISSION):
         return False
-    if _logs_for_every_contract(user):
-        return True
-    vendor = contract.vendor
-    return owns_engagement(
-        user, engineering_owner_id=vendor.engineering_owner_id, delivery_owner_id=vendor.delivery_owner_id
-    )
+    return ownership.may_write(user, ownership.prospective(Measurement, contract))
 
 
 # The contracts whose KPIs the entry grid logs: those the SLA engine evaluates (late data for an expired
@@ -114,8 +93,7 @@ def measurement_contracts_for(*, user: Any) -> QuerySet[Any]:
     contracts = Contract.objects.select_related("vendor").filter(status__in=MEASURED_CONTRACT_STATUSES)
     if not getattr(user, "is_authenticated", False) or not user.has_perm(LOG_MEASUREMENTS_PERMISSION):
         return contracts.none()
-    if not _logs_for_every_contract(user):
-        contracts = contracts.filter(Q(vendor__engineering_owner=user) | Q(vendor__delivery_owner=user))
+    contracts = contracts.filter(ownership.parents_q(user, Measurement))
     sla_kpis = (
         SlaTerm.objects.filter(contract=OuterRef("pk"))
         .order_by()

@@ -10,6 +10,10 @@ PATCH, a DELETE, the bulk upsert), the CSV import and the admin — ends in ``me
 after the commit one task (``kpis.reevaluate_measurement_windows``) re-evaluates the SLA windows the
 written periods fall in, so a breach (or its retraction) shows at once rather than at the next hourly
 sweep, which would catch up anyway.
+
+**Ownership.** Measurements and breaches have an owner (``apps.vendors.ownership``): an engineering
+manager logs, changes (the old contract and the new one), deletes and acts only for the engagements they
+own. Each service below asks first; a bulk request or an import refuses such a row as that row's error.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -26,19 +30,19 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
-from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError, TransitionError
+from apps.core.dates import local_date
+from apps.core.errors import ApplicationError, ConflictError, transition_require
 from apps.core.gates import require_reason
 from apps.core.services import audited, model_create, model_delete, model_update, save_validated, status_change_record
 from apps.core.sql import compose
 from apps.core.tasks import enqueue
 from apps.kpis.models import KpiDefinition
-from apps.performance import selectors
 from apps.performance.choices import BREACH_TRANSITIONS, BreachStatus, MeasurementSource
 from apps.performance.models import Breach, Measurement, SlaTerm
+from apps.vendors import ownership
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 RECORD_RESULTS = (CREATED, UPDATED, UNCHANGED)
@@ -78,18 +82,17 @@ def _breach_move(
 ) -> Breach:
     """Move ``breach`` to ``to_status`` as ``BREACH_TRANSITIONS`` allows, setting ``stamps`` (who, when,
     why). The row is locked and re-read; returns the saved breach. ``record``: a person's decision,
-    kept as a ``StatusChange`` with its reason (the engine's retractions and re-openings are not)."""
+    kept as a ``StatusChange`` with its reason (the engine's retractions and re-openings are not).
+
+    A person acts only on the breaches of the engagements they own when they are owner-scoped
+    (``apps.vendors.ownership``): acknowledging, resolving and waiving alike (the engine has no actor)."""
     with audited(actor=actor, action=f"breach_{to_status}", reason=reason):
-        current = Breach.objects.select_for_update().get(pk=breach.pk)
+        current = (
+            Breach.objects.select_for_update(of=("self",)).select_related("term__contract__vendor").get(pk=breach.pk)
+        )
+        ownership.require_owner(actor, current)
         from_status = current.status
-        allowed = BREACH_TRANSITIONS[from_status]
-        if to_status not in allowed:
-            options = ", ".join(_breach_status_label(s) for s in allowed) or "nothing (it is final)"
-            raise TransitionError(
-                f"A breach that is {_breach_status_label(from_status)} cannot become "
-                f"{_breach_status_label(to_status)}; it can become: {options}.",
-                field="status",
-            )
+        transition_require(BREACH_TRANSITIONS, from_status, to_status, subject="A breach", label=_breach_status_label)
         current.status = to_status
         for name, value in stamps.items():
             setattr(current, name, value)
@@ -248,25 +251,12 @@ def measurement_values(kpi: KpiDefinition, data: Mapping[str, Any]) -> dict[str,
 
 @dataclass(frozen=True)
 class MeasuredContract:
-    """What the measurement rules read of the contract a measurement is logged for: its status, the
-    days it runs, and who owns the engagement (its vendor's engineering and delivery owners)."""
+    """What the measurement rules read of the contract a measurement is logged for: its status and the
+    days it runs. (Who may log it is ``apps.vendors.ownership``'s question.)"""
 
     status: str
     start: date
     end: date | None
-    engineering_owner_id: int | None = None
-    delivery_owner_id: int | None = None
-
-
-OWNER_ONLY_MESSAGE = "You log KPIs only for the engagements you own (as their vendor's engineering or delivery owner)."
-
-
-def _ownership_error(actor: Any, measured: MeasuredContract | None) -> dict[str, str]:
-    """An engineering manager logs KPIs only for the engagements they own (``selectors.owned_only``)."""
-    if measured is None or actor is None or not selectors.owned_only(actor):
-        return {}
-    owners = {"engineering_owner_id": measured.engineering_owner_id, "delivery_owner_id": measured.delivery_owner_id}
-    return {} if selectors.owns_engagement(actor, **owners) else {"contract": OWNER_ONLY_MESSAGE}
 
 
 def measured_contract(contract: Any) -> MeasuredContract | None:
@@ -318,13 +308,7 @@ def measurement_check(data: Mapping[str, Any], *, today: date | None = None) -> 
     return fields
 
 
-_MEASURED_CONTRACT_FIELDS = (
-    "status",
-    "start_date",
-    "end_date",
-    "vendor__engineering_owner_id",
-    "vendor__delivery_owner_id",
-)
+_MEASURED_CONTRACT_FIELDS = ("status", "start_date", "end_date")
 
 
 def _measured_contract_of(contract: Any) -> MeasuredContract | None:
@@ -335,13 +319,9 @@ def _measured_contract_of(contract: Any) -> MeasuredContract | None:
     return MeasuredContract(*row) if row else None
 
 
-def _owned_check(actor: Any, data: Mapping[str, Any]) -> dict[str, Any]:
-    """``measurement_check`` of ``data`` with what the rules read of its contract, refusing (403) an
-    engagement the actor does not own."""
-    measured = _measured_contract_of(data.get("contract"))
-    if errors := _ownership_error(actor, measured):
-        raise PermissionDeniedError(errors["contract"])
-    return measurement_check({**data, "measured_contract": measured})
+def _contract_check(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``measurement_check`` of ``data`` with what the rules read of its contract (one query)."""
+    return measurement_check({**data, "measured_contract": _measured_contract_of(data.get("contract"))})
 
 
 def _is_uniqueness_error(exc: ValidationError) -> bool:
@@ -353,10 +333,12 @@ def measurement_record(*, actor: Any | None, data: Mapping[str, Any], source: st
     """Upsert the measurement of (contract, KPI, period): ``created``, ``updated`` when the period was
     logged before with other figures, ``unchanged`` when it is a retry of the same figures (nothing is
     written). Race-safe: the existing row is locked; two concurrent first posts end in one insert and
-    one update, never a duplicate or a 500."""
+    one update, never a duplicate or a 500. An owner-scoped actor logs only the engagements they own
+    (403 otherwise: ``apps.vendors.ownership``)."""
     if source not in MeasurementSource.values:
         raise ValueError(f"Unknown measurement source {source!r}.")
-    fields = _owned_check(actor, data)
+    ownership.require_owner_of_new(actor, Measurement, data)
+    fields = _contract_check(data)
     key = {name: data[name] for name in PERIOD_KEY}
     recorder = actor if getattr(actor, "pk", None) else None
     with audited(actor=actor, action="measurement_record"):
@@ -388,7 +370,10 @@ def measurement_update(
     *, instance: Measurement, actor: Any | None, data: Mapping[str, Any], source: str | None = None
 ) -> Measurement:
     """Change a measurement; the result is checked as a whole (a new numerator recomputes a ratio's
-    value). ``source`` records where the change came from (e.g. ``api``)."""
+    value). ``source`` records where the change came from (e.g. ``api``). An owner-scoped actor must
+    own the engagement the measurement is logged for, and the one a new ``contract`` moves it to (403:
+    ``apps.vendors.ownership``); ``instance`` is the stored measurement."""
+    ownership.require_owner_of_change(actor, instance, data)
     merged: dict[str, Any] = {name: getattr(instance, name) for name in (*PERIOD_KEY, *MEASURED_FIELDS)}
     merged.update(data)
     kpi = merged["kpi"]
@@ -397,7 +382,7 @@ def measurement_update(
     if isinstance(kpi, KpiDefinition) and not kpi.is_ratio:
         # A KPI changed from a ratio to a plain value: the old parts no longer apply.
         merged.update({name: data.get(name) for name in ("numerator", "denominator")})
-    checked = _owned_check(actor, merged)
+    checked = _contract_check(merged)
     changes = {name: merged[name] for name in PERIOD_KEY} | checked
     if source is not None:
         changes |= {"source": source, "recorded_by": actor if getattr(actor, "pk", None) else instance.recorded_by}
@@ -411,7 +396,8 @@ def measurement_update(
 
 def measurement_delete(*, instance: Measurement, actor: Any | None) -> None:
     """Delete a measurement; the SLA windows it counted in are re-evaluated (a breach it caused is
-    retracted)."""
+    retracted). An owner-scoped actor deletes only those of the engagements they own (403)."""
+    ownership.require_owner(actor, instance)
     period = _period_of(instance)
     with audited(actor=actor, action="measurement_delete"):
         model_delete(instance, actor=actor, action="measurement_delete")
@@ -471,26 +457,9 @@ def _row_id(value: Any) -> int | None:
 def _row_date(value: Any) -> date:
     """A date, or a timestamp read as the date it falls on in ``TIME_ZONE`` (as the single-row API's
     ``LocalDateField``); ``ValueError`` otherwise."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        return value
-    elif isinstance(value, str):
-        text = value.strip()
-        if "T" not in text and " " not in text:
-            parsed = parse_date(text)
-            if parsed is None:
-                raise ValueError(text)
-            return parsed
-        stamp = parse_datetime(text)
-        if stamp is None:
-            raise ValueError(text)
-        moment = stamp
-    else:
-        raise ValueError(value)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return timezone.localtime(moment).date()
+    if isinstance(value, date | str):
+        return local_date(value)
+    raise ValueError(value)
 
 
 def _row_read(index: int, raw: Any) -> _Row:
@@ -549,8 +518,9 @@ def measurement_bulk_check(
     rows: Sequence[Any], *, label: Callable[[int], str] = _index_label, actor: Any = None
 ) -> list[_Row]:
     """Read and check every row with the single-row rules (``measurement_check``), in two queries for
-    any number of rows: the KPIs they name (by id or code) and the contracts. A row's ``errors`` are
-    empty when it may be written; its ``fields`` are then the checked values.
+    any number of rows: the KPIs they name (by id or code) and the contracts — and, for an owner-scoped
+    ``actor``, a third: the contracts they may not log (``apps.vendors.ownership``). A row's ``errors``
+    are empty when it may be written; its ``fields`` are then the checked values.
 
     A later row with the same contract, KPI and period as an earlier valid one is an error (``label``
     names the earlier one in the message): one request says one thing per period, so the first is
@@ -572,6 +542,8 @@ def measurement_bulk_check(
         .order_by()
         .values_list("pk", *_MEASURED_CONTRACT_FIELDS)
     }
+    # Rows for engagements an owner-scoped actor does not own are errors (one query: ``apps.vendors.ownership``).
+    refused = ownership.refused_parents(actor, Measurement, known_contracts)
     first_of_key: dict[tuple[Any, ...], int] = {}
     for row in read:
         if not row.readable:
@@ -591,10 +563,8 @@ def measurement_bulk_check(
             "note": row.note,
             "measured_contract": known_contracts.get(row.contract_id) if row.contract_id is not None else None,
         }
-        if row.contract_id in known_contracts and (
-            owner_error := _ownership_error(actor, known_contracts[row.contract_id])
-        ):
-            row.errors.update(owner_error)
+        if row.contract_id in refused:
+            row.errors["contract"] = refused[row.contract_id]
         try:
             row.fields = measurement_check(data, today=today)
         except ValidationError as exc:

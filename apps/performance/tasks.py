@@ -13,13 +13,19 @@ sent by an integration) is still worked off. Nothing enqueues it any more.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from apps.performance.imports import measurement_import_fail, measurement_import_run
+from apps.core.health import scheduled_run_record
+from apps.performance.imports import (
+    WATCHDOG_TASK,
+    measurement_import_fail,
+    measurement_import_run,
+    measurement_imports_watch,
+)
 from apps.performance.sla import sla_evaluate_measurement_windows, sla_sweep
 
 logger = logging.getLogger(__name__)
@@ -67,21 +73,55 @@ def evaluate_measurement_windows(contract_id: int, kpi_id: int, period_end: str)
     return sla_evaluate_measurement_windows(periods=[(int(contract_id), int(kpi_id), date.fromisoformat(period_end))])
 
 
+# What an import's owner reads when the database stayed away longer than the task's retries.
+DATABASE_LOST_REASON = (
+    "The database could not be reached ({tries} tries). The rows processed so far are saved; retry it to "
+    "write the rest."
+)
+UNEXPECTED_ADVICE = "The rows processed so far are saved; retry it, and tell an administrator if it happens again."
+
+
 @shared_task(bind=True, name="kpis.import_measurements", acks_late=True, max_retries=IMPORT_MAX_RETRIES)
 def import_measurements(self: Any, import_id: int) -> str:
     """Write a confirmed CSV import in chunks (``apps.performance.imports.measurement_import_run``).
 
     Idempotent: a finished (or missing) import is a no-op, and a re-delivered one resumes after its
-    last committed chunk. A lost database connection is retried with backoff; after the last retry,
-    or on any other error, the import is marked failed and the error logged."""
+    last committed chunk (a re-delivery, after its worker died, counts as an attempt). A lost database
+    connection is retried with backoff; after the last retry, or on any other error, the import is
+    marked failed with the reason, and the error logged. When even that cannot be written (the database
+    is still away), the import stays running and the watchdog (``performance.watch_imports``) ends it."""
     try:
-        return measurement_import_run(import_id=import_id)
+        redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+        return measurement_import_run(import_id=import_id, redelivered=redelivered)
     except (OperationalError, InterfaceError, ConnectionError) as exc:
         if self.request.retries < IMPORT_MAX_RETRIES:
             raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
-        measurement_import_fail(import_id=import_id, reason=f"The database could not be reached: {exc}")
+        _fail(import_id, DATABASE_LOST_REASON.format(tries=IMPORT_MAX_RETRIES + 1))
         raise
     except Exception as exc:
         logger.exception("Measurement import %s failed.", import_id)
-        measurement_import_fail(import_id=import_id, reason=f"Unexpected error: {exc}")
+        _fail(import_id, f"An unexpected error stopped it ({type(exc).__name__}: {exc}). {UNEXPECTED_ADVICE}")
         raise
+
+
+def _fail(import_id: int, reason: str) -> None:
+    try:
+        measurement_import_fail(import_id=import_id, reason=reason)
+    except (OperationalError, InterfaceError):
+        logger.warning("Import %s could not be marked failed (the database is away): the watchdog will.", import_id)
+
+
+@shared_task(
+    name=WATCHDOG_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def watch_imports(now: str | None = None) -> dict[str, int]:
+    """The import watchdog (beat, every minute; ``measurement_imports_watch``): an import queued or
+    running without a sign of life is sent to the workers again, or failed with the reason once it has
+    had its attempts. ``now``: an ISO date-time (default: now). Idempotent."""
+    outcome = measurement_imports_watch(now=datetime.fromisoformat(now) if now else None)
+    scheduled_run_record(WATCHDOG_TASK)  # the admins' status page: beat and a worker are alive
+    return outcome

@@ -22,6 +22,7 @@ urlpatterns = [
     path("kpis/imports/template.csv", import_views.ImportTemplateView.as_view(), name="import-template"),
     path("kpis/imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import-detail"),
     path("kpis/imports/<int:pk>/start/", import_views.ImportStartView.as_view(), name="import-start"),
+    path("kpis/imports/<int:pk>/retry/", import_views.ImportRetryView.as_view(), name="import-retry"),
     path("kpis/log/", views.MeasurementGridStartView.as_view(), name="grid-start"),
     path("kpis/log/<int:contract_pk>/", views.MeasurementGridView.as_view(), name="grid"),
 ]

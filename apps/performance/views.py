@@ -33,6 +33,7 @@ from apps.performance.forms import MeasurementGrid, PeriodForm, SlaTermForm, def
 from apps.performance.models import Breach
 from apps.performance.sections import sla_terms_context
 from apps.performance.tables import BreachTable, EngagementTable, MeasurementTable, SlaEvaluationTable
+from apps.vendors import ownership
 
 
 # -- breaches and evaluations across the portfolio --------------------------------------------------------
@@ -166,7 +167,8 @@ def _breach_message(verb: str, breach: Breach) -> str:
 
 class BreachActionView(ServiceActionView):
     """Acknowledge, resolve (with how, the reason) or waive (executives, with a reason) a breach; the
-    service refuses what the breach's state does not allow, and the message says why."""
+    service refuses what the breach's state does not allow, and the message says why. An engineering
+    manager acts only on the breaches of the engagements they own (403: ``apps.vendors.ownership``)."""
 
     def get_object(self) -> Breach:
         if self.kwargs["action"] not in BREACH_ACTIONS:
@@ -176,6 +178,10 @@ class BreachActionView(ServiceActionView):
     @property
     def permission(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
         return BREACH_ACTIONS[self.kwargs["action"]]
+
+    def check_object_permission(self) -> None:
+        if not ownership.may_write(self.request.user, self.object):
+            raise PermissionDenied(ownership.refusal(self.object))
 
     def perform(self) -> str:
         action, breach, user = self.kwargs["action"], self.object, self.request.user

@@ -1,22 +1,92 @@
 """The operator's fallback for vendor governance. Saves go through ``ServiceModelAdmin`` (full_clean,
-one transaction, audit context); status changes go through ``vendor_transition`` as admin actions."""
+one transaction, audit context); status changes go through ``vendor_transition`` as admin actions.
+Records with an owner (``apps.vendors.ownership``) use ``OwnedModelAdmin``: their saves and deletes go
+through their services, and an engineering manager changes only those of the vendors they own."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django import forms
-from django.contrib import admin
-from django.db.models import QuerySet
+from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.core.admin import ServiceModelAdmin, TabularInline, transition_actions
 from apps.core.errors import ApplicationError
-from apps.vendors import models
+from apps.vendors import models, ownership, services
 from apps.vendors.choices import VendorStatus
 from apps.vendors.selectors import access_grant_finding_names, access_grant_findings, access_grant_list
 from apps.vendors.services import OWNER_FIELDS, vendor_require_owners, vendor_transition
+
+
+# -- records with an owner ----------------------------------------------------------------------------
+class OwnedModelAdmin(ServiceModelAdmin):
+    """The admin of a record with an owner (``apps.vendors.ownership``). An owner-scoped user (an
+    engineering manager) sees the records of other vendors read-only and cannot delete them (403); every
+    save and delete goes through the app's services (``create_service``, ``update_service`` with the
+    stored record, ``delete_service``), which check ownership again. A refusal is a message, never a 500."""
+
+    create_service: ClassVar[Callable[..., Any] | None] = None
+    update_service: ClassVar[Callable[..., Any] | None] = None
+    delete_service: ClassVar[Callable[..., Any] | None] = None
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or ownership.may_write(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or ownership.may_write(request.user, obj))
+
+    def service_data(self, form: ModelForm[Any]) -> dict[str, Any]:
+        """What the form edits, for the service (its read-only fields are not in it)."""
+        return {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+        create, update = type(self).create_service, type(self).update_service
+        if (update if change else create) is None:
+            super().save_model(request, obj, form, change)
+            return
+        data = self.service_data(form)
+        if change:
+            # The stored record: the form has already written its values onto ``obj``, and ownership is
+            # judged on the record as it is as well as on what the change makes of it.
+            stored = type(obj)._default_manager.get(pk=obj.pk)
+            update(instance=stored, actor=request.user, data=data)  # type: ignore[misc]  # not None: checked above
+        else:
+            obj.pk = create(actor=request.user, data=data).pk  # type: ignore[misc]  # not None: checked above
+        obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        delete = type(self).delete_service
+        if delete is None:
+            super().delete_model(request, obj)
+            return
+        delete(instance=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            try:
+                self.delete_model(request, obj)
+            except ApplicationError as exc:
+                self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+
+
+class OwnedInline(TabularInline):
+    """An inline of a parent with an owner (a review's action items, a vendor's reviews): editable only
+    by those who may write the parent."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and (obj is None or ownership.may_write(request.user, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or ownership.may_write(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or ownership.may_write(request.user, obj))
+
 
 # -- inlines --------------------------------------------------------------------------------------
 
@@ -41,14 +111,14 @@ class AccessGrantInline(TabularInline):
     show_change_link = True
 
 
-class ServiceReviewInline(TabularInline):
+class ServiceReviewInline(OwnedInline):
     model = models.ServiceReview
     extra = 0
     fields = ("scheduled_for", "held_on", "status", "delivery_quality")
     show_change_link = True
 
 
-class ActionItemInline(TabularInline):
+class ActionItemInline(OwnedInline):
     model = models.ActionItem
     extra = 0
     fields = ("description", "owner", "due_on", "done_on")
@@ -161,7 +231,10 @@ class AccessGrantAdmin(ServiceModelAdmin):
 
 
 @admin.register(models.ServiceReview)
-class ServiceReviewAdmin(ServiceModelAdmin):
+class ServiceReviewAdmin(OwnedModelAdmin):
+    create_service = services.service_review_create
+    update_service = services.service_review_update
+    delete_service = services.service_review_delete
     list_display = ("vendor", "scheduled_for", "held_on", "status", "delivery_quality")
     list_filter = ("status",)
     search_fields = ("vendor__name", "decisions")
@@ -172,7 +245,10 @@ class ServiceReviewAdmin(ServiceModelAdmin):
 
 
 @admin.register(models.ActionItem)
-class ActionItemAdmin(ServiceModelAdmin):
+class ActionItemAdmin(OwnedModelAdmin):
+    create_service = services.action_item_create
+    update_service = services.action_item_update
+    delete_service = services.action_item_delete
     list_display = ("description", "review", "owner", "due_on", "done_on")
     list_filter = ("done_on",)
     search_fields = ("description", "review__vendor__name")

@@ -14,3 +14,11 @@ class VendorsConfig(AppConfig):
         # Registered on import: the vendor page's own tabs (apps.core.sections) and the reminders of its
         # reviews, certifications and access findings (apps.notifications.reminders).
         from apps.vendors import reminders, sections  # noqa: F401
+
+        # The records with an owner (apps.vendors.ownership): engineering managers run the reviews of
+        # the vendors they own, and the actions agreed in them.
+        from apps.vendors.models import ActionItem, ServiceReview
+        from apps.vendors.ownership import register_owned
+
+        register_owned(ServiceReview, vendor_path="vendor", duty="runs its service reviews")
+        register_owned(ActionItem, vendor_path="review__vendor", duty="keeps the action items of its service reviews")

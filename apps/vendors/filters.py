@@ -16,6 +16,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from apps.core.filters import BooleanFilter, FilterSet, NumberFilter
 from apps.vendors import models
 from apps.vendors.choices import (
     CertificationKind,
@@ -40,9 +41,9 @@ def _filter_vendor_exited(queryset: QuerySet[Any], name: str, value: bool | None
     return queryset.filter(exited) if value else queryset.exclude(exited)
 
 
-class VendorFilterSet(django_filters.FilterSet):
+class VendorFilterSet(FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
-    vendor = django_filters.NumberFilter(field_name="id", label="Vendor (id)")  # one vendor's own numbers
+    vendor = NumberFilter(field_name="id", label="Vendor (id)")  # one vendor's own numbers
     status = django_filters.MultipleChoiceFilter(choices=VendorStatus.choices)
     geography = django_filters.MultipleChoiceFilter(choices=Geography.choices)
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices)
@@ -52,7 +53,7 @@ class VendorFilterSet(django_filters.FilterSet):
         fields = ["q", "status", "geography", "tier", "country", "currency", "engineering_owner", "delivery_owner"]
 
 
-class VettingAssessmentFilterSet(django_filters.FilterSet):
+class VettingAssessmentFilterSet(FilterSet):
     verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices)
     pilot_outcome = django_filters.MultipleChoiceFilter(choices=PilotOutcome.choices)
     assessed_after = django_filters.DateFilter(
@@ -67,14 +68,14 @@ class VettingAssessmentFilterSet(django_filters.FilterSet):
         fields = ["vendor", "assessor", "verdict", "pilot_outcome", "assessed_after", "assessed_before"]
 
 
-class CertificationFilterSet(django_filters.FilterSet):
+class CertificationFilterSet(FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=CertificationKind.choices)
     expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
     expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte", label="Expires on or before")
-    superseded = django_filters.BooleanFilter(
+    superseded = BooleanFilter(
         method="filter_superseded", label="Superseded", help_text="A later one of the same vendor and kind replaces it."
     )
-    vendor_exited = django_filters.BooleanFilter(method="filter_vendor_exited", label="Vendor exited")
+    vendor_exited = BooleanFilter(method="filter_vendor_exited", label="Vendor exited")
 
     class Meta:
         model = models.Certification
@@ -89,25 +90,25 @@ class CertificationFilterSet(django_filters.FilterSet):
         return _filter_vendor_exited(queryset, name, value)
 
 
-class VendorRiskFilterSet(django_filters.FilterSet):
+class VendorRiskFilterSet(FilterSet):
     category = django_filters.MultipleChoiceFilter(choices=RiskCategory.choices)
     status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
     # ``risk_score`` (likelihood × impact) is the annotation of ``selectors.vendor_risk_list``.
-    score_min = django_filters.NumberFilter(field_name="risk_score", lookup_expr="gte", label="Score at least")
+    score_min = NumberFilter(field_name="risk_score", lookup_expr="gte", label="Score at least")
 
     class Meta:
         model = models.VendorRisk
         fields = ["vendor", "category", "status", "owner", "likelihood", "impact", "score_min"]
 
 
-class AccessGrantFilterSet(django_filters.FilterSet):
+class AccessGrantFilterSet(FilterSet):
     privilege = django_filters.MultipleChoiceFilter(choices=Privilege.choices)
-    revoked = django_filters.BooleanFilter(field_name="revoked_on", lookup_expr="isnull", exclude=True)
+    revoked = BooleanFilter(field_name="revoked_on", lookup_expr="isnull", exclude=True)
     expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte", label="Expires on or after")
     expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte", label="Expires on or before")
     # The finding filters read the annotations of ``selectors.access_grant_list`` (``apps.vendors.findings``
     # defines them), so the list, its count and the API agree on the day's findings.
-    has_findings = django_filters.BooleanFilter(
+    has_findings = BooleanFilter(
         method="filter_has_findings", label="Has findings", help_text="Breaks at least one access rule."
     )
     finding = django_filters.MultipleChoiceFilter(
@@ -150,7 +151,7 @@ class AccessGrantFilterSet(django_filters.FilterSet):
         return queryset.filter(wanted)
 
 
-class ServiceReviewFilterSet(django_filters.FilterSet):
+class ServiceReviewFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices)
     scheduled_after = django_filters.DateFilter(
         field_name="scheduled_for", lookup_expr="gte", label="Scheduled on or after"
@@ -159,10 +160,10 @@ class ServiceReviewFilterSet(django_filters.FilterSet):
         field_name="scheduled_for", lookup_expr="lte", label="Scheduled on or before"
     )
     # ``is_overdue`` is the annotation of ``selectors.service_review_list``: scheduled, date passed.
-    overdue = django_filters.BooleanFilter(
+    overdue = BooleanFilter(
         field_name="is_overdue", label="Overdue", help_text="Scheduled, its date passed, not recorded as held."
     )
-    vendor_exited = django_filters.BooleanFilter(method="filter_vendor_exited", label="Vendor exited")
+    vendor_exited = BooleanFilter(method="filter_vendor_exited", label="Vendor exited")
 
     class Meta:
         model = models.ServiceReview
@@ -172,9 +173,9 @@ class ServiceReviewFilterSet(django_filters.FilterSet):
         return _filter_vendor_exited(queryset, name, value)
 
 
-class ActionItemFilterSet(django_filters.FilterSet):
+class ActionItemFilterSet(FilterSet):
     vendor = django_filters.ModelChoiceFilter(field_name="review__vendor", queryset=models.Vendor.objects.all())
-    done = django_filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", exclude=True)
+    done = BooleanFilter(field_name="done_on", lookup_expr="isnull", exclude=True)
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before")
 
     class Meta:

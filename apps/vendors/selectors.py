@@ -29,9 +29,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.accounts.choices import Role
 from apps.core.annotations import registered_annotations
-from apps.vendors import findings
+from apps.vendors import findings, ownership
 from apps.vendors.choices import ReviewStatus, VendorStatus
 from apps.vendors.models import (
     AccessGrant,
@@ -73,10 +72,8 @@ def vendor_detail(*, user: Any = None) -> QuerySet[Vendor]:
 
 def vendors_reviewable_by(*, user: Any, vendors: QuerySet[Vendor]) -> QuerySet[Vendor]:
     """The vendors whose service reviews ``user`` runs: an engineering manager only those they own
-    (engineering or delivery owner); everyone else as their permissions allow (``can_manage_reviews``)."""
-    if user.is_superuser or user.has_role(Role.ADMIN) or not user.has_role(Role.ENGINEERING_MANAGER):
-        return vendors
-    return vendors.filter(Q(engineering_owner=user) | Q(delivery_owner=user))
+    (engineering or delivery owner); everyone else as their permissions allow (``apps.vendors.ownership``)."""
+    return vendors.filter(ownership.parents_q(user, ServiceReview))
 
 
 def vendor_get(*, user: Any = None, pk: int) -> Vendor:

@@ -3,7 +3,7 @@
 Every write goes through ``apps.core.services`` (one transaction, ``full_clean()``, the audit context);
 the rules that are not a property of one row — the lifecycle and its readiness gates
 (``apps.vendors.gates``), the named owners a working vendor keeps, who runs a vendor's service
-reviews — are checked here, before anything is written.
+reviews (``apps.vendors.ownership``) — are checked here, before anything is written.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from typing import Any
 import pghistory
 from django.utils import timezone
 
-from apps.accounts.choices import Role
-from apps.core.errors import ApplicationError, PermissionDeniedError, TransitionError
+from apps.core.errors import ApplicationError, TransitionError
 from apps.core.gates import clean_reason, gate_enforce, require_reason
 from apps.core.services import (
     audited,
@@ -26,6 +25,7 @@ from apps.core.services import (
     save_validated,
     status_change_record,
 )
+from apps.vendors import ownership
 from apps.vendors.choices import VENDOR_TRANSITIONS, VENDOR_TRANSITIONS_NEEDING_REASON, ReviewStatus, VendorStatus
 from apps.vendors.models import (
     AccessGrant,
@@ -204,47 +204,21 @@ def access_grant_delete(*, instance: AccessGrant, actor: Any | None) -> None:
 
 
 # -- service reviews and their action items -------------------------------------------------------
-def can_manage_reviews(user: Any | None, vendor: Vendor) -> bool:
-    """Whether ``user`` may create or edit ``vendor``'s service reviews and action items.
-
-    Engineering managers run the reviews of the vendors they own (as engineering or delivery owner)
-    only. Everyone else — admins, other roles — is limited by their model permissions alone, and so is
-    the system itself (``user`` None: tasks, commands).
-    """
-    if user is None:
-        return True
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or user.has_role(Role.ADMIN):
-        return True
-    if not user.has_role(Role.ENGINEERING_MANAGER):
-        return True
-    return user.pk in (vendor.engineering_owner_id, vendor.delivery_owner_id)
-
-
-def _check_review_owner(actor: Any | None, vendor: Vendor) -> None:
-    if not can_manage_reviews(actor, vendor):
-        raise PermissionDeniedError(
-            f"Only the engineering or delivery owner of {vendor} runs its service reviews and action items."
-        )
-
-
+# Engineering managers run the reviews (and keep the action items) of the vendors they own only; every
+# service below asks ``apps.vendors.ownership`` first — the record as it is, and as a change would make it.
 def service_review_create(*, actor: Any | None, data: Mapping[str, Any]) -> ServiceReview:
-    vendor = data.get("vendor")
-    if isinstance(vendor, Vendor):
-        _check_review_owner(actor, vendor)
+    ownership.require_owner_of_new(actor, ServiceReview, data)
     return model_create(ServiceReview, actor=actor, data=data, action="service_review_create")
 
 
 def service_review_update(*, instance: ServiceReview, actor: Any | None, data: Mapping[str, Any]) -> ServiceReview:
-    _check_review_owner(actor, instance.vendor)
-    if isinstance(data.get("vendor"), Vendor):  # moving it to another vendor needs that vendor too
-        _check_review_owner(actor, data["vendor"])
+    """Change a review (``instance`` as stored); moving it to another vendor needs that vendor too."""
+    ownership.require_owner_of_change(actor, instance, data)
     return model_update(instance, actor=actor, data=data, action="service_review_update")
 
 
 def service_review_delete(*, instance: ServiceReview, actor: Any | None) -> None:
-    _check_review_owner(actor, instance.vendor)
+    ownership.require_owner(actor, instance)
     model_delete(instance, actor=actor, action="service_review_delete")
 
 
@@ -253,7 +227,7 @@ def service_review_record(*, review: ServiceReview, actor: Any | None, data: Map
     ``delivery_quality``, ``decisions``, ``risks_raised``…), then schedule the next review the vendor's
     cadence after it — unless a scheduled one already exists on or after that date, or the vendor has
     exited. Recording a held review again corrects it; a cancelled review cannot be recorded."""
-    _check_review_owner(actor, review.vendor)
+    ownership.require_owner(actor, review)
     if review.status == ReviewStatus.CANCELLED:
         raise TransitionError("A cancelled review cannot be recorded as held; schedule a new one.", field="status")
     held_on = data.get("held_on") or review.scheduled_for
@@ -279,27 +253,24 @@ def service_review_record(*, review: ServiceReview, actor: Any | None, data: Map
 
 
 def action_item_create(*, actor: Any | None, data: Mapping[str, Any]) -> ActionItem:
-    review = data.get("review")
-    if isinstance(review, ServiceReview):
-        _check_review_owner(actor, review.vendor)
+    ownership.require_owner_of_new(actor, ActionItem, data)
     return model_create(ActionItem, actor=actor, data=data, action="action_item_create")
 
 
 def action_item_update(*, instance: ActionItem, actor: Any | None, data: Mapping[str, Any]) -> ActionItem:
-    _check_review_owner(actor, instance.review.vendor)
-    if isinstance(data.get("review"), ServiceReview):  # moving it to another review needs that vendor too
-        _check_review_owner(actor, data["review"].vendor)
+    """Change an action (``instance`` as stored); moving it to another review needs that review's vendor too."""
+    ownership.require_owner_of_change(actor, instance, data)
     return model_update(instance, actor=actor, data=data, action="action_item_update")
 
 
 def action_item_delete(*, instance: ActionItem, actor: Any | None) -> None:
-    _check_review_owner(actor, instance.review.vendor)
+    ownership.require_owner(actor, instance)
     model_delete(instance, actor=actor, action="action_item_delete")
 
 
 def action_item_complete(*, item: ActionItem, actor: Any | None, done_on: date) -> ActionItem:
     """Mark an action done on ``done_on`` (completing it again corrects the date)."""
-    _check_review_owner(actor, item.review.vendor)
+    ownership.require_owner(actor, item)
     with audited(actor=actor, action="action_item_complete"):
         item.done_on = done_on
         return save_validated(item)

@@ -2,7 +2,8 @@
 vetting, certifications, risks and access grants, and the service reviews with their action items.
 
 Reads through ``apps.vendors.selectors``, writes through ``apps.vendors.services``; engineering managers
-change only the reviews of vendors they own (``services.can_manage_reviews``, checked by the service too).
+change only the reviews of vendors they own (``apps.vendors.ownership``: the pages offer only what
+``may_write`` allows, and the services check again).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from apps.core.ui import (
     ServiceUpdateView,
     TransitionView,
 )
-from apps.vendors import filters, selectors, services
+from apps.vendors import filters, ownership, selectors, services
 from apps.vendors.choices import VENDOR_TRANSITIONS, VendorStatus
 from apps.vendors.forms import (
     AccessGrantForm,
@@ -44,7 +45,7 @@ from apps.vendors.forms import (
     VettingAssessmentForm,
 )
 from apps.vendors.gates import vendor_readiness
-from apps.vendors.models import ServiceReview, Vendor
+from apps.vendors.models import ActionItem, ServiceReview, Vendor
 from apps.vendors.sections import VENDOR_PAGE
 from apps.vendors.tables import AccessGrantTable, CertificationTable, ReviewTable, RiskTable, VendorTable
 
@@ -102,8 +103,7 @@ def vendor_page(request: HttpRequest, pk: int, tab: str = "overview") -> HttpRes
             for entry in sections_for(VENDOR_PAGE)
         ],
         "moves": _lifecycle_buttons(vendor, user),
-        "can_manage_reviews": user.has_perm("vendors.change_servicereview")
-        and services.can_manage_reviews(user, vendor),
+        "can_manage_reviews": user.has_perm("vendors.change_servicereview") and ownership.may_write(user, vendor),
         "missing_owners": [
             name.replace("_", " ") for name in services.vendor_missing_owners(services.current_owners(vendor))
         ],
@@ -407,17 +407,19 @@ class ReviewListView(FilteredListView):
 
 
 class ReviewOwnerMixin:
-    """Engineering managers change only the reviews of the vendors they own."""
+    """Engineering managers change only the reviews (and action items) of the vendors they own: the
+    page is a 403 for the others (``apps.vendors.ownership``; the service refuses them too)."""
 
     request: HttpRequest
 
-    def review_vendor(self) -> Vendor:
+    def owned_record(self) -> Any:
+        """The review or action item the page writes (for a new one, as it would be)."""
         raise NotImplementedError
 
     def check_object_permission(self) -> None:
-        vendor = self.review_vendor()
-        if not services.can_manage_reviews(self.request.user, vendor):
-            raise PermissionDenied(f"Only the engineering or delivery owner of {vendor} runs its service reviews.")
+        record = self.owned_record()
+        if not ownership.may_write(self.request.user, record):
+            raise PermissionDenied(ownership.refusal(record))
 
 
 def _review(request: HttpRequest, pk: int) -> ServiceReview:
@@ -451,9 +453,7 @@ class ReviewCreateView(ServiceCreateView):
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
-    can_manage = request.user.has_perm("vendors.change_servicereview") and services.can_manage_reviews(
-        request.user, review.vendor
-    )
+    can_manage = request.user.has_perm("vendors.change_servicereview") and ownership.may_write(request.user, review)
     context = {
         "review": review,
         "object": review,
@@ -478,8 +478,8 @@ class ReviewRecordView(ReviewOwnerMixin, ServiceUpdateView):
     def get_object(self) -> ServiceReview:
         return _review(self.request, self.kwargs["pk"])
 
-    def review_vendor(self) -> Vendor:
-        return self.object.vendor
+    def owned_record(self) -> Any:
+        return self.object
 
     @property
     def title(self) -> str:  # type: ignore[override]  # a per-object property; the base class has a class attribute
@@ -500,8 +500,8 @@ class ReviewDeleteView(ReviewOwnerMixin, ServiceDeleteView):
     def get_object(self) -> ServiceReview:
         return _review(self.request, self.kwargs["pk"])
 
-    def review_vendor(self) -> Vendor:
-        return self.object.vendor
+    def owned_record(self) -> Any:
+        return self.object
 
     def success_url(self) -> str:
         return reverse("vendors:vendor-tab", args=[self.object.vendor_id, "reviews"])
@@ -517,8 +517,8 @@ class ActionItemCreateView(ReviewOwnerMixin, ServiceCreateView):
     def setup_objects(self) -> None:
         self.review = _review(self.request, self.kwargs["review_pk"])
 
-    def review_vendor(self) -> Vendor:
-        return self.review.vendor
+    def owned_record(self) -> Any:
+        return ownership.prospective(ActionItem, self.review)
 
     def extra_data(self) -> dict[str, Any]:
         return {"review": self.review}
@@ -537,8 +537,8 @@ class ActionItemCompleteView(ReviewOwnerMixin, ServiceActionView):
     def get_object(self) -> Any:
         return _action_item(self.request, self.kwargs["pk"])
 
-    def review_vendor(self) -> Vendor:
-        return self.object.review.vendor
+    def owned_record(self) -> Any:
+        return self.object
 
     def perform(self) -> str:
         services.action_item_complete(item=self.object, actor=self.request.user, done_on=timezone.localdate())
@@ -552,5 +552,5 @@ class ActionItemDeleteView(ReviewOwnerMixin, ServiceDeleteView):
     def get_object(self) -> Any:
         return _action_item(self.request, self.kwargs["pk"])
 
-    def review_vendor(self) -> Vendor:
-        return self.object.review.vendor
+    def owned_record(self) -> Any:
+        return self.object

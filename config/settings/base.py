@@ -1,10 +1,12 @@
 """Settings shared by every environment. Everything that differs between machines comes from the
 environment (django-environ); see `.env.example` for the full list."""
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -33,6 +35,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN
     "django_countries",
+    "axes",  # sign-in lockout: after the apps whose models it reads (auth), see AUTHENTICATION_BACKENDS
+    "csp",
     "pgtrigger",
     "pghistory",
     "apps.core",
@@ -49,15 +53,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy and Permissions-Policy headers (CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL character in the path, query or a form: 400; a DataError that escaped a page: 400, logged.
+    "apps.core.middleware.RequestInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends a session idle for SESSION_IDLE_TIMEOUT or older than SESSION_COOKIE_AGE.
+    "apps.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attaches the signed-in user and URL to every audit event written during the request.
     "pghistory.middleware.HistoryMiddleware",
+    # Turns a sign-in refused by the lockout into the lockout page (AXES_LOCKOUT_CALLABLE). Last: it
+    # looks at what the sign-in view did to the request.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,6 +100,10 @@ def database_from_url(url: str) -> dict[str, object]:
     (``postgres://user@%2Fpath%2Fto%2Fsocket/db``), which it leaves encoded."""
     config = environ.Env.db_url_config(url)
     config["HOST"] = unquote(str(config.get("HOST", "")))
+    # Connections are kept between requests; each is checked before its first use in a request, so a
+    # PostgreSQL restart costs no failed request, and an outage fails requests at once instead of
+    # hanging them (a server that does not answer at all: after DATABASE_CONNECT_TIMEOUT seconds).
+    # tests/faults/test_postgres_restart.py restarts PostgreSQL under a running server.
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
     config["ATOMIC_REQUESTS"] = False
@@ -96,6 +114,7 @@ def database_from_url(url: str) -> dict[str, object]:
     # raises; ``pgtrigger.ignore()`` still overrides it where used.
     options = dict(config.get("OPTIONS") or {})
     options["options"] = f"{options.get('options', '')} -c pgtrigger.ignore={{}}".strip()
+    options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     config["OPTIONS"] = options
     return config
 
@@ -104,15 +123,100 @@ DATABASES = {"default": database_from_url(env("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Every password set through a form, createsuperuser or apps.accounts.services.user_create: at least
+# 12 characters, not one of Django's 20,000 common passwords, not all digits, not like the user's name.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes' backend comes first: a sign-in that is locked out is refused before any password is
+# hashed. Every sign-in path goes through authenticate(): the sign-in page, the admin's, and any later
+# step (SSO, MFA) — docs/architecture/sign-in-and-headers.md says how a new step plugs in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# The address a request comes from: REMOTE_ADDR, or behind N reverse proxies that each append to
+# X-Forwarded-For (a TLS terminator, a load balancer), the address the outermost one saw. Used by the
+# sign-in lockout and the API throttles (apps.accounts.throttling.client_address). Set it to the number
+# of proxies exactly: fewer makes every client look like the proxy; more lets a client forge its address.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
+
+# Sign-in lockout (django-axes, database handler: it works with Redis down). Failed sign-ins are counted
+# per account (username) and per address; either reaching its limit within AXES_COOLOFF_TIME of the
+# previous failure locks that account or address out for AXES_COOLOFF_TIME (a failure while locked out
+# starts it again). An admin unlocks at once (Admin → Axes → Access attempts: delete the rows; or
+# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`). An address is shared by everyone
+# behind one office's NAT, hence its higher limit.
+SIGN_IN_FAILURE_LIMITS = {"username": 10, "ip_address": 50}
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMITS["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_HANDLER = "apps.accounts.lockout.SignInLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttling.client_address"
+# A success does not wipe the failures: it would also wipe its address's, which an attacker with an
+# account of their own could use to reset the address limit.
+AXES_RESET_ON_SUCCESS = False
+# The lockout page names who can lift a lockout sooner.
+SIGN_IN_LOCKOUT_CONTACT = "an administrator of Vendor Governance"
+
+# Sessions (in the database): signed out after SESSION_IDLE_TIMEOUT without a request, and
+# SESSION_COOKIE_AGE after signing in whatever the activity (apps.accounts.middleware).
+SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
+SESSION_IDLE_TIMEOUT = int(timedelta(minutes=30).total_seconds())
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts, images and requests from this origin
+# only — no inline script or style, no eval (the vendored htmx runs with allowEval off, see base.html),
+# no plugins, not framed, forms post here. data: images are the icons inside the admin's and Swagger
+# UI's style sheets. Behaviour lives in static/js/ and reads data- attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Permissions-Policy (django-permissions-policy): the browser features the workspace never uses are
+# refused to it and to anything it could embed.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LANGUAGE_CODE = "en-gb"
 # The organisation's time zone: SLA windows (calendar months, quarters) are cut in it.
@@ -147,7 +251,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must never hang on a broker that is down: fail fast, log, let the next sweep catch up.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
+# Acknowledged late, a task's message stays in Redis until it ends; if its worker dies (even SIGKILL),
+# Redis hands it to another worker once the visibility timeout has passed since delivery. It must be
+# longer than the longest task (a 50,000-row import or the sweep at scale: minutes) and than the longest
+# retry countdown (an e-mail's: 16 minutes; tests/performance/test_import_lifecycle.py checks), or a
+# healthy task would run twice: 30 minutes. The import watchdog (below) acts sooner for imports.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "visibility_timeout": 30 * 60,
+}
 CELERY_TASK_PUBLISH_RETRY = False
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -181,6 +295,12 @@ MEASUREMENT_BULK_MAX_ROWS = 5_000
 MEASUREMENT_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 MEASUREMENT_IMPORT_MAX_ROWS = 50_000
 MEASUREMENT_IMPORT_CHUNK_ROWS = 1_000
+# The import watchdog (beat, every minute: apps.performance.imports.measurement_imports_watch): an import
+# queued or running without a sign of life (sent to the workers, picked up, a chunk written) for this
+# many minutes is sent to the workers again, at most MEASUREMENT_IMPORT_MAX_ATTEMPTS times in all, then
+# failed with the reason (its owner may retry it).
+MEASUREMENT_IMPORT_STALE_MINUTES = 10
+MEASUREMENT_IMPORT_MAX_ATTEMPTS = 3
 
 # The portfolio overview (apps/dashboards/tiles/concentration.py): a vendor's or a country's share of the annual
 # spend (per currency) or of the critical functions above this percentage is flagged as a concentration.
@@ -226,13 +346,19 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error answers each operation can give (400/401/403/404/409/429).
+    "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # JSON only, bounded in size and depth, no text PostgreSQL cannot store (apps/core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "apps.core.renderers.BrowsableAPIRenderer",  # DRF's, with inline styles allowed on its pages
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Failed token sign-ins per address (apps.accounts.throttling.TokenFailureThrottle): past the rate,
+    # every token request from that address answers 429 with Retry-After until the window has passed.
+    "DEFAULT_THROTTLE_RATES": {"token_failure": "30/minute"},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -282,6 +408,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes: failed sign-ins and lockouts (WARNING) stay; every success and its start-up line go.
+        "axes": {"level": "WARNING"},
         # Django's own console handler (under DEBUG) would print every request warning a second time.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

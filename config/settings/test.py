@@ -26,3 +26,7 @@ XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if XDIST_WORKER:
     CACHES["default"]["KEY_PREFIX"] = f"test-{XDIST_WORKER}"  # noqa: F405
     CELERY_TASK_DEFAULT_QUEUE = f"tests-{XDIST_WORKER}"
+
+# Every test client is 127.0.0.1 on a cache that outlives a test: the API's failed-token throttle is
+# generous here (tests/accounts/test_token_throttle.py sets its own rate and proves the 429).
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token_failure": "100000/minute"}}  # noqa: F405

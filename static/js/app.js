@@ -1,6 +1,27 @@
 // Small behaviours of the workspace; everything works without them.
 (function () {
   "use strict";
+  // A form that destroys something asks first: <form data-confirm="Delete …?"> (no inline handler:
+  // the Content-Security-Policy allows no inline script).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  // A bar's width from its data-bar-percent (the Content-Security-Policy refuses style="" attributes;
+  // a width set from script is allowed). Without JavaScript the bar stays empty; the text beside it says
+  // the same number.
+  function sizeBars(root) {
+    (root || document).querySelectorAll("[data-bar-percent]").forEach(function (bar) {
+      var percent = Math.max(0, Math.min(100, Number(bar.getAttribute("data-bar-percent")) || 0));
+      bar.style.width = percent + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { sizeBars(document); });
+  document.addEventListener("htmx:afterSwap", function () { sizeBars(document); });
   // Close an open dropdown (<details class="menu">) on a click elsewhere or on Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

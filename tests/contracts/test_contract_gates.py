@@ -469,6 +469,13 @@ def test_api_readiness_lists_the_checklist(api_client_for: Callable[[str], APICl
     assert client.get(f"/api/v1/contracts/{contract.pk}/readiness/?status=terminated").json()["checks"] == []
 
 
+@pytest.mark.parametrize("pk", ["null,null", "abc", "1.5"])
+def test_api_readiness_of_an_id_that_is_no_number_is_404(api_client_for: Callable[[str], APIClient], pk: str) -> None:
+    """Found by schemathesis: the contract was looked up with Django's get_object_or_404, which lets the
+    id's ValueError through (a 500); the viewset's own lookup answers 404."""
+    assert api_client_for("security").get(f"/api/v1/contracts/{pk}/readiness/").status_code == 404
+
+
 def test_api_create_with_the_exception_fields(api_client_for: Callable[[str], APIClient]) -> None:
     function = keep_in_house()
     payload = {
@@ -507,11 +514,12 @@ def test_api_resolve_needs_a_reason(body: dict[str, str], api_client_for: Callab
     assert breach.status == "open"
 
 
-def test_api_resolve_accepts_the_older_note_field(api_client_for: Callable[[str], APIClient]) -> None:
-    breach = BreachFactory()
-    response = api_client_for("engineering_manager").post(
-        f"/api/v1/breaches/{breach.pk}/resolve/", {"note": "Fixed."}, format="json"
-    )
+def test_api_resolve_accepts_the_older_note_field(user_with_role: Callable[[str], Any]) -> None:
+    manager = user_with_role("engineering_manager")
+    breach = BreachFactory(evaluation__term__contract__vendor__engineering_owner=manager)  # resolved by its owner
+    client = APIClient()
+    client.force_authenticate(manager)
+    response = client.post(f"/api/v1/breaches/{breach.pk}/resolve/", {"note": "Fixed."}, format="json")
     assert response.status_code == 200 and response.json()["resolution_note"] == "Fixed."
 
 

@@ -8,10 +8,14 @@ import itertools
 import pytest
 
 from apps.contracts.vague_language import (
+    TEXT_PAGE_MAX_CHARS,
+    TEXT_PAGE_MAX_FINDINGS,
     VagueFinding,
     _compiled_phrases,
+    contract_text_pages,
     contract_vague_language_findings,
     highlight_segments,
+    vague_phrase_counts,
 )
 from apps.contracts.vague_phrases import VAGUE_PHRASES, VaguePhrase
 
@@ -305,3 +309,73 @@ def test_phrase_list_has_no_duplicates_and_covers_the_design() -> None:
         "as soon as possible",
     ):
         assert required in listed
+
+
+# -- pages of a long text ---------------------------------------------------------------------------------
+PAGED_TEXTS = {
+    "empty": "",
+    "short": "We use best efforts.",
+    "nothing but phrases": "etc. " * 1_000,
+    "no whitespace at all": "x" * 50_000,
+    "lines": "A clause that promises the result.\n" * 1_500,
+    "sparse phrases": ("Plain words. " * 300 + "best efforts\n") * 20,
+    "phrase over a page of whitespace": "best" + " " * 30_000 + "efforts and more text",
+    "phrases across a break": ("y" * 19_990 + " best efforts ") * 4,
+}
+
+
+@pytest.mark.parametrize("text", list(PAGED_TEXTS.values()), ids=list(PAGED_TEXTS))
+def test_text_pages_cover_the_text_within_their_limits(text: str) -> None:
+    findings = contract_vague_language_findings(text)
+    pages = contract_text_pages(text, findings)
+
+    assert "".join(text[page.start : page.end] for page in pages) == text
+    assert [page.number for page in pages] == list(range(1, len(pages) + 1))
+    assert [page.first for page in pages[1:]] == [page.last for page in pages[:-1]]
+    if pages:
+        assert (pages[0].first, pages[-1].last) == (0, len(findings))
+    else:
+        assert text == "" and findings == []
+    for page in pages:
+        on_page = findings[page.first : page.last]
+        assert len(on_page) <= TEXT_PAGE_MAX_FINDINGS
+        assert all(page.start <= finding.start and finding.end <= page.end for finding in on_page)
+        # Only a page that is one finding by itself may be longer than a page.
+        assert page.end - page.start <= TEXT_PAGE_MAX_CHARS or (
+            len(on_page) == 1 and (on_page[0].start, on_page[0].end) == (page.start, page.end)
+        )
+        segments = highlight_segments(text, on_page, start=page.start, end=page.end)
+        assert "".join(segment for segment, _finding in segments) == text[page.start : page.end]
+
+
+def test_text_pages_end_at_a_line_break_where_one_is_near() -> None:
+    text = "A clause that promises the result.\n" * 1_500
+    pages = contract_text_pages(text, [])
+    assert len(pages) > 1
+    assert all(text[page.end - 1] == "\n" for page in pages)
+
+
+def test_text_pages_of_dense_findings_hold_the_maximum_each() -> None:
+    text = "etc. " * 1_000
+    pages = contract_text_pages(text, contract_vague_language_findings(text))
+    assert [page.last - page.first for page in pages] == [TEXT_PAGE_MAX_FINDINGS] * 10
+
+
+def test_highlight_segments_of_a_part_refuse_findings_outside_it() -> None:
+    text = "best efforts, then promptly"
+    findings = contract_vague_language_findings(text)
+    assert highlight_segments(text, findings[1:], start=12) == [(", then ", None), ("promptly", findings[1])]
+    with pytest.raises(ValueError, match="outside"):
+        highlight_segments(text, findings, start=0, end=7)
+    with pytest.raises(ValueError, match="overlap"):
+        highlight_segments(text, findings, start=5)
+
+
+def test_phrase_counts_summarise_by_phrase_most_frequent_first() -> None:
+    text = "promptly; best efforts; promptly; etc.; best efforts; promptly"
+    counts = vague_phrase_counts(contract_vague_language_findings(text))
+    assert [(count.phrase, count.count, count.first) for count in counts] == [
+        ("promptly", 3, 0),
+        ("best efforts", 2, 1),
+        ("etc.", 1, 3),
+    ]

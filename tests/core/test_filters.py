@@ -8,7 +8,7 @@ import django_filters
 import pytest
 from django.db.models import QuerySet
 
-from apps.core.filters import register_filters, registered_filter_names
+from apps.core.filters import NumberFilter, register_filters, registered_filter_names
 from apps.functions.models import Function
 from tests.factories import FunctionFactory
 
@@ -31,7 +31,7 @@ def _only_scarce(queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any
 @pytest.mark.django_db
 def test_a_registered_filter_filters_like_a_declared_one() -> None:
     filterset = _throwaway_filterset()
-    register_filters(filterset, scarce_min=django_filters.NumberFilter(method=_only_scarce))
+    register_filters(filterset, scarce_min=NumberFilter(method=_only_scarce))
     scarce = FunctionFactory(name="Scarce", scarce=5)
     FunctionFactory(name="Common", scarce=1)
 

@@ -56,8 +56,12 @@ def test_cto_sees_a_critical_breach_in_the_bell_and_acknowledges_it(live_server,
 
 
 def test_manager_resolves_a_breach_from_the_breach_list_with_a_reason(live_server, page) -> None:
-    factories.UserFactory(username="em", role="engineering_manager", password="demo-pass-2026")
-    breach = factories.BreachFactory()
+    manager = factories.UserFactory(username="em", role="engineering_manager", password="demo-pass-2026")
+    # A breach of an engagement the manager owns; another vendor's shows no buttons to them.
+    breach = factories.BreachFactory(
+        evaluation__term__contract=factories.ContractFactory(vendor=factories.VendorFactory(engineering_owner=manager))
+    )
+    theirs = factories.BreachFactory()
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "em")
@@ -65,6 +69,7 @@ def test_manager_resolves_a_breach_from_the_breach_list_with_a_reason(live_serve
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/contracts/breaches/")
+    assert page.locator(f"#breach-{theirs.pk} [data-breach-action]").count() == 0
     row = page.locator(f"#breach-{breach.pk}")
     row.locator("details.resolve summary").click()
     form = row.locator("[data-breach-action=resolve]")

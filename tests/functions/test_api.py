@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -111,7 +112,7 @@ def test_decision_through_the_api_keeps_history(api_client_for: Callable[[str], 
     assert first.status_code == 200, first.content
     assert first.json()["decided_on"] is not None
     assert client.patch(url, {"decision": "hybrid", "rationale": "Keep ownership."}).status_code == 200
-    history = client.get(url + "decisions/").json()
+    history = client.get(url + "decisions/").json()["results"]
     assert [(row["decision"], row["rationale"]) for row in history] == [
         ("hybrid", "Keep ownership."),
         ("outsource", "Commodity."),
@@ -213,3 +214,20 @@ def test_filters(api_client_for: Callable[[str], APIClient]) -> None:
 
 def test_decisions_of_an_unknown_function_is_404(api_client_for: Callable[[str], APIClient]) -> None:
     assert api_client_for("executive").get(f"{URL}999999/decisions/").status_code == 404
+
+
+def test_decisions_are_paginated_like_every_list(api_client_for: Callable[[str], APIClient]) -> None:
+    """The schema promises a page (count, next, previous, results), not a bare list."""
+    function = FunctionFactory(category="data_ml")
+    for day in range(1, 4):
+        SourcingDecisionFactory(function=function, decided_on=dt.date(2026, 1, day))
+    client = api_client_for("security")
+    url = f"{URL}{function.pk}/decisions/"
+
+    first = client.get(url, {"page_size": 2}).json()
+    assert (first["count"], first["previous"]) == (3, None)
+    assert [row["decided_on"] for row in first["results"]] == ["2026-01-03", "2026-01-02"]
+    second = client.get(first["next"]).json()
+    assert ([row["decided_on"] for row in second["results"]], second["next"]) == (["2026-01-01"], None)
+    # The catalogue's filters are not the history's: they neither hide the function nor its rows.
+    assert client.get(url, {"category": "l1_support"}).json()["count"] == 3

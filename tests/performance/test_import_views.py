@@ -112,7 +112,7 @@ def test_start_enqueues_after_commit_then_the_page_polls_until_the_summary(
     import_measurements(job.pk)  # the worker
     done = client.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in done  # the last answer stops the polling
-    assert 'data-status="done"' in done and 'aria-valuenow="3"' in done and "width: 100%" in done
+    assert 'data-status="done"' in done and 'aria-valuenow="3"' in done and 'data-bar-percent="100"' in done
     assert (
         '<strong data-count="created">2</strong>' in done
         and '<strong data-count="errors" class="text-bad">1</strong>' in done
@@ -133,7 +133,9 @@ def test_progress_while_running(browser_for: Callable[[str], Client], contract: 
     job = imports.measurement_import_create(actor=None, file_name="big.csv", content=GOOD_AND_BAD.encode())
     MeasurementImport.objects.filter(pk=job.pk).update(status="running", processed_rows=1, created_count=1)
     html = client.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
-    assert 'hx-trigger="every 1s"' in html and "1 of 3 rows processed (33 %)" in html and "width: 33%" in html
+    assert (
+        'hx-trigger="every 1s"' in html and "1 of 3 rows processed (33 %)" in html and 'data-bar-percent="33"' in html
+    )
 
 
 def test_only_the_uploader_or_an_admin_starts_an_import(user_with_role: Any, contract: Any, monkeypatch: Any) -> None:

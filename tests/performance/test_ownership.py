@@ -14,7 +14,6 @@ from rest_framework.test import APIClient
 from apps.accounts.choices import Role
 from apps.performance import imports
 from apps.performance.models import Measurement
-from apps.performance.services import OWNER_ONLY_MESSAGE
 from tests.factories import ContractFactory, MeasurementFactory, UserFactory, VendorFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ownership]
@@ -37,6 +36,10 @@ def foreign() -> Any:
     return ContractFactory(reference="NOT-MINE")
 
 
+def refusal(contract: Any) -> str:
+    return f"Only the engineering or delivery owner of {contract.vendor} logs its KPIs."
+
+
 def client_for(user: Any) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
@@ -46,12 +49,12 @@ def client_for(user: Any) -> APIClient:
 def test_the_api_refuses_an_engagement_the_manager_does_not_own(manager: Any, owned: Any, foreign: Any) -> None:
     client = client_for(manager)
     refused = client.post("/api/v1/measurements/", {**ROW, "contract": foreign.pk}, format="json")
-    assert refused.status_code == 403 and OWNER_ONLY_MESSAGE in refused.content.decode()
+    assert refused.status_code == 403 and refused.json() == {"detail": [refusal(foreign)]}
     assert client.post("/api/v1/measurements/", {**ROW, "contract": owned.pk}, format="json").status_code == 201
     # Nor may a measurement of someone else's engagement be changed.
     theirs = MeasurementFactory(contract=foreign, period_start=dt.date(2026, 9, 1), period_end=dt.date(2026, 9, 30))
     patched = client.patch(f"/api/v1/measurements/{theirs.pk}/", {"note": "mine now"}, format="json")
-    assert patched.status_code in (403, 404)
+    assert patched.status_code == 403
     theirs.refresh_from_db()
     assert theirs.note != "mine now"
     assert Measurement.objects.filter(contract=owned).count() == 1
@@ -68,7 +71,7 @@ def test_bulk_rows_of_other_engagements_are_errors_and_the_rest_is_written(
     assert response.status_code == 200
     results = response.json()["results"]
     assert results[0]["status"] == "created"
-    assert results[1]["status"] == "error" and results[1]["errors"]["contract"] == [OWNER_ONLY_MESSAGE]
+    assert results[1]["status"] == "error" and results[1]["errors"]["contract"] == [refusal(foreign)]
     assert not Measurement.objects.filter(contract=foreign).exists()
 
 
@@ -88,7 +91,7 @@ def test_an_import_previews_and_writes_only_the_managers_engagements(
     )
     job = imports.measurement_import_create(actor=manager, file_name="october.csv", content=content)
     assert (job.total_rows, job.valid_rows) == (2, 1)
-    assert job.errors[0]["errors"] == {"contract": [OWNER_ONLY_MESSAGE]}
+    assert job.errors[0]["errors"] == {"contract": [refusal(foreign)]}
     # The command line's dry run says the same as that user.
     path = tmp_path / "october.csv"
     path.write_bytes(content)

@@ -143,6 +143,7 @@ PAGES = [
     Page("breach list", _u("performance:breach-list")),
     Page("SLA evaluation list", _u("performance:sla-evaluation-list")),
     Page("contract detail", _u("contracts:contract-detail", lambda w: w.contract.pk)),
+    Page("contract text", _u("contracts:contract-text", lambda w: w.contract.pk)),
     Page("contract create", _u("contracts:contract-create"), "contracts.add_contract"),
     Page("contract edit", _u("contracts:contract-update", lambda w: w.contract.pk), "contracts.change_contract"),
     Page(

@@ -11,12 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError, TransitionError
 from apps.core.gates import GateError
 from apps.core.models import StatusChange
@@ -508,50 +506,10 @@ def test_shared_production_account_is_refused_by_the_database_too() -> None:
         AccessGrantFactory(privilege="production", named_account=False)
 
 
-# -- who runs service reviews -----------------------------------------------------------------------
+# -- who runs service reviews (the rule itself, apps.vendors.ownership, is tested in tests/ownership) ---------
 @pytest.fixture
 def manager() -> Any:
     return UserFactory(role="engineering_manager")
-
-
-@pytest.mark.parametrize(
-    ("who", "allowed"),
-    [
-        ("system", True),
-        ("anonymous", False),
-        ("admin", True),
-        ("superuser", True),
-        ("procurement", True),  # limited by its permissions alone
-        ("engineering_owner", True),
-        ("delivery_owner", True),
-        ("security_contact", False),
-        ("other_manager", False),
-    ],
-)
-def test_can_manage_reviews(who: str, allowed: bool, manager: Any) -> None:
-    vendor = VendorFactory()
-    user: Any
-    if who == "system":
-        user = None
-    elif who == "anonymous":
-        user = AnonymousUser()
-    elif who == "superuser":
-        user = UserFactory(is_superuser=True)
-    elif who in ("admin", "procurement"):
-        user = UserFactory(role=who)
-    elif who == "other_manager":
-        user = manager
-    else:
-        user = manager
-        setattr(vendor, f"{who}_id", manager.pk)
-    assert services.can_manage_reviews(user, vendor) is allowed
-
-
-def test_a_manager_with_another_role_is_still_limited_to_their_vendors(manager: Any) -> None:
-    manager.groups.add(Group.objects.get(name="security"))
-    reloaded = User.objects.get(pk=manager.pk)  # roles are cached per instance
-    assert set(reloaded.roles) == {"engineering_manager", "security"}
-    assert not services.can_manage_reviews(reloaded, VendorFactory())
 
 
 def test_manager_runs_the_reviews_of_vendors_they_own(manager: Any) -> None:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -78,7 +77,8 @@ class ContractViewSet(ServiceModelViewSet):
         parameters=[OpenApiParameter("status", enum=ContractStatus.values, default=ContractStatus.ACTIVE)],
         responses=serializers.ContractReadinessSerializer,
     )
-    @action(detail=True, methods=["get"])
+    # ``status`` names the move here, not a list filter: the contract is looked up unfiltered.
+    @action(detail=True, methods=["get"], filter_backends=[])
     def readiness(self, request: Request, pk: str | None = None) -> Response:
         """The readiness checklist of a move (default: activation): each condition met or not, warnings
         (a weak clause) included — what `transition/` would enforce."""
@@ -87,9 +87,7 @@ class ContractViewSet(ServiceModelViewSet):
             raise ApplicationError(
                 f"Unknown status “{to_status}”; choose one of {', '.join(ContractStatus.values)}.", field="status"
             )
-        # ``status`` names the move here, not a list filter: look the contract up unfiltered.
-        contract = get_object_or_404(self.get_queryset(), pk=pk)
-        self.check_object_permissions(request, contract)
+        contract = self.get_object()
         report = gate_report(contract, to_status)
         checks = [
             {"code": c.code, "label": c.label, "met": c.met, "warning": c.warning, "detail": c.detail}

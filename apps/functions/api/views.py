@@ -35,8 +35,10 @@ class FunctionViewSet(ServiceModelViewSet):
     ordering = ["name"]
 
     @extend_schema(responses=SourcingDecisionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # Paginated like every list; the catalogue's filters, search and ordering do not apply to it.
+    @action(detail=True, methods=["get"], filter_backends=[])
     def decisions(self, request: Request, pk: str | None = None) -> Response:
-        """The function's sourcing decisions, newest first."""
+        """The function's sourcing decisions, newest first (paginated like every list)."""
         rows = selectors.sourcing_decision_list(function=self.get_object())
-        return Response(SourcingDecisionSerializer(rows, many=True).data)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SourcingDecisionSerializer(page, many=True).data)

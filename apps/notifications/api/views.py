@@ -27,6 +27,8 @@ class NotificationViewSet(ServiceModelViewSet):
     ordering = ["-created_at", "-id"]
     # Reading and marking one's own notifications read needs no role: the queryset is the scope.
     permission_classes = [IsAuthenticated]
+    # Marking read again changes nothing: never a 409.
+    conflict_free_actions = frozenset({"read", "read_all"})
 
     @extend_schema(request=None, responses=serializers.NotificationSerializer)
     @action(detail=True, methods=["post"])

@@ -5,11 +5,10 @@ services, which answer 400 (field messages), 403 or 409."""
 from datetime import date, datetime
 from typing import Any
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from apps.core.api import ModelSerializer
+from apps.core.dates import DateInputError, local_date
 from apps.kpis.api.serializers import KpiReferenceField
 from apps.kpis.models import KpiDefinition
 from apps.performance import models
@@ -110,18 +109,12 @@ class LocalDateField(serializers.DateField):
     and belongs to October's SLA window there. A timestamp without an offset is local time."""
 
     def to_internal_value(self, value: Any) -> date:
-        if isinstance(value, datetime):
-            moment = value
-        elif isinstance(value, str) and ("T" in value or " " in value.strip()):
-            stamp = parse_datetime(value.strip())
-            if stamp is None:
-                self.fail("invalid", format="YYYY-MM-DD or an ISO 8601 timestamp")
-            moment = stamp
-        else:
-            return super().to_internal_value(value)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return timezone.localtime(moment).date()
+        if isinstance(value, datetime) or (isinstance(value, str) and ("T" in value or " " in value.strip())):
+            try:
+                return local_date(value)
+            except DateInputError as exc:
+                raise serializers.ValidationError(exc.message, code="invalid") from None
+        return super().to_internal_value(value)
 
 
 class MeasurementSerializer(ModelSerializer):

@@ -7,7 +7,6 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -146,7 +145,7 @@ class MeasurementViewSet(ServiceModelViewSet):
         methods=["post"],
         url_path="bulk",
         serializer_class=serializers.MeasurementBulkSerializer,
-        parser_classes=[JSONParser],
+        list_body=True,  # a bare list of rows is accepted too
     )
     def bulk(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = request.data
