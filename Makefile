@@ -14,15 +14,18 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 # database), so two processes per core keep a small machine busy; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 4
 
-.PHONY: help run test bench lint typecheck lint-templates lint-imports docs clean
+.PHONY: help run test test-suite bench lint typecheck lint-templates lint-imports docs clean
 
 help:
 	@echo "make run    set up and serve the app with demo data at http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops everything)"
 	@echo "make test   ruff, mypy, djLint, import-linter, the docs build, makemigrations --check and the test suite"
+	@echo "make test-suite  makemigrations --check and the test suite only (what make test runs after the checks)"
 	@echo "make docs   build the documentation site (mkdocs, strict) into site/; serve it with .venv/bin/mkdocs serve"
 	@echo "make bench  time the SLA sweep over 50,000 terms and 2,000,000 measurements against its SQL floor,"
 	@echo "            then 100,000 measurements through the bulk API against COPY, then the dashboards over the SLA"
-	@echo "            data plus 2,000 vendors and 10,000 contracts against their own queries (BENCH_ONLY=sla|bulk|dashboards)"
+	@echo "            data plus 2,000 vendors and 10,000 contracts against their own queries, then delivery telemetry:"
+	@echo "            20,000 signed webhooks through the receivers against INSERT and the metrics over 1,000,000 events"
+	@echo "            against their SQL floor (BENCH_ONLY=sla|bulk|dashboards|telemetry)"
 	@echo "make clean  remove the virtualenv and var/ (the embedded databases)"
 
 $(PY):
@@ -66,7 +69,11 @@ typecheck: $(DEV_INSTALLED)
 # What needs the database runs against the servers the URLs name, or embedded ones in a temporary
 # folder. PYTEST_ARGS narrows the run, e.g. PYTEST_ARGS="-m 'not browser'" or PYTEST_ARGS="-k vendors".
 # pytest's exit code 5 ("no tests collected") is a failure here, and says so.
-test: lint typecheck lint-templates lint-imports docs
+test: lint typecheck lint-templates lint-imports docs test-suite
+
+# The migrations check and the test suite alone (make test runs the checks first; CI's second run,
+# against the machine's servers, runs only this: the checks do not depend on the servers).
+test-suite: $(DEV_INSTALLED)
 	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); code=$$?; \
 		if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing." >&2; fi; \
@@ -76,12 +83,15 @@ test: lint typecheck lint-templates lint-imports docs
 # one DATABASE_URL names (embedded servers when unset) and dropped afterwards. Smaller: BENCH_TERMS=5000
 # BENCH_MEASUREMENTS=200000 make bench.
 # Then the bulk KPI API against COPY (bench/README.md; smaller: BENCH_ROWS=20000), then the dashboards
-# (smaller: add BENCH_VENDORS=200 BENCH_CONTRACTS=1000). BENCH_ONLY=sla, bulk or dashboards runs one.
+# (smaller: add BENCH_VENDORS=200 BENCH_CONTRACTS=1000), then delivery telemetry (docs/telemetry/demo-and-benchmark.md;
+# smaller: TELEMETRY_BENCH_EVENTS=100000 TELEMETRY_BENCH_DELIVERIES=5000). BENCH_ONLY=sla, bulk, dashboards or
+# telemetry runs one.
 bench: $(INSTALLED)
-	@case "$(BENCH_ONLY)" in ""|sla|bulk|dashboards) ;; *) echo "make bench: BENCH_ONLY is sla, bulk or dashboards (unset: all three)." >&2; exit 2 ;; esac
+	@case "$(BENCH_ONLY)" in ""|sla|bulk|dashboards|telemetry) ;; *) echo "make bench: BENCH_ONLY is sla, bulk, dashboards or telemetry (unset: all four)." >&2; exit 2 ;; esac
 	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = sla ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.sla_sweep; fi
 	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = bulk ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.bulk_ingest; fi
 	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = dashboards ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.dashboards; fi
+	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = telemetry ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.telemetry; fi
 
 clean:
 	rm -rf $(VENV) var site .mypy_cache .ruff_cache .pytest_cache

@@ -5,6 +5,7 @@ from importlib import import_module
 from apps.core.api import ServiceRouter
 from apps.core.exceptions_api import PolicyExceptionViewSet
 from apps.core.fx_api import FxRateViewSet
+from apps.performance.telemetry import urls as telemetry_urls
 
 API_APPS = ("functions", "vendors", "contracts", "kpis", "performance", "notifications")
 
@@ -16,4 +17,5 @@ for app in API_APPS:
 router.register("fx-rates", FxRateViewSet, basename="fxrate")
 router.register("exceptions", PolicyExceptionViewSet, basename="policy-exception")
 
-urlpatterns = router.urls
+# The telemetry receivers: anonymous, signed by each source's own scheme (apps/performance/telemetry).
+urlpatterns = [*router.urls, *telemetry_urls.urlpatterns]

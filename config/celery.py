@@ -37,6 +37,22 @@ app.conf.beat_schedule = {
         "task": "performance.watch_imports",
         "schedule": crontab(),
     },
+    # Delivery telemetry: deliveries the broker did not take are processed, waiting metrics computed
+    # (apps/performance/telemetry/operations.py); raw payloads past TELEMETRY_RETENTION_DAYS cleared.
+    "telemetry-process-pending-every-five-minutes": {
+        "task": "telemetry.process_pending",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Just after midnight, so a week that ended closes (its partial row replaced by the whole week) and
+    # the new one starts, even when no event came (apps/performance/telemetry/metrics.py).
+    "telemetry-refresh-recent-daily": {
+        "task": "telemetry.refresh_recent",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "telemetry-purge-payloads-daily": {
+        "task": "telemetry.purge_payloads",
+        "schedule": crontab(hour=3, minute=20),
+    },
     "notifications-send-reminders-daily": {
         "task": "notifications.send_reminders",
         "schedule": crontab(hour=settings.REMINDER_HOUR, minute=0),

@@ -15,7 +15,9 @@ from apps.contracts.choices import ClauseKind, ExitItemKind
 from apps.functions.models import Function, SourcingDecision
 from apps.kpis.models import KpiDefinition, PerformanceBand
 from apps.performance import models as performance_models
+from apps.performance.choices import TELEMETRY_DEFAULT_KPIS
 from apps.performance.models import Measurement
+from apps.performance.telemetry import secrets as telemetry_secrets
 from apps.vendors import models as vendor_models
 
 TODAY = dt.date(2026, 11, 23)
@@ -261,6 +263,38 @@ class MeasurementFactory(factory.django.DjangoModelFactory[Measurement]):
     period_end = dt.date(2026, 10, 31)
     value = Decimal("97")
     source = "api"
+
+
+class VendorIdentityRuleFactory(factory.django.DjangoModelFactory[vendor_models.VendorIdentityRule]):
+    class Meta:
+        model = vendor_models.VendorIdentityRule
+
+    vendor = factory.SubFactory(VendorFactory)
+    kind = "email_domain"
+    value = factory.Sequence(lambda n: f"vendor{n}.example")
+
+
+class SourceBindingFactory(factory.django.DjangoModelFactory[performance_models.SourceBinding]):
+    """A binding with a known webhook secret (``binding.secret_plain`` after creation: the factory's
+    ``secret`` argument, sealed as the service would)."""
+
+    class Meta:
+        model = performance_models.SourceBinding
+        exclude = ("secret",)
+        skip_postgeneration_save = True
+
+    contract = factory.SubFactory(ContractFactory)
+    source = "github"
+    scope = factory.Sequence(lambda n: f"vendor-org/service-{n}")
+    production_environments = factory.LazyFunction(lambda: ["production"])
+    measures = factory.LazyAttribute(lambda o: list(TELEMETRY_DEFAULT_KPIS[o.source]))
+    covers_from = dt.date(2026, 1, 1)
+    secret = "It's a Secret to Everybody"  # GitHub's documented example secret
+    secret_sealed = factory.LazyAttribute(lambda o: telemetry_secrets.seal(o.secret))
+
+    @factory.post_generation
+    def secret_plain(self, create: bool, extracted: object, **kwargs: object) -> None:
+        self.secret_plain = telemetry_secrets.unseal(self.secret_sealed)
 
 
 # -- vendors ready for a lifecycle move (apps.vendors.gates) ------------------------------------------------

@@ -121,6 +121,8 @@ def seed_world(manager: User) -> None:
         term = factories.SlaTermFactory(contract=contract, kpi=kpi)
         factories.BreachFactory(evaluation=factories.SlaEvaluationFactory(term=term))
         factories.MeasurementFactory(contract=contract, kpi=kpi)
+        factories.SourceBindingFactory(contract=contract)
+        factories.VendorIdentityRuleFactory(vendor=vendor)
     factories.PerformanceBandFactory(kpi=kpi)
     FxRate.objects.create(currency="USD", valid_on=dt.date(2026, 1, 1), rate=Decimal("0.92"))
     PolicyException.objects.create(

@@ -18,6 +18,9 @@ not declared view by view, so a new endpoint is documented truthfully without a 
 - 429 when a throttle applies: the view's, or an authenticator's (``throttle_classes`` on the
   authentication class: failed token sign-ins per address).
 
+A view whose answers follow other rules lists them itself in ``error_answers`` (code → description):
+the telemetry receivers, which are anonymous and signed by their source instead of a token.
+
 Every error has the one body ``apps.core.api.exception_handler`` produces, the ``Error`` component.
 A code the view documents itself (``@extend_schema(responses=...)``) keeps its description.
 """
@@ -112,6 +115,9 @@ class AutoSchema(SpectacularAutoSchema):
     # -- the rules --------------------------------------------------------------------------------------
     def error_responses(self, operation: dict[str, Any]) -> dict[str, str]:
         """Status code → description of each error this operation can answer."""
+        declared = getattr(self.view, "error_answers", None)
+        if declared is not None:
+            return dict(declared)
         parameters = operation.get("parameters", [])
         in_path = [p for p in parameters if p.get("in") == "path"]
         selecting = [p for p in parameters if p.get("in") == "query" and p["name"] not in LENIENT_QUERY_PARAMETERS]

@@ -57,6 +57,7 @@ from apps.dashboards.tiles.spend import (
     spend_per_currency,
     spend_rows,
 )
+from apps.dashboards.tiles.telemetry import TelemetryShare, telemetry_share
 from apps.dashboards.tiles.vendors import ACTIVE_VENDORS, active_vendor_drill, engaged_vendors
 from apps.performance.scorecards import Period
 
@@ -112,6 +113,7 @@ class Overview:
     functions: list[FunctionRow]
     heat_map: RiskHeatMap
     concentration: Concentration
+    telemetry: TelemetryShare  # the SLA terms' KPIs measured by telemetry, and those typed
 
     @property
     def attention_first(self) -> list[LeagueRow]:
@@ -221,4 +223,5 @@ def portfolio_overview(
         functions=functions,
         heat_map=risk_heat_map(scope=scope, user=user),
         concentration=spread,
+        telemetry=telemetry_share(scope=scope, user=user),
     )

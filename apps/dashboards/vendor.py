@@ -62,6 +62,8 @@ from apps.performance.choices import BreachStatus, EvaluationStatus, Severity
 from apps.performance.models import Breach, SlaEvaluation, SlaTerm
 from apps.performance.scorecards import Performance, Period, vendor_performance
 from apps.performance.selectors import breach_list, sla_term_current_status, sla_term_list
+from apps.performance.telemetry.coverage import telemetry_coverage
+from apps.performance.telemetry.explain import Mark, breach_marks, term_marks, vendor_marks
 from apps.vendors.choices import ReviewStatus, VendorStatus
 from apps.vendors.findings import SEVERITIES_WORST_FIRST as FINDING_SEVERITIES
 from apps.vendors.findings import FindingSeverity
@@ -184,6 +186,11 @@ class Vendor360:
     attention_score: VendorAttention | None = None
     open_overrides: list[StatusChange] = field(default_factory=list)
     expired_exceptions: list[PolicyException] = field(default_factory=list)
+    # The KPIs telemetry measures (``apps.performance.telemetry.explain``): per SLA term its badge and the
+    # explain links of its windows; per breach shown its badge and link. A term without one is typed.
+    term_marks: dict[int, dict[str, Mark]] = field(default_factory=dict)
+    breach_marks: dict[int, Mark] = field(default_factory=dict)
+    scorecard_marks: dict[str, Mark] = field(default_factory=dict)  # KPI code → the scorecard row's badge
 
     @property
     def scope(self) -> Scope:
@@ -347,6 +354,17 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
             .order_by("-finding_rank", "-finding_count", "expires_on", "system", "person", "pk")  # type: ignore[misc]  # finding_rank, finding_count: annotations of the selector
         ),
         contracts=_contracts(vendor.pk, today),
+    )
+    # Which KPIs telemetry measures, for every contract of the vendor at once (one query).
+    coverage = telemetry_coverage(contract_ids=[row.contract.pk for row in data.contracts])
+    data.term_marks = term_marks(
+        terms=[status.term for status in data.terms],
+        status={status.term.pk: {"closed": status.closed, "open": status.open} for status in data.terms},
+        coverage=coverage,
+    )
+    data.breach_marks = breach_marks(data.breaches, coverage=coverage)
+    data.scorecard_marks = vendor_marks(
+        titles={row.contract.pk: row.contract.title for row in data.contracts}, coverage=coverage
     )
     data.drills = _drills(data)
     data.attention = attention_summary(data)

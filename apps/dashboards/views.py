@@ -164,7 +164,10 @@ def vendor_360_page(request: HttpRequest, pk: int) -> HttpResponse:
     swaps the scorecard alone (htmx, ``hx-select``) out of this same page."""
     data = _vendor_360(request, pk)
     section = performance_section(
-        path=request.path, period_parameter=request.GET.get(PERIOD_PARAMETER), performance=data.performance
+        path=request.path,
+        period_parameter=request.GET.get(PERIOD_PARAMETER),
+        performance=data.performance,
+        telemetry_marks=data.scorecard_marks,
     )
 
     def export(table: str) -> str:

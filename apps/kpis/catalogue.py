@@ -147,6 +147,33 @@ KPI_CATALOGUE: list[dict[str, Any]] = [
         "score_tolerance_percent": D(100),
     },
     {
+        "code": "pr_review_turnaround",
+        "name": "PR review turnaround",
+        "unit": "hours",
+        "multiplier": D(1),
+        "min_value": D(0),
+        "max_value": None,
+        "direction": "lower",
+        "aggregation": "mean",
+        "description": "Time from a pull request being opened to its first review (median of the period's "
+        "first reviews; measured by delivery telemetry).",
+        "default_target": D(24),
+        "score_tolerance_percent": D(100),
+    },
+    {
+        "code": "rework_rate",
+        "name": "Rework rate",
+        **PERCENT,
+        "direction": "lower",
+        "aggregation": "ratio",
+        "numerator_label": "Reverts and hot-fixes merged",
+        "denominator_label": "Changes merged",
+        "description": "Share of the changes merged in the period that revert or hot-fix earlier work "
+        "(measured by delivery telemetry).",
+        "default_target": D(10),
+        "score_tolerance_percent": D(100),
+    },
+    {
         "code": "team_retention",
         "name": "Team retention",
         **PERCENT,

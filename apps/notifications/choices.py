@@ -16,3 +16,4 @@ class NotificationKind(models.TextChoices):
     KPI_MISSING = "kpi_missing", "KPI not logged"
     POLICY_EXCEPTION_REVIEW = "policy_exception_review", "Policy exception due for review"
     POLICY_EXCEPTION_EXPIRED = "policy_exception_expired", "Policy exception expired"
+    TELEMETRY_SILENT = "telemetry_silent", "Delivery telemetry source silent"

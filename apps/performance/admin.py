@@ -20,7 +20,7 @@ from apps.core.admin import ServiceModelAdmin, TabularInline
 from apps.core.errors import ApplicationError
 from apps.performance import services
 from apps.performance.choices import MeasurementSource
-from apps.performance.models import Breach, Measurement, SlaEvaluation, SlaTerm
+from apps.performance.models import Breach, Delivery, Measurement, SlaEvaluation, SlaTerm
 from apps.vendors.admin import OwnedModelAdmin
 
 
@@ -157,6 +157,30 @@ class MeasurementAdmin(OwnedModelAdmin):
         saved, _result = services.measurement_record(actor=request.user, data=data, source=MeasurementSource.FORM)
         obj.pk = saved.pk
         obj.refresh_from_db()
+
+
+# -- telemetry deliveries ---------------------------------------------------------------------------------
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """What the sources sent, for the operator who follows a failed or stuck delivery from the status
+    page. Read-only: deliveries are written by the receivers and processed by the workers
+    (``manage.py telemetry_reprocess`` processes them again)."""
+
+    list_display = ("received_at", "binding", "event_type", "status", "event_count", "attempts", "delivery_id")
+    list_filter = ("status", "binding__source", "event_type")
+    search_fields = ("delivery_id", "event_type", "binding__scope", "error")
+    list_select_related = ("binding",)
+    date_hierarchy = "received_at"
+    readonly_fields = [field.name for field in Delivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 # The contract's admin page lists its SLA terms inline. The contracts admin does not know SLA terms (a

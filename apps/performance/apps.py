@@ -15,8 +15,15 @@ class PerformanceConfig(AppConfig):
 
         # The records with an owner (apps.vendors.ownership): an engineering manager logs the KPIs and
         # acts on the breaches of the engagements they own (a contract's owners are its vendor's).
-        from apps.performance.models import Breach, Measurement
+        from apps.performance.models import Breach, Measurement, SourceBinding
+
+        # Delivery telemetry: the silent-binding reminder, and its summary and sweeper on the status page;
+        # its panel of the contract page and its tab of the vendor page.
+        from apps.performance.telemetry import operations as telemetry_operations  # noqa: F401
+        from apps.performance.telemetry import reminders as telemetry_reminders  # noqa: F401
+        from apps.performance.telemetry import sections as telemetry_sections  # noqa: F401
         from apps.vendors.ownership import register_owned
 
         register_owned(Measurement, vendor_path="contract__vendor", duty="logs its KPIs")
         register_owned(Breach, vendor_path="term__contract__vendor", duty="acknowledges and resolves its SLA breaches")
+        register_owned(SourceBinding, vendor_path="contract__vendor", duty="binds its delivery tools")

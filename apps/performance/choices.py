@@ -90,6 +90,7 @@ class MeasurementSource(models.TextChoices):
     FORM = "form", "Form"
     API = "api", "API"
     IMPORT = "import", "Import"
+    TELEMETRY = "telemetry", "Telemetry"
 
 
 class MeasurementPeriodKind(models.TextChoices):
@@ -119,4 +120,118 @@ IMPORT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     ImportStatus.RUNNING: (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.QUEUED),
     ImportStatus.DONE: (),
     ImportStatus.FAILED: (ImportStatus.QUEUED,),
+}
+
+
+class TelemetrySource(models.TextChoices):
+    """The delivery tool a source binding receives events from (``apps.performance.telemetry``)."""
+
+    GITHUB = "github", "GitHub"
+    GITLAB = "gitlab", "GitLab"
+    JIRA = "jira", "Jira"
+    PAGERDUTY = "pagerduty", "PagerDuty"
+    GENERIC = "generic", "Generic event API"
+
+
+class DeliveryStatus(models.TextChoices):
+    """A received webhook delivery: stored (``received``), then turned into normalised events
+    (``processed``), found to hold nothing the metrics use (``ignored``), or refused by its parser
+    (``failed``, with the reason)."""
+
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+
+
+register_tones(
+    {
+        DeliveryStatus.RECEIVED: INFO,
+        DeliveryStatus.PROCESSED: GOOD,
+        DeliveryStatus.IGNORED: QUIET,
+        DeliveryStatus.FAILED: BAD,
+    }
+)
+
+
+class DeploymentStatus(models.TextChoices):
+    SUCCESS = "success", "Succeeded"
+    FAILURE = "failure", "Failed"
+    IN_PROGRESS = "in_progress", "In progress"
+    OTHER = "other", "Other"
+
+
+register_tones(
+    {
+        DeploymentStatus.SUCCESS: GOOD,
+        DeploymentStatus.FAILURE: BAD,
+        DeploymentStatus.IN_PROGRESS: INFO,
+        DeploymentStatus.OTHER: QUIET,
+    }
+)
+
+
+class IncidentStatus(models.TextChoices):
+    TRIGGERED = "triggered", "Triggered"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+# "acknowledged" and "resolved" have a breach's tones already (one tone per value everywhere).
+register_tones({IncidentStatus.TRIGGERED: BAD})
+
+
+class PullRequestState(models.TextChoices):
+    OPEN = "open", "Open"
+    MERGED = "merged", "Merged"
+    CLOSED = "closed", "Closed without merging"
+
+
+class BindingHealth(models.TextChoices):
+    """A binding's health (``SourceBinding.health``): events arrive, it is silent for longer than
+    ``TELEMETRY_SILENT_DAYS``, it has never received one, or it is switched off."""
+
+    HEALTHY = "healthy", "Receiving"
+    SILENT = "silent", "Silent"
+    WAITING = "waiting", "Waiting for the first event"
+    INACTIVE = "inactive", "Switched off"
+
+
+register_tones(
+    {
+        BindingHealth.HEALTHY: GOOD,
+        BindingHealth.SILENT: WARN,
+        BindingHealth.WAITING: INFO,
+        BindingHealth.INACTIVE: QUIET,
+    }
+)
+
+# The KPIs telemetry can measure (DESIGN: "Delivery telemetry"), in the order pages list them, and what
+# a new binding of each source measures unless its owner chooses otherwise. A KPI that a contract's
+# active binding measures is written with source ``telemetry`` and refused from any other source.
+TELEMETRY_KPI_CODES: tuple[str, ...] = (
+    "deployment_frequency",
+    "lead_time_for_changes",
+    "change_failure_rate",
+    "time_to_restore",
+    "bug_resolution_time",
+    "first_response_time",
+    "sprint_velocity",
+    "say_do_ratio",
+    "pr_review_turnaround",
+    "rework_rate",
+)
+_GIT_KPIS = (
+    "deployment_frequency",
+    "lead_time_for_changes",
+    "change_failure_rate",
+    "pr_review_turnaround",
+    "rework_rate",
+)
+TELEMETRY_DEFAULT_KPIS: dict[str, tuple[str, ...]] = {
+    TelemetrySource.GITHUB: _GIT_KPIS,
+    TelemetrySource.GITLAB: _GIT_KPIS,
+    TelemetrySource.JIRA: ("bug_resolution_time", "first_response_time", "sprint_velocity", "say_do_ratio"),
+    TelemetrySource.PAGERDUTY: ("time_to_restore",),
+    TelemetrySource.GENERIC: TELEMETRY_KPI_CODES,
 }

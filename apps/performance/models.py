@@ -251,7 +251,7 @@ class Measurement(TimeStampedModel):
     value = models.DecimalField(max_digits=16, decimal_places=4)
     numerator = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     denominator = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
-    source = models.CharField(max_length=8, choices=MeasurementSource.choices, default=MeasurementSource.FORM)
+    source = models.CharField(max_length=12, choices=MeasurementSource.choices, default=MeasurementSource.FORM)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="measurements"
     )
@@ -375,3 +375,37 @@ class MeasurementImport(TimeStampedModel):
         if self.status == ImportStatus.DONE or not self.total_rows:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+# The telemetry models live in their own module (apps.performance.telemetry); Django finds an app's
+# models here.
+from apps.performance.telemetry.models import (  # noqa: E402
+    Change,
+    Delivery,
+    Deployment,
+    DeploymentChange,
+    Incident,
+    PullRequest,
+    SourceBinding,
+    Sprint,
+    TelemetryRecompute,
+    TrackerIssue,
+)
+
+__all__ = [
+    "Breach",
+    "Change",
+    "Delivery",
+    "Deployment",
+    "DeploymentChange",
+    "Incident",
+    "Measurement",
+    "MeasurementImport",
+    "PullRequest",
+    "SlaEvaluation",
+    "SlaTerm",
+    "SourceBinding",
+    "Sprint",
+    "TelemetryRecompute",
+    "TrackerIssue",
+]

@@ -54,6 +54,28 @@ def _breach_text(breach: Breach) -> str:
     )
 
 
+def _telemetry_evidence(breaches: Sequence[Breach]) -> dict[int, str]:
+    """Breach id → the evidence its notification carries, for the breaches whose KPI telemetry measures
+    on their contract: the value the events give, the first few events and the explain page's link
+    (``apps.performance.telemetry.explain.evidence_lines``). One query for the coverage, then the
+    evidence's own per breach measured by telemetry; nothing for typed KPIs."""
+    if not breaches:
+        return {}
+    # Imported here: the telemetry metrics re-evaluate SLA windows (apps.performance.sla, which imports
+    # this module), and the explain module reads them.
+    from apps.performance.telemetry.coverage import telemetry_coverage
+    from apps.performance.telemetry.explain import evidence_lines
+
+    coverage = telemetry_coverage(contract_ids={breach.term.contract_id for breach in breaches})
+    return {
+        breach.pk: evidence_lines(
+            contract_id=breach.term.contract_id, kpi=breach.term.kpi, start=breach.window_start, end=breach.window_end
+        )
+        for breach in breaches
+        if breach.term.kpi.code in coverage.get(breach.term.contract_id, {})
+    }
+
+
 def announce_breaches(*, opened: Iterable[int], reopened: Iterable[int], retracted: Iterable[int]) -> None:
     opened, reopened, retracted = list(opened), list(reopened), list(retracted)
     # Who is there to tell, read cheaply first: a breach with nobody to tell costs no more than this.
@@ -73,6 +95,7 @@ def announce_breaches(*, opened: Iterable[int], reopened: Iterable[int], retract
     breaches = Breach.objects.select_related(
         "term__kpi", "term__contract__vendor__engineering_owner", "term__contract__vendor__delivery_owner"
     ).in_bulk([*opened, *reopened, *retracted])
+    evidence = _telemetry_evidence([breaches[pk] for pk in opened + reopened])
     for pk in opened + reopened:
         breach = breaches[pk]
         again = " again" if pk in reopened else ""
@@ -80,7 +103,7 @@ def announce_breaches(*, opened: Iterable[int], reopened: Iterable[int], retract
             recipients=breach_recipients(breach, critical_executives=critical_executives),
             kind=NotificationKind.BREACH_OPENED,
             title=f"SLA breached{again}: {breach.term.kpi.name} at {breach.term.contract.vendor}",
-            body=_breach_text(breach),
+            body=_breach_text(breach) + (f"\n\n{evidence[pk]}" if pk in evidence else ""),
             url=breach.get_absolute_url(),
             dedupe_key=f"breach:{pk}:opened:{breach.updated_at.isoformat() if again else ''}",
         )

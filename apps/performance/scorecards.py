@@ -87,6 +87,7 @@ from apps.kpis.units import with_unit
 from apps.performance.choices import Comparator, EvaluationStatus, WindowKind
 from apps.performance.evaluation import Aggregates, aggregate_value, window_containing
 from apps.performance.models import Measurement, SlaEvaluation, SlaTerm
+from apps.performance.telemetry.explain import scorecard_marks
 
 MONTH = WindowKind.MONTH.value
 QUARTER = WindowKind.QUARTER.value
@@ -1082,6 +1083,7 @@ def performance_section(
     vendor_id: int | None = None,
     contract_id: int | None = None,
     performance: Performance | None = None,
+    telemetry_marks: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What ``performance/includes/scorecard_section.html`` shows on a vendor's or a contract's page: the
     scorecard and the KPI trends of the period asked for, and the links of the period switcher (the same
@@ -1103,9 +1105,20 @@ def performance_section(
     if month.start > today:
         month = Period.containing(MONTH, today)
     following = period.next()
+    scorecard = performance.scorecard
     return {
         "performance": performance,
-        "scorecard": performance.scorecard,
+        "scorecard": scorecard,
+        # The KPIs telemetry measures: a "Telemetry" badge, and on a contract's rows the explain link
+        # (given by a page that read the coverage already).
+        "telemetry_marks": telemetry_marks
+        if telemetry_marks is not None
+        else scorecard_marks(
+            subject=scorecard.subject,
+            subject_id=scorecard.subject_id,
+            start=scorecard.period.start,
+            end=scorecard.period.end,
+        ),
         "period": period,
         "period_open": period.is_open(today),
         "period_links": {

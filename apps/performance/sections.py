@@ -14,6 +14,7 @@ from apps.core.sections import register_section
 from apps.performance import selectors
 from apps.performance.choices import BreachStatus
 from apps.performance.scorecards import PERIOD_PARAMETER, performance_section
+from apps.performance.telemetry.explain import breach_marks, term_marks
 from apps.vendors.models import Vendor
 from apps.vendors.sections import VENDOR_OVERVIEW, VENDOR_PAGE
 
@@ -35,11 +36,12 @@ def vendor_performance_tab(request: HttpRequest, vendor: Vendor) -> dict[str, An
     VENDOR_OVERVIEW, key="breaches", label="Open SLA breaches", template="performance/panels/vendor_breaches.html"
 )
 def vendor_open_breaches(request: HttpRequest, vendor: Vendor) -> dict[str, Any]:
-    return {
-        "breaches": selectors.breach_list(user=request.user)
+    breaches = (
+        selectors.breach_list(user=request.user)
         .filter(term__contract__vendor=vendor, status__in=UNSETTLED_BREACH_STATUSES)
         .order_by("-window_start", "pk")
-    }
+    )
+    return {"breaches": breaches, "telemetry_marks": breach_marks(breaches)}
 
 
 # -- the contract page ------------------------------------------------------------------------------------
@@ -49,11 +51,14 @@ def sla_terms_context(
     """The SLA-terms panel: the terms with their latest closed and open evaluations, and the form of
     the term being added or edited; ``inline`` when htmx swaps the panel alone (it then shows the
     messages itself). The SLA-term views render it too."""
+    terms = selectors.sla_term_list(user=request.user).filter(contract=contract).order_by("area", "pk")
+    term_status = selectors.sla_term_current_status(contract=contract)
     return {
         "inline_messages": inline,
         "contract": contract,
-        "terms": selectors.sla_term_list(user=request.user).filter(contract=contract).order_by("area", "pk"),
-        "term_status": selectors.sla_term_current_status(contract=contract),
+        "terms": terms,
+        "term_status": term_status,
+        "telemetry_marks": term_marks(terms=terms, status=term_status),
         "sla_form": form,
         "editing": editing,
     }
@@ -83,11 +88,8 @@ def contract_scorecard_panel(request: HttpRequest, contract: Contract) -> dict[s
     CONTRACT_PAGE, key="breaches", label="Breaches", template="performance/panels/contract_breaches.html", order=30
 )
 def contract_breaches_panel(request: HttpRequest, contract: Contract) -> dict[str, Any]:
-    return {
-        "breaches": selectors.breach_list(user=request.user)
-        .filter(term__contract=contract)
-        .order_by("-window_start", "pk")
-    }
+    breaches = selectors.breach_list(user=request.user).filter(term__contract=contract).order_by("-window_start", "pk")
+    return {"breaches": breaches, "telemetry_marks": breach_marks(breaches)}
 
 
 @register_section(

@@ -40,8 +40,9 @@ from apps.core.services import audited, model_create, model_delete, model_update
 from apps.core.sql import compose
 from apps.core.tasks import enqueue
 from apps.kpis.models import KpiDefinition
-from apps.performance.choices import BREACH_TRANSITIONS, BreachStatus, MeasurementSource
+from apps.performance.choices import BREACH_TRANSITIONS, TELEMETRY_KPI_CODES, BreachStatus, MeasurementSource
 from apps.performance.models import Breach, Measurement, SlaTerm
+from apps.performance.telemetry.coverage import telemetry_coverage
 from apps.vendors import ownership
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -324,6 +325,38 @@ def _contract_check(data: Mapping[str, Any]) -> dict[str, Any]:
     return measurement_check({**data, "measured_contract": _measured_contract_of(data.get("contract"))})
 
 
+def _telemetry_coverage_of(contract_ids: Iterable[Any], kpis: Iterable[KpiDefinition | None]) -> dict[int, Any]:
+    """What delivery telemetry measures for these contracts (``telemetry.coverage``: one query), or
+    nothing without a query when none of the KPIs is one telemetry can measure."""
+    if not any(kpi is not None and kpi.code in TELEMETRY_KPI_CODES for kpi in kpis):
+        return {}
+    ids = {getattr(contract, "pk", contract) for contract in contract_ids if contract is not None}
+    return telemetry_coverage(contract_ids=ids) if ids else {}
+
+
+def _telemetry_refusal(coverage: Mapping[int, Any], contract: Any, kpi: Any, period_end: Any) -> str | None:
+    """One source of truth per contract and KPI (docs/telemetry/metrics.md): a value of a KPI an active
+    binding measures, for a period ending on or after its ``covers_from``, comes from telemetry only."""
+    if not isinstance(kpi, KpiDefinition) or not isinstance(period_end, date):
+        return None
+    covered = coverage.get(getattr(contract, "pk", contract), {}).get(kpi.code)
+    if covered is None or period_end < covered.covers_from:
+        return None
+    return (
+        f"Delivery telemetry measures {kpi.name} for this contract from {covered.covers_from:%-d %b %Y} "
+        f"({covered.binding_label}): its values come from the vendor's tools."
+    )
+
+
+def _telemetry_refuse(data: Mapping[str, Any], source: str | None) -> None:
+    """Raise the refusal of a manual value (any source but telemetry) that telemetry covers."""
+    if source == MeasurementSource.TELEMETRY:
+        return
+    coverage = _telemetry_coverage_of([data.get("contract")], [data.get("kpi")])
+    if message := _telemetry_refusal(coverage, data.get("contract"), data.get("kpi"), data.get("period_end")):
+        raise ValidationError({"kpi": message})
+
+
 def _is_uniqueness_error(exc: ValidationError) -> bool:
     errors = exc.error_dict.get(NON_FIELD_ERRORS, []) if hasattr(exc, "error_dict") else exc.error_list
     return any(error.code == "unique" for error in errors)
@@ -339,6 +372,7 @@ def measurement_record(*, actor: Any | None, data: Mapping[str, Any], source: st
         raise ValueError(f"Unknown measurement source {source!r}.")
     ownership.require_owner_of_new(actor, Measurement, data)
     fields = _contract_check(data)
+    _telemetry_refuse(data, source)
     key = {name: data[name] for name in PERIOD_KEY}
     recorder = actor if getattr(actor, "pk", None) else None
     with audited(actor=actor, action="measurement_record"):
@@ -383,6 +417,7 @@ def measurement_update(
         # A KPI changed from a ratio to a plain value: the old parts no longer apply.
         merged.update({name: data.get(name) for name in ("numerator", "denominator")})
     checked = _contract_check(merged)
+    _telemetry_refuse(merged, source)
     changes = {name: merged[name] for name in PERIOD_KEY} | checked
     if source is not None:
         changes |= {"source": source, "recorded_by": actor if getattr(actor, "pk", None) else instance.recorded_by}
@@ -402,6 +437,23 @@ def measurement_delete(*, instance: Measurement, actor: Any | None) -> None:
     with audited(actor=actor, action="measurement_delete"):
         model_delete(instance, actor=actor, action="measurement_delete")
         measurement_windows_reevaluate(periods=[period])
+
+
+def measurement_telemetry_delete(*, ids: Iterable[int]) -> int:
+    """Delete telemetry measurements delivery telemetry no longer produces — a week's partial row
+    replaced by a longer one, a KPI its bindings stopped measuring, a period whose events are gone —
+    and re-evaluate the SLA windows they counted in (a breach they caused is retracted). Only rows of
+    source telemetry: a person's values are never deleted here. Answers how many were deleted."""
+    wanted = sorted({int(pk) for pk in ids})
+    if not wanted:
+        return 0
+    with audited(actor=None, action="measurement_telemetry_delete"):
+        stale = Measurement.objects.select_for_update().filter(pk__in=wanted, source=MeasurementSource.TELEMETRY)
+        periods = list(stale.values_list("contract_id", "kpi_id", "period_end"))
+        if periods:
+            Measurement.objects.filter(pk__in=wanted, source=MeasurementSource.TELEMETRY).delete()
+            measurement_windows_reevaluate(periods=periods)
+    return len(periods)
 
 
 # -- bulk upsert (the bulk API and the CSV import) ----------------------------------------------------------
@@ -515,7 +567,7 @@ def _index_label(index: int) -> str:
 
 
 def measurement_bulk_check(
-    rows: Sequence[Any], *, label: Callable[[int], str] = _index_label, actor: Any = None
+    rows: Sequence[Any], *, label: Callable[[int], str] = _index_label, actor: Any = None, source: str | None = None
 ) -> list[_Row]:
     """Read and check every row with the single-row rules (``measurement_check``), in two queries for
     any number of rows: the KPIs they name (by id or code) and the contracts — and, for an owner-scoped
@@ -524,7 +576,11 @@ def measurement_bulk_check(
 
     A later row with the same contract, KPI and period as an earlier valid one is an error (``label``
     names the earlier one in the message): one request says one thing per period, so the first is
-    written and a retry of the whole request still changes nothing."""
+    written and a retry of the whole request still changes nothing.
+
+    Unless ``source`` is telemetry, a row of a KPI that delivery telemetry measures for its contract
+    (an active binding's, for periods ending on or after its ``covers_from``) is refused naming the
+    binding: one more query for any number of rows (``telemetry.coverage``)."""
     today = timezone.localdate()
     read = [_row_read(index, raw) for index, raw in enumerate(rows)]
     kpi_ids = {row.kpi_ref for row in read if isinstance(row.kpi_ref, int)}
@@ -544,6 +600,9 @@ def measurement_bulk_check(
     }
     # Rows for engagements an owner-scoped actor does not own are errors (one query: ``apps.vendors.ownership``).
     refused = ownership.refused_parents(actor, Measurement, known_contracts)
+    coverage = (
+        {} if source == MeasurementSource.TELEMETRY else _telemetry_coverage_of(known_contracts, [*kpis_by_id.values()])
+    )
     first_of_key: dict[tuple[Any, ...], int] = {}
     for row in read:
         if not row.readable:
@@ -570,6 +629,8 @@ def measurement_bulk_check(
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 row.errors.setdefault(NON_FIELD_KEY if name == NON_FIELD_ERRORS else name, " ".join(messages))
+        if not row.errors and (message := _telemetry_refusal(coverage, row.contract_id, row.kpi, row.period_end)):
+            row.errors["kpi"] = message
         if row.errors:
             continue
         assert row.kpi is not None
@@ -709,7 +770,7 @@ def measurement_bulk_upsert(
     explains duplicates within one request)."""
     if source not in MeasurementSource.values:
         raise ValueError(f"Unknown measurement source {source!r}.")
-    checked = measurement_bulk_check(rows, actor=actor)
+    checked = measurement_bulk_check(rows, actor=actor, source=source)
     valid = [row for row in checked if not row.errors]
     outcome: dict[int, tuple[int, str]] = {}
     if valid:

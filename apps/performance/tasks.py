@@ -125,3 +125,7 @@ def watch_imports(now: str | None = None) -> dict[str, int]:
     outcome = measurement_imports_watch(now=datetime.fromisoformat(now) if now else None)
     scheduled_run_record(WATCHDOG_TASK)  # the admins' status page: beat and a worker are alive
     return outcome
+
+
+# Delivery telemetry's tasks live with it; importing them here registers them with Celery's autodiscovery.
+from apps.performance.telemetry.tasks import measure_pending, process_delivery  # noqa: E402, F401

@@ -1,9 +1,10 @@
 """The performance pages. Their paths are the ones they had as pages of ``contracts`` and ``kpis``
 (bookmarks and links in e-mails keep working); their names are this app's (``performance:…``)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from apps.performance import import_views, views
+from apps.performance.telemetry import explain
 
 app_name = "performance"
 
@@ -15,6 +16,11 @@ urlpatterns = [
     path("contracts/<int:contract_pk>/sla-terms/new/", views.SlaTermCreateView.as_view(), name="sla-term-create"),
     path("contracts/sla-terms/<int:pk>/edit/", views.SlaTermUpdateView.as_view(), name="sla-term-update"),
     path("contracts/sla-terms/<int:pk>/delete/", views.SlaTermDeleteView.as_view(), name="sla-term-delete"),
+    path(
+        "contracts/<int:contract_pk>/telemetry/explain/<str:kpi_code>/",
+        explain.telemetry_explain,
+        name="telemetry-explain",
+    ),
     # Measurements: the list, the CSV imports and the entry grid.
     path("kpis/measurements/", views.MeasurementListView.as_view(), name="measurement-list"),
     path("kpis/imports/", import_views.ImportListView.as_view(), name="import-list"),
@@ -25,4 +31,6 @@ urlpatterns = [
     path("kpis/imports/<int:pk>/retry/", import_views.ImportRetryView.as_view(), name="import-retry"),
     path("kpis/log/", views.MeasurementGridStartView.as_view(), name="grid-start"),
     path("kpis/log/<int:contract_pk>/", views.MeasurementGridView.as_view(), name="grid"),
+    # Delivery telemetry: a contract's source bindings and a vendor's identity rules.
+    path("", include("apps.performance.telemetry.page_urls")),
 ]

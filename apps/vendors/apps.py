@@ -17,8 +17,9 @@ class VendorsConfig(AppConfig):
 
         # The records with an owner (apps.vendors.ownership): engineering managers run the reviews of
         # the vendors they own, and the actions agreed in them.
-        from apps.vendors.models import ActionItem, ServiceReview
+        from apps.vendors.models import ActionItem, ServiceReview, VendorIdentityRule
         from apps.vendors.ownership import register_owned
 
         register_owned(ServiceReview, vendor_path="vendor", duty="runs its service reviews")
         register_owned(ActionItem, vendor_path="review__vendor", duty="keeps the action items of its service reviews")
+        register_owned(VendorIdentityRule, vendor_path="vendor", duty="says who its people are in delivery telemetry")

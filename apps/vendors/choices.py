@@ -144,3 +144,13 @@ register_tones(
         ReviewStatus.CANCELLED: QUIET,
     }
 )
+
+
+class IdentityKind(models.TextChoices):
+    """What a vendor identity rule matches (``apps.vendors.identity``): the people whose commits, reviews,
+    comments and incidents count as the vendor's in delivery telemetry."""
+
+    EMAIL_DOMAIN = "email_domain", "E-mail domain"
+    LOGIN = "login", "Git hosting or tracker login"
+    TEAM = "team", "Git hosting team"
+    GROUP = "group", "Tracker group"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -17,6 +18,7 @@ from apps.core.validators import score_validators, validate_currency_code
 from apps.vendors.choices import (
     CertificationKind,
     Geography,
+    IdentityKind,
     PilotOutcome,
     Privilege,
     ReviewStatus,
@@ -388,3 +390,45 @@ class ActionItem(TimeStampedModel):
     @property
     def is_done(self) -> bool:
         return self.done_on is not None
+
+
+@audit_tracked()
+class VendorIdentityRule(TimeStampedModel):
+    """Who is the vendor's: a rule that says a person in a delivery tool (a commit's author e-mail, a
+    Git hosting login or team, a tracker group) works for this vendor. Delivery telemetry attributes
+    changes, reviews and responses with these rules (``apps.vendors.identity``). The value is kept in
+    lower case: e-mail domains and logins are matched without regard to case."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="identity_rules")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    value = models.CharField(
+        max_length=255, help_text="An e-mail domain (acme.example), a login, a team slug or a group name."
+    )
+
+    class Meta:
+        ordering = ["vendor", "kind", "value"]
+        verbose_name = "vendor identity rule"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "kind", "value"],
+                name="vendors_identity_rule_unique",
+                violation_error_message="The vendor already has this identity rule.",
+                violation_error_code="unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(value=""),
+                name="vendors_identity_rule_value_given",
+                violation_error_message="Give the value the rule matches.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.value = (self.value or "").strip().lower()
+        if self.kind == IdentityKind.EMAIL_DOMAIN:
+            self.value = self.value.lstrip("@")
+            if "@" in self.value or "." not in self.value or " " in self.value:
+                raise ValidationError({"value": "Give an e-mail domain such as acme.example (without the @)."})

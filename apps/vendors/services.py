@@ -33,6 +33,7 @@ from apps.vendors.models import (
     Certification,
     ServiceReview,
     Vendor,
+    VendorIdentityRule,
     VendorRisk,
     VettingAssessment,
 )
@@ -274,3 +275,16 @@ def action_item_complete(*, item: ActionItem, actor: Any | None, done_on: date) 
     with audited(actor=actor, action="action_item_complete"):
         item.done_on = done_on
         return save_validated(item)
+
+
+# -- identity rules (who is the vendor's in delivery telemetry) -------------------------------------------
+def identity_rule_create(*, actor: Any | None, data: Mapping[str, Any]) -> VendorIdentityRule:
+    """Add a rule; the value is kept in lower case (``VendorIdentityRule.clean``). Telemetry attributes
+    the events it receives from now on; ``manage.py telemetry_reprocess`` applies it to the stored ones."""
+    ownership.require_owner_of_new(actor, VendorIdentityRule, data)
+    return model_create(VendorIdentityRule, actor=actor, data=data, action="identity_rule_create")
+
+
+def identity_rule_delete(*, instance: VendorIdentityRule, actor: Any | None) -> None:
+    ownership.require_owner(actor, instance)
+    model_delete(instance, actor=actor, action="identity_rule_delete")

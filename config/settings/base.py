@@ -289,6 +289,40 @@ SCORECARD_DORA_YEAR = 2023
 # they are made of changing (measurements, SLA terms, contracts, KPIs, bands) invalidates them at once.
 SCORECARD_CACHE_SECONDS = env.int("SCORECARD_CACHE_SECONDS", default=600)
 
+# Delivery telemetry (apps/performance/telemetry; docs/architecture/telemetry.md).
+# The key webhook secrets and API tokens are sealed with (Fernet); by default derived from SECRET_KEY,
+# so rotating SECRET_KEY without setting this first makes every binding's secret unreadable.
+TELEMETRY_SECRET_KEY = env("TELEMETRY_SECRET_KEY", default="")
+# A binding with no event for this many days is "silent": a warning on its pages and a reminder to the
+# contract's engineering owner.
+TELEMETRY_SILENT_DAYS = env.int("TELEMETRY_SILENT_DAYS", default=7)
+# Raw payloads are kept this many days (then cleared; the normalised events stay).
+TELEMETRY_RETENTION_DAYS = env.int("TELEMETRY_RETENTION_DAYS", default=90)
+# A rollback or hot-fix deployment within this many hours of a production deployment counts that
+# deployment as failed (change failure rate).
+TELEMETRY_ROLLBACK_HOURS = env.int("TELEMETRY_ROLLBACK_HOURS", default=24)
+# The largest webhook body a receiver takes (bytes); GitHub's own cap is 25 MB, but a push or a pull
+# request of the sizes that matter here is far smaller. Larger is answered 413.
+TELEMETRY_MAX_BODY_BYTES = env.int("TELEMETRY_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+# The Jira custom fields that hold an issue's story points, the first with a number winning (Jira Cloud's
+# "Story point estimate" is customfield_10016 on most sites; a comma-separated list from the environment).
+TELEMETRY_JIRA_POINTS_FIELDS = env.list("TELEMETRY_JIRA_POINTS_FIELDS", default=["customfield_10016"])
+# Backfill (manage.py telemetry_backfill): API tokens used for bindings that have none of their own.
+# Read from the environment only; never logged. Jira Cloud takes an account e-mail with its API token.
+TELEMETRY_GITHUB_TOKEN = env("TELEMETRY_GITHUB_TOKEN", default="")
+TELEMETRY_GITLAB_TOKEN = env("TELEMETRY_GITLAB_TOKEN", default="")
+TELEMETRY_JIRA_EMAIL = env("TELEMETRY_JIRA_EMAIL", default="")
+TELEMETRY_JIRA_TOKEN = env("TELEMETRY_JIRA_TOKEN", default="")
+TELEMETRY_PAGERDUTY_TOKEN = env("TELEMETRY_PAGERDUTY_TOKEN", default="")
+for _name, _value in (
+    ("TELEMETRY_SILENT_DAYS", TELEMETRY_SILENT_DAYS),
+    ("TELEMETRY_RETENTION_DAYS", TELEMETRY_RETENTION_DAYS),
+    ("TELEMETRY_ROLLBACK_HOURS", TELEMETRY_ROLLBACK_HOURS),
+    ("TELEMETRY_MAX_BODY_BYTES", TELEMETRY_MAX_BODY_BYTES),
+):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive number, not {_value}.")
+
 # KPI measurements in bulk: rows per POST /api/v1/measurements/bulk/ (more is a 413), and the CSV
 # import's limits (file size in bytes, data rows) and the rows its task writes per chunk.
 MEASUREMENT_BULK_MAX_ROWS = 5_000
@@ -358,7 +392,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Failed token sign-ins per address (apps.accounts.throttling.TokenFailureThrottle): past the rate,
     # every token request from that address answers 429 with Retry-After until the window has passed.
-    "DEFAULT_THROTTLE_RATES": {"token_failure": "30/minute"},
+    "DEFAULT_THROTTLE_RATES": {"token_failure": "30/minute", "telemetry_failure": "30/minute"},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -385,6 +419,8 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "apps.notifications.choices.NotificationKind",
         "SeverityEnum": "apps.performance.choices.Severity",
         "FindingSeverityEnum": "apps.vendors.findings.FindingSeverity",
+        "DeliveryStatusEnum": "apps.performance.choices.DeliveryStatus",
+        "TelemetrySourceEnum": "apps.performance.choices.TelemetrySource",
     },
 }
 

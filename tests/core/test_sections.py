@@ -18,12 +18,14 @@ def test_the_vendor_page_tabs_come_from_the_apps_that_own_them_in_their_order() 
         "risks",
         "access",
         "contracts",
+        "telemetry",
         "reviews",
         "history",
     ]
     owners = {tab.key: tab.context.__module__ for tab in tabs}
     assert owners["contracts"].startswith("apps.contracts.")
     assert owners["risks"].startswith("apps.vendors.")
+    assert owners["telemetry"] == "apps.performance.telemetry.sections"  # identity rules and bound sources
 
 
 def test_an_unknown_tab_is_a_404_and_a_second_section_under_one_key_is_refused() -> None:

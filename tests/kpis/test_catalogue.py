@@ -31,13 +31,16 @@ EXPECTED = {
     "team_retention": ("%", "higher", "ratio"),
     "security_incident_notification_time": ("hours", "lower", "max"),
     "documentation_currency": ("%", "higher", "ratio"),
+    # measured by delivery telemetry (migration 0012)
+    "pr_review_turnaround": ("hours", "lower", "mean"),
+    "rework_rate": ("%", "lower", "ratio"),
 }
 DORA_KPIS = {"deployment_frequency", "lead_time_for_changes", "change_failure_rate", "time_to_restore"}
 
 
-def test_the_thirteen_kpis_are_seeded_as_specified() -> None:
+def test_the_fifteen_kpis_are_seeded_as_specified() -> None:
     seeded = {k.code: k for k in KpiDefinition.objects.filter(code__in=EXPECTED)}
-    assert len(KPI_CATALOGUE) == 13
+    assert len(KPI_CATALOGUE) == 15
     assert set(seeded) == set(EXPECTED) == {entry["code"] for entry in KPI_CATALOGUE}
     for code, (unit, direction, aggregation) in EXPECTED.items():
         kpi = seeded[code]
@@ -149,7 +152,7 @@ def test_the_seed_migrations_reverse_and_reapply() -> None:
     assert list(KpiDefinition.objects.filter(code__in=EXPECTED)) == [in_use]  # measured: kept
     load_catalogue(django_apps)
     load_dora_bands(django_apps)
-    assert KpiDefinition.objects.filter(code__in=EXPECTED).count() == 13
+    assert KpiDefinition.objects.filter(code__in=EXPECTED).count() == len(EXPECTED) == 15
     assert PerformanceBand.objects.filter(source="dora", year=2023).count() == 16
 
 
@@ -168,6 +171,8 @@ SCORING_DEFAULTS = {  # code → (default target, score tolerance as % of the ta
     "team_retention": ("95", "15"),
     "security_incident_notification_time": ("24", "100"),
     "documentation_currency": ("90", "30"),
+    "pr_review_turnaround": ("24", "100"),
+    "rework_rate": ("10", "100"),
 }
 
 

@@ -33,6 +33,7 @@ OWNERS = {
     "contract_cancel_by": "apps.contracts.reminders",
     "kpi_missing": "apps.performance.reminders",
     "policy_exceptions": "apps.notifications.policy_exception_reminders",
+    "telemetry_silent": "apps.performance.telemetry.reminders",
 }
 REMINDER_KINDS = {
     Kind.REVIEW_DUE,
@@ -44,6 +45,7 @@ REMINDER_KINDS = {
     Kind.KPI_MISSING,
     Kind.POLICY_EXCEPTION_REVIEW,
     Kind.POLICY_EXCEPTION_EXPIRED,
+    Kind.TELEMETRY_SILENT,
 }
 
 

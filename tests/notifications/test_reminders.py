@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from apps.contracts.models import Contract
 from apps.notifications.models import Notification, SentReminder
@@ -25,6 +26,7 @@ from tests.factories import (
     MeasurementFactory,
     ServiceReviewFactory,
     SlaTermFactory,
+    SourceBindingFactory,
     UserFactory,
     VendorFactory,
 )
@@ -342,6 +344,7 @@ def test_every_kind_once_and_emailed_to_those_with_an_address(
     AccessGrantFactory(vendor=vendor, expires_on=day(-7))
     make_policy_exception(subject=vendor, raised_by=people.engineering, review_on=day(7))
     make_policy_exception(subject=vendor, raised_by=people.engineering, review_on=day(-7))
+    SourceBindingFactory(contract=engagement.contract, last_event_at=timezone.now() - timedelta(days=400))  # silent
     people.delivery.email = ""
     people.delivery.save()
     with django_capture_on_commit_callbacks(execute=True):

@@ -32,10 +32,10 @@ from rest_framework.test import APIClient
 from apps.accounts.choices import Role
 from apps.core.models import StatusChange
 from apps.performance import imports
-from apps.performance.models import Breach, Measurement, MeasurementImport
+from apps.performance.models import Breach, Measurement, MeasurementImport, SourceBinding
 from apps.performance.tasks import import_measurements
 from apps.vendors import ownership
-from apps.vendors.models import ActionItem, ServiceReview, Vendor
+from apps.vendors.models import ActionItem, ServiceReview, Vendor, VendorIdentityRule
 from config.api import router
 from tests.factories import (
     ActionItemFactory,
@@ -43,8 +43,10 @@ from tests.factories import (
     ContractFactory,
     MeasurementFactory,
     ServiceReviewFactory,
+    SourceBindingFactory,
     UserFactory,
     VendorFactory,
+    VendorIdentityRuleFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -447,6 +449,89 @@ class TestActionItemOwnership(OwnershipMatrix):
     def verb_html_delete(self, w: World, refused: bool) -> Attempt:
         record = self.make(w.theirs if refused else w.mine)
         return Attempt(lambda: w.browser.post(reverse("vendors:action-delete", args=[record.pk])))
+
+
+class TestSourceBindingOwnership(OwnershipMatrix):
+    model = SourceBinding
+    basename = "sourcebinding"
+    # Created and changed, never deleted, and never moved: a binding's contract does not change (its
+    # deliveries and events are that contract's), so the API's move and delete verbs do not apply.
+    api_writes = False
+    admin_writes = False  # not in the admin
+    actions = {"rotate_secret": {}, "activate": {}, "deactivate": {}}
+    verbs_of_its_own = (
+        "api_create",
+        "api_update",
+        "html_create",
+        "html_update",
+        "html_rotate",
+        "html_set_secret",
+        "html_deactivate",
+        "html_activate",
+    )
+
+    def make(self, vendor: Vendor) -> Model:
+        return SourceBindingFactory(contract=_contract(vendor))
+
+    def create_payload(self, vendor: Vendor) -> dict[str, Any]:
+        return {"contract": _contract(vendor).pk, "source": "github", "scope": "vendor-org/matrix"}
+
+    def update_payload(self, record: Model) -> dict[str, Any]:
+        return {"name": "Payments API", "measures": ["change_failure_rate"]}
+
+    def verb_html_create(self, w: World, refused: bool) -> Attempt:
+        """The answer to a made binding is its secret, shown once (200), not a redirect."""
+        contract = _contract(w.theirs if refused else w.mine)
+        url = reverse("performance:binding-create", args=[contract.pk])
+        data = {"source": "github", "scope": "vendor-org/matrix", "covers_from": "2026-10-01"}
+        return Attempt(lambda: w.browser.post(url, data))
+
+    def verb_html_update(self, w: World, refused: bool) -> Attempt:
+        record = self.make(w.theirs if refused else w.mine)
+        url = reverse("performance:binding-update", args=[record.pk])
+        data = {"name": "Payments API", "measures": ["change_failure_rate"], "covers_from": "2026-10-01"}
+        return Attempt(lambda: w.browser.post(url, data))
+
+    def _html(self, w: World, refused: bool, name: str, *args: str, **data: str) -> Attempt:
+        record = self.make(w.theirs if refused else w.mine)
+        url = reverse(f"performance:{name}", args=[record.pk, *args])
+        return Attempt(lambda: w.browser.post(url, data))
+
+    def verb_html_rotate(self, w: World, refused: bool) -> Attempt:
+        return self._html(w, refused, "binding-rotate")
+
+    def verb_html_set_secret(self, w: World, refused: bool) -> Attempt:
+        return self._html(w, refused, "binding-set-secret", secret="pagerduty-made-this-secret-0123456789")
+
+    def verb_html_deactivate(self, w: World, refused: bool) -> Attempt:
+        return self._html(w, refused, "binding-active", "deactivate")
+
+    def verb_html_activate(self, w: World, refused: bool) -> Attempt:
+        return self._html(w, refused, "binding-active", "activate")
+
+
+class TestVendorIdentityRuleOwnership(OwnershipMatrix):
+    model = VendorIdentityRule
+    basename = "vendoridentityrule"
+    api_writes = False  # added and deleted, never changed (so never moved)
+    admin_writes = False  # not in the admin
+    verbs_of_its_own = ("api_create", "api_delete", "html_create", "html_delete")
+
+    def make(self, vendor: Vendor) -> Model:
+        return VendorIdentityRuleFactory(vendor=vendor)
+
+    def create_payload(self, vendor: Vendor) -> dict[str, Any]:
+        return {"vendor": vendor.pk, "kind": "login", "value": "matrix-login"}
+
+    def verb_html_create(self, w: World, refused: bool) -> Attempt:
+        vendor = w.theirs if refused else w.mine
+        url = reverse("performance:identity-rule-create", args=[vendor.pk])
+        return Attempt(lambda: w.browser.post(url, {"kind": "login", "value": "matrix-login"}))
+
+    def verb_html_delete(self, w: World, refused: bool) -> Attempt:
+        record = self.make(w.theirs if refused else w.mine)
+        url = reverse("performance:identity-rule-delete", args=[record.pk])
+        return Attempt(lambda: w.browser.post(url))
 
 
 # -- the matrix is complete ------------------------------------------------------------------------------------

@@ -25,10 +25,14 @@ def test_performance_registers_the_contract_pages_panels_and_action_and_the_vend
     def owned(page: str) -> dict[str, str]:
         return {entry.key: entry.context.__module__ for entry in sections_for(page)}
 
-    assert owned(CONTRACT_PAGE) == dict.fromkeys(("sla-terms", "performance", "breaches"), "apps.performance.sections")
-    assert [entry.key for entry in sections_for(CONTRACT_PAGE)] == ["sla-terms", "performance", "breaches"]
+    assert owned(CONTRACT_PAGE) == {
+        **dict.fromkeys(("sla-terms", "performance", "breaches"), "apps.performance.sections"),
+        "telemetry": "apps.performance.telemetry.sections",
+    }
+    assert [entry.key for entry in sections_for(CONTRACT_PAGE)] == ["sla-terms", "performance", "breaches", "telemetry"]
     assert owned(CONTRACT_ACTIONS) == {"log-kpis": "apps.performance.sections"}
     assert owned(VENDOR_PAGE)["performance"] == "apps.performance.sections"
+    assert owned(VENDOR_PAGE)["telemetry"] == "apps.performance.telemetry.sections"
     assert owned(VENDOR_OVERVIEW)["breaches"] == "apps.performance.sections"
 
 

@@ -16,11 +16,13 @@ from django.template.utils import get_app_template_dirs
 
 from apps.core.tones import registered_tones
 from apps.functions.choices import Recommendation
+from apps.performance.choices import BindingHealth
 
 BADGE_ARGUMENT = re.compile(r"{%\s*badge\s+(\S+)")
 LITERAL = re.compile(r"""^(["'])(.*)\1$""")
 # Badges whose value is a choices member rather than a model field: a function's recommendation.
-BADGED_MEMBERS = {"value": [Recommendation]}
+# A binding's health is a property (``SourceBinding.health``), not a field with choices.
+BADGED_MEMBERS = {"value": [Recommendation], "health": [BindingHealth]}
 # Fields named like a badged one that no template shows with {% badge %}: an import job's status is
 # toned by the import pages themselves.
 NOT_BADGED_MODELS = {"MeasurementImport", "MeasurementImportEvent"}

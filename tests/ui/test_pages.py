@@ -339,8 +339,10 @@ DETAIL_PAGES: dict[str, Callable[[World], str]] = {
 
 # The contract page also shows the contract's scorecard and KPI trends (five queries,
 # apps/performance/scorecards.py ``contract_performance``); the vendor 360 everything about its vendor, and its
-# attention score (one set-based read per component, apps/dashboards/attention.py).
-DETAIL_PAGE_BUDGETS = {"contract": 25, "vendor 360": 35}
+# attention score (one set-based read per component, apps/dashboards/attention.py). The contract page's
+# telemetry panel reads its bindings, their last deliveries and the KPIs they measure, and its scorecard, SLA
+# terms and breaches panels each ask which KPIs are measured by telemetry (apps/performance/telemetry).
+DETAIL_PAGE_BUDGETS = {"contract": 33, "vendor 360": 35}
 
 
 def _grow(world: World, n: int) -> None:
@@ -364,6 +366,7 @@ def test_detail_page_queries_do_not_grow_with_rows(page: str, world: World, clie
     client.force_login(world.users[Role.PROCUREMENT])
     url = DETAIL_PAGES[page](world)
     _grow(world, 1)
+    _queries(client, url)  # warms the caches of a first request (content types), which are not rows
     few = _queries(client, url)
     _grow(world, 6)
     many = _queries(client, url)

@@ -37,6 +37,7 @@ from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract, ExitPlanItem
 from apps.demo import demo_data as demo
 from apps.demo.fx import demo_fx_rates_load
+from apps.demo.telemetry_demo import telemetry_covers_from, telemetry_demo_seed, telemetry_measured
 from apps.functions import services as function_services
 from apps.functions.models import Function
 from apps.kpis.models import KpiDefinition
@@ -111,6 +112,7 @@ class Command(BaseCommand):
             self.seed_measurements()
             self.seed_vendor_records()
             self.seed_vendor_moves()
+            self.seed_telemetry()
             # The reporting currency's rates, so the overview counts USD and GBP spend too.
             self.created["FX rates"] = demo_fx_rates_load(actor=self.admin).created
         summary = ", ".join(f"{count} {name}" for name, count in self.created.items() if count) or "nothing new"
@@ -320,10 +322,14 @@ class Command(BaseCommand):
         """Monthly values for the last 12 closed months; rolling-window KPIs are logged weekly."""
         kpis = {kpi.code: kpi for kpi in KpiDefinition.objects.all()}
         first_month = month_start(self.today) - relativedelta(months=demo.MEASUREMENT_MONTHS)
+        # Where delivery telemetry measures a KPI, it is the one source from the day it covers: typed
+        # history stops before (seed_telemetry).
+        telemetry_from = telemetry_covers_from(self.today)
         for (contract_key, code), profile in demo.MEASUREMENT_PROFILES.items():
             if contract_key not in self.contracts:
                 continue
             contract, kpi = self.contracts[contract_key], kpis[code]
+            typed_until = telemetry_from if code in telemetry_measured(contract_key) else None
             rng = random.Random(f"{contract_key}:{code}")
             for index in range(demo.MEASUREMENT_MONTHS):
                 start = first_month + relativedelta(months=index)
@@ -335,7 +341,22 @@ class Command(BaseCommand):
                 if code == "deployment_frequency":  # weekly samples so rolling windows have several
                     periods = [(start + timedelta(days=7 * w), start + timedelta(days=7 * w + 6)) for w in range(4)]
                 for period_start, period_end in periods:
+                    if typed_until is not None and period_end >= typed_until:
+                        continue
                     self.record(contract, kpi, period_start, period_end, value, profile.get("denominator"))
+
+    def seed_telemetry(self) -> None:
+        """Three months of GitHub and PagerDuty events for two demo contracts created now, received,
+        processed and measured through the telemetry services (apps/demo/telemetry_demo.py); the SLA
+        sweep that follows the demo's load finds the pod's change-failure-rate breach."""
+        result = telemetry_demo_seed(
+            today=self.today, contracts=self.contracts, vendors=self.vendors, actor=self.users["manager"]
+        )
+        if result.failed:
+            raise CommandError(f"Demo telemetry the parsers refused: {', '.join(result.failed[:5])}")
+        self.created["source bindings"] = result.bindings
+        self.created["identity rules"] = result.identity_rules
+        self.created["telemetry deliveries"] = result.deliveries
 
     def record(
         self, contract: Contract, kpi: KpiDefinition, start: date, end: date, value: float, denominator: int | None
