@@ -20,9 +20,11 @@ INSERT, and the metric computation against its SQL floor (docs/telemetry/demo-an
    contract and the 26 weeks (the metrics' pure computation step, ``metrics.telemetry_compute``: it
    reads the events and returns the values, writing nothing), against its **floor**
    (``metrics.telemetry_floor``, the statement ``metrics.FLOOR_SQL`` the metrics code defines): the
-   same event rows read by the times the metrics use, grouped by contract, input and ISO week with
-   their counts and sums, and returned — no medians, no rollback window, no filter by binding or
-   environment, no write;
+   same event rows and columns read by the times the metrics use (the commits through the deployments'
+   links), grouped by contract, input and ISO week with counts and sums where the metrics take medians,
+   distinct days and ratios, and returned — no bindings' KPI ranges or production environments, no
+   rollback window, no matching of incidents to deployments, no medians, no write
+   (docs/telemetry/metrics.md);
 4. prints the figures, the ratios and PASS/FAIL against the targets (≥ 500 deliveries/s; computation ≤
    1.5 × its floor), then drops the database (``BENCH_KEEP_DB=1`` keeps it). A benchmark, not a test:
    it exits 0 unless something crashed.
