@@ -72,6 +72,32 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+class DocumentError(ValueError):
+    """Why bytes are not an acceptable JSON document: ``syntax`` when they are not JSON at all (the
+    reason is the decoder's), otherwise a document this API refuses (too deep, unstorable text)."""
+
+    def __init__(self, reason: str, *, syntax: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.syntax = syntax
+
+
+def json_document(raw: bytes, encoding: str = "utf-8") -> Any:
+    """``raw`` parsed as JSON with every limit of this module but the size (the caller bounds what it
+    reads): no NaN or Infinity, at most ``MAX_JSON_DEPTH`` levels, only text PostgreSQL can store.
+    Shared by the API's parser and the telemetry receivers, which read their body raw."""
+    try:
+        data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise DocumentError(f"the document is nested deeper than {MAX_JSON_DEPTH} levels.") from None
+    except ValueError as exc:  # a JSONDecodeError, a UnicodeDecodeError, NaN
+        raise DocumentError(str(exc), syntax=True) from None
+    problem = document_problem(data)
+    if problem:
+        raise DocumentError(problem)
+    return data
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, bounded in size and depth, refusing text PostgreSQL cannot store."""
 
@@ -84,14 +110,6 @@ class JSONParser(parsers.JSONParser):
         if limit is not None and len(raw) > limit:
             raise ParseError(body_too_large_message())
         try:
-            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
-        except RecursionError:
-            raise ParseError(
-                f"JSON parse error - the document is nested deeper than {MAX_JSON_DEPTH} levels."
-            ) from None
-        except ValueError as exc:  # a JSONDecodeError, a UnicodeDecodeError, NaN
-            raise ParseError(f"JSON parse error - {exc}") from None
-        problem = document_problem(data)
-        if problem:
-            raise ParseError(f"JSON parse error - {problem}")
-        return data
+            return json_document(raw, encoding)
+        except DocumentError as exc:
+            raise ParseError(f"JSON parse error - {exc.reason}") from None

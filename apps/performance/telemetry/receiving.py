@@ -15,7 +15,6 @@ too often (``telemetry_failure`` rate).
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -30,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.throttling import TokenFailureThrottle
-from apps.core.parsers import MAX_JSON_DEPTH, document_problem
+from apps.core.parsers import DocumentError, json_document
 from apps.performance.choices import TelemetrySource
 from apps.performance.telemetry import secrets
 from apps.performance.telemetry.models import SourceBinding
@@ -59,21 +58,14 @@ def _refuse(code: int, detail: str, **extra: Any) -> Response:
 
 
 def parse_json(body: bytes) -> Any:
-    """The body as JSON, with the API's own limits (``apps.core.parsers``); ``PayloadError`` otherwise."""
+    """The body as JSON, with the API's own limits (``apps.core.parsers.json_document``); ``PayloadError``
+    otherwise."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=lambda name: _constant(name))
-    except RecursionError:
-        raise PayloadError(f"The document is nested deeper than {MAX_JSON_DEPTH} levels.") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"The body is not JSON: {exc}") from None
-    problem = document_problem(data)
-    if problem:
-        raise PayloadError(problem)
-    return data
-
-
-def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
+        return json_document(body)
+    except DocumentError as exc:
+        if exc.syntax:
+            raise PayloadError(f"The body is not JSON: {exc.reason}") from None
+        raise PayloadError(exc.reason[:1].upper() + exc.reason[1:]) from None
 
 
 RECEIPT_RESPONSE = inline_serializer(
