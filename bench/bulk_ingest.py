@@ -118,7 +118,7 @@ def seed(url: str) -> dict[str, Any]:
             conn.execute("SELECT id, code, aggregation, max_value, multiplier FROM kpis_kpidefinition ORDER BY code")
         )
     manager = user_create(username="bench_manager", role=Role.ENGINEERING_MANAGER, password=None)
-    token = api_token_issue(user=manager, name="bench", expires_in_days=1).key
+    token = api_token_issue(user=manager, name="bench", scopes=["measurements:write"], expires_in_days=1).key
     return {"contracts": contracts, "kpis": kpis, "user_id": manager.pk, "token": token}
 
 

@@ -53,6 +53,12 @@ app.conf.beat_schedule = {
         "task": "telemetry.purge_payloads",
         "schedule": crontab(hour=3, minute=20),
     },
+    # Outbound webhooks: retries that are due, and deliveries whose enqueue was lost or whose worker died
+    # (apps/notifications/webhooks/delivery.py).
+    "notifications-send-due-webhooks-every-minute": {
+        "task": "notifications.send_due_webhooks",
+        "schedule": crontab(),
+    },
     "notifications-send-reminders-daily": {
         "task": "notifications.send_reminders",
         "schedule": crontab(hour=settings.REMINDER_HOUR, minute=0),

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
@@ -5,6 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from apps.core import views as core_views
 from apps.dashboards import views as dashboard_views
+
+# The admin's sign-in is the workspace's (django-allauth): the same page, lockout, MFA and SSO. A signed-in
+# person who is not staff is refused (403) rather than asked for another account.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # the admin site has no hook for its sign-in view
 
 urlpatterns = [
     path("favicon.ico", core_views.favicon),
@@ -22,6 +27,8 @@ urlpatterns = [
     path("contracts/", include("apps.contracts.urls")),
     path("kpis/", include("apps.kpis.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    # Calendar feeds: no session, the secret key in the address (apps.notifications.calendar).
+    path("calendar/", include("apps.notifications.calendar.urls")),
     path("dashboard/", include("apps.dashboards.urls")),
     path("", dashboard_views.home, name="home"),
     path("", include("apps.vendors.urls")),

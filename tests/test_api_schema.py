@@ -107,7 +107,8 @@ def test_the_codes_follow_from_the_operation(schema: dict) -> None:
         # binding is in the path.
         receiver = path.startswith("/api/v1/telemetry/")
         assert ("404" in codes) == ("{id}" in path or "page" in query or receiver), f"{method} {path}"
-        assert ("403" in codes) == (writes and not receiver), f"{method} {path}"
+        # 403: a write's role, owner or CSRF token; on every operation a token's scope (or vendors)
+        assert ("403" in codes) == (not receiver), f"{method} {path}"
         assert "400" in codes, f"{method} {path}"  # a NUL in the path or the query, at least
         assert ("415" in codes) == (method in ("POST", "PUT", "PATCH")), f"{method} {path}"
         if not writes:
@@ -117,10 +118,10 @@ def test_the_codes_follow_from_the_operation(schema: dict) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "codes"),
     [
-        # a list: a filter's bad value, a page past the last; never a 403 or a 409 (a 400 is possible
-        # everywhere: a NUL in the path or the query string)
-        ("get", "vendors/", {"200", "400", "401", "404", "429"}),
-        ("get", "vendors/{id}/", {"200", "400", "401", "404", "429"}),
+        # a list: a filter's bad value, a page past the last, a token without the scope; never a 409 (a
+        # 400 is possible everywhere: a NUL in the path or the query string)
+        ("get", "vendors/", {"200", "400", "401", "403", "404", "429"}),
+        ("get", "vendors/{id}/", {"200", "400", "401", "403", "404", "429"}),
         ("post", "vendors/", {"201", "400", "401", "403", "409", "415", "429"}),
         ("patch", "vendors/{id}/", {"200", "400", "401", "403", "404", "409", "415", "429"}),
         # contracts still reference a vendor (PROTECT): its delete can be refused; nothing references a risk
@@ -128,13 +129,13 @@ def test_the_codes_follow_from_the_operation(schema: dict) -> None:
         ("delete", "risks/{id}/", {"204", "400", "401", "403", "404", "429"}),
         # a lifecycle move: the body, the role, the record, the lifecycle or its gate
         ("post", "vendors/{id}/transition/", {"200", "400", "401", "403", "404", "409", "415", "429"}),
-        ("get", "contracts/{id}/readiness/", {"200", "400", "401", "404", "429"}),
+        ("get", "contracts/{id}/readiness/", {"200", "400", "401", "403", "404", "429"}),
         ("post", "breaches/{id}/acknowledge/", {"200", "400", "401", "403", "404", "409", "415", "429"}),
         ("post", "measurements/bulk/", {"200", "400", "401", "403", "409", "413", "415", "429"}),
         # marking read: no conflict (a body, if any, must still be a JSON object)
         ("post", "notifications/{id}/read/", {"200", "400", "401", "403", "404", "415", "429"}),
         ("post", "notifications/read-all/", {"200", "400", "401", "403", "415", "429"}),
-        ("get", "functions/{id}/decisions/", {"200", "400", "401", "404", "429"}),
+        ("get", "functions/{id}/decisions/", {"200", "400", "401", "403", "404", "429"}),
     ],
 )
 def test_documented_codes(schema: dict, method: str, path: str, codes: set[str]) -> None:
@@ -147,3 +148,42 @@ def test_decisions_are_documented_as_a_page(schema: dict) -> None:
     assert ok == {"$ref": "#/components/schemas/PaginatedSourcingDecisionList"}
     # the catalogue's filters do not apply to a function's history
     assert {p["name"] for p in operation["parameters"]} == {"id", "page", "page_size"}
+
+
+# -- token scopes (docs/api.md, "Tokens and scopes") -------------------------------------------------------
+def test_every_token_operation_states_its_scopes(schema: dict) -> None:
+    for method, path, operation in operations(schema):
+        if path.startswith("/api/v1/telemetry/"):  # the receivers take no token
+            assert "x-required-scopes" not in operation, f"{method} {path}"
+            continue
+        scopes = operation.get("x-required-scopes")
+        assert scopes, f"{method} {path}"
+        assert "admin" in scopes, f"{method} {path}"  # admin does everything
+        assert ("read" in scopes) == (method == "GET"), f"{method} {path}"
+        assert operation["description"].endswith("(a token needs one of them)."), f"{method} {path}"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "scopes"),
+    [
+        ("get", "vendors/", ["read", "vendors:write", "admin"]),
+        ("post", "vendors/{id}/transition/", ["vendors:write", "admin"]),
+        ("post", "measurements/bulk/", ["measurements:write", "admin"]),
+        ("post", "breaches/{id}/waive/", ["contracts:write", "admin"]),
+        ("get", "telemetry-bindings/", ["read", "telemetry:write", "admin"]),
+        ("get", "kpis/", ["read", "admin"]),
+        ("post", "fx-rates/", ["admin"]),
+    ],
+)
+def test_scopes_of_operations(schema: dict, method: str, path: str, scopes: list[str]) -> None:
+    operation = schema["paths"][f"/api/v1/{path}"][method]
+    assert operation["x-required-scopes"] == scopes
+    sentence = operation["description"].rsplit("\n\n", 1)[-1]
+    assert sentence.startswith("Token scope: ") and all(f"`{scope}`" in sentence for scope in scopes)
+
+
+def test_the_token_scheme_lists_the_scopes(schema: dict) -> None:
+    description = schema["components"]["securitySchemes"]["tokenAuth"]["description"]
+    for scope in ("read", "vendors:write", "contracts:write", "measurements:write", "telemetry:write", "admin"):
+        assert f"`{scope}`" in description
+    assert "limited to some vendors" in description

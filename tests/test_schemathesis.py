@@ -148,7 +148,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
         for role, user in users.items():
             NotificationFactory(recipient=user)
             NotificationFactory(recipient=user, read_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-            key = api_token_issue(user=user, name="schemathesis", expires_in_days=None).key
+            key = api_token_issue(user=user, name="schemathesis", scopes=["admin"], expires_in_days=None).key
             headers[role] = {"Authorization": f"Token {key}"}
     yield World(users=users, headers=headers)
     with django_db_blocker.unblock():

@@ -1,9 +1,9 @@
 """The sign-in lockout (django-axes): a limit per account and per address, the page a locked-out person
 sees, and the two calls a future sign-in step (SSO, MFA) makes.
 
-Every sign-in that goes through ``django.contrib.auth.authenticate(request=…)`` — the sign-in page, the
-admin's, any backend added after ``AxesStandaloneBackend`` in ``AUTHENTICATION_BACKENDS`` — is covered
-as it is: the axes backend refuses a locked-out account or address before any password is hashed, and
+Every sign-in that goes through ``django.contrib.auth.authenticate(request=…)`` — django-allauth's sign-in
+page, which the admin's sends people to, any backend added after ``AxesStandaloneBackend`` in
+``AUTHENTICATION_BACKENDS`` — is covered as it is: the axes backend refuses a locked-out account or address before any password is hashed, and
 a failure sends ``user_login_failed``, which axes counts. A step that checks an answer itself (a one-time
 code) asks ``sign_in_step_allowed`` first and reports a wrong answer with ``sign_in_step_failed``.
 """
@@ -17,7 +17,6 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_cool_off, get_credentials, get_failure_limit, get_lockout_parameters
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +24,22 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-LOCKOUT_TEMPLATE = "registration/login.html"
+LOCKOUT_TEMPLATE = "account/login.html"
+
+
+def sign_in_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The account a sign-in attempt is counted against (``AXES_USERNAME_CALLABLE``): the username as
+    typed, trimmed and case-folded — the sign-in matches usernames in any case, so "CTO" and "cto" are
+    one account and share one count. From the credentials given to ``authenticate``, else from the
+    sign-in form (allauth's field ``login``)."""
+    if credentials is not None:
+        value = credentials.get("username") or credentials.get("login")
+    else:
+        data = getattr(request, "data", None) or request.POST
+        value = data.get("login") or data.get("username")
+    if not isinstance(value, str):
+        return None
+    return value.strip().casefold()
 
 
 def _limit(parameter: str | list[str], default: int) -> int:
@@ -65,12 +79,15 @@ def lockout_response(
     """The sign-in page with what happened, until when, and who can lift it sooner: 429 with
     ``Retry-After``. The same for an account that exists and one that does not, and for the admin's
     sign-in. (``AXES_LOCKOUT_CALLABLE``; the refused attempt has just restarted the cool-off.)"""
+    from apps.accounts.signin import LoginForm  # allauth's forms read their settings when imported
+
     cool_off = get_cool_off(request) or timedelta(0)
     attempted = getattr(request, "axes_attempt_time", None) or timezone.now()
-    username = get_client_username(request, credentials) or ""
+    typed = request.POST.get("login") or request.POST.get("username") or get_client_username(request, credentials)
     context = {
-        "form": AuthenticationForm(request, initial={"username": username}),
-        "next": _safe_next(request),
+        "form": LoginForm(request=request, initial={"login": (typed or "").strip()}),
+        "redirect_field_name": "next",
+        "redirect_field_value": _safe_next(request),
         "lockout": {
             "minutes": max(1, round(cool_off.total_seconds() / 60)),
             "until": timezone.localtime(attempted + cool_off),

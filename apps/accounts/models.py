@@ -6,11 +6,12 @@ import hashlib
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from apps.accounts.choices import Role
+from apps.accounts.choices import Role, TokenScope
 from apps.core.models import audit_tracked
 
 
@@ -62,10 +63,29 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scopes = ArrayField(
+        models.CharField(max_length=32, choices=TokenScope.choices),
+        default=list,
+        help_text="What the token may do, within its user's role (apps.accounts.choices.TokenScope).",
+    )
+    # A string relation, not an import: the accounts floor sits below vendors (see .importlinter).
+    vendors = models.ManyToManyField(
+        "vendors.Vendor",
+        blank=True,
+        related_name="+",
+        help_text="When any is chosen, the token reads and writes only these vendors' records.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(scopes=[]),
+                name="accounts_token_has_scope",
+                violation_error_message="Give the token at least one scope.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.user}"

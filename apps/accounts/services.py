@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,7 +17,8 @@ from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.models import ApiToken, User, hash_token
-from apps.core.errors import ApplicationError
+from apps.accounts.scopes import scopes_checked
+from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.services import audited, save_validated
 
 TOKEN_PREFIX_LENGTH = 8
@@ -51,25 +55,87 @@ def user_create(
         return user
 
 
-def api_token_issue(*, user: User, name: str, expires_in_days: int | None, actor: Any | None = None) -> IssuedToken:
-    """A new random key for ``user``; ``expires_in_days`` of 0 or None means it never expires."""
+def api_token_issue(
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str],
+    expires_in_days: int | None,
+    vendors: Iterable[Any] = (),
+    actor: Any | None = None,
+) -> IssuedToken:
+    """A new random key for ``user`` with ``scopes`` (``apps.accounts.scopes``), optionally limited to
+    ``vendors`` (ids or vendors); ``expires_in_days`` of 0 or None means it never expires.
+
+    A person issuing a token (``actor``) issues it for themselves (administrators: for anyone), for at
+    most ``API_TOKEN_MAX_EXPIRY_DAYS`` days, and a token that never expires only if they are an
+    administrator. Without an actor (``manage.py create_api_token``, run by an operator) any lifetime goes.
+    Scopes never widen the role: the token acts as ``user``, whose role is checked on every request."""
     if expires_in_days is not None and expires_in_days < 0:
         raise ApplicationError("The lifetime in days cannot be negative.", field="expires_in_days")
     if not user.is_active:
         raise ApplicationError(f"User “{user.username}” is inactive and cannot be given a token.", field="user")
+    checked_scopes = scopes_checked(scopes)
+    if actor is not None:
+        _api_token_issue_policy(user=user, actor=actor, expires_in_days=expires_in_days)
+    vendor_rows = _vendors_named(vendors)
     key = secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     with audited(actor=actor, action="api_token_issue"):
         token = save_validated(
             ApiToken(
-                user=user, name=name, prefix=key[:TOKEN_PREFIX_LENGTH], key_hash=hash_token(key), expires_at=expires_at
+                user=user,
+                name=name,
+                prefix=key[:TOKEN_PREFIX_LENGTH],
+                key_hash=hash_token(key),
+                expires_at=expires_at,
+                scopes=checked_scopes,
             )
         )
+        if vendor_rows:
+            token.vendors.set(vendor_rows)
     return IssuedToken(token=token, key=key)
 
 
+def _api_token_issue_policy(*, user: User, actor: Any, expires_in_days: int | None) -> None:
+    is_admin = bool(getattr(actor, "has_role", None) and actor.has_role(Role.ADMIN))
+    if actor.pk != user.pk and not is_admin:
+        raise PermissionDeniedError("Only administrators create tokens for other people.", field="user")
+    if not expires_in_days:
+        if not is_admin:
+            raise ApplicationError(
+                "Only administrators create tokens that never expire: give a lifetime in days.",
+                field="expires_in_days",
+            )
+        return
+    most = settings.API_TOKEN_MAX_EXPIRY_DAYS
+    if expires_in_days > most:
+        raise ApplicationError(
+            f"A token lives at most {most} days (API_TOKEN_MAX_EXPIRY_DAYS); create a new one before it expires.",
+            field="expires_in_days",
+        )
+
+
+def _vendors_named(vendors: Iterable[Any]) -> list[Any]:
+    """The vendors of a token limited to some, from vendors or their ids (an unknown id is refused)."""
+    # By name, not by import: the vendors floor is above this one (see .importlinter).
+    vendor_model = django_apps.get_model("vendors", "Vendor")
+    try:
+        ids = {int(getattr(vendor, "pk", vendor)) for vendor in vendors}
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError("Name the vendors by their ids.", field="vendors") from exc
+    rows = list(vendor_model.objects.filter(pk__in=ids)) if ids else []
+    missing = ids - {row.pk for row in rows}
+    if missing:
+        raise ApplicationError(f"No vendor with id {', '.join(map(str, sorted(missing)))}.", field="vendors")
+    return rows
+
+
 def api_token_revoke(*, token: ApiToken, actor: Any | None = None) -> ApiToken:
-    """Revoke at once; revoking twice keeps the first revocation time."""
+    """Revoke at once; revoking twice keeps the first revocation time. A person revokes their own
+    tokens; an administrator anyone's."""
+    if actor is not None and actor.pk != token.user_id and not actor.has_role(Role.ADMIN):
+        raise PermissionDeniedError("Only its owner or an administrator revokes a token.")
     if token.revoked_at is not None:
         return token
     with audited(actor=actor, action="api_token_revoke"):

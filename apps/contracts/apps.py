@@ -13,8 +13,9 @@ class ContractsConfig(AppConfig):
 
         register_contract_gates()
         # Registered on import: the tabs and panels contracts adds to the vendor page (apps.core.sections)
-        # and the reminders of its cancel-by dates (apps.notifications.reminders).
-        from apps.contracts import reminders, sections  # noqa: F401
+        # and the reminders of its cancel-by dates (apps.notifications.reminders), and its dates for the
+        # calendar feeds: cancel-by, term ends, policy exception reviews (apps.notifications.calendar).
+        from apps.contracts import calendar, reminders, sections  # noqa: F401
 
         # What it adds to the floors below: the scope's filters on their lists, the policy conflict it
         # sees, the vendor page's contract count, the function page's contracts (apps.contracts.registrations).

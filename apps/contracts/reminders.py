@@ -16,6 +16,7 @@ from apps.contracts.choices import Renewal
 from apps.contracts.selectors import contracts_renewing_within
 from apps.notifications.choices import NotificationKind as Kind
 from apps.notifications.reminders import DueReminder, RoleMembers, day_label, in_days, register_reminder_rule
+from apps.notifications.webhooks.events import contract_ref, subject_ref, vendor_ref
 
 CANCEL_BY_THRESHOLDS = (90, 60, 30)  # days before the cancel-by date, earliest first
 
@@ -50,6 +51,15 @@ def cancel_by_dates_due(as_of: date, roles: RoleMembers) -> list[DueReminder]:
                     "Decide now: renew, renegotiate or give notice."
                 ),
                 url=contract.get_absolute_url(),
+                webhook={
+                    "subject": subject_ref("contract", contract.pk),
+                    "vendor": vendor_ref(vendor),
+                    "contract": contract_ref(contract),
+                    "cancel_by": cancel_by,
+                    "days_left": days,
+                    "end_date": contract.end_date,
+                    "renewal": contract.renewal,
+                },
             )
         )
     return dues

@@ -42,6 +42,8 @@ from apps.core.services import (
     save_validated,
     status_change_record,
 )
+from apps.notifications.choices import WebhookEventType
+from apps.notifications.webhooks.events import contract_ref, subject_ref, vendor_ref, webhook_event_publish
 
 logger = logging.getLogger(__name__)
 
@@ -308,10 +310,36 @@ def contract_transition(
         )
         current.status = to_status
         saved = save_validated(current)
-        status_change_record(
+        change = status_change_record(
             subject=saved, from_status=from_status, to_status=to_status, actor=actor, reason=reason, report=report
         )
+        _publish_status_changed(saved, from_status=from_status, actor=actor, reason=reason, key=f"change:{change.pk}")
         return saved
+
+
+def _publish_status_changed(contract: Contract, *, from_status: str, actor: Any | None, reason: str, key: str) -> None:
+    """``contract.status_changed`` for the webhook endpoints that subscribe (inside the caller's transaction)."""
+    moved_by = f" by {actor}" if getattr(actor, "pk", None) else ""
+    summary = (
+        f"“{contract.title}” with {contract.vendor} went from {_contract_status_label(from_status)} to "
+        f"{_contract_status_label(contract.status)}{moved_by}."
+    ) + (f" Reason: {reason}" if reason else "")
+    webhook_event_publish(
+        event_type=WebhookEventType.CONTRACT_STATUS_CHANGED,
+        data={
+            "title": f"Contract {_contract_status_label(contract.status).lower()}: {contract.title}",
+            "summary": summary,
+            "url": contract.get_absolute_url(),
+            "subject": subject_ref("contract", contract.pk),
+            "vendor": vendor_ref(contract.vendor),
+            "contract": contract_ref(contract),
+            "from_status": from_status,
+            "to_status": contract.status,
+            "reason": reason,
+            "actor": actor.get_username() if actor is not None and getattr(actor, "pk", None) else None,
+        },
+        dedupe_key=f"contract.status_changed:{contract.pk}:{key}",
+    )
 
 
 # -- status by date and automatic renewal ----------------------------------------------------------
@@ -395,6 +423,13 @@ def contract_sync_status_by_date(*, as_of: date) -> dict[str, int]:
                 else:
                     contract.status = ContractStatus.EXPIRED
                     save_validated(contract)
+                    _publish_status_changed(
+                        contract,
+                        from_status=ContractStatus.ACTIVE,
+                        actor=None,
+                        reason=f"Its end date ({contract.end_date}) has passed.",
+                        key=f"by-date:{as_of}",
+                    )
                     counts["expired"] += 1
         except (ApplicationError, ValidationError):
             logger.exception("Contract %s could not be brought up to date as of %s", pk, as_of)

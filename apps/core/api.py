@@ -9,9 +9,11 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -20,6 +22,7 @@ from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import ApplicationError
+from apps.core.permissions import SCOPE_AREAS, scope_refusal, token_allows
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +117,42 @@ class GateCheckSerializer(serializers.Serializer):
     warning = serializers.BooleanField(help_text="Met, but worth a look (a weak clause, an accepted risk).")
 
 
+# ``vendor_path`` of records that belong to no vendor (a catalogue, reference data): a token limited to
+# some vendors reads them all (its scopes permitting) and writes none.
+NO_VENDOR = None
+# ``vendor_path`` of records about vendors that no single path leads to (one's notifications, the policy
+# exceptions register), and the default: a token limited to some vendors sees none of them.
+NOT_BY_VENDOR = "-"
+
+
+def written_ids(data: Any) -> list[Any] | None:
+    """The ids of the records a write's answer names: the record itself (``{"id": …}``), or the rows of
+    a bulk answer (``{"results": [{"id": …}, …]}``, an empty list when it wrote nothing); None when the
+    answer names none."""
+    if not isinstance(data, Mapping):
+        return None
+    results = data.get("results")
+    if isinstance(results, list):
+        return [row["id"] for row in results if isinstance(row, Mapping) and row.get("id") is not None]
+    return [data["id"]] if data.get("id") is not None else None
+
+
 class ServiceModelViewSet(viewsets.ModelViewSet):
     """Reads through a selector, writes through services: the one place querysets are scoped.
 
     Subclasses set ``selector`` (``selector(user=...) -> QuerySet``) and the services; a viewset
     without ``update_service`` or ``delete_service`` does not offer that method.
+
+    API tokens (docs/api.md, "Tokens and scopes"): every viewset declares its ``scope_area`` (one of
+    ``apps.core.permissions.SCOPE_AREAS``; a token is refused where none is declared) and its
+    ``vendor_path``, the lookup from its records to their vendor (``"contract__vendor"``; ``"pk"`` for
+    vendors themselves; ``NO_VENDOR``; ``NOT_BY_VENDOR``). A token limited to some vendors reads only
+    their records, and a write of it runs in one transaction that is rolled back with a 403 when a record
+    the answer names belongs to another vendor. Browser sessions are not affected.
     """
+
+    scope_area: ClassVar[str | None] = None
+    vendor_path: ClassVar[str | None] = NOT_BY_VENDOR
 
     selector: ClassVar[Callable[..., QuerySet[Any]]]
     create_service: ClassVar[Callable[..., Model] | None] = None
@@ -137,9 +170,102 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         return type(self).selector(user=self.request.user)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # who is asking, and may they
+        super().initial(request, *args, **kwargs)  # who is asking, and may their role
+        self.check_token_scope(request)
         if request.method in ("POST", "PUT", "PATCH") and not self.list_body:
             require_object_body(request)
+        if request.method not in SAFE_METHODS and self.token_vendor_ids() is not None:
+            self.keep_writes_to_token_vendors(request)
+
+    # -- API tokens: scopes and vendors ---------------------------------------------------------------------
+    def check_token_scope(self, request: Request) -> None:
+        """A token needs a scope of the view's area (the role was checked before); a session needs none."""
+        token = request.auth
+        if token is None:
+            return
+        area = type(self).scope_area
+        if area not in SCOPE_AREAS:
+            raise PermissionDenied("This endpoint declares no token scope, so no token may use it.")
+        writes = request.method not in SAFE_METHODS
+        if not token_allows(getattr(token, "scopes", ()), area, writes=writes):
+            raise PermissionDenied(scope_refusal(area, writes=writes))
+
+    def token_vendor_ids(self) -> frozenset[Any] | None:
+        """The vendors the request's token is limited to; None for a session or an unlimited token."""
+        if not hasattr(self, "_token_vendor_ids"):
+            token = getattr(self.request, "auth", None)
+            vendors = getattr(token, "vendors", None)  # ``apps.accounts.models.ApiToken.vendors``
+            ids = frozenset(vendors.values_list("pk", flat=True)) if vendors is not None else frozenset()
+            self._token_vendor_ids = ids or None
+        return self._token_vendor_ids
+
+    def token_vendor_refusal(self, detail: str) -> PermissionDenied:
+        vendor_ids = ", ".join(map(str, sorted(self.token_vendor_ids() or ())))
+        return PermissionDenied(
+            f"This token is limited to the records of its vendors (ids {vendor_ids}): {detail} Nothing was changed."
+        )
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Lists and single records (``get_object``) alike: a token limited to some vendors sees their
+        records only."""
+        return super().filter_queryset(self.within_token_vendors(queryset))
+
+    def within_token_vendors(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        vendor_ids, path = self.token_vendor_ids(), type(self).vendor_path
+        if vendor_ids is None or path is NO_VENDOR:
+            return queryset
+        if path == NOT_BY_VENDOR:
+            return queryset.none()
+        return queryset.filter(**{f"{path}__in": vendor_ids})
+
+    def keep_writes_to_token_vendors(self, request: Request) -> None:
+        """Run this write's handler in one transaction, and roll it back with a 403 when a record its
+        answer names is not one of the token's vendors' (checked inside the transaction, after the write,
+        so a record moved to another vendor, a new vendor or a bulk row of another vendor's contract is
+        caught whatever the handler did). Records of no vendor are not written at all."""
+        path = type(self).vendor_path
+        if path is NO_VENDOR or path == NOT_BY_VENDOR:
+            raise self.token_vendor_refusal("these records belong to no single vendor.")
+        method = str(request.method).lower()
+        handler = getattr(self, method, None)
+        if handler is None:
+            return
+
+        def within_token_vendors(request: Request, *args: Any, **kwargs: Any) -> Response:
+            with transaction.atomic():
+                response = handler(request, *args, **kwargs)
+                if status.is_success(response.status_code):
+                    self.check_written_vendors(request, response, path)
+            return response
+
+        setattr(self, method, within_token_vendors)
+
+    def check_written_vendors(self, request: Request, response: Response, path: str) -> None:
+        if request.method == "DELETE":
+            return  # the record was found among the token's vendors' (``get_object``)
+        ids = written_ids(response.data)
+        if ids is None:
+            if self.detail:
+                return  # an action on one record found among the token's vendors' that answers no record
+            raise self.token_vendor_refusal("this answer names no record to check.")
+        model = self.get_queryset().model
+        outside = sorted(
+            model._default_manager.filter(pk__in=ids)
+            .exclude(**{f"{path}__in": self.token_vendor_ids()})
+            .values_list("pk", flat=True)
+        )
+        if not outside:
+            return
+        rows = response.data.get("results") if isinstance(response.data, Mapping) else None
+        if isinstance(rows, list):  # a bulk answer: name the rows of the request
+            indexes = [row.get("index") for row in rows if isinstance(row, Mapping) and row.get("id") in outside]
+            raise self.token_vendor_refusal(
+                f"the rows {', '.join(map(str, indexes))} are of another vendor's records."
+                if len(indexes) > 1
+                else f"the row {indexes[0]} is of another vendor's record."
+            )
+        what = model._meta.verbose_name_plural if len(outside) > 1 else model._meta.verbose_name
+        raise self.token_vendor_refusal(f"the {what} {', '.join(map(str, outside))} would belong to another vendor.")
 
     @classmethod
     def offers(cls, action: str) -> bool:

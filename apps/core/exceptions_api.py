@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import serializers
 
-from apps.core.api import ServiceModelViewSet
+from apps.core.api import NOT_BY_VENDOR, ServiceModelViewSet
 from apps.core.models import PolicyException
 from apps.core.selectors import policy_exception_list
 
@@ -53,6 +53,9 @@ class PolicyExceptionSerializer(serializers.ModelSerializer):
 
 class PolicyExceptionViewSet(ServiceModelViewSet):
     """Policy exceptions (read-only; renew and close on the exceptions page)."""
+
+    scope_area = "admin"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = NOT_BY_VENDOR
 
     selector = staticmethod(_exceptions)
     serializer_class = PolicyExceptionSerializer

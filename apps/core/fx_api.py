@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from apps.core import fx
-from apps.core.api import ModelSerializer, ServiceModelViewSet
+from apps.core.api import NO_VENDOR, ModelSerializer, ServiceModelViewSet
 from apps.core.filters import FilterSet
 from apps.core.models import FxRate
 
@@ -33,6 +33,9 @@ class FxRateSerializer(ModelSerializer):
 class FxRateViewSet(ServiceModelViewSet):
     """Dated FX rates to the reporting currency (``REPORTING_CURRENCY``): ``rate`` is the reporting
     currency's amount for one unit of ``currency`` from ``valid_on``. Written by admins."""
+
+    scope_area = "admin"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = NO_VENDOR
 
     selector = fx.fx_rate_list
     create_service = fx.fx_rate_create

@@ -7,8 +7,9 @@ not declared view by view, so a new endpoint is documented truthfully without a 
   and PATCH reads one, which must be a JSON object, even where it documents none), query parameters
   that filter or select (not ``page``/``page_size``/``ordering``);
 - 401 when it needs a signed-in user or a token (every API operation);
-- 403 for a write (the role's permission, the record's owner, a browser session's CSRF token) and for
-  an action guarded by a permission of its own (``action_permissions``);
+- 403 for a write (the role's permission, the record's owner, a browser session's CSRF token), for
+  an action guarded by a permission of its own (``action_permissions``), and on every operation of a
+  view with a token scope (a token without the scope, or limited to other vendors);
 - 404 when the path names a record, and for a paginated list (a page past the last);
 - 409 for a write that can conflict with the current state: a create or update (a duplicate, a
   concurrent change), a delete of a record that others may still reference (a ``PROTECT`` or
@@ -17,6 +18,9 @@ not declared view by view, so a new endpoint is documented truthfully without a 
 - 415 on every POST, PUT and PATCH (a body that is not JSON, ``apps.core.parsers``);
 - 429 when a throttle applies: the view's, or an authenticator's (``throttle_classes`` on the
   authentication class: failed token sign-ins per address).
+
+Every operation of a view with a ``scope_area`` also states the token scopes of which it needs one
+(``x-required-scopes``, narrowest first, and a sentence at the end of its description).
 
 A view whose answers follow other rules lists them itself in ``error_answers`` (code → description):
 the telemetry receivers, which are anonymous and signed by their source instead of a token.
@@ -33,6 +37,8 @@ from django.db import models
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from rest_framework.permissions import SAFE_METHODS, AllowAny
+
+from apps.core.permissions import SCOPE_AREAS, required_scopes
 
 ERROR_COMPONENT = "Error"
 
@@ -110,7 +116,23 @@ class AutoSchema(SpectacularAutoSchema):
             if code.startswith("4"):  # one the view declared too (e.g. a 413), when it gave no body
                 response.setdefault("content", {"application/json": {"schema": self._error_schema_ref()}})
         operation["responses"] = dict(sorted(responses.items()))
+        scopes = self.required_scopes()
+        if scopes:
+            operation["x-required-scopes"] = list(scopes)
+            quoted = [f"`{scope}`" for scope in scopes]
+            either = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+            sentence = f"Token scope: {either} (a token needs one of them)."
+            operation["description"] = (
+                f"{operation['description']}\n\n{sentence}" if operation.get("description") else sentence
+            )
         return operation
+
+    def required_scopes(self) -> tuple[str, ...]:
+        """The token scopes of which this operation needs one (none when the view declares no area)."""
+        area = getattr(self.view, "scope_area", None)
+        if area not in SCOPE_AREAS:
+            return ()
+        return required_scopes(area, writes=self.method not in SAFE_METHODS)
 
     # -- the rules --------------------------------------------------------------------------------------
     def error_responses(self, operation: dict[str, Any]) -> dict[str, str]:
@@ -140,9 +162,12 @@ class AutoSchema(SpectacularAutoSchema):
             errors["401"] = "No credentials, or an invalid, expired or revoked token."
         if writes or action in getattr(self.view, "action_permissions", {}):
             errors["403"] = (
-                "Not allowed: the role lacks the permission, the record is not yours to change, or a "
-                "browser session sent no CSRF token."
+                "Not allowed: the role lacks the permission, the record is not yours to change, a browser "
+                "session sent no CSRF token, or the token lacks the scope (named in `detail`) or is limited "
+                "to other vendors."
             )
+        elif self.required_scopes():
+            errors["403"] = "The token lacks the scope this needs (named in `detail`)."
         if in_path and paginated:
             errors["404"] = "No such record (or not visible to you), or no such page."
         elif in_path:

@@ -33,6 +33,7 @@ from apps.dashboards.vendor import Vendor360, vendor_360
 from apps.dashboards.workspace import workspace_overview
 from apps.performance.scorecards import PERIOD_PARAMETER, performance_section, period_from_parameter
 from apps.vendors.models import Vendor
+from apps.vendors.selectors import vendor_watched
 
 # How many rows the page shows of the long tables (the CSV has them all; the league table's count,
 # LEAGUE_TABLE_ROWS, lives with the selector that builds the reasons of the rows shown).
@@ -182,6 +183,10 @@ def vendor_360_page(request: HttpRequest, pk: int) -> HttpResponse:
         "exports": {table.replace("-", "_"): export(table) for table in VENDOR_TABLES},
         "renewal_days": RENEWAL_DAYS,
         "certification_days": CERTIFICATION_DAYS,
+        # Watch / Unwatch: a named owner has the vendor's dates in their calendar feed already.
+        "owns_vendor": request.user.pk in data.vendor.owner_ids,
+        "watching": request.user.pk not in data.vendor.owner_ids
+        and vendor_watched(user=request.user, vendor=data.vendor),
     }
     response = render(request, "dashboards/vendor_360.html", context)
     patch_vary_headers(response, ("HX-Request",))

@@ -8,4 +8,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Core's policy exceptions cannot register their own reminders (core is below the inbox).
-        from apps.notifications import policy_exception_reminders  # noqa: F401
+        # Nor can the API tokens of apps.accounts (below the inbox too).
+        from apps.notifications import (
+            policy_exception_reminders,  # noqa: F401
+            token_reminders,  # noqa: F401
+        )

@@ -31,7 +31,7 @@ sent, so the earlier ones never arrive late afterwards.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -44,6 +44,7 @@ from apps.accounts.models import User
 from apps.notifications.choices import NotificationKind
 from apps.notifications.models import SentReminder
 from apps.notifications.services import notify
+from apps.notifications.webhooks.events import EVENT_TYPE_OF_REMINDER, WebhookEvent, webhook_events_publish
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,10 @@ class DueReminder:
     title: str
     body: str
     url: str
+    # The webhook event's own fields (``subject``, ``vendor``, ``contract`` and those of its type), for
+    # the kinds that are also webhook events (``EVENT_TYPE_OF_REMINDER``); title, summary and url default
+    # to the reminder's.
+    webhook: Mapping[str, Any] | None = None
 
     @property
     def kind(self) -> str:
@@ -182,12 +187,16 @@ def _send(rule: ReminderRule, dues: Sequence[DueReminder], sent: dict[str, int])
             raise ImproperlyConfigured(f"Reminder rule “{rule.name}” produced kinds it did not register: {strays}.")
     with transaction.atomic():
         claimed = _claim(claim for due in dues for claim in due.claims())
+        events: list[WebhookEvent] = []
         for due in dues:
             mine = [claim for claim in due.claims() if claim in claimed]
             if not mine:
                 continue  # sent before (or by a run that got there first)
             kind, item_key, occasion = mine[-1]
             dedupe_key = f"reminder:{kind}:{item_key}:{occasion}"
+            event = _webhook_event(due, kind, dedupe_key)
+            if event is not None:
+                events.append(event)
             notified = notify(
                 recipients=due.recipients,
                 kind=due.kind,
@@ -200,6 +209,16 @@ def _send(rule: ReminderRule, dues: Sequence[DueReminder], sent: dict[str, int])
                 sent[due.kind] += 1
             elif not any(person is not None and person.is_active for person in due.recipients):
                 logger.warning("Reminder %s has no one to go to (no owner named, no one in the role).", dedupe_key)
+        # Told to the webhook endpoints too, whoever the reminder reached (one query when none wants them).
+        webhook_events_publish(events)
+
+
+def _webhook_event(due: DueReminder, kind: str, dedupe_key: str) -> WebhookEvent | None:
+    event_type = EVENT_TYPE_OF_REMINDER.get(kind)
+    if event_type is None or due.webhook is None:
+        return None
+    data = {"title": due.title, "summary": due.body, "url": due.url, **due.webhook}
+    return WebhookEvent(event_type=event_type, data=data, dedupe_key=dedupe_key)
 
 
 def reminders_send(*, as_of: date) -> dict[str, int]:

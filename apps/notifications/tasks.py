@@ -11,6 +11,9 @@ from django.utils import timezone
 from apps.notifications.reminders import reminders_send
 from apps.notifications.services import notification_email_send, notifications_email_pending
 
+# The webhook tasks live with the webhooks; imported here so Celery's autodiscovery registers them.
+from apps.notifications.webhooks.tasks import deliver_webhook, send_due_webhooks  # noqa: F401
+
 # SMTP errors are OSErrors (smtplib.SMTPException, refused connections, timeouts).
 EMAIL_RETRY_ERRORS = (OSError, OperationalError, InterfaceError)
 

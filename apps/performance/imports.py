@@ -49,6 +49,8 @@ from apps.core.health import JobSummary, register_job_summary, register_schedule
 from apps.core.services import audited, model_create
 from apps.core.tables import FORMULA_PREFIXES
 from apps.core.tasks import enqueue as enqueue_after_commit
+from apps.notifications.choices import WebhookEventType
+from apps.notifications.webhooks.events import subject_ref, webhook_event_publish
 from apps.performance.choices import IMPORT_TRANSITIONS, ImportStatus, MeasurementSource
 from apps.performance.models import MeasurementImport
 from apps.performance.selectors import LOG_MEASUREMENTS_PERMISSION
@@ -415,6 +417,41 @@ def _import_move(job: MeasurementImport, to_status: str, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
     job.save(update_fields=["status", *fields, "updated_at"])
+    if to_status in (ImportStatus.DONE, ImportStatus.FAILED):
+        _publish_finished(job)
+
+
+def _publish_finished(job: MeasurementImport) -> None:
+    """``import.finished`` for the webhook endpoints that subscribe (in the move's transaction)."""
+    written, refused = job.created_count + job.updated_count, job.error_count
+    if job.status == ImportStatus.DONE:
+        summary = (
+            f"The import of {job.file_name} is done: {written} row{'s' if written != 1 else ''} written, "
+            f"{job.unchanged_count} unchanged, {refused} refused of {job.total_rows}."
+        )
+    else:
+        summary = f"The import of {job.file_name} failed: {job.failure}"
+    uploader = job.created_by
+    webhook_event_publish(
+        event_type=WebhookEventType.IMPORT_FINISHED,
+        data={
+            "title": f"Import {_status_label(job.status)}: {job.file_name}",
+            "summary": summary,
+            "url": job.get_absolute_url(),
+            "subject": subject_ref("measurement_import", job.pk),
+            "import": {
+                "id": job.pk,
+                "status": job.status,
+                "rows_total": job.total_rows,
+                "rows_written": written,
+                "rows_unchanged": job.unchanged_count,
+                "rows_refused": refused,
+                "file_name": job.file_name,
+            },
+            "actor": uploader.get_username() if uploader is not None else None,
+        },
+        dedupe_key=f"import.finished:{job.pk}:{job.finished_at.isoformat() if job.finished_at else job.status}",
+    )
 
 
 def _send_to_workers(job: MeasurementImport) -> None:

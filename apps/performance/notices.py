@@ -2,7 +2,9 @@
 
 A breach goes to the vendor's engineering and delivery owners, and a critical one to every executive
 too; an early warning (an open window at risk) goes to the owners. Every notification carries a key,
-so a second sweep, or two sweeps at once, never tell anyone twice.
+so a second sweep, or two sweeps at once, never tell anyone twice. The same findings are webhook events
+(``breach.opened`` / ``reopened`` / ``retracted``, ``sla.at_risk``) for the endpoints that subscribe,
+whoever owns the vendor; with no such endpoint they cost one query.
 """
 
 from __future__ import annotations
@@ -17,8 +19,17 @@ from django.db.models.expressions import RawSQL
 
 from apps.accounts.choices import Role
 from apps.kpis.units import with_unit
-from apps.notifications.choices import NotificationKind
+from apps.notifications.choices import NotificationKind, WebhookEventType
 from apps.notifications.services import notify
+from apps.notifications.webhooks.events import (
+    WebhookEvent,
+    contract_ref,
+    kpi_ref,
+    subject_ref,
+    vendor_ref,
+    webhook_events_publish,
+    webhook_types_wanted,
+)
 from apps.performance.choices import Severity
 from apps.performance.evaluation import Window, breach_magnitude
 from apps.performance.models import Breach, SlaTerm
@@ -76,8 +87,81 @@ def _telemetry_evidence(breaches: Sequence[Breach]) -> dict[int, str]:
     }
 
 
+# -- webhooks: the same findings as events (apps.notifications.webhooks), whoever owns the vendor --------
+BREACH_EVENT_SELECT = ("term__kpi", "term__contract__vendor")
+
+
+def breach_webhook_event(breach: Breach, event_type: str, *, reason: str | None = None, key: str = "") -> WebhookEvent:
+    """The webhook event of a breach that moved (``breach.*``); ``breach`` with its term, KPI, contract
+    and vendor loaded. ``key`` tells occurrences of the same move apart (a breach re-opened twice)."""
+    term, contract = breach.term, breach.term.contract
+    data: dict[str, Any] = {
+        "title": f"{WebhookEventType(event_type).label}: {term.kpi.name} at {contract.vendor}",
+        "summary": _breach_text(breach).replace("\n", " "),
+        "url": breach.get_absolute_url(),
+        "subject": subject_ref("breach", breach.pk),
+        "vendor": vendor_ref(contract.vendor),
+        "contract": contract_ref(contract),
+        "breach": {
+            "id": breach.pk,
+            "status": breach.status,
+            "severity": breach.severity,
+            "kpi": kpi_ref(term.kpi),
+            "value": breach.value,
+            "target": breach.target,
+            "comparator": term.comparator,
+            "window_start": breach.window_start,
+            "window_end": breach.window_end,
+            "credit_amount": breach.credit_amount,
+            "currency": breach.currency,
+        },
+    }
+    if reason is not None:
+        data["reason"] = reason
+    return WebhookEvent(event_type=event_type, data=data, dedupe_key=f"{event_type}:{breach.pk}:{key}")
+
+
+def _breaches_by_id(ids: Sequence[int]) -> dict[int, Breach]:
+    # One array parameter, as below: a first sweep may move tens of thousands of breaches.
+    array = "{" + ",".join(map(str, ids)) + "}"
+    return {
+        breach.pk: breach
+        for breach in Breach.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [array])).select_related(
+            *BREACH_EVENT_SELECT
+        )
+    }
+
+
+def publish_breach_events(*, opened: Sequence[int], reopened: Sequence[int], retracted: Sequence[int]) -> None:
+    """The sweep's breach moves as webhook events: one query when no endpoint wants them."""
+    moved = {
+        WebhookEventType.BREACH_OPENED: opened,
+        WebhookEventType.BREACH_REOPENED: reopened,
+        WebhookEventType.BREACH_RETRACTED: retracted,
+    }
+    wanted = webhook_types_wanted(event_type for event_type, ids in moved.items() if ids)
+    if not wanted:
+        return
+    breaches = _breaches_by_id([pk for event_type, ids in moved.items() if event_type in wanted for pk in ids])
+    events = []
+    for event_type, ids in moved.items():
+        if event_type not in wanted:
+            continue
+        for pk in ids:
+            breach = breaches[pk]
+            if event_type == WebhookEventType.BREACH_REOPENED:
+                key = breach.updated_at.isoformat()
+            elif event_type == WebhookEventType.BREACH_RETRACTED:
+                key = breach.retracted_at.isoformat() if breach.retracted_at else ""
+            else:
+                key = ""
+            events.append(breach_webhook_event(breach, event_type, key=key))
+    webhook_events_publish(events)
+
+
 def announce_breaches(*, opened: Iterable[int], reopened: Iterable[int], retracted: Iterable[int]) -> None:
     opened, reopened, retracted = list(opened), list(reopened), list(retracted)
+    publish_breach_events(opened=opened, reopened=reopened, retracted=retracted)
     # Who is there to tell, read cheaply first: a breach with nobody to tell costs no more than this.
     critical_executives = list(executives())
     # The ids as one array parameter: a first sweep opens tens of thousands of breaches, and an IN list
@@ -122,8 +206,50 @@ def announce_breaches(*, opened: Iterable[int], reopened: Iterable[int], retract
         )
 
 
+def publish_at_risk(warnings: Sequence[tuple[int, Window, Decimal | None]]) -> None:
+    """Open windows that turned at risk as ``sla.at_risk`` events: one query when no endpoint wants them."""
+    if not warnings or not webhook_types_wanted([WebhookEventType.SLA_AT_RISK]):
+        return
+    terms = SlaTerm.objects.select_related("kpi", "contract__vendor").in_bulk([term_id for term_id, _, _ in warnings])
+    events = []
+    for term_id, window, value in warnings:
+        term = terms[term_id]
+        contract = term.contract
+        shown = with_unit(value, term.kpi.unit) if value is not None else "no value yet"
+        events.append(
+            WebhookEvent(
+                event_type=WebhookEventType.SLA_AT_RISK,
+                data={
+                    "title": f"At risk: {term.kpi.name} at {contract.vendor}",
+                    "summary": (
+                        f"{contract}: {term.kpi.name} stands at {shown} so far for {window.start} – {window.end}, "
+                        f"against {term.get_comparator_display()} {with_unit(term.target, term.kpi.unit)}. "
+                        "The window is still open: this is an early warning, not a breach."
+                    ),
+                    "url": term.get_absolute_url(),
+                    "subject": subject_ref("sla_term", term.pk),
+                    "vendor": vendor_ref(contract.vendor),
+                    "contract": contract_ref(contract),
+                    "sla_term": {
+                        "id": term.pk,
+                        "kpi": kpi_ref(term.kpi),
+                        "target": term.target,
+                        "warning_target": term.warning_target,
+                        "comparator": term.comparator,
+                    },
+                    "value": value,
+                    "window_start": window.start,
+                    "window_end": window.end,
+                },
+                dedupe_key=f"sla.at_risk:{term_id}:{window.start.isoformat()}",
+            )
+        )
+    webhook_events_publish(events)
+
+
 def announce_at_risk(warnings: Sequence[tuple[int, Window, Decimal | None]]) -> None:
     """Open windows that turned at risk: an early warning to the vendor's owners, once per window."""
+    publish_at_risk(warnings)
     # Who is there to warn, read cheaply first: a vendor without owners costs no more than this.
     owned = set(
         SlaTerm.objects.filter(pk__in=[term_id for term_id, _, _ in warnings])

@@ -40,8 +40,11 @@ from apps.core.services import audited, model_create, model_delete, model_update
 from apps.core.sql import compose
 from apps.core.tasks import enqueue
 from apps.kpis.models import KpiDefinition
+from apps.notifications.choices import WebhookEventType
+from apps.notifications.webhooks.events import webhook_events_publish
 from apps.performance.choices import BREACH_TRANSITIONS, TELEMETRY_KPI_CODES, BreachStatus, MeasurementSource
 from apps.performance.models import Breach, Measurement, SlaTerm
+from apps.performance.notices import BREACH_EVENT_SELECT, breach_webhook_event
 from apps.performance.telemetry.coverage import telemetry_coverage
 from apps.vendors import ownership
 
@@ -78,6 +81,13 @@ def _breach_status_label(status: str) -> str:
     return str(BreachStatus(status).label).lower()
 
 
+# The moves people make that are webhook events (the engine's are published by the sweep, apps.performance.notices).
+BREACH_WEBHOOK_EVENTS: dict[str, str] = {
+    BreachStatus.RESOLVED: WebhookEventType.BREACH_RESOLVED,
+    BreachStatus.WAIVED: WebhookEventType.BREACH_WAIVED,
+}
+
+
 def _breach_move(
     breach: Breach, to_status: str, actor: Any | None, *, reason: str = "", record: bool = False, **stamps: Any
 ) -> Breach:
@@ -88,9 +98,7 @@ def _breach_move(
     A person acts only on the breaches of the engagements they own when they are owner-scoped
     (``apps.vendors.ownership``): acknowledging, resolving and waiving alike (the engine has no actor)."""
     with audited(actor=actor, action=f"breach_{to_status}", reason=reason):
-        current = (
-            Breach.objects.select_for_update(of=("self",)).select_related("term__contract__vendor").get(pk=breach.pk)
-        )
+        current = Breach.objects.select_for_update(of=("self",)).select_related(*BREACH_EVENT_SELECT).get(pk=breach.pk)
         ownership.require_owner(actor, current)
         from_status = current.status
         transition_require(BREACH_TRANSITIONS, from_status, to_status, subject="A breach", label=_breach_status_label)
@@ -102,6 +110,11 @@ def _breach_move(
             status_change_record(
                 subject=saved, from_status=from_status, to_status=to_status, actor=actor, reason=reason
             )
+        if to_status in BREACH_WEBHOOK_EVENTS:  # a person's decision: the endpoints that subscribe hear of it
+            event = breach_webhook_event(
+                saved, BREACH_WEBHOOK_EVENTS[to_status], reason=reason, key=str(saved.updated_at)
+            )
+            webhook_events_publish([event])
         return saved
 
 

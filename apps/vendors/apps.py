@@ -12,8 +12,9 @@ class VendorsConfig(AppConfig):
 
         register_vendor_gates()
         # Registered on import: the vendor page's own tabs (apps.core.sections) and the reminders of its
-        # reviews, certifications and access findings (apps.notifications.reminders).
-        from apps.vendors import reminders, sections  # noqa: F401
+        # reviews, certifications and access findings (apps.notifications.reminders), and for the calendar
+        # feeds its dates and whose vendors they are (apps.notifications.calendar).
+        from apps.vendors import calendar, reminders, sections  # noqa: F401
 
         # The records with an owner (apps.vendors.ownership): engineering managers run the reviews of
         # the vendors they own, and the actions agreed in them.

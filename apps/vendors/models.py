@@ -432,3 +432,29 @@ class VendorIdentityRule(TimeStampedModel):
             self.value = self.value.lstrip("@")
             if "@" in self.value or "." not in self.value or " " in self.value:
                 raise ValidationError({"value": "Give an e-mail domain such as acme.example (without the @)."})
+
+
+class VendorWatch(models.Model):
+    """A person following a vendor they do not own: its dates join their calendar feed
+    (``apps.vendors.calendar``). A personal subscription, like a notification, so not in the audit
+    trail (``created_at`` says when)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vendor_watches")
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="watches")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "vendor"]
+        verbose_name = "vendor watch"
+        verbose_name_plural = "vendor watches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "vendor"],
+                name="vendors_watch_unique",
+                violation_error_message="You are already watching this vendor.",
+                violation_error_code="unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.vendor}"

@@ -32,6 +32,7 @@ from apps.notifications.reminders import (
     in_days,
     register_reminder_rule,
 )
+from apps.notifications.webhooks.events import subject_ref, vendor_ref
 from apps.vendors.choices import ReviewStatus, VendorStatus
 from apps.vendors.findings import EXPIRED as FINDING_EXPIRED
 from apps.vendors.models import ServiceReview
@@ -82,6 +83,11 @@ def reviews_due(as_of: date, roles: RoleMembers) -> list[DueReminder]:
                 title=title,
                 body=body,
                 url=review.get_absolute_url(),
+                webhook={
+                    "subject": subject_ref("service_review", review.pk),
+                    "vendor": vendor_ref(vendor),
+                    "review": {"id": review.pk, "scheduled_for": day, "title": f"Service review with {vendor}"},
+                },
             )
         )
     return dues
@@ -128,6 +134,12 @@ def certifications_due(as_of: date, roles: RoleMembers) -> list[DueReminder]:
                 title=title,
                 body=body,
                 url=certification.get_absolute_url(),
+                webhook={
+                    "subject": subject_ref("certification", certification.pk),
+                    "vendor": vendor_ref(vendor),
+                    "certification": {"id": certification.pk, "name": label, "expires_on": expires},
+                    "days_left": days,
+                },
             )
         )
     return dues
@@ -154,6 +166,8 @@ def access_findings_due(as_of: date, roles: RoleMembers) -> list[DueReminder]:
         worst = findings[0].severity
         expiry = f"expires on {day_label(grant.expires_on)}" if grant.expires_on else "no expiry date"
         reasons = "\n".join(f"- {finding.message} ({finding.severity})" for finding in findings)
+        privilege, worst_finding = grant.get_privilege_display().lower(), findings[0].message
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
         dues.append(
             DueReminder(
                 item_key=f"access_grant:{grant.pk}",
@@ -161,11 +175,19 @@ def access_findings_due(as_of: date, roles: RoleMembers) -> list[DueReminder]:
                 recipients=(vendor.security_contact, *security),
                 title=f"Access finding ({worst}): {grant.person} → {grant.system} ({vendor})",
                 body=(
-                    f"{grant.person} of {vendor} has {grant.get_privilege_display().lower()} access to {grant.system} "
+                    f"{grant.person} of {vendor} has {privilege} access to {grant.system} "
                     f"(account {grant.account_name}{'' if grant.named_account else ', shared'}; {expiry}):\n"
                     f"{reasons}\nFix it, or revoke the access and record the date."
                 ),
                 url=grant.get_absolute_url(),
+                webhook={
+                    "summary": f"{grant.person} of {vendor} has {privilege} access to {grant.system}: {worst_finding}{more}",
+                    "subject": subject_ref("access_grant", grant.pk),
+                    "vendor": vendor_ref(vendor),
+                    "access_grant": {"id": grant.pk, "account": grant.account_name, "system": grant.system},
+                    "finding": findings[0].as_dict(),
+                    "findings": [finding.as_dict() for finding in findings],
+                },
             )
         )
     return dues

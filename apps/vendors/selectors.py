@@ -39,6 +39,7 @@ from apps.vendors.models import (
     ServiceReview,
     Vendor,
     VendorRisk,
+    VendorWatch,
     VettingAssessment,
 )
 
@@ -218,3 +219,21 @@ REVIEW_ATTENTION_ORDER = ("attention_rank", "open_date", "-scheduled_for")
 
 def action_item_list(*, user: Any = None) -> QuerySet[ActionItem]:
     return ActionItem.objects.select_related("review", "review__vendor", "owner")
+
+
+# -- watching ---------------------------------------------------------------------------------------------
+def vendor_watched(*, user: Any, vendor: Vendor) -> bool:
+    """Whether ``user`` watches ``vendor`` (the vendor 360's watch button)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return VendorWatch.objects.filter(user=user, vendor=vendor).exists()
+
+
+def vendor_ids_followed(*, user: Any) -> set[int]:
+    """The vendors whose dates are in ``user``'s calendar feed: those they are a named owner of
+    (engineering owner, delivery owner or security contact) and those they watch. One query."""
+    if user is None or not user.is_authenticated:
+        return set()
+    watched = VendorWatch.objects.filter(user=user, vendor=OuterRef("pk"))
+    followed = Q(engineering_owner=user) | Q(delivery_owner=user) | Q(security_contact=user) | Q(Exists(watched))
+    return set(Vendor.objects.filter(followed).values_list("pk", flat=True))

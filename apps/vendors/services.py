@@ -35,6 +35,7 @@ from apps.vendors.models import (
     Vendor,
     VendorIdentityRule,
     VendorRisk,
+    VendorWatch,
     VettingAssessment,
 )
 
@@ -288,3 +289,25 @@ def identity_rule_create(*, actor: Any | None, data: Mapping[str, Any]) -> Vendo
 def identity_rule_delete(*, instance: VendorIdentityRule, actor: Any | None) -> None:
     ownership.require_owner(actor, instance)
     model_delete(instance, actor=actor, action="identity_rule_delete")
+
+
+# -- watching: a person follows a vendor's dates in their calendar feed -------------------------------------
+def _require_watcher(user: Any) -> None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise ApplicationError("Sign in to watch a vendor.")
+
+
+def vendor_watch(*, vendor: Vendor, user: Any) -> VendorWatch:
+    """``user`` watches ``vendor``: its dates join their calendar feed. Watching twice is watching."""
+    _require_watcher(user)
+    with audited(actor=user, action="vendor_watch"):
+        watch, _ = VendorWatch.objects.get_or_create(user=user, vendor=vendor)
+    return watch
+
+
+def vendor_unwatch(*, vendor: Vendor, user: Any) -> bool:
+    """``user`` stops watching ``vendor``; whether they were. Their own vendors stay in their feed."""
+    _require_watcher(user)
+    with audited(actor=user, action="vendor_unwatch"):
+        deleted, _ = VendorWatch.objects.filter(user=user, vendor=vendor).delete()
+    return bool(deleted)

@@ -15,6 +15,8 @@ urlpatterns = [
         "vendors/<int:pk>/transition/<slug:to_status>/", views.VendorTransitionView.as_view(), name="vendor-transition"
     ),
     path("vendors/<int:pk>/delete/", views.VendorDeleteView.as_view(), name="vendor-delete"),
+    path("vendors/<int:pk>/watch/", views.VendorWatchView.as_view(), name="vendor-watch"),
+    path("vendors/<int:pk>/unwatch/", views.VendorUnwatchView.as_view(), name="vendor-unwatch"),
     path("vendors/<int:vendor_pk>/vetting/new/", views.VettingCreateView.as_view(), name="vetting-create"),
     path("vendors/vetting/<int:pk>/edit/", views.VettingUpdateView.as_view(), name="vetting-update"),
     path("vendors/vetting/<int:pk>/delete/", views.VettingDeleteView.as_view(), name="vetting-delete"),

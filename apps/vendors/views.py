@@ -554,3 +554,24 @@ class ActionItemDeleteView(ReviewOwnerMixin, ServiceDeleteView):
 
     def owned_record(self) -> Any:
         return self.object
+
+
+# -- watching: the vendor 360's button ------------------------------------------------------------------
+class VendorWatchView(ServiceActionView):
+    """Watch a vendor (anyone signed in): its dates join the person's calendar feed. Back to the page
+    the button was on (``next``), else the vendor."""
+
+    selector = selectors.vendor_list
+
+    def perform(self) -> str:
+        services.vendor_watch(vendor=self.object, user=self.request.user)
+        return f"You are watching {self.object}: its dates are in your calendar feed."
+
+
+class VendorUnwatchView(ServiceActionView):
+    selector = selectors.vendor_list
+
+    def perform(self) -> str:
+        if services.vendor_unwatch(vendor=self.object, user=self.request.user):
+            return f"You no longer watch {self.object}."
+        return f"You were not watching {self.object}."

@@ -9,6 +9,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.accounts.sso.providers import default_role_from_env, group_roles_from_env, sso_providers_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 if (BASE_DIR / ".env").exists():
@@ -39,6 +41,14 @@ INSTALLED_APPS = [
     "csp",
     "pgtrigger",
     "pghistory",
+    # Sign-in (docs/architecture/identity.md): local accounts, password reset and change, SSO through
+    # OpenID Connect and SAML 2.0, MFA (TOTP, recovery codes, WebAuthn). Django's own auth underneath.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "apps.core",
     "apps.accounts",
     "apps.functions",
@@ -64,8 +74,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # django-allauth's: the state of a sign-in in progress (an MFA step, an SSO round trip).
+    "allauth.account.middleware.AccountMiddleware",
     # Ends a session idle for SESSION_IDLE_TIMEOUT or older than SESSION_COOKIE_AGE.
     "apps.accounts.middleware.SessionTimeoutMiddleware",
+    # Holds a person whose role requires MFA (MFA_REQUIRED_ROLES) on the enrolment page until they have an
+    # authenticator (apps/accounts/mfa.py).
+    "apps.accounts.mfa.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attaches the signed-in user and URL to every audit event written during the request.
     "pghistory.middleware.HistoryMiddleware",
@@ -136,7 +151,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # step (SSO, MFA) — docs/architecture/sign-in-and-headers.md says how a new step plugs in.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # django-allauth's backend (a ModelBackend: permissions, sessions, SSO sign-ins) with the local-password
+    # policy: the one backend that checks a password, so a wrong one costs one hash, not two.
+    "apps.accounts.signin.PasswordBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -163,6 +180,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_HANDLER = "apps.accounts.lockout.SignInLockoutHandler"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttling.client_address"
+# The account an attempt counts against: the username as typed, case-folded (sign-in ignores case).
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.sign_in_username"
 # A success does not wipe the failures: it would also wipe its address's, which an attacker with an
 # account of their own could use to reset the address limit.
 AXES_RESET_ON_SUCCESS = False
@@ -431,7 +450,135 @@ PGHISTORY_ADMIN_CLASS = "apps.core.audit_admin.AuditEventsAdmin"
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=False)
 
 # API tokens: lifetime in days when none is given (0 = never expires).
-API_TOKEN_DEFAULT_EXPIRY_DAYS = env.int("API_TOKEN_DEFAULT_EXPIRY_DAYS", default=365)
+API_TOKEN_DEFAULT_EXPIRY_DAYS = env.int("API_TOKEN_DEFAULT_EXPIRY_DAYS", default=90)
+# ---- API tokens: scopes, vendors, lifetime (docs/api.md, "Tokens and scopes") ----
+# The longest lifetime a person may give a token on the tokens page (operators' manage.py create_api_token
+# is not bound by it); only administrators create tokens that never expire.
+API_TOKEN_MAX_EXPIRY_DAYS = env.int("API_TOKEN_MAX_EXPIRY_DAYS", default=365)
+# Days before a token expires when its owner is reminded (once each; apps/notifications/token_reminders.py).
+API_TOKEN_EXPIRY_REMINDER_DAYS = env.list("API_TOKEN_EXPIRY_REMINDER_DAYS", cast=int, default=[14, 3])
+
+# ---- Identity: sign-in, SSO, MFA (django-allauth; docs/architecture/identity.md, decision 0016) ----
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*"]
+# Nobody signs themselves up: people are created by an administrator or, if allowed, by SSO.
+ACCOUNT_ADAPTER = "apps.accounts.signin.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "apps.accounts.sso.adapter.SocialAccountAdapter"
+MFA_ADAPTER = "apps.accounts.mfa.MFAAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Vendor Governance] "
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Vendor Governance"
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Local passwords: off, only the break-glass accounts may use one (apps.accounts.sso.policy).
+LOCAL_PASSWORD_SIGN_IN = env.bool("LOCAL_PASSWORD_SIGN_IN", default=True)
+SSO_BREAK_GLASS_USERNAMES: list[str] = env.list("SSO_BREAK_GLASS_USERNAMES", default=[])
+
+# ---- Sign-in pages, password change and reset (apps/accounts/signin.py, docs/architecture/sign-in-and-headers.md) ----
+# The forms with the local-password policy (LOCAL_PASSWORD_SIGN_IN) and the workspace's messages.
+ACCOUNT_FORMS = {
+    "login": "apps.accounts.signin.LoginForm",
+    "reset_password": "apps.accounts.signin.ResetPasswordForm",
+    "reset_password_from_key": "apps.accounts.signin.ResetPasswordKeyForm",
+    "change_password": "apps.accounts.signin.ChangePasswordForm",
+    "set_password": "apps.accounts.signin.SetPasswordForm",
+}
+# The reset page answers the same whether or not an address has an account; an unknown address gets no
+# e-mail (nobody signs up, and the page must not become a way to mail strangers).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# A person is e-mailed when their password is changed, reset or set (and of MFA changes).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Failed sign-ins are counted by django-axes, per account and per address, in the database (it works with
+# Redis down); allauth's own cache-based sign-in limits would contradict those limits and need Redis.
+# Its other limits (reset e-mails, password changes) stay.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+
+# ---- SSO: OpenID Connect and SAML 2.0 from the environment (apps/accounts/sso; docs/architecture/sso.md) ----
+# A provider whose variables are unset is absent (no button, its addresses 404).
+SOCIALACCOUNT_PROVIDERS = sso_providers_from_env(
+    {
+        "SSO_OIDC_SERVER_URL": env("SSO_OIDC_SERVER_URL", default=""),
+        "SSO_OIDC_CLIENT_ID": env("SSO_OIDC_CLIENT_ID", default=""),
+        "SSO_OIDC_CLIENT_SECRET": env("SSO_OIDC_CLIENT_SECRET", default=""),
+        "SSO_OIDC_NAME": env("SSO_OIDC_NAME", default=""),
+        "SSO_OIDC_SCOPES": env("SSO_OIDC_SCOPES", default=""),
+        "SSO_OIDC_PROVIDER_ID": env("SSO_OIDC_PROVIDER_ID", default=""),
+        "SSO_SAML_IDP_ENTITY_ID": env("SSO_SAML_IDP_ENTITY_ID", default=""),
+        "SSO_SAML_IDP_SSO_URL": env("SSO_SAML_IDP_SSO_URL", default=""),
+        "SSO_SAML_IDP_X509_CERT": env("SSO_SAML_IDP_X509_CERT", default=""),
+        "SSO_SAML_IDP_METADATA_URL": env("SSO_SAML_IDP_METADATA_URL", default=""),
+        "SSO_SAML_NAME": env("SSO_SAML_NAME", default=""),
+        "SSO_SAML_SLUG": env("SSO_SAML_SLUG", default=""),
+        "SSO_SAML_SP_ENTITY_ID": env("SSO_SAML_SP_ENTITY_ID", default=""),
+        "SSO_SAML_ATTRIBUTE_MAPPING": env("SSO_SAML_ATTRIBUTE_MAPPING", default=""),
+        "SSO_SAML_WANT_ASSERTION_SIGNED": env("SSO_SAML_WANT_ASSERTION_SIGNED", default=""),
+    }
+)
+# The OIDC claim (a dotted path reaches into an object, e.g. realm_access.roles) and the SAML attribute
+# that list a person's groups; SSO_GROUP_ROLES maps groups to roles ("idp-group=role,…"); the others
+# are ignored. A person with no mapped group gets SSO_DEFAULT_ROLE, or (empty) is refused.
+SSO_GROUPS_CLAIM = env("SSO_GROUPS_CLAIM", default="groups")
+SSO_SAML_GROUPS_ATTRIBUTE = env("SSO_SAML_GROUPS_ATTRIBUTE", default="groups")
+SSO_GROUP_ROLES: dict[str, str] = group_roles_from_env(env("SSO_GROUP_ROLES", default=""))
+SSO_DEFAULT_ROLE: str | None = default_role_from_env(env("SSO_DEFAULT_ROLE", default=""))
+# Just-in-time accounts: off, only people an administrator created may sign in through SSO.
+SSO_CREATE_USERS = env.bool("SSO_CREATE_USERS", default=True)
+# Existing people are found by the e-mail address the identity provider sends (case-insensitive).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+# ---- MFA (django-allauth's mfa; apps/accounts/mfa.py, docs/architecture/mfa.md) ----
+# Roles whose people must have an authenticator app or a security key: until they set one up they are
+# held on the enrolment page (apps.accounts.mfa.MFARequiredMiddleware). Env: "executive,admin".
+# None here; production requires it of executives and admins.
+MFA_REQUIRED_ROLES: list[str] = env.list("MFA_REQUIRED_ROLES", default=[])
+# A session signed in through SSO counts as having passed MFA (the identity provider asks for its own
+# second factor), so SSO users are never held for enrolment. Turn off if the IdP does not enforce MFA.
+MFA_TRUST_SSO = env.bool("MFA_TRUST_SSO", default=True)
+# Seals TOTP secrets and recovery-code seeds at rest (apps.core.sealing); empty: derived from SECRET_KEY
+# (then rotating SECRET_KEY without setting this first makes every enrolled authenticator app unusable).
+MFA_SECRET_KEY = env("MFA_SECRET_KEY", default="")
+# The code asked for after the password: wrong codes count towards the sign-in lockout.
+MFA_FORMS = {"authenticate": "apps.accounts.mfa.AuthenticateForm"}
+MFA_RECOVERY_CODE_COUNT = 10
+# Nobody signs themselves up (an administrator or SSO creates people), so an unconfirmed e-mail address
+# (an identity provider's) must not stop anyone from adding an authenticator.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Security keys need a secure origin; local settings allow http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+
+# ---- Outbound webhooks (Standard Webhooks; apps/notifications/webhooks, docs/integrations/webhooks.md) ----
+# Seconds to wait after each failed attempt before the next (6 retries, then the delivery is failed).
+WEBHOOK_RETRY_SCHEDULE: list[int] = [
+    int(seconds)
+    for seconds in env.list("WEBHOOK_RETRY_SCHEDULE", default=["5", "300", "1800", "7200", "18000", "36000"])
+]
+# Failed deliveries in a row (each after all its retries) that disable an endpoint; its owner is told.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Plain-http addresses, and addresses in private, loopback or link-local ranges (SSRF): off in production.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Seals the endpoints' signing secrets at rest (apps.core.sealing); empty: a key derived from SECRET_KEY.
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="")
+# The OpenAPI document describes each event's payload (webhooks exist from OpenAPI 3.1 on).
+SPECTACULAR_SETTINGS["OAS_VERSION"] = "3.1.0"
+SPECTACULAR_SETTINGS["WEBHOOKS"] = "apps.notifications.webhooks.openapi.WEBHOOKS"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]  # a dict literal above
+    {
+        "WebhookEventTypeEnum": "apps.notifications.choices.WebhookEventType",
+        "WebhookEndpointKindEnum": "apps.notifications.choices.WebhookEndpointKind",
+        "WebhookDeliveryStatusEnum": "apps.notifications.choices.WebhookDeliveryStatus",
+    }
+)
 
 LOGGING = {
     "version": 1,
@@ -450,3 +597,8 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# ---- Calendar feeds (apps/notifications/calendar; docs/integrations/calendar.md) ----
+# The days a person's iCalendar feed covers: this many days before today, and this many after it.
+CALENDAR_FEED_DAYS_BACK = env.int("CALENDAR_FEED_DAYS_BACK", default=90)
+CALENDAR_FEED_DAYS_AHEAD = env.int("CALENDAR_FEED_DAYS_AHEAD", default=730)

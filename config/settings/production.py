@@ -5,6 +5,8 @@ from .base import env
 
 DEBUG = False
 DEMO_DATA_ALLOWED = False  # never, whatever the environment says
+# MFA: executives and admins must have an authenticator (docs/architecture/mfa.md); env overrides.
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["executive", "admin"])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

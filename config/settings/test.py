@@ -30,3 +30,7 @@ if XDIST_WORKER:
 # Every test client is 127.0.0.1 on a cache that outlives a test: the API's failed-token throttle is
 # generous here (tests/accounts/test_token_throttle.py sets its own rate and proves the 429).
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token_failure": "100000/minute"}}  # noqa: F405
+
+# Outbound webhooks: the test receivers listen on http://127.0.0.1 (pytest-httpserver).
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

@@ -1,5 +1,5 @@
 """Sign-in lockout (django-axes): an account is locked after 10 failures and an address after 50, on the
-sign-in page and the admin's alike; the locked-out see when to try again and whom to ask; the right
+sign-in page, where the admin's sends people; the locked-out see when to try again and whom to ask; the right
 password is refused until the cool-off has passed or an admin unlocks; a locked-out attempt hashes no
 password; a later sign-in step (SSO, MFA) plugs in with two calls."""
 
@@ -12,12 +12,12 @@ from unittest import mock
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from apps.accounts.lockout import sign_in_step_allowed, sign_in_step_failed
+from apps.accounts.models import User
 from apps.accounts.throttling import client_address
 from tests.factories import UserFactory
 
@@ -29,7 +29,7 @@ ADDRESS_LIMIT = settings.SIGN_IN_FAILURE_LIMITS["ip_address"]
 
 
 def sign_in(client: Client, username: str, password: str, path: str = "/accounts/login/"):
-    return client.post(path, {"username": username, "password": password})
+    return client.post(path, {"login": username, "password": password})
 
 
 def test_the_limits_are_an_account_and_an_address() -> None:
@@ -52,7 +52,7 @@ def test_fifty_wrong_passwords_lock_the_account_after_ten() -> None:
     page = refused.content.decode()
     assert "Signing in is paused" in page and "15 minutes" in page and "Try again after" in page
     assert "ask an administrator of Vendor Governance to unlock your account" in page
-    assert 'name="username"' in page and 'value="cto"' in page  # the form is still there, filled in
+    assert 'name="login"' in page and 'value="cto"' in page  # the form is still there, filled in
     assert client.get("/").status_code == 302  # not signed in
 
 
@@ -73,17 +73,43 @@ def test_the_lockout_is_per_address_across_usernames() -> None:
     assert sign_in(Client(REMOTE_ADDR="192.0.2.7"), "priya", PASSWORD).status_code == 302
 
 
-def test_the_admin_sign_in_counts_and_is_refused_too() -> None:
+def test_the_admin_signs_in_through_the_same_page_and_lockout() -> None:
     UserFactory(username="root", role="admin")
     client = Client(REMOTE_ADDR="203.0.113.20")
-    for n in range(ACCOUNT_LIMIT // 2):
-        assert sign_in(client, "root", f"wrong-{n}").status_code == 200
-    for n in range(ACCOUNT_LIMIT // 2 - 1):
-        assert sign_in(client, "root", f"wrong-{n}", path="/admin/login/").status_code == 200
-    locked = sign_in(client, "root", "wrong", path="/admin/login/")
+    # The admin's sign-in is the workspace's: it sends there, and back to the admin afterwards.
+    sent = client.get("/admin/login/?next=/admin/")
+    assert sent.status_code == 302 and sent["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    assert client.post("/admin/login/", {"username": "root", "password": PASSWORD}).status_code == 302
+    assert client.get("/").status_code == 302  # posting the admin's old form signs nobody in
+    for n in range(ACCOUNT_LIMIT):
+        sign_in(client, "root", f"wrong-{n}", path=sent["Location"])
+    locked = sign_in(client, "root", PASSWORD, path=sent["Location"])
     assert locked.status_code == 429 and b"Signing in is paused" in locked.content
-    assert sign_in(client, "root", PASSWORD, path="/admin/login/").status_code == 429
-    assert sign_in(client, "root", PASSWORD).status_code == 429
+    assert b'name="next" value="/admin/"' in locked.content  # still on its way to the admin
+    assert client.get("/admin/").status_code == 302
+
+
+def test_the_admin_after_signing_in() -> None:
+    UserFactory(username="root", role="admin")
+    client = Client()
+    signed_in = client.post("/accounts/login/?next=/admin/", {"login": "root", "password": PASSWORD, "next": "/admin/"})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/login/")["Location"] == "/admin/"  # already signed in: on to the admin
+    procurement = Client()
+    procurement.force_login(UserFactory(role="procurement"))
+    assert procurement.get("/admin/login/").status_code == 403  # not staff: refused, not asked again
+
+
+def test_the_username_counts_in_any_case() -> None:
+    """Sign-in matches usernames in any case, so the lockout counts "CTO" and "cto" as one account."""
+    UserFactory(username="cto")
+    client = Client(REMOTE_ADDR="203.0.113.25")
+    variants = ["cto", "CTO", "Cto", "cTo", "ctO", " cto ", "CTo", "cTO", "CtO", "cto"]
+    statuses = [sign_in(client, name, "wrong").status_code for name in variants]
+    assert statuses == [200] * (ACCOUNT_LIMIT - 1) + [429]
+    assert sign_in(Client(REMOTE_ADDR="192.0.2.9"), "Cto", PASSWORD).status_code == 429
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"cto"}
 
 
 def test_a_locked_out_attempt_hashes_no_password() -> None:
@@ -91,11 +117,18 @@ def test_a_locked_out_attempt_hashes_no_password() -> None:
     client = Client(REMOTE_ADDR="203.0.113.30")
     for _ in range(ACCOUNT_LIMIT):
         sign_in(client, "cto", "wrong")
-    with mock.patch.object(ModelBackend, "authenticate", autospec=True, return_value=None) as backend:
+    with mock.patch.object(User, "check_password", autospec=True, return_value=False) as check:
         for _ in range(5):
             assert sign_in(client, "cto", "wrong").status_code == 429
         assert sign_in(Client(REMOTE_ADDR="203.0.113.31"), "cto", PASSWORD).status_code == 429
-    backend.assert_not_called()
+    check.assert_not_called()
+
+
+def test_a_wrong_password_costs_one_check() -> None:
+    UserFactory(username="cto")
+    with mock.patch.object(User, "check_password", autospec=True, return_value=False) as check:
+        assert sign_in(Client(REMOTE_ADDR="203.0.113.32"), "cto", "wrong").status_code == 200
+    assert check.call_count == 1
 
 
 def test_the_same_page_for_an_account_that_does_not_exist() -> None:

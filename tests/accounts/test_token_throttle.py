@@ -41,7 +41,7 @@ def test_the_production_rate_is_set() -> None:
 
 
 def test_failed_tokens_from_one_address_are_throttled(rate: int) -> None:
-    issued = api_token_issue(user=UserFactory(role="procurement"), name="CI", expires_in_days=30)
+    issued = api_token_issue(user=UserFactory(role="procurement"), name="CI", scopes=["read"], expires_in_days=30)
     guesser = client_at("203.0.113.90", "Token not-a-real-key")
     assert [guesser.get(API_ROOT).status_code for _ in range(rate)] == [401] * rate
 
@@ -55,7 +55,7 @@ def test_failed_tokens_from_one_address_are_throttled(rate: int) -> None:
 
 
 def test_good_tokens_and_no_token_are_not_counted(rate: int) -> None:
-    issued = api_token_issue(user=UserFactory(role="procurement"), name="CI", expires_in_days=30)
+    issued = api_token_issue(user=UserFactory(role="procurement"), name="CI", scopes=["read"], expires_in_days=30)
     client = client_at("203.0.113.91", f"Token {issued.key}")
     assert all(client.get(API_ROOT).status_code == 200 for _ in range(rate + 2))
     anonymous = client_at("203.0.113.92", "")
@@ -71,7 +71,7 @@ def test_a_throttled_address_costs_no_token_lookup(rate: int, django_assert_max_
 
 
 def test_the_throttle_fails_open_when_redis_is_down(rate: int, settings) -> None:
-    issued = api_token_issue(user=UserFactory(role="procurement"), name="CI", expires_in_days=30)
+    issued = api_token_issue(user=UserFactory(role="procurement"), name="CI", scopes=["read"], expires_in_days=30)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -27,13 +27,13 @@ def client_with(header: str) -> APIClient:
 
 @pytest.mark.parametrize("keyword", ["Token", "Bearer", "token", "bearer"])
 def test_token_authenticates_with_either_keyword(keyword: str) -> None:
-    issued = api_token_issue(user=UserFactory(role="procurement"), name="CI", expires_in_days=30)
+    issued = api_token_issue(user=UserFactory(role="procurement"), name="CI", scopes=["read"], expires_in_days=30)
     response = client_with(f"{keyword} {issued.key}").get(API_ROOT)
     assert response.status_code == 200
 
 
 def test_only_the_hash_is_stored() -> None:
-    issued = api_token_issue(user=UserFactory(), name="CI", expires_in_days=None)
+    issued = api_token_issue(user=UserFactory(), name="CI", scopes=["read"], expires_in_days=None)
     row = ApiToken.objects.get(pk=issued.token.pk)
     assert row.key_hash == hash_token(issued.key)
     assert issued.key not in {row.key_hash, row.prefix, row.name}
@@ -58,13 +58,13 @@ def test_no_credentials_is_401_with_challenge() -> None:
 
 
 def test_expired_token_is_refused() -> None:
-    issued = api_token_issue(user=UserFactory(), name="CI", expires_in_days=1)
+    issued = api_token_issue(user=UserFactory(), name="CI", scopes=["read"], expires_in_days=1)
     ApiToken.objects.filter(pk=issued.token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client_with(f"Token {issued.key}").get(API_ROOT).status_code == 401
 
 
 def test_revoked_token_is_refused_and_revocation_is_idempotent() -> None:
-    issued = api_token_issue(user=UserFactory(), name="CI", expires_in_days=30)
+    issued = api_token_issue(user=UserFactory(), name="CI", scopes=["read"], expires_in_days=30)
     first = api_token_revoke(token=issued.token).revoked_at
     again = api_token_revoke(token=issued.token).revoked_at
     assert first is not None and first == again
@@ -73,14 +73,14 @@ def test_revoked_token_is_refused_and_revocation_is_idempotent() -> None:
 
 def test_token_of_inactive_user_is_refused() -> None:
     user = UserFactory()
-    issued = api_token_issue(user=user, name="CI", expires_in_days=30)
+    issued = api_token_issue(user=user, name="CI", scopes=["read"], expires_in_days=30)
     user.is_active = False
     user.save()
     assert client_with(f"Token {issued.key}").get(API_ROOT).status_code == 401
 
 
 def test_last_used_is_recorded() -> None:
-    issued = api_token_issue(user=UserFactory(), name="CI", expires_in_days=30)
+    issued = api_token_issue(user=UserFactory(), name="CI", scopes=["read"], expires_in_days=30)
     client_with(f"Token {issued.key}").get(API_ROOT)
     issued.token.refresh_from_db()
     assert issued.token.last_used_at is not None
@@ -88,7 +88,7 @@ def test_last_used_is_recorded() -> None:
 
 def test_negative_lifetime_is_refused() -> None:
     with pytest.raises(ApplicationError, match="negative"):
-        api_token_issue(user=UserFactory(), name="CI", expires_in_days=-1)
+        api_token_issue(user=UserFactory(), name="CI", scopes=["read"], expires_in_days=-1)
     assert ApiToken.objects.count() == 0
 
 

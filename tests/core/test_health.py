@@ -112,6 +112,7 @@ def test_the_status_page_is_for_admins(user_with_role: Any) -> None:
 def test_the_status_page_shows_redis_down_and_the_watchdogs_last_run(user_with_role: Any) -> None:
     scheduled_run_record("performance.watch_imports")
     scheduled_run_record("telemetry.process_pending")
+    scheduled_run_record("notifications.send_due_webhooks")
     admin = Client()
     admin.force_login(user_with_role(Role.ADMIN))
     html = admin.get("/status/").content.decode()

@@ -26,7 +26,9 @@ from tests.dashboards.conftest import Portfolio, _breach, _evaluation, count_que
 
 pytestmark = pytest.mark.django_db
 
-QUERY_BUDGET = 35  # + the attention score and its breakdown (tests/dashboards/test_attention.py)
+# + the attention score and its breakdown (tests/dashboards/test_attention.py), + whether the person
+# watches the vendor (the Watch button: tests/notifications/calendar/test_page.py).
+QUERY_BUDGET = 36
 
 
 def portfolio_label(kind: str) -> str:

@@ -33,7 +33,7 @@ def test_cto_sees_a_critical_breach_in_the_bell_and_acknowledges_it(live_server,
     breach = Breach.objects.get()
 
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "cto")
+    page.fill("#id_login", "cto")
     page.fill("#id_password", "demo-pass-2026")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
@@ -64,7 +64,7 @@ def test_manager_resolves_a_breach_from_the_breach_list_with_a_reason(live_serve
     theirs = factories.BreachFactory()
 
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "em")
+    page.fill("#id_login", "em")
     page.fill("#id_password", "demo-pass-2026")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")

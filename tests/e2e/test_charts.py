@@ -29,7 +29,7 @@ PAINTED_PIXELS = """(canvas) => {
 
 def sign_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
+    page.fill("#id_login", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
@@ -142,7 +142,7 @@ def test_contract_page_charts_and_the_page_without_javascript(live_server, page,
     try:
         plain = context.new_page()
         plain.goto(f"{live_server.url}/accounts/login/")
-        plain.fill("#id_username", "manager")
+        plain.fill("#id_login", "manager")
         plain.fill("#id_password", DEMO_PASSWORD)
         plain.click("form button[type=submit]")
         plain.goto(url)

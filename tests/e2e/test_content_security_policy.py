@@ -52,7 +52,7 @@ def test_main_pages_load_without_a_policy_violation(live_server, page) -> None:
     base = live_server.url
 
     page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "admin")
+    page.fill("#id_login", "admin")
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{base}/")
@@ -70,6 +70,7 @@ def test_main_pages_load_without_a_policy_violation(live_server, page) -> None:
         "/admin/accounts/user/",
         f"/admin/contracts/contract/{contract.pk}/change/",
         "/admin/axes/accessattempt/",
+        "/accounts/password/change/",
         "/api/v1/vendors/",
     ]
     for path in pages:

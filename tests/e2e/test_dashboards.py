@@ -63,7 +63,7 @@ def sign_in_as_the_cto(live_server, page) -> None:
     """The demo CTO signs in at a desktop's width and lands on the overview."""
     page.set_viewport_size(DESKTOP)
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "cto")
+    page.fill("#id_login", "cto")
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")

@@ -20,7 +20,7 @@ def test_read_buttons_update_the_list_and_the_bell_in_place(page: Any, live_serv
     for title in ("Defect rate breached", "Cancel-by date in 30 days", "Service review overdue"):
         NotificationFactory(recipient=alice, title=title, url="/contracts/")
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "alice")
+    page.fill("#id_login", "alice")
     page.fill("#id_password", "demo-pass-2026")
     page.click("form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")

@@ -70,7 +70,7 @@ def test_main_pages_at_laptop_and_phone_width(live_server, page) -> None:
     call_command("seed_demo", verbosity=0)
     pages = main_pages()
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "procurement")
+    page.fill("#id_login", "procurement")
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")

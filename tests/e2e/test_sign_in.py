@@ -14,7 +14,7 @@ def test_cto_signs_in_and_out(live_server, page) -> None:
     UserFactory(username="cto", first_name="Claire", last_name="Thompson", role="executive", password="demo-pass-2026")
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url
-    page.fill("#id_username", "cto")
+    page.fill("#id_login", "cto")
     page.fill("#id_password", "demo-pass-2026")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
@@ -30,8 +30,8 @@ def test_cto_signs_in_and_out(live_server, page) -> None:
 def test_wrong_password_stays_on_the_form(live_server, page) -> None:
     UserFactory(username="cto", role="executive")
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "cto")
+    page.fill("#id_login", "cto")
     page.fill("#id_password", "wrong")
     page.click("button[type=submit]")
     assert page.locator("[role=alert]").is_visible()
-    assert page.input_value("#id_username") == "cto"
+    assert page.input_value("#id_login") == "cto"

@@ -36,7 +36,7 @@ SUBMIT = "form.form button.primary[type=submit]"
 
 def sign_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
+    page.fill("#id_login", username)
     page.fill("#id_password", PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")

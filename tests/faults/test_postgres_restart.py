@@ -27,7 +27,9 @@ DATABASE = "vendor_governance_fault"
 @pytest.fixture
 def api_key(transactional_db: None) -> str:
     """An API token of an admin, committed to the test database (the copy below carries it)."""
-    return api_token_issue(user=UserFactory(role=Role.ADMIN), name="fault test", expires_in_days=1).key
+    return api_token_issue(
+        user=UserFactory(role=Role.ADMIN), name="fault test", scopes=["admin"], expires_in_days=1
+    ).key
 
 
 @pytest.fixture

@@ -46,14 +46,16 @@ def test_with_redis_stopped_the_workspace_works_and_an_import_started_meanwhile_
 ) -> None:
     manager = UserFactory(username="redis-down-manager", role=Role.ENGINEERING_MANAGER)
     contract = ContractFactory(reference="MSA-7", vendor__engineering_owner=manager)
-    key = api_token_issue(user=manager, name="integration", expires_in_days=1).key
+    key = api_token_issue(
+        user=manager, name="integration", scopes=["read", "measurements:write"], expires_in_days=1
+    ).key
     admin = Client()
     admin.force_login(UserFactory(role=Role.ADMIN))
     own_redis.stop()
 
     # Sign-in, pages, the API: all work without Redis.
     browser = Client()
-    signed_in = browser.post(reverse("login"), {"username": manager.username, "password": PASSWORD})
+    signed_in = browser.post(reverse("login"), {"login": manager.username, "password": PASSWORD})
     assert signed_in.status_code == 302 and browser.session.get("_auth_user_id") == str(manager.pk)
     for page in ("/", reverse("vendors:vendor-list"), contract.get_absolute_url(), reverse("performance:import-list")):
         assert browser.get(page).status_code == 200, page

@@ -33,6 +33,7 @@ OWNERS = {
     "contract_cancel_by": "apps.contracts.reminders",
     "kpi_missing": "apps.performance.reminders",
     "policy_exceptions": "apps.notifications.policy_exception_reminders",
+    "api_tokens": "apps.notifications.token_reminders",
     "telemetry_silent": "apps.performance.telemetry.reminders",
 }
 REMINDER_KINDS = {
@@ -46,6 +47,7 @@ REMINDER_KINDS = {
     Kind.POLICY_EXCEPTION_REVIEW,
     Kind.POLICY_EXCEPTION_EXPIRED,
     Kind.TELEMETRY_SILENT,
+    Kind.API_TOKEN_EXPIRING,
 }
 
 

@@ -5,7 +5,7 @@ ones afterwards)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +13,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from apps.accounts.models import ApiToken
+from apps.accounts.services import api_token_issue
 from apps.contracts.models import Contract
 from apps.notifications.models import Notification, SentReminder
 from apps.notifications.reminders import reminder_kinds, reminders_send
@@ -345,6 +347,8 @@ def test_every_kind_once_and_emailed_to_those_with_an_address(
     make_policy_exception(subject=vendor, raised_by=people.engineering, review_on=day(7))
     make_policy_exception(subject=vendor, raised_by=people.engineering, review_on=day(-7))
     SourceBindingFactory(contract=engagement.contract, last_event_at=timezone.now() - timedelta(days=400))  # silent
+    token = api_token_issue(user=people.engineering, name="CI", scopes=["read"], expires_in_days=1).token
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.make_aware(datetime.combine(day(3), time(12))))
     people.delivery.email = ""
     people.delivery.save()
     with django_capture_on_commit_callbacks(execute=True):

@@ -379,7 +379,7 @@ def test_sign_in_is_needed(api_client: APIClient) -> None:
 
 def test_an_api_token_works(api_client: APIClient) -> None:
     user = UserFactory(role=Role.ENGINEERING_MANAGER)
-    issued = api_token_issue(user=user, name="ci", expires_in_days=1)
+    issued = api_token_issue(user=user, name="ci", scopes=["measurements:write"], expires_in_days=1)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
     assert post(api_client, rows_for(ContractFactory().pk, 3)).json()["summary"]["created"] == 3
 

@@ -18,6 +18,9 @@ from apps.core.gates import can_override, gate_report, require_move_permission
 class ContractViewSet(ServiceModelViewSet):
     """Contracts: master agreements and statements of work. Status changes go through `transition/`."""
 
+    scope_area = "contracts"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "vendor"
+
     selector = selectors.contract_list
     create_service = services.contract_create
     update_service = services.contract_update
@@ -99,6 +102,9 @@ class ContractViewSet(ServiceModelViewSet):
 class ContractClauseViewSet(ServiceModelViewSet):
     """The clause checklist of each contract (rows come with the contract; only their assessment changes)."""
 
+    scope_area = "contracts"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "contract__vendor"
+
     selector = selectors.clause_list
     update_service = services.clause_update
     serializer_class = serializers.ContractClauseSerializer
@@ -110,6 +116,9 @@ class ContractClauseViewSet(ServiceModelViewSet):
 
 class ExitPlanItemViewSet(ServiceModelViewSet):
     """The exit plan of each contract: owner and date done of each item."""
+
+    scope_area = "contracts"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "contract__vendor"
 
     selector = selectors.exit_plan_item_list
     update_service = services.exit_plan_item_update

@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.api import ServiceModelViewSet
+from apps.core.api import NO_VENDOR, ServiceModelViewSet
 from apps.functions import selectors, services
 from apps.functions.api.serializers import FunctionSerializer, SourcingDecisionSerializer
 from apps.functions.filters import FunctionFilterSet
@@ -23,6 +23,9 @@ def _update(*, instance: Function, actor: Any, data: Any) -> Function:
 class FunctionViewSet(ServiceModelViewSet):
     """The function catalogue. Giving `decision` and `rationale` records a sourcing decision, which
     needs the executive's permission (403 otherwise, and nothing is written)."""
+
+    scope_area = "admin"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = NO_VENDOR
 
     selector = selectors.function_list
     create_service = _create

@@ -1,12 +1,15 @@
 """The KPI catalogue API: thin viewsets that read through selectors and write through services."""
 
-from apps.core.api import ServiceModelViewSet
+from apps.core.api import NO_VENDOR, ServiceModelViewSet
 from apps.kpis import filters, selectors, services
 from apps.kpis.api import serializers
 
 
 class KpiDefinitionViewSet(ServiceModelViewSet):
     """The KPI catalogue with each KPI's performance bands. Written by admins."""
+
+    scope_area = "admin"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = NO_VENDOR
 
     selector = selectors.kpi_definition_list
     create_service = services.kpi_definition_create
@@ -21,6 +24,9 @@ class KpiDefinitionViewSet(ServiceModelViewSet):
 
 class PerformanceBandViewSet(ServiceModelViewSet):
     """Performance bands (DORA's, by report year, or the organisation's). Written by admins."""
+
+    scope_area = "admin"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = NO_VENDOR
 
     selector = selectors.performance_band_list
     create_service = services.performance_band_create

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.api import ServiceModelViewSet
+from apps.core.api import NOT_BY_VENDOR, ServiceModelViewSet
 from apps.notifications import selectors, services
 from apps.notifications.api import serializers
 from apps.notifications.filters import NotificationFilterSet
@@ -18,6 +18,9 @@ from apps.notifications.filters import NotificationFilterSet
 class NotificationViewSet(ServiceModelViewSet):
     """Your notifications, newest first (`read=true|false`, `kind=` filter). `read/` marks one read,
     `read-all/` every unread one. Notifications are created by the product, never through the API."""
+
+    scope_area = "admin"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = NOT_BY_VENDOR
 
     selector = selectors.notification_list
     serializer_class = serializers.NotificationSerializer

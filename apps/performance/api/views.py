@@ -21,6 +21,9 @@ class SlaTermViewSet(ServiceModelViewSet):
     """SLA terms: what each contract measures, against which target, over which window. A term with
     evaluations or breaches cannot be deleted (409)."""
 
+    scope_area = "contracts"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "contract__vendor"
+
     selector = selectors.sla_term_list
     create_service = services.sla_term_create
     update_service = services.sla_term_update
@@ -35,6 +38,9 @@ class SlaTermViewSet(ServiceModelViewSet):
 class SlaEvaluationViewSet(ServiceModelViewSet):
     """Evaluations are written by the SLA engine only."""
 
+    scope_area = "contracts"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "term__contract__vendor"
+
     selector = selectors.sla_evaluation_list
     serializer_class = serializers.SlaEvaluationSerializer
     filterset_class = filters.SlaEvaluationFilterSet
@@ -44,6 +50,9 @@ class SlaEvaluationViewSet(ServiceModelViewSet):
 
 class BreachViewSet(ServiceModelViewSet):
     """Breaches are opened by the SLA engine; people acknowledge, resolve or waive them."""
+
+    scope_area = "contracts"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "term__contract__vendor"
 
     selector = selectors.breach_list
     serializer_class = serializers.BreachSerializer
@@ -94,6 +103,9 @@ def _update(*, instance: Measurement, actor: Any, data: Any) -> Measurement:
 class MeasurementViewSet(ServiceModelViewSet):
     """KPI measurements. POST is an upsert on (contract, KPI, period): 201 when created, 200 when the
     period existed (updated, or unchanged on a retry); the body's `result` says which."""
+
+    scope_area = "measurements"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "contract__vendor"
 
     selector = selectors.measurement_list
     create_service = _record

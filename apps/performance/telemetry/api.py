@@ -155,6 +155,9 @@ class SourceBindingViewSet(ServiceModelViewSet):
     only. A binding is never deleted (its deliveries and events are the evidence): `deactivate/` switches
     it off (its address answers 404, its KPIs may be typed again), `activate/` on."""
 
+    scope_area = "telemetry"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "contract__vendor"
+
     selector = selectors.binding_list
     create_service = _binding_create
     update_service = _binding_update
@@ -210,6 +213,9 @@ class DeliveryViewSet(ServiceModelViewSet):
     """Webhook deliveries as received, newest first: the list without payloads, one delivery with its
     payload (kept for `TELEMETRY_RETENTION_DAYS`)."""
 
+    scope_area = "telemetry"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "binding__contract__vendor"
+
     selector = selectors.delivery_list
     filterset_class = DeliveryFilterSet
     ordering_fields = ["received_at", "status"]
@@ -228,6 +234,9 @@ class IdentityRuleViewSet(ServiceModelViewSet):
     """Who is a vendor's in its delivery tools (e-mail domains, logins, teams, tracker groups): telemetry
     attributes events with them. Values are kept in lower case. A rule is added or deleted, not changed;
     stored events are attributed again by `manage.py telemetry_reprocess`."""
+
+    scope_area = "telemetry"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "vendor"
 
     selector = selectors.identity_rule_list
     create_service = vendor_services.identity_rule_create

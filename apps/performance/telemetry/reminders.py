@@ -24,6 +24,7 @@ from django.utils import timezone
 from apps.contracts.choices import ContractStatus
 from apps.notifications.choices import NotificationKind as Kind
 from apps.notifications.reminders import DueReminder, RoleMembers, day_label, register_reminder_rule
+from apps.notifications.webhooks.events import contract_ref, subject_ref, vendor_ref
 from apps.performance.telemetry.operations import silent_bindings
 
 
@@ -66,6 +67,16 @@ def silent_bindings_due(as_of: date, roles: RoleMembers) -> list[DueReminder]:
                     "If the source is no longer used, switch the binding off."
                 ),
                 url=binding.get_absolute_url(),
+                webhook={
+                    "summary": (
+                        f"{heard}, {days} days ago: the KPIs “{contract.title}” measures from it get no new values."
+                    ),
+                    "subject": subject_ref("source_binding", binding.pk),
+                    "vendor": vendor_ref(vendor),
+                    "contract": contract_ref(contract),
+                    "binding": {"id": binding.pk, "source": binding.source, "scope": binding.scope},
+                    "silent_since": since,
+                },
             )
         )
     return dues

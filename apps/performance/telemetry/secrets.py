@@ -8,30 +8,18 @@ when the binding is made and when the secret is rotated.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from apps.core import sealing
+from apps.core.sealing import same
 
 SECRET_BYTES = 32
+PURPOSE = "telemetry secrets"
+KEY_SETTING = "TELEMETRY_SECRET_KEY"
 
-
-@lru_cache(maxsize=4)
-def _fernet(key_material: str) -> Fernet:
-    digest = hashlib.sha256(b"vendor-governance telemetry secrets\x00" + key_material.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def _box() -> Fernet:
-    material = settings.TELEMETRY_SECRET_KEY or settings.SECRET_KEY
-    if not material:
-        raise ImproperlyConfigured("Set TELEMETRY_SECRET_KEY (or SECRET_KEY) to seal telemetry secrets.")
-    return _fernet(material)
+__all__ = ["hmac_sha256_hex", "new_secret", "same", "seal", "unseal"]
 
 
 def new_secret() -> str:
@@ -40,26 +28,14 @@ def new_secret() -> str:
 
 
 def seal(text: str) -> str:
-    return _box().encrypt(text.encode()).decode() if text else ""
+    return sealing.seal(text, purpose=PURPOSE, key_setting=KEY_SETTING)
 
 
 def unseal(token: str) -> str:
     """The sealed text; a token sealed under another key is an ``ImproperlyConfigured`` (the operator
     changed the key), never a silent empty secret that every signature would fail against."""
-    if not token:
-        return ""
-    try:
-        return _box().decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise ImproperlyConfigured(
-            "A telemetry secret cannot be unsealed: TELEMETRY_SECRET_KEY (or SECRET_KEY) changed since it was made."
-        ) from None
+    return sealing.unseal(token, purpose=PURPOSE, key_setting=KEY_SETTING)
 
 
 def hmac_sha256_hex(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def same(given: str, expected: str) -> bool:
-    """Constant-time comparison of two strings."""
-    return hmac.compare_digest(given.encode(), expected.encode())

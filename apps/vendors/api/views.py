@@ -24,6 +24,9 @@ class VendorViewSet(ServiceModelViewSet):
     """Vendors. `status` may be given on create; later changes go through `transition/`, and
     `readiness/` lists what each move still needs."""
 
+    scope_area = "vendors"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "pk"
+
     selector = selectors.vendor_list
     create_service = services.vendor_create
     update_service = services.vendor_update
@@ -87,6 +90,9 @@ class VendorViewSet(ServiceModelViewSet):
 class VettingAssessmentViewSet(ServiceModelViewSet):
     """Vetting assessments; `score` (mean of the six scores) and `red_flags` are read-only."""
 
+    scope_area = "vendors"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "vendor"
+
     selector = selectors.vetting_assessment_list
     create_service = services.vetting_assessment_create
     update_service = services.vetting_assessment_update
@@ -101,6 +107,9 @@ class VettingAssessmentViewSet(ServiceModelViewSet):
 class CertificationViewSet(ServiceModelViewSet):
     """Vendor certifications with their validity (`expires_before` / `expires_after` filter by expiry)."""
 
+    scope_area = "vendors"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "vendor"
+
     selector = selectors.certification_list
     create_service = services.certification_create
     update_service = services.certification_update
@@ -114,6 +123,9 @@ class CertificationViewSet(ServiceModelViewSet):
 
 class VendorRiskViewSet(ServiceModelViewSet):
     """The vendor risk register; `score` is likelihood × impact."""
+
+    scope_area = "vendors"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "vendor"
 
     selector = selectors.vendor_risk_list
     create_service = services.vendor_risk_create
@@ -130,6 +142,9 @@ class AccessGrantViewSet(ServiceModelViewSet):
     """Access of vendor staff to our systems. `findings` lists the access rules a grant breaks today
     ({code, severity, message}); filter with `has_findings`, `finding` (codes) and `severity` (the worst)."""
 
+    scope_area = "vendors"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "vendor"
+
     selector = selectors.access_grant_list
     create_service = services.access_grant_create
     update_service = services.access_grant_update
@@ -143,6 +158,9 @@ class AccessGrantViewSet(ServiceModelViewSet):
 
 class ServiceReviewViewSet(ServiceModelViewSet):
     """Service reviews. Engineering managers run those of the vendors they own; `record/` marks one held."""
+
+    scope_area = "vendors"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "vendor"
 
     selector = selectors.service_review_list
     create_service = services.service_review_create
@@ -167,6 +185,9 @@ class ServiceReviewViewSet(ServiceModelViewSet):
 
 class ActionItemViewSet(ServiceModelViewSet):
     """Actions agreed in service reviews; `complete/` marks one done."""
+
+    scope_area = "vendors"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "review__vendor"
 
     selector = selectors.action_item_list
     create_service = services.action_item_create

@@ -1,0 +1,93 @@
+"""The tokens page (``/accounts/tokens/``): a person's API tokens — an administrator's: everyone's —
+a form for a new one whose key is shown once, in the answer to the POST that made it, and revoking.
+Tokens themselves never reach these pages: they are for signed-in people (a session)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts import selectors, services
+from apps.accounts.choices import Role
+from apps.accounts.forms import ApiTokenForm
+from apps.accounts.models import User
+from apps.accounts.scopes import SCOPE_DESCRIPTIONS
+from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.ui import add_service_errors
+
+
+@login_required
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    person = cast(User, request.user)  # signed in (login_required)
+    return render(
+        request,
+        "accounts/tokens/token_list.html",
+        {
+            "title": "API tokens",
+            "tokens": selectors.api_token_list(user=person),
+            "is_admin": person.has_role(Role.ADMIN),
+            "now": timezone.now(),
+            "scope_descriptions": SCOPE_DESCRIPTIONS.items(),
+            "reminder_days": sorted(settings.API_TOKEN_EXPIRY_REMINDER_DAYS, reverse=True),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    person = cast(User, request.user)  # signed in (login_required)
+    form = ApiTokenForm(request.POST or None, user=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.api_token_issue(
+                user=person,
+                actor=person,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                vendors=form.cleaned_data["vendors"],
+                expires_in_days=form.lifetime_days(),
+            )
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+        except (ValidationError, ApplicationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            # The one answer that shows the key: never stored (not in the session, a message or a URL)
+            # and not cached.
+            response = render(
+                request,
+                "accounts/tokens/token_key.html",
+                {"title": f"New API token: {issued.token.name}", "token": issued.token, "key": issued.key},
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    status = 400 if form.is_bound and form.errors else 200
+    context = {
+        "title": "New API token",
+        "form": form,
+        "submit_label": "Create the token",
+        "cancel_url": reverse("api-token-list"),
+    }
+    return render(request, "accounts/tokens/token_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = selectors.api_token_get(user=request.user, pk=pk)
+    try:
+        services.api_token_revoke(token=token, actor=request.user)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc
+    messages.success(request, f"Revoked “{token.name}” ({token.prefix}…): requests with it are refused from now on.")
+    return HttpResponseRedirect(reverse("api-token-list"))
