@@ -13,12 +13,15 @@ words people read (docs/architecture/sign-in-and-headers.md).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote
 
+from allauth.account import app_settings as account_settings
 from allauth.account import forms as allauth_forms
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.auth_backends import AuthenticationBackend
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django import forms
@@ -148,6 +151,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """allauth asks for the password again before a sensitive change (adding an authenticator, say)
+        unless the person *re*-authenticated lately, so someone who has just signed in — a person held on
+        the MFA enrolment page most of all — typed it twice in a row. A sign-in within
+        ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` counts as recent as a re-authentication would."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request
+        if request is None or not request.user.is_authenticated:
+            return True
+        records = get_authentication_records(request, request.user)
+        return not (
+            records and time.time() - float(records[-1].get("at", 0)) < account_settings.REAUTHENTICATION_TIMEOUT
+        )
 
     def reauthenticate(self, user: AbstractBaseUser, password: str) -> bool:
         """Confirming one's password before a sensitive change: not with a local password that is off."""

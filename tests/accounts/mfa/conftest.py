@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal import auth as totp_auth
@@ -57,8 +58,20 @@ def sign_in(client: Client, username: str, password: str = PASSWORD) -> Any:
     return client.post("/accounts/login/", {"login": username, "password": password})
 
 
+def age_sign_in(client: Client, seconds: int = 10 * 60) -> None:
+    """Move the session's record of signing in ``seconds`` back (allauth keeps when each happened)."""
+    session = client.session
+    records = session.get(AUTHENTICATION_METHODS_SESSION_KEY) or []
+    for record in records:
+        record["at"] = float(record["at"]) - seconds
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session.save()
+
+
 def confirm_password(client: Client, then: str, password: str = PASSWORD) -> Any:
-    """Adding or removing an authenticator asks for the password again (allauth's reauthentication)."""
+    """Adding or removing an authenticator asks for the password again (allauth's reauthentication)
+    once the sign-in is older than ACCOUNT_REAUTHENTICATION_TIMEOUT: the sign-in is aged first."""
+    age_sign_in(client)
     asked = client.get(then)
     assert asked.status_code == 302 and asked["Location"].startswith("/accounts/reauthenticate/")
     confirmed = client.post(asked["Location"], {"password": password})
