@@ -97,7 +97,7 @@ def breach_webhook_event(breach: Breach, event_type: str, *, reason: str | None 
     term, contract = breach.term, breach.term.contract
     data: dict[str, Any] = {
         "title": f"{WebhookEventType(event_type).label}: {term.kpi.name} at {contract.vendor}",
-        "summary": _breach_text(breach).replace("\n", " "),
+        "summary": _breach_text(breach).replace("\n", ". ", 1).replace("\n", " "),
         "url": breach.get_absolute_url(),
         "subject": subject_ref("breach", breach.pk),
         "vendor": vendor_ref(contract.vendor),

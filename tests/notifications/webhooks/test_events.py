@@ -88,6 +88,8 @@ def test_a_breach_opened_by_the_sweep_is_delivered_signed(
     assert data["breach"]["kpi"]["name"] == "On-time delivery" and data["breach"]["value"] == "90.0000"
     assert (data["breach"]["window_start"], data["breach"]["status"]) == ("2026-10-01", "open")
     assert data["url"].endswith(breach.get_absolute_url())
+    # One line for the record, then the finding: "Vendor — Contract. On-time delivery: 90 % against …".
+    assert data["summary"].startswith(f"{term.contract.vendor} — {term.contract}. On-time delivery: ")
     # A second sweep publishes nothing new.
     with django_capture_on_commit_callbacks(execute=True):
         sla_sweep(as_of=AS_OF)
