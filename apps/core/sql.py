@@ -6,7 +6,10 @@ to another app, or a field given another column, keeps its SQL right. Literal br
 
 from __future__ import annotations
 
-from django.db import models
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
 from psycopg import sql
 
 
@@ -26,3 +29,36 @@ def compose(template: str, **aliases: type[models.Model]) -> str:
     """The statement ``template`` with ``{alias}`` and ``{alias.field}`` replaced by the quoted table
     and column names of the models ``aliases`` name."""
     return sql.SQL(template).format(**model_identifiers(**aliases)).as_string()
+
+
+def insert_new_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: Sequence[str] = ("id",),
+    placeholders: Sequence[str] | None = None,
+    batch_size: int = 500,
+) -> list[tuple[Any, ...]]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` of ``rows`` into ``model``'s table: the ``returning``
+    columns of the rows that went in (a row whose unique key exists is skipped, and a concurrent insert
+    of the same key waits for the other transaction, then is skipped). ``bulk_create(ignore_conflicts=
+    True)`` cannot say which rows it inserted; RETURNING can. ``placeholders`` casts a value where
+    needed (``"%s::jsonb"``); table and column names come from the model's meta and are quoted, every
+    value is a query parameter."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    returned = ", ".join(quote(column) for column in returning)
+    one_row = "(" + ", ".join(placeholders or ["%s"] * len(columns)) + ")"
+    inserted: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            statement = (
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([one_row] * len(batch))} "  # noqa: S608
+                f"ON CONFLICT DO NOTHING RETURNING {returned}"
+            )
+            cursor.execute(statement, [value for row in batch for value in row])
+            inserted.extend(tuple(row) for row in cursor.fetchall())
+    return inserted

@@ -37,10 +37,11 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.sql import insert_new_rows
 from apps.notifications.choices import NotificationKind
 from apps.notifications.models import SentReminder
 from apps.notifications.services import notify
@@ -161,23 +162,15 @@ def _claim(claims: Iterable[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
     rows = sorted(set(claims))
     if not rows:
         return set()
-    quote = connection.ops.quote_name
-    table = quote(SentReminder._meta.db_table)
-    columns = ", ".join(quote(c) for c in ("kind", "item_key", "occasion", "sent_at"))
     now = timezone.now()
-    inserted: set[tuple[str, str, str]] = set()
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CLAIM_BATCH):
-            batch = rows[start : start + CLAIM_BATCH]
-            values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
-            # Only names from the model's meta are formatted in; every value is a query parameter.
-            sql = (
-                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
-                "ON CONFLICT DO NOTHING RETURNING kind, item_key, occasion"
-            )
-            cursor.execute(sql, [value for row in batch for value in (*row, now)])
-            inserted.update((kind, item_key, occasion) for kind, item_key, occasion in cursor.fetchall())
-    return inserted
+    claimed = insert_new_rows(
+        SentReminder,
+        ("kind", "item_key", "occasion", "sent_at"),
+        [(*row, now) for row in rows],
+        returning=("kind", "item_key", "occasion"),
+        batch_size=CLAIM_BATCH,
+    )
+    return {(kind, item_key, occasion) for kind, item_key, occasion in claimed}
 
 
 def _send(rule: ReminderRule, dues: Sequence[DueReminder], sent: dict[str, int]) -> None:

@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.services import audited
+from apps.core.sql import insert_new_rows
 from apps.core.tasks import enqueue
 from apps.notifications.choices import NotificationKind
 from apps.notifications.emails import notification_email
@@ -47,22 +48,8 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _insert_new(rows: list[tuple[Any, ...]]) -> list[int]:
-    """INSERT the rows, skipping those whose (recipient, dedupe_key) exists: the ids of the new ones.
-
-    ``bulk_create(ignore_conflicts=True)`` cannot say which rows it inserted; RETURNING can. A
-    concurrent insert of the same key waits for the other transaction and then skips the row.
-    """
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in _INSERT_COLUMNS)
-    one_row = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
-    # Only names from the model's meta are formatted in; every value is a query parameter.
-    sql = (
-        f"INSERT INTO {quote(Notification._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES {', '.join([one_row] * len(rows))} ON CONFLICT DO NOTHING RETURNING id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
-        return [row[0] for row in cursor.fetchall()]
+    """INSERT the rows, skipping those whose (recipient, dedupe_key) exists: the ids of the new ones."""
+    return [row[0] for row in insert_new_rows(Notification, _INSERT_COLUMNS, rows)]
 
 
 def notify(

@@ -26,10 +26,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
+from apps.core.sql import insert_new_rows
 from apps.core.tasks import enqueue
 from apps.notifications.choices import NotificationKind, WebhookDeliveryStatus, WebhookEventType
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
@@ -149,22 +150,11 @@ _COLUMNS = ("endpoint_id", "message_id", "event_type", "payload", "status", "att
 
 def _insert_new(rows: Sequence[tuple[Any, ...]]) -> list[int]:
     """INSERT the delivery rows, skipping those whose (endpoint, message id) exists: the new ids."""
-    quote = connection.ops.quote_name
-    table = quote(WebhookDelivery._meta.db_table)
-    columns = ", ".join(quote(column) for column in _COLUMNS)
-    one_row = "(%s, %s, %s, %s::jsonb, %s, %s, %s, %s)"
-    new_ids: list[int] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_BATCH):
-            batch = rows[start : start + INSERT_BATCH]
-            # Only names from the model's meta are formatted in; every value is a query parameter.
-            sql = (
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one_row] * len(batch))} "  # noqa: S608
-                "ON CONFLICT DO NOTHING RETURNING id"
-            )
-            cursor.execute(sql, [value for row in batch for value in row])
-            new_ids.extend(row[0] for row in cursor.fetchall())
-    return new_ids
+    placeholders = ["%s::jsonb" if column == "payload" else "%s" for column in _COLUMNS]
+    return [
+        row[0]
+        for row in insert_new_rows(WebhookDelivery, _COLUMNS, rows, placeholders=placeholders, batch_size=INSERT_BATCH)
+    ]
 
 
 def webhook_events_publish(events: Sequence[WebhookEvent]) -> int:
