@@ -75,7 +75,7 @@ test: lint typecheck lint-templates lint-imports docs test-suite
 # against the machine's servers, runs only this: the checks do not depend on the servers).
 test-suite: $(DEV_INSTALLED)
 	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); code=$$?; \
+	$(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); code=$$?; \
 		if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing." >&2; fi; \
 		exit $$code
 

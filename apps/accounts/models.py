@@ -93,3 +93,47 @@ class ApiToken(models.Model):
     def is_active(self, at: datetime | None = None) -> bool:
         now = at or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+# The longest query string a saved view keeps: a list's filters and sort are a few hundred characters.
+SAVED_VIEW_QUERY_MAX_LENGTH = 2000
+
+
+class SavedView(models.Model):
+    """A list's filters and sort saved under a name by a person: private to them, or shared with everyone
+    of one role. ``list_key`` is the list page's URL name (``contracts:contract-list``), ``query`` its query
+    string without the page number or an export (``docs/product/saved-views.md``)."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views")
+    list_key = models.CharField(max_length=100, help_text="The list page's URL name, e.g. “contracts:contract-list”.")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=SAVED_VIEW_QUERY_MAX_LENGTH, blank=True)
+    shared_with_role = models.CharField(
+        max_length=32,
+        choices=Role.choices,
+        blank=True,
+        help_text="Empty: only its owner sees it; else everyone of this role sees it too.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["list_key", Lower("name"), "pk"]
+        constraints = [
+            # One name per person and list, whatever its case: saving under an existing name replaces it.
+            models.UniqueConstraint(
+                "owner",
+                "list_key",
+                Lower("name"),
+                name="accounts_savedview_owner_list_name_unique",
+                violation_error_message="You already have a view of this list with this name.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name=""),
+                name="accounts_savedview_has_name",
+                violation_error_message="Give the view a name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.choices import Role
-from apps.accounts.models import ApiToken
+from apps.accounts.models import ApiToken, SavedView
 
 
 def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
@@ -33,3 +33,27 @@ def api_tokens_expiring(*, after: datetime, until: datetime) -> QuerySet[ApiToke
         .select_related("user")
         .order_by("expires_at", "pk")
     )
+
+
+def saved_view_list(*, user: Any, list_key: str) -> QuerySet[SavedView]:
+    """The views of one list a person sees: their own, and those shared with a role they hold (one
+    query, the roles read in a subquery). Ordered by name, with their owner."""
+    if not getattr(user, "is_authenticated", False):
+        return SavedView.objects.none()
+    their_roles = user.groups.filter(name__in=Role.values).values("name")
+    return (
+        SavedView.objects.filter(list_key=list_key)
+        .filter(Q(owner=user) | Q(shared_with_role__in=their_roles))
+        .select_related("owner")
+    )
+
+
+def saved_view_manageable(*, user: Any) -> QuerySet[SavedView]:
+    """The views a person may delete: their own; an administrator's: everyone's."""
+    views = SavedView.objects.select_related("owner")
+    return views if user.has_role(Role.ADMIN) else views.filter(owner=user)
+
+
+def saved_view_get_manageable(*, user: Any, pk: int) -> SavedView:
+    """One view the person may delete (404 otherwise, whoever's it is)."""
+    return get_object_or_404(saved_view_manageable(user=user), pk=pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,13 +14,15 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from apps.accounts.choices import Role
-from apps.accounts.models import ApiToken, User, hash_token
+from apps.accounts.models import SAVED_VIEW_QUERY_MAX_LENGTH, ApiToken, SavedView, User, hash_token
 from apps.accounts.scopes import scopes_checked
 from apps.core.errors import ApplicationError, PermissionDeniedError
-from apps.core.services import audited, save_validated
+from apps.core.services import audited, model_delete, save_validated
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -141,3 +144,63 @@ def api_token_revoke(*, token: ApiToken, actor: Any | None = None) -> ApiToken:
     with audited(actor=actor, action="api_token_revoke"):
         token.revoked_at = timezone.now()
         return save_validated(token)
+
+
+# -- saved views of lists -------------------------------------------------------------------------------------
+# What a saved view never keeps: the page it was on and a one-off export (the view is the filters and sort).
+SAVED_VIEW_DROPPED_PARAMETERS = frozenset({"page", "export", "csrfmiddlewaretoken"})
+SAVED_VIEW_LIST_KEY = re.compile(r"^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$")
+
+
+def saved_view_query(query: str) -> str:
+    """``query`` (a list's query string, ``?`` optional) without the page number, an export or empty values."""
+    parsed = QueryDict(query.strip().lstrip("?"))
+    kept = [
+        (name, value)
+        for name, values in parsed.lists()
+        if name not in SAVED_VIEW_DROPPED_PARAMETERS
+        for value in values
+        if value.strip()
+    ]
+    return urlencode(kept)
+
+
+def saved_view_save(
+    *, owner: User, list_key: str, name: str, query: str, shared_with_role: str = ""
+) -> tuple[SavedView, bool]:
+    """Save ``owner``'s view of the list ``list_key`` (its URL name) as ``name``: a new view, or — when they
+    already have one of that name on that list, whatever its case — that view with the new filters and
+    sharing. ``shared_with_role`` empty keeps it private; a role key shows it to everyone of that role.
+    Returns the view and whether it is new."""
+    name = " ".join(name.split())
+    if not name:
+        raise ApplicationError("Give the view a name.", field="name")
+    if not SAVED_VIEW_LIST_KEY.match(list_key or ""):
+        raise ApplicationError("This page cannot have saved views.", field="list_key")
+    if shared_with_role and shared_with_role not in Role.values:
+        raise ApplicationError(
+            f"Share with one of: {', '.join(str(label) for label in Role.labels)}, or keep it private.",
+            field="shared_with_role",
+        )
+    cleaned_query = saved_view_query(query)
+    if len(cleaned_query) > SAVED_VIEW_QUERY_MAX_LENGTH:
+        raise ApplicationError(
+            f"These filters are too long to save (at most {SAVED_VIEW_QUERY_MAX_LENGTH} characters).", field="query"
+        )
+    with audited(actor=owner, action="saved_view_save"):
+        view = SavedView.objects.select_for_update().filter(owner=owner, list_key=list_key, name__iexact=name).first()
+        created = view is None
+        if view is None:
+            view = SavedView(owner=owner, list_key=list_key)
+        view.name = name
+        view.query = cleaned_query
+        view.shared_with_role = shared_with_role
+        view.updated_at = timezone.now()
+        return save_validated(view), created
+
+
+def saved_view_delete(*, view: SavedView, actor: User) -> None:
+    """Delete a saved view: its owner or an administrator may."""
+    if actor.pk != view.owner_id and not actor.has_role(Role.ADMIN):
+        raise PermissionDeniedError("Only its owner or an administrator deletes a saved view.")
+    model_delete(view, actor=actor, action="saved_view_delete")

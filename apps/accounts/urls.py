@@ -18,6 +18,9 @@ urlpatterns = [
     path("tokens/", token_views.api_token_list, name="api-token-list"),
     path("tokens/new/", token_views.api_token_create, name="api-token-create"),
     path("tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api-token-revoke"),
+    # Saved views of lists: the "Views" menu of every list's filter bar posts here (apps/accounts/views.py).
+    path("views/save/", token_views.saved_view_save, name="saved-view-save"),
+    path("views/<int:pk>/delete/", token_views.saved_view_delete, name="saved-view-delete"),
     # Single sign-on: the OpenID Connect views that always check the ID token's signature, ahead of
     # allauth's at the same addresses (apps/accounts/sso/oidc.py).
     path("", include("apps.accounts.sso.urls")),

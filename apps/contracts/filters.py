@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
-import django_filters
-from django.db.models import Q, QuerySet
+from typing import Any
 
-from apps.contracts import models
+import django_filters
+from django.db.models import QuerySet
+
+from apps.contracts import models, selectors
 from apps.contracts.choices import ContractStatus, EngagementModel, Renewal
 from apps.contracts.scope import CONTRACT_ROW, PortfolioScopeFilterSet, scope_condition
 from apps.core.filters import BooleanFilter, FilterSet, NumberFilter
+from apps.core.search import unaccent_contains
+from apps.vendors.filters import MenuModelChoiceField, VendorChoiceFilter
+
+
+def _contract_choices(request: Any) -> QuerySet[models.Contract]:
+    return selectors.contract_choice_list(user=getattr(request, "user", None))
+
+
+class ContractChoiceField(MenuModelChoiceField):
+    """Contract titles repeat across vendors (“Managed services 2026”): the menu names the vendor too."""
+
+    def label_from_instance(self, obj: models.Contract) -> str:
+        return f"{obj.title} — {obj.vendor.name}"
+
+
+class ContractChoiceFilter(django_filters.ModelChoiceFilter):
+    """A contract by id (``?contract=7``; an id that is no contract is refused, on the filter's name). The
+    measurements list and its API use it; the filter bar draws it as a menu of “title — vendor” (one query
+    of ids, titles and vendor names, only when the menu is drawn)."""
+
+    field_class = ContractChoiceField
+
+    def __init__(self, field_name: str = "contract", **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", _contract_choices)
+        kwargs.setdefault("label", "Contract")
+        super().__init__(field_name=field_name, **kwargs)
 
 
 class ContractFilterSet(PortfolioScopeFilterSet):
     # + the portfolio scope (vendor geography and tier, function category): apps/contracts/scope.py
     scope_anchor = CONTRACT_ROW
     q = django_filters.CharFilter(method="filter_q", label="Title or reference contains")
+    vendor = VendorChoiceFilter()
     status = django_filters.MultipleChoiceFilter(choices=ContractStatus.choices)
     engagement_model = django_filters.MultipleChoiceFilter(choices=EngagementModel.choices)
     renewal = django_filters.MultipleChoiceFilter(choices=Renewal.choices)
@@ -37,7 +66,8 @@ class ContractFilterSet(PortfolioScopeFilterSet):
         return queryset.filter(scope_condition(CONTRACT_ROW, "country", [value.upper()]))
 
     def filter_q(self, queryset: QuerySet[models.Contract], name: str, value: str) -> QuerySet[models.Contract]:
-        return queryset.filter(Q(title__icontains=value) | Q(reference__icontains=value))
+        # Accent- and case-insensitive, as global search (apps.core.search).
+        return queryset.filter(unaccent_contains(["title", "reference"], value))
 
 
 class ContractClauseFilterSet(FilterSet):

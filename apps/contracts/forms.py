@@ -9,6 +9,7 @@ from django import forms
 
 from apps.contracts.gates import functions_kept_in_house, open_policy_exception
 from apps.contracts.models import Contract, ContractClause, ExitPlanItem
+from apps.core.formatting import format_date
 from apps.core.forms import DATE_WIDGET, WorkspaceModelForm
 from apps.functions.models import Function
 from apps.vendors.selectors import vendor_list
@@ -91,7 +92,7 @@ class ContractForm(WorkspaceModelForm):
             exception = open_policy_exception(self.instance)
             if exception is not None:
                 self.fields["exception_justification"].help_text = (
-                    f"An open policy exception covers this contract until {exception.review_on.isoformat()}: "
+                    f"An open policy exception covers this contract until {format_date(exception.review_on)}: "
                     f"“{exception.justification}”."
                 )
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from apps.contracts.choices import ClauseAssessment, ClauseKind, ContractStatus
 from apps.contracts.models import Contract, ExitPlanItem
+from apps.core.formatting import format_date
 from apps.core.gates import Condition, Outcome, register
 from apps.core.models import PolicyException
 from apps.functions.choices import Decision, Recommendation
@@ -67,12 +68,12 @@ def dates_within_master_agreement_problem(
     if parent is None or start_date is None:
         return ""
     if start_date < parent.start_date:
-        return f"starts {start_date.isoformat()}, before {parent} ({parent.start_date.isoformat()})"
+        return f"starts {format_date(start_date)}, before {parent} ({format_date(parent.start_date)})"
     if parent.end_date is not None:
         if end_date is None:
-            return f"open-ended, but {parent} ends {parent.end_date.isoformat()}"
+            return f"open-ended, but {parent} ends {format_date(parent.end_date)}"
         if end_date > parent.end_date:
-            return f"ends {end_date.isoformat()}, after {parent} ({parent.end_date.isoformat()})"
+            return f"ends {format_date(end_date)}, after {parent} ({format_date(parent.end_date)})"
     return ""
 
 
@@ -141,7 +142,7 @@ def in_house_functions_excepted(contract: Contract) -> Outcome:
     names = ", ".join(f"{function} ({why})" for function, why in kept)
     exception = open_policy_exception(contract)
     if exception is not None:
-        until = exception.review_on.isoformat()
+        until = format_date(exception.review_on)
         return Outcome(met=True, warning=True, detail=f"{names}: policy exception, to be reviewed by {until}")
     return Outcome(met=False, detail=f"{names}: needs a policy exception with a justification and a review date")
 

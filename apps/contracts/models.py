@@ -21,6 +21,7 @@ from apps.contracts.choices import (
     Renewal,
 )
 from apps.core.models import StoredTextKeptMixin, TimeStampedModel, audit_tracked
+from apps.core.search import trigram_index
 from apps.core.validators import validate_currency_code
 
 MAX_RENEWAL_TERM_MONTHS = 1200
@@ -136,6 +137,9 @@ class Contract(StoredTextKeptMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "end_date"], name="contracts_status_end_idx"),
             models.Index(fields=["cancel_by"], name="contracts_cancel_by_idx"),
+            # Global search and the list's q: vg_unaccent(title / reference) ILIKE / <% (apps/core/search.py).
+            trigram_index("title", name="contracts_contract_title_trgm"),
+            trigram_index("reference", name="contracts_contract_ref_trgm"),
         ]
 
     def __str__(self) -> str:

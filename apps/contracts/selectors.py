@@ -20,6 +20,16 @@ def contract_list(*, user: Any | None = None) -> QuerySet[Contract]:
     return Contract.objects.select_related("vendor", "parent").prefetch_related("functions")
 
 
+def contract_choice_list(*, user: Any | None = None) -> QuerySet[Contract]:
+    """The contracts a filter menu offers (every signed-in person reads every contract): id, title and
+    vendor name only, by vendor then title — one query."""
+    return (
+        Contract.objects.select_related("vendor")
+        .only("pk", "title", "vendor__name")
+        .order_by("vendor__name", "title", "pk")
+    )
+
+
 def contract_detail(*, user: Any | None = None) -> QuerySet[Contract]:
     """Contracts with their clause checklist and exit plan (for one contract's page)."""
     return contract_list(user=user).prefetch_related("clauses", "exit_plan_items__owner")

@@ -32,6 +32,7 @@ from apps.contracts.gates import (
 )
 from apps.contracts.models import Contract, ContractClause, ExitPlanItem
 from apps.core.errors import ApplicationError, TransitionError
+from apps.core.formatting import format_date
 from apps.core.gates import gate_enforce, require_reason
 from apps.core.services import (
     audited,
@@ -71,7 +72,7 @@ def contract_check_status_fits_dates(
             raise ApplicationError("An active contract needs a start date.", field="start_date")
         if end_date is not None and end_date < today:
             raise ApplicationError(
-                f"The end date {end_date.isoformat()} has passed: an active contract cannot have ended. "
+                f"The end date {format_date(end_date)} has passed: an active contract cannot have ended. "
                 "Extend the end date first.",
                 field="end_date",
             )

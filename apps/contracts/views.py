@@ -8,6 +8,7 @@ the scorecard and the breaches are ``apps.performance``'s panels, and "Log KPIs"
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django import forms
@@ -55,7 +56,7 @@ class ContractListView(FilteredListView):
     template_name = "contracts/contract_list.html"
     selector = selectors.contract_list
     filterset_class = ContractFilterSet
-    filter_fields = ("q", "status", "engagement_model", "renewal")
+    filter_fields = ("q", "vendor", "status", "engagement_model", "renewal")
     sort_fields = {
         "title": "title",
         "vendor": ("vendor__name", "title"),
@@ -122,6 +123,18 @@ def contract_text_context(contract: Contract, *, requested_page: str | None = No
     }
 
 
+def checklist_counts(clauses: Iterable[ContractClause], exit_items: Iterable[ExitPlanItem]) -> dict[str, int]:
+    """The counters the contract page shows beside its clause checklist and exit plan
+    (templates/contracts/includes/checklist_counts.html)."""
+    clauses, exit_items = list(clauses), list(exit_items)
+    return {
+        "clauses_present": sum(1 for clause in clauses if clause.assessment == ClauseAssessment.PRESENT),
+        "clauses_total": len(clauses),
+        "exit_done": sum(1 for item in exit_items if item.is_closed),
+        "exit_total": len(exit_items),
+    }
+
+
 @login_required
 def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
@@ -138,9 +151,8 @@ def contract_page(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         **contract_text_context(contract),
         "clauses": [(clause, ClauseForm(instance=clause, prefix=f"clause-{clause.pk}")) for clause in clauses],
-        "clauses_present": sum(1 for clause in clauses if clause.assessment == ClauseAssessment.PRESENT),
         "exit_items": [(item, ExitPlanItemForm(instance=item, prefix=f"exit-{item.pk}")) for item in exit_items],
-        "exit_done": sum(1 for item in exit_items if item.is_closed),
+        **checklist_counts(clauses, exit_items),
         "can_edit_clauses": user.has_perm("contracts.change_contractclause"),
         "can_edit_exit_plan": user.has_perm("contracts.change_exitplanitem"),
         "warn_days": CANCEL_BY_WARN_DAYS,
@@ -251,11 +263,15 @@ class ChecklistRowUpdateView(ServiceUpdateView):
     def section_context(self, *, form: forms.BaseForm | None) -> dict[str, Any]:
         row = type(self).model.objects.select_related("contract").get(pk=self.object.pk)
         saved = form is None
+        contract = row.contract
         return {
             "row": row,
             "form": form or type(self).form_class(instance=row, prefix=f"{self.prefix_name}-{row.pk}"),
             "saved": saved,
             "can_edit": True,
+            # The page's counters, swapped in out of band: a saved row changes them (two small queries).
+            "counts": True,
+            **checklist_counts(contract.clauses.all(), contract.exit_plan_items.all()),
         }
 
     def get_success_url_for(self, result: Any) -> str:

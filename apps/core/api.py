@@ -23,6 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import ApplicationError
 from apps.core.permissions import SCOPE_AREAS, scope_refusal, token_allows
+from apps.core.validators import validate_currency_code
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,16 @@ class ModelSerializer(serializers.ModelSerializer):
         field_class, field_kwargs = super().build_field(*args, **kwargs)
         if "validators" in field_kwargs:
             field_kwargs["validators"] = [v for v in field_kwargs["validators"] if not isinstance(v, UniqueValidator)]
+            if field_class is serializers.CharField and validate_currency_code in field_kwargs["validators"]:
+                field_class = CurrencyCodeField
         return field_class, field_kwargs
+
+
+class CurrencyCodeField(serializers.CharField):
+    """An ISO 4217 code in any case: "eur" is read as "EUR" before the model's validator checks it."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return str(super().to_internal_value(data)).upper()
 
 
 class TransitionInputSerializer(serializers.Serializer):

@@ -59,3 +59,22 @@ def transition_require(
         f"{subject} that is {label(from_status)} cannot become {label(to_status)}; it can become: {options}.",
         field="status",
     )
+
+
+def error_messages(exc: Exception) -> dict[str, list[str]]:
+    """The messages of a refusal by field (``"detail"`` when it names none): an ``ApplicationError`` or a
+    Django ``ValidationError`` (its non-field errors under ``"detail"``)."""
+    from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+    if isinstance(exc, ApplicationError):
+        return exc.as_dict()
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return {
+                ("detail" if name == NON_FIELD_ERRORS else name): [
+                    message for error in errors for message in error.messages
+                ]
+                for name, errors in exc.error_dict.items()
+            }
+        return {"detail": list(exc.messages)}
+    return {"detail": [str(exc)]}

@@ -30,11 +30,12 @@ from typing import Any, ClassVar
 
 import django_filters
 from django import forms
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django_filters import Filter
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 from apps.core.forms import DateTimeField
+from apps.core.validators import validate_currency_code
 
 # The names each FilterSet was given by registration (the rest it declares itself).
 _REGISTERED: dict[type[django_filters.FilterSet], set[str]] = {}
@@ -182,4 +183,17 @@ class FilterSet(django_filters.FilterSet):
         filters: dict[str, Filter] = super().get_filters()
         for name, candidate in filters.items():
             refuse_lax_filter(cls, name, candidate)
+            if _is_currency_code(cls._meta.model, candidate):
+                candidate.lookup_expr = "iexact"  # "eur" finds the EUR rows, as forms and the API read it
         return filters
+
+
+def _is_currency_code(model: Any, candidate: Filter) -> bool:
+    """A filter generated on a currency code field (exact match on a field ``validate_currency_code`` checks)."""
+    if model is None or type(candidate) is not django_filters.CharFilter or candidate.lookup_expr != "exact":
+        return False
+    try:
+        field = model._meta.get_field(candidate.field_name)
+    except FieldDoesNotExist:
+        return False
+    return validate_currency_code in getattr(field, "validators", ())

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.core.dates import DateInputError, checked_moment, parse_moment
+from apps.core.validators import validate_currency_code
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SCORE_WIDGET = forms.NumberInput(attrs={"min": 1, "max": 5, "step": 1, "inputmode": "numeric"})
@@ -52,10 +53,52 @@ def people() -> Any:
     return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
-def https_url_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
-    """URL fields assume https when the scheme is left out (Django 6's default, chosen now)."""
+class DecimalField(forms.DecimalField):
+    """A number typed as text (``inputmode="decimal"`` brings up the number keyboard on a phone): a browser's
+    number input empties a value it cannot read, so "1,5" would reach the server as nothing at all and
+    come back as "This field is required". Here a decimal comma, or a thousands separator, is answered
+    with what to type instead."""
+
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        if not isinstance(widget, forms.NumberInput):
+            attrs.setdefault("inputmode", "decimal")
+        return attrs
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and "," in value:
+            raise ValidationError(decimal_comma_message(value), code="invalid")
+        return super().to_python(value)
+
+
+def decimal_comma_message(text: str) -> str:
+    """What to type instead of a number written with a comma: "1,5" → "Use a decimal point: 1.5";
+    "1,234.50" or "1,234,567" (a thousands separator) → "Leave out the thousands separator: 1234.50"."""
+    typed = text.strip()
+    if typed.count(",") == 1 and "." not in typed:
+        return f"Use a decimal point: {typed.replace(',', '.')} (not {typed})."
+    return f"Leave out the thousands separator: {typed.replace(',', '')} (not {typed})."
+
+
+class CurrencyCodeField(forms.CharField):
+    """An ISO 4217 code in any case: "eur" is read as "EUR" (the model's validator checks the code)."""
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).upper()
+
+
+def workspace_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    """The form field of a model field on the workspace's forms: URL fields assume https when the scheme
+    is left out (Django 6's default, chosen now); decimals are typed as text and a decimal comma is
+    explained (``DecimalField``); a currency code is read in any case (``CurrencyCodeField``)."""
     if isinstance(db_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
+    elif isinstance(db_field, models.DecimalField):
+        kwargs.setdefault("form_class", DecimalField)
+    elif isinstance(db_field, models.CharField) and validate_currency_code in db_field.validators:
+        kwargs.setdefault("form_class", CurrencyCodeField)
     return db_field.formfield(**kwargs)
 
 
@@ -67,7 +110,7 @@ class WorkspaceModelForm(forms.ModelForm):
 
     class Meta:
         # Subclasses' Meta inherit this one (Django reads the callback from the form's own Meta).
-        formfield_callback = staticmethod(https_url_formfield)
+        formfield_callback = staticmethod(workspace_formfield)
 
     def grouped_fields(self) -> list[tuple[str, list[forms.BoundField]]]:
         placed = {name for _, names in self.sections for name in names}

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from apps.core.formatting import format_date
 from apps.core.models import FxRate
 from apps.core.services import audited, model_create, model_delete, model_update, save_validated
 
@@ -61,15 +62,15 @@ class Conversion:
 
     @property
     def rate_text(self) -> str:
-        """ "USD 1 = EUR 0.92 (rate of 2026-11-30)"; "" for the reporting currency itself."""
+        """ "USD 1 = EUR 0.92 (rate of 30 Nov 2026)"; "" for the reporting currency itself."""
         if self.rate is None or self.same_currency:
             return ""
         assert self.rate_on is not None
-        return f"{self.currency} 1 = {self.reporting} {self.rate.normalize():f} (rate of {self.rate_on.isoformat()})"
+        return f"{self.currency} 1 = {self.reporting} {self.rate.normalize():f} (rate of {format_date(self.rate_on)})"
 
     @property
     def missing_text(self) -> str:
-        return f"no {self.currency} rate on or before {self.on.isoformat()}: not counted"
+        return f"no {self.currency} rate on or before {format_date(self.on)}: not counted"
 
     @property
     def note(self) -> str:

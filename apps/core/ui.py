@@ -41,9 +41,10 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormMixin
 from django_filters import FilterSet
 
+from apps.core.bulk import BulkActionsMixin
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.gates import can_override, gate_report
-from apps.core.tables import Table, csv_response
+from apps.core.tables import EXPORT_FORMATS, Table, export_response
 
 PAGE_SIZE = 25
 
@@ -59,10 +60,11 @@ def require_permission(request: HttpRequest, permission: str | None) -> None:
 
 
 # -- lists ------------------------------------------------------------------------------------------
-class FilteredListView(LoginRequiredMixin, ListView):
+class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
     """A list page over ``selector`` narrowed by ``filterset_class``, sorted by ``?sort=`` (one of
     ``sort_fields``, ``-`` for descending), paginated, drawn by ``table_class`` (the list's columns) and
-    exported with ``?export=csv``."""
+    exported with ``?export=csv`` or ``?export=xlsx``. ``bulk_actions`` (``apps.core.bulk``) add row
+    selection and the actions on the selected rows (a POST to the list's URL)."""
 
     selector: ClassVar[Callable[..., QuerySet[Any]]]
     filterset_class: ClassVar[type[FilterSet]]
@@ -89,8 +91,11 @@ class FilteredListView(LoginRequiredMixin, ListView):
             raise ImproperlyConfigured(f"{cls.__name__}: {table.__name__} sorts by {unknown}, not in sort_fields.")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]  # a CSV stream too
-        if request.GET.get("export") == "csv":
-            return csv_response(self.csv_filename, self.table_class.export_columns, self.get_export_rows())
+        file_format = request.GET.get("export")
+        if file_format in EXPORT_FORMATS:
+            return export_response(
+                file_format, self.csv_filename, self.table_class.export_columns, self.get_export_rows()
+            )
         return super().get(request, *args, **kwargs)
 
     def base_queryset(self) -> QuerySet[Any]:
@@ -150,6 +155,7 @@ class FilteredListView(LoginRequiredMixin, ListView):
             sort_query_string=without_sort.urlencode(),
             export_query_string=query.urlencode(),
             create_url_name=self.create_url_name if can_create else None,
+            bulk=self.bulk_context(),
         )
         return context
 
@@ -192,7 +198,14 @@ def _label_filter_widget(field: forms.Field, label: str) -> None:
         field.widget.attrs.setdefault("aria-label", label)
     elif isinstance(field.widget, forms.Select) and not isinstance(field.widget, forms.SelectMultiple):
         choices = list(getattr(field, "choices", []))
-        if choices and choices[0][0] in ("", None):
+        if getattr(field, "empty_label", None) is not None:
+            # django-filter's choice fields put their empty choice first each time the choices are read:
+            # name it, rather than adding a second one (and re-read a plain field's choices through this
+            # form's copy of the field: its widget still reads them through the FilterSet's own field).
+            field.empty_label = f"Any {label.lower()}"  # type: ignore[attr-defined]  # checked just above
+            if not isinstance(field, forms.ModelChoiceField):
+                field.choices = [choice for choice in choices if choice[0] not in ("", None)]  # type: ignore[attr-defined]  # a Select widget's field is a ChoiceField
+        elif choices and choices[0][0] in ("", None):
             field.choices = [("", f"Any {label.lower()}"), *choices[1:]]  # type: ignore[attr-defined]  # a Select widget's field is a ChoiceField
         field.widget.attrs.setdefault("aria-label", label)
 

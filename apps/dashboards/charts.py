@@ -54,6 +54,14 @@ class Chart:
     def data_id(self) -> str:
         return f"chart-{self.key}-data"
 
+    @property
+    def xlsx_export(self) -> str:
+        """The same table as XLSX: each dashboard export answers ``<table>.csv`` and ``<table>.xlsx``."""
+        if not self.export:
+            return ""
+        path, _, query = self.export.partition("?")
+        return path.removesuffix(".csv") + ".xlsx" + (f"?{query}" if query else "")
+
 
 def _number(value: Decimal | int | None, places: int = 1) -> str:
     if value is None:

@@ -5,7 +5,8 @@ Everyone signed in may read it. The filter bar is a plain GET form: htmx sends i
 swaps the dashboard's body in place (``HX-Request``), pushing the URL, so the filters live in the URL
 and a full load of that URL renders the same page. The view is thin: the numbers come from
 ``apps.dashboards.selectors`` (composed of ``apps.dashboards.tiles``, each also naming its template), the
-charts' data and tables from ``apps.dashboards.charts``."""
+charts' data and tables from ``apps.dashboards.charts``. The overview and the vendor 360 also download as
+PDF (the review pack: ``apps.dashboards.pdf``)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,21 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from apps.accounts.choices import Role
-from apps.core.ui import csv_response, is_htmx
+from apps.core.tables import export_response
+from apps.core.ui import is_htmx
 from apps.dashboards.charts import overview_charts
 from apps.dashboards.exports import TABLES, VENDOR_TABLES, export_table, export_vendor_table
 from apps.dashboards.filters import DashboardFilterSet
+from apps.dashboards.pdf import PDF_CONTENT_TYPE, compliance_svg, render_pdf, vendor_pack
 from apps.dashboards.selectors import KEY_FIGURES, OVERVIEW_TILES, portfolio_overview
 from apps.dashboards.tiles.certifications import CERTIFICATION_DAYS
 from apps.dashboards.tiles.league import LEAGUE_SORT_ATTENTION, LEAGUE_SORTS, LEAGUE_TABLE_ROWS
@@ -65,14 +69,24 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
         if name != "period"
     ]
 
-    def export(table: str) -> str:
+    def export(table: str, file_format: str = "csv") -> str:
         extra = (
             {LEAGUE_SORT_PARAMETER: league_sort}
             if table == "league-table" and league_sort != LEAGUE_SORT_ATTENTION
             else {}
         )
         table_query = "&".join(part for part in (query, urlencode(extra)) if part)
-        return reverse("dashboards:export", args=[table]) + (f"?{table_query}" if table_query else "")
+        url = reverse("dashboards:export" if file_format == "csv" else "dashboards:export-xlsx", args=[table])
+        return url + (f"?{table_query}" if table_query else "")
+
+    league_query = "&".join(
+        part
+        for part in (
+            query,
+            urlencode({LEAGUE_SORT_PARAMETER: league_sort}) if league_sort != LEAGUE_SORT_ATTENTION else "",
+        )
+        if part
+    )
 
     def sorted_by(sort: str) -> str:
         params = {**filterset.query(), **({LEAGUE_SORT_PARAMETER: sort} if sort != LEAGUE_SORT_ATTENTION else {})}
@@ -90,6 +104,7 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
         "filter_summary": " · ".join([period.label, *chosen]),
         "charts": overview_charts(overview, query=query),
         "exports": {table.replace("-", "_"): export(table) for table in TABLES},
+        "xlsx_exports": {table.replace("-", "_"): export(table, "xlsx") for table in TABLES},
         "league_rows": overview.league[:LEAGUE_TABLE_ROWS],
         "league_more": max(0, len(overview.league) - LEAGUE_TABLE_ROWS),
         "league_sort": league_sort,
@@ -100,6 +115,7 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
         "renewal_days": RENEWAL_DAYS,
         "certification_days": CERTIFICATION_DAYS,
         "page_url": reverse("dashboards:overview") + (f"?{query}" if query else ""),
+        "pdf_url": reverse("dashboards:overview-pdf") + (f"?{league_query}" if league_query else ""),
     }
 
 
@@ -109,7 +125,8 @@ def render_overview(request: HttpRequest, *, as_home: bool = False) -> HttpRespo
     context = overview_context(request, as_home=as_home)
     partial = is_htmx(request) and request.headers.get("HX-History-Restore-Request") != "true"
     template = "dashboards/includes/body.html" if partial else "dashboards/overview.html"
-    response = render(request, template, context)
+    # A swapped body also swaps the page head's "Download PDF" link (out of band): it follows the filters.
+    response = render(request, template, {**context, "partial": partial})
     # The same URL answers a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -132,8 +149,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: HttpRequest, table: str) -> StreamingHttpResponse:
-    """One table of the overview as CSV, narrowed by the same filters (``?period=…&geography=…``)."""
+def export(request: HttpRequest, table: str, file_format: str = "csv") -> HttpResponseBase:
+    """One table of the overview as CSV (or XLSX: ``file_format``), narrowed by the same filters (``?period=…&geography=…``)."""
     if table not in TABLES:
         raise Http404("No such dashboard table.")
     filterset = _filterset(request)
@@ -146,7 +163,24 @@ def export(request: HttpRequest, table: str) -> StreamingHttpResponse:
         league_shown=None if table == "league-table" else 0,
     )
     filename, columns, rows = export_table(table, overview)
-    return csv_response(filename, columns, list(rows))
+    return export_response(file_format, filename, columns, list(rows))
+
+
+def pdf_response(filename: str, pdf: bytes) -> HttpResponse:
+    response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_GET
+def overview_pdf(request: HttpRequest) -> HttpResponse:
+    """The portfolio overview as a PDF, narrowed by the same filters as the page (``?period=…&tier=…``)."""
+    context = overview_context(request)
+    context["compliance_svg"] = compliance_svg(context["overview"].compliance.months)
+    pdf = render_pdf("dashboards/pdf/overview.html", context)
+    return pdf_response(f"portfolio-overview-{context['overview'].today.isoformat()}.pdf", pdf)
 
 
 # -- vendor 360 -------------------------------------------------------------------------------------------
@@ -171,8 +205,9 @@ def vendor_360_page(request: HttpRequest, pk: int) -> HttpResponse:
         telemetry_marks=data.scorecard_marks,
     )
 
-    def export(table: str) -> str:
-        url = reverse("dashboards:vendor-export", args=[pk, table])
+    def export(table: str, file_format: str = "csv") -> str:
+        name = "dashboards:vendor-export" if file_format == "csv" else "dashboards:vendor-export-xlsx"
+        url = reverse(name, args=[pk, table])
         return url + (f"?{PERIOD_PARAMETER}={data.period.key}" if request.GET.get(PERIOD_PARAMETER) else "")
 
     context = {
@@ -181,6 +216,9 @@ def vendor_360_page(request: HttpRequest, pk: int) -> HttpResponse:
         "data": data,
         "vendor": data.vendor,
         "exports": {table.replace("-", "_"): export(table) for table in VENDOR_TABLES},
+        "xlsx_exports": {table.replace("-", "_"): export(table, "xlsx") for table in VENDOR_TABLES},
+        "pdf_url": reverse("dashboards:vendor-pdf", args=[pk])
+        + (f"?{PERIOD_PARAMETER}={data.period.key}" if request.GET.get(PERIOD_PARAMETER) else ""),
         "renewal_days": RENEWAL_DAYS,
         "certification_days": CERTIFICATION_DAYS,
         # Watch / Unwatch: a named owner has the vendor's dates in their calendar feed already.
@@ -195,9 +233,21 @@ def vendor_360_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def vendor_export(request: HttpRequest, pk: int, table: str) -> StreamingHttpResponse:
-    """One table of a vendor 360 as CSV (every row, where the page shows the latest)."""
+def vendor_export(request: HttpRequest, pk: int, table: str, file_format: str = "csv") -> HttpResponseBase:
+    """One table of a vendor 360 as CSV or XLSX (every row, where the page shows the latest)."""
     if table not in VENDOR_TABLES:
         raise Http404("No such vendor table.")
     filename, columns, rows = export_vendor_table(table, _vendor_360(request, pk))
-    return csv_response(filename, columns, list(rows))
+    return export_response(file_format, filename, columns, list(rows))
+
+
+@login_required
+@require_GET
+def vendor_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The vendor's review pack: its vendor 360 as a PDF (``?period=`` as on the page)."""
+    period = period_from_parameter(request.GET.get(PERIOD_PARAMETER))
+    try:
+        filename, pdf = vendor_pack(vendor_id=pk, user=request.user, period=period)
+    except Vendor.DoesNotExist:
+        raise Http404("No such vendor.") from None
+    return pdf_response(filename, pdf)

@@ -10,3 +10,13 @@ class FunctionsConfig(AppConfig):
         # Registered on import: the review dates of policy exceptions on functions, for the calendar
         # feeds (apps.notifications.calendar).
         from apps.functions import calendar  # noqa: F401
+
+        # The function catalogue as an import register (apps.core.importing).
+        from apps.functions.imports import register_imports
+
+        register_imports()
+
+        # Global search (apps.core.search): functions by name.
+        from apps.functions.search import register as register_search
+
+        register_search()

@@ -14,6 +14,7 @@ from django.db.models import F, QuerySet
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 from apps.core.filters import BooleanFilter, FilterSet, NumberFilter
+from apps.core.search import unaccent_contains
 from apps.functions.choices import Decision, FunctionCategory
 from apps.functions.models import Function
 from apps.functions.selectors import critical_function_condition
@@ -26,7 +27,8 @@ SCORE_SUMS = {
 
 
 class FunctionFilterSet(FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+    # Accent- and case-insensitive, as global search (apps.core.search).
+    q = django_filters.CharFilter(method="filter_q", label="Name contains")
     category = django_filters.MultipleChoiceFilter(choices=FunctionCategory.choices)
     decision = django_filters.MultipleChoiceFilter(choices=Decision.choices)
     undecided = BooleanFilter(field_name="decision", lookup_expr="exact", method="filter_undecided")
@@ -42,6 +44,9 @@ class FunctionFilterSet(FilterSet):
     class Meta:
         model = Function
         fields = ["q", "category", "decision", "undecided", "velocity_critical", "policy_conflict"]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(unaccent_contains(["name"], value))
 
     def filter_critical(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from apps.core.models import TimeStampedModel, audit_tracked
+from apps.core.search import trigram_index
 from apps.core.validators import score_validators
 from apps.functions.choices import Decision, FunctionCategory, category_defaults
 
@@ -80,6 +81,8 @@ class Function(TimeStampedModel):
                 violation_error_message="Say whether the function is velocity-critical, or choose a category.",
             ),
         ]
+        # Global search and the list's q: vg_unaccent(name) ILIKE / <% (apps/core/search.py).
+        indexes = [trigram_index("name", name="functions_function_name_trgm")]
 
     def __str__(self) -> str:
         return self.name

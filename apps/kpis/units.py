@@ -9,8 +9,10 @@ in 0–7 (a week has seven days), durations and counts are never negative.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
+
+from apps.core.formatting import format_number
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,7 @@ UNITS: dict[str, Unit] = {
     "count": Unit("", "a count", Decimal(0)),
 }
 
-# Values print with at most two decimals, trailing zeros dropped: "95", "2.5", "0.75".
-PRINTED_PLACES = Decimal("0.01")
+# Values print with at most two decimals, trailing zeros dropped: "95", "2.5", "0.75" (apps.core.formatting).
 
 
 def unit_of(unit: str) -> Unit:
@@ -55,10 +56,9 @@ def kpi_range(kpi: Any) -> tuple[Decimal | None, Decimal | None]:
 
 
 def number(value: Decimal | float | int) -> str:
-    """``Decimal("95.0000")`` → ``95``, ``2.5`` → ``2.5``, ``0.754`` → ``0.75`` (never an exponent)."""
-    rounded = Decimal(str(value)).quantize(PRINTED_PLACES, rounding=ROUND_HALF_UP)
-    text = f"{rounded:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """``Decimal("95.0000")`` → ``95``, ``2.5`` → ``2.5``, ``0.754`` → ``0.75`` (never an exponent): the
+    product's one number format (``apps.core.formatting``), without grouping inside a KPI value."""
+    return format_number(value, grouped=False)
 
 
 def with_unit(value: Decimal | float | int | None, unit: str) -> str:

@@ -9,6 +9,7 @@ class NotificationKind(models.TextChoices):
     SLA_AT_RISK = "sla_at_risk", "SLA at risk"
     REVIEW_DUE = "review_due", "Service review due"
     REVIEW_OVERDUE = "review_overdue", "Service review overdue"
+    REVIEW_PACK = "review_pack", "Review pack before a service review"
     CONTRACT_CANCEL_BY = "contract_cancel_by", "Contract cancel-by date"
     CERTIFICATION_EXPIRING = "certification_expiring", "Certification expiring"
     CERTIFICATION_EXPIRED = "certification_expired", "Certification expired"

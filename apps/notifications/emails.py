@@ -1,10 +1,16 @@
-"""The e-mail of a notification: plain text and HTML, from templates/notifications/email/."""
+"""The e-mail of a notification: plain text and HTML, from templates/notifications/email/.
+
+An app above the inbox may attach files to the e-mails of one kind (``register_email_attachments``, from
+its ``AppConfig.ready``): the dashboards attach the review pack PDF to ``review_pack`` e-mails. The
+attachments are built when the e-mail is sent (in the worker), never stored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,6 +18,18 @@ from django.urls import reverse
 from apps.notifications.models import Notification
 
 SUBJECT_PREFIX = "[Vendor Governance] "
+
+# (file name, content, MIME type) of one attachment.
+EmailAttachment = tuple[str, bytes, str]
+AttachmentBuilder = Callable[[Notification], Iterable[EmailAttachment]]
+_attachment_builders: dict[str, AttachmentBuilder] = {}
+
+
+def register_email_attachments(*, kind: str, build: AttachmentBuilder) -> None:
+    """Attach ``build(notification)``'s files to every e-mail of ``kind`` (one builder per kind)."""
+    if kind in _attachment_builders:
+        raise ImproperlyConfigured(f"E-mails of “{kind}” already have an attachment builder.")
+    _attachment_builders[kind] = build
 
 
 def absolute_url(path: str) -> str:
@@ -39,4 +57,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.recipient.email]
     )
     message.attach_alternative(html, "text/html")
+    build = _attachment_builders.get(notification.kind)
+    for filename, content, mimetype in build(notification) if build is not None else ():
+        message.attach(filename, content, mimetype)
     return message

@@ -41,6 +41,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.formatting import format_date
 from apps.core.sql import insert_new_rows
 from apps.notifications.choices import NotificationKind
 from apps.notifications.models import SentReminder
@@ -137,8 +138,8 @@ def reminder_kinds() -> tuple[str, ...]:
 
 # -- wording shared by the rules ----------------------------------------------------------------------
 def day_label(value: date) -> str:
-    """``23 November 2026``."""
-    return f"{value.day} {value:%B %Y}"
+    """``23 Nov 2026``, as the pages print a date (``apps.core.formatting``)."""
+    return format_date(value)
 
 
 def in_days(days: int) -> str:

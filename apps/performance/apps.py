@@ -11,7 +11,13 @@ class PerformanceConfig(AppConfig):
         # Performance tab and open breaches, the contract page's SLA terms, scorecard and breaches;
         # the reminder of KPIs not logged (apps.notifications.reminders); the imports' summary and
         # watchdog on the admins' status page (apps.core.health). Each registers on import.
+        # The register "measurements" of the import engine (apps.core.importing; the engine is
+        # apps.performance.imports, which serves the other apps' registers too).
+        from apps.core.importing import register_import
         from apps.performance import imports, reminders, sections  # noqa: F401
+        from apps.performance.measurement_imports import MeasurementRegister
+
+        register_import(MeasurementRegister())
 
         # The records with an owner (apps.vendors.ownership): an engineering manager logs the KPIs and
         # acts on the breaches of the engagements they own (a contract's owners are its vendor's).
@@ -27,3 +33,8 @@ class PerformanceConfig(AppConfig):
         register_owned(Measurement, vendor_path="contract__vendor", duty="logs its KPIs")
         register_owned(Breach, vendor_path="term__contract__vendor", duty="acknowledges and resolves its SLA breaches")
         register_owned(SourceBinding, vendor_path="contract__vendor", duty="binds its delivery tools")
+
+        # The SLA terms register for spreadsheet imports (apps.core.importing).
+        from apps.performance.term_imports import register_imports as register_term_imports
+
+        register_term_imports()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import django_filters
 
+from apps.contracts.filters import ContractChoiceFilter
 from apps.contracts.scope import TERM_ROW, PortfolioScopeFilterSet
 from apps.core.filters import FilterSet, IsoDateTimeFilter, NumberFilter
 from apps.kpis.filters import KpiRefFilter
 from apps.performance import models
 from apps.performance.choices import BreachStatus, EvaluationStatus, ImportStatus, MeasurementSource, Severity, SlaArea
+from apps.vendors.filters import VendorChoiceFilter
 
 
 class SlaTermFilterSet(FilterSet):
@@ -28,7 +30,7 @@ class TermWindowFilterSet(PortfolioScopeFilterSet):
 
     scope_anchor = TERM_ROW
     contract = NumberFilter(field_name="term__contract", label="Contract (id)")
-    vendor = NumberFilter(field_name="term__contract__vendor", label="Vendor (id)")
+    vendor = VendorChoiceFilter(field_name="term__contract__vendor")
     area = django_filters.MultipleChoiceFilter(field_name="term__area", choices=SlaArea.choices)
     window_start_after = django_filters.DateFilter(field_name="window_start", lookup_expr="gte")
     window_start_before = django_filters.DateFilter(field_name="window_start", lookup_expr="lte")
@@ -59,8 +61,9 @@ class BreachFilterSet(TermWindowFilterSet):
 
 
 class MeasurementFilterSet(FilterSet):
+    contract = ContractChoiceFilter()
     kpi = KpiRefFilter(field_name="kpi", label="KPI id or code")
-    vendor = NumberFilter(field_name="contract__vendor", label="Vendor")
+    vendor = VendorChoiceFilter(field_name="contract__vendor")
     source = django_filters.MultipleChoiceFilter(choices=MeasurementSource.choices)
     period_end_after = django_filters.DateFilter(
         field_name="period_end", lookup_expr="gte", label="Period ends on/after"
@@ -88,9 +91,16 @@ class MeasurementFilterSet(FilterSet):
         ]
 
 
-class MeasurementImportFilterSet(FilterSet):
+def _register_choices() -> list[tuple[str, str]]:
+    from apps.core.importing import import_registers
+
+    return [*((register.key, register.label) for register in import_registers()), ("workbook", "Workbook")]
+
+
+class ImportJobFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ImportStatus.choices)
+    register = django_filters.ChoiceFilter(choices=_register_choices, empty_label="Any register")
 
     class Meta:
-        model = models.MeasurementImport
-        fields = ["status", "created_by"]
+        model = models.ImportJob
+        fields = ["status", "register", "created_by"]

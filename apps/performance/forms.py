@@ -32,7 +32,7 @@ from django.utils.safestring import SafeString
 
 from apps.core.dates import DateInputError, iso_week_period, month_period
 from apps.core.errors import ApplicationError
-from apps.core.forms import DATE_WIDGET, WorkspaceModelForm
+from apps.core.forms import DATE_WIDGET, DecimalField, WorkspaceModelForm
 from apps.core.ui import add_service_errors
 from apps.kpis.choices import Direction
 from apps.kpis.models import KpiDefinition
@@ -198,9 +198,9 @@ class GridRowForm(forms.Form):
     """One KPI's cells: a value, or numerator and denominator for a ratio KPI (its value is computed),
     and a note. Only the shape is checked here; the rules are the service's."""
 
-    value = forms.DecimalField(required=False, label="Value")
-    numerator = forms.DecimalField(required=False, label="Numerator")
-    denominator = forms.DecimalField(required=False, label="Denominator")
+    value = DecimalField(required=False, label="Value")
+    numerator = DecimalField(required=False, label="Numerator")
+    denominator = DecimalField(required=False, label="Denominator")
     note = forms.CharField(required=False, label="Note")
 
     def __init__(self, *args: Any, kpi: KpiDefinition, **kwargs: Any) -> None:
@@ -450,9 +450,10 @@ class MeasurementGrid:
 
 
 # -- SLA terms (the contract page's SLA-terms panel) -------------------------------------------------------
-class UnitNumberInput(forms.NumberInput):
+class UnitNumberInput(forms.TextInput):
     """A number input followed by its unit ("%", "h"); the unit follows the chosen KPI as it changes
-    (static/js/sla_term_form.js reads the KPI select's unit map)."""
+    (static/js/sla_term_form.js reads the KPI select's unit map). A text input with the decimal keyboard
+    (``apps.core.forms.DecimalField``): a browser's number input would drop a decimal comma unseen."""
 
     unit = ""
 
@@ -485,8 +486,8 @@ class SlaTermForm(WorkspaceModelForm):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
-            "target": UnitNumberInput(attrs={"step": "any"}),
-            "warning_target": UnitNumberInput(attrs={"step": "any"}),
+            "target": UnitNumberInput(),
+            "warning_target": UnitNumberInput(),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

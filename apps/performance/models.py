@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from apps.core.formatting import format_number, format_period
 from apps.core.models import TimeStampedModel, audit_tracked
 from apps.core.validators import validate_currency_code
 from apps.kpis.choices import Aggregation
@@ -101,7 +102,7 @@ class SlaTerm(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kpi} {self.get_comparator_display()} {self.target} ({self.get_window_display()})"
+        return f"{self.kpi} {self.get_comparator_display()} {format_number(self.target)} ({self.get_window_display()})"
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:contract-detail", args=[self.contract_id]) + "#sla-terms"
@@ -161,7 +162,7 @@ class SlaEvaluation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.term} {self.window_start}–{self.window_end}: {self.get_status_display()}"
+        return f"{self.term} {format_period(self.window_start, self.window_end)}: {self.get_status_display()}"
 
 
 # Statement-level audit triggers: a sweep opens tens of thousands of breaches in one statement, and
@@ -228,7 +229,7 @@ class Breach(TimeStampedModel):
         indexes = [models.Index(fields=["status", "severity"], name="contracts_breach_status_idx")]
 
     def __str__(self) -> str:
-        return f"Breach of {self.term} ({self.window_start}–{self.window_end})"
+        return f"Breach of {self.term} ({format_period(self.window_start, self.window_end)})"
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:contract-detail", args=[self.term.contract_id]) + f"#breach-{self.pk}"
@@ -301,28 +302,43 @@ class Measurement(TimeStampedModel):
 
 # The uploaded rows and their error list are the import's payload, not its history: the audit trail
 # records who imported what and how it went, without a copy of the file at every progress update (nor
-# the heartbeat, which only says a worker is alive).
-@audit_tracked(exclude=["rows", "errors", "heartbeat_at"], meta={"db_table": "kpis_measurementimportevent"})
-class MeasurementImport(TimeStampedModel):
-    """A CSV file of measurements: uploaded and previewed (``pending``), confirmed (``queued``), written
-    by the Celery task ``kpis.import_measurements`` (``apps.performance.tasks``) in chunks (``running``, ``processed_rows`` moves on
-    after each), then ``done`` (or ``failed``, with the reason). The parsed rows are kept here, not as a
-    file path, so a worker on another machine reads them from the database. ``IMPORT_TRANSITIONS`` is
-    its lifecycle; a queued or running import that shows no sign of life (``heartbeat_at``) is sent to
-    the workers again by the watchdog, ``attempts`` times at most, then failed."""
+# the heartbeat, which only says a worker is alive, nor the per-sheet counts, which the totals repeat).
+# The table keeps the name it was born with (``kpis_measurementimport``) when imports were of
+# measurements only: renaming it would rewrite its audit triggers and event table for nothing.
+@audit_tracked(exclude=["rows", "errors", "sheets", "heartbeat_at"], meta={"db_table": "kpis_measurementimportevent"})
+class ImportJob(TimeStampedModel):
+    """A file (CSV, or an XLSX workbook) for one register, or a workbook with a sheet per register
+    (``register`` = ``"workbook"``): uploaded and previewed (``pending``), confirmed (``queued``),
+    written by the Celery task ``imports.run`` (``apps.performance.tasks``) in chunks (``running``,
+    ``processed_rows`` moves on after each), then ``done`` (or ``failed``, with the reason). The parsed
+    rows are kept here, not as a file path, so a worker on another machine reads them from the
+    database. ``IMPORT_TRANSITIONS`` is its lifecycle; a queued or running import that shows no sign of
+    life (``heartbeat_at``) is sent to the workers again by the watchdog, ``attempts`` times at most,
+    then failed. The engine: ``apps.performance.imports``; the registers: ``apps.core.importing``."""
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="measurement_imports",
-        help_text="Who uploaded it; the measurements are recorded as theirs.",
+        related_name="import_jobs",
+        help_text="Who uploaded it; the records are written as theirs.",
+    )
+    register = models.CharField(
+        max_length=40,
+        default="measurements",
+        help_text="The register it imports into (apps.core.importing), or “workbook”: a sheet per register.",
     )
     file_name = models.CharField(max_length=255)
     status = models.CharField(max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     rows = models.JSONField(
-        default=list, help_text="The file's data rows: each the cells by column, with its row number in the file."
+        default=list,
+        help_text="The file's data rows: each the cells by column, with its register, sheet and row number.",
+    )
+    sheets = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per register (sheet): [{register, sheet, label, rows, valid, created, updated, unchanged, errors}].",
     )
     total_rows = models.PositiveIntegerField(default=0)
     valid_rows = models.PositiveIntegerField(default=0, help_text="Rows without an error in the preview.")
@@ -332,7 +348,9 @@ class MeasurementImport(TimeStampedModel):
     unchanged_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(
-        default=list, blank=True, help_text="Row errors: [{row, errors: {column: [messages]}}] (the first ones)."
+        default=list,
+        blank=True,
+        help_text="Row errors: [{row, register, sheet, errors: {column: [messages]}}] (the first ones).",
     )
     failure = models.TextField(blank=True, help_text="Why the import failed, when it did.")
     queued_at = models.DateTimeField(null=True, blank=True)
@@ -350,7 +368,7 @@ class MeasurementImport(TimeStampedModel):
     class Meta:
         db_table = "kpis_measurementimport"
         ordering = ["-created_at", "-id"]
-        verbose_name = "measurement import"
+        verbose_name = "import"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(processed_rows__lte=models.F("total_rows")),
@@ -363,7 +381,7 @@ class MeasurementImport(TimeStampedModel):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
 
     def get_absolute_url(self) -> str:
-        return reverse("performance:import-detail", args=[self.pk])
+        return reverse("imports:detail", args=[self.pk])
 
     @property
     def is_active(self) -> bool:
@@ -398,9 +416,9 @@ __all__ = [
     "Delivery",
     "Deployment",
     "DeploymentChange",
+    "ImportJob",
     "Incident",
     "Measurement",
-    "MeasurementImport",
     "PullRequest",
     "SlaEvaluation",
     "SlaTerm",

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from apps.accounts.choices import Role
+from apps.core.formatting import format_money, format_number, format_period
 from apps.kpis.units import with_unit
 from apps.notifications.choices import NotificationKind, WebhookEventType
 from apps.notifications.services import notify
@@ -55,13 +56,13 @@ def _breach_text(breach: Breach) -> str:
     term = breach.term
     gap, percent = breach_magnitude(value=breach.value, target=breach.target)
     unit = term.kpi.unit
-    off = with_unit(gap, unit) + (f" ({percent} % of the target)" if percent is not None else "")
+    off = with_unit(gap, unit) + (f" ({format_number(percent)} % of the target)" if percent is not None else "")
     return (
         f"{term.contract.vendor} — {term.contract}\n"
         f"{term.kpi.name}: {with_unit(breach.value, unit)} against "
-        f"{term.get_comparator_display()} {with_unit(breach.target, unit)} for {breach.window_start} – {breach.window_end}.\n"
+        f"{term.get_comparator_display()} {with_unit(breach.target, unit)} for {format_period(breach.window_start, breach.window_end)}.\n"
         f"Missed by {off}. Severity: {breach.get_severity_display()}. "
-        f"Service credit owed: {breach.credit_amount} {breach.currency}."
+        f"Service credit owed: {format_money(breach.credit_amount, breach.currency)}."
     )
 
 
@@ -198,7 +199,7 @@ def announce_breaches(*, opened: Iterable[int], reopened: Iterable[int], retract
             kind=NotificationKind.BREACH_RETRACTED,
             title=f"Breach retracted: {breach.term.kpi.name} at {breach.term.contract.vendor}",
             body=(
-                f"Late data for {breach.window_start} – {breach.window_end} means the target was met after all; "
+                f"Late data for {format_period(breach.window_start, breach.window_end)} means the target was met after all; "
                 f"the breach stays on record as retracted.\n{breach.term.contract}"
             ),
             url=breach.get_absolute_url(),
@@ -222,7 +223,7 @@ def publish_at_risk(warnings: Sequence[tuple[int, Window, Decimal | None]]) -> N
                 data={
                     "title": f"At risk: {term.kpi.name} at {contract.vendor}",
                     "summary": (
-                        f"{contract}: {term.kpi.name} stands at {shown} so far for {window.start} – {window.end}, "
+                        f"{contract}: {term.kpi.name} stands at {shown} so far for {format_period(window.start, window.end)}, "
                         f"against {term.get_comparator_display()} {with_unit(term.target, term.kpi.unit)}. "
                         "The window is still open: this is an early warning, not a breach."
                     ),
@@ -268,7 +269,7 @@ def announce_at_risk(warnings: Sequence[tuple[int, Window, Decimal | None]]) -> 
             kind=NotificationKind.SLA_AT_RISK,
             title=f"At risk: {term.kpi.name} at {term.contract.vendor}",
             body=(
-                f"{term.contract}: {term.kpi.name} stands at {shown} so far for {window.start} – {window.end}, "
+                f"{term.contract}: {term.kpi.name} stands at {shown} so far for {format_period(window.start, window.end)}, "
                 f"against {term.get_comparator_display()} {with_unit(term.target, term.kpi.unit)}. "
                 "The window is still open: this is an early warning, not a breach."
             ),

@@ -80,6 +80,7 @@ from django.utils import timezone
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
+from apps.core.formatting import format_count
 from apps.core.sql import compose
 from apps.kpis.choices import BandSource, Direction
 from apps.kpis.models import KpiDefinition, PerformanceBand
@@ -924,7 +925,7 @@ class KpiTrend:
         latest = self.latest
         months = len(self.points)
         if latest is None:
-            return f"{self.kpi.name}: no measurement in the last {months} months."
+            return f"{self.kpi.name}: no measurement in the last {format_count(months, 'month')}."
         text = f"{self.kpi.name}: {_with_unit(latest.value, self.kpi.unit)} in {latest.period.short_label}"
         if latest.target is not None:
             verdict = "breached" if latest.breached else "met"
@@ -933,7 +934,9 @@ class KpiTrend:
             text += ", with no target"
         breached = self.breached_count
         return (
-            f"{text}. {breached} of the {months} months shown breached." if breached else f"{text}. No month breached."
+            f"{text}. {breached} of the {format_count(months, 'month')} shown breached."
+            if breached
+            else f"{text}. No month breached."
         )
 
     def chart_data(self) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from django.db.models.functions import Coalesce
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
-from apps.performance.models import Breach, Measurement, MeasurementImport, SlaEvaluation, SlaTerm
+from apps.performance.imports import import_jobs_visible
+from apps.performance.models import Breach, ImportJob, Measurement, SlaEvaluation, SlaTerm
 from apps.vendors import ownership
 
 
@@ -114,15 +115,19 @@ def measurement_contracts_for(*, user: Any) -> QuerySet[Any]:
     )
 
 
-# -- CSV imports ----------------------------------------------------------------------------------------------
-def measurement_import_list(*, user: Any = None) -> QuerySet[MeasurementImport]:
-    """Imports without their payload (the file's rows, the error list): a list reads only the counts."""
-    return MeasurementImport.objects.select_related("created_by").defer("rows", "errors")
+# -- imports (every register: apps.performance.imports) ------------------------------------------------------
+def import_job_list(*, user: Any = None) -> QuerySet[ImportJob]:
+    """The imports ``user`` may see, without their payload (the file's rows, the error list): a list
+    reads only the counts."""
+    jobs = ImportJob.objects.select_related("created_by").defer("rows", "errors")
+    return import_jobs_visible(user, jobs) if user is not None else jobs
 
 
-def measurement_import_detail(*, user: Any = None) -> QuerySet[MeasurementImport]:
-    """One import with its errors for its page, without the file's rows (which only the worker reads)."""
-    return MeasurementImport.objects.select_related("created_by").defer("rows")
+def import_job_detail(*, user: Any = None) -> QuerySet[ImportJob]:
+    """One import the user may see, with its errors for its page, without the file's rows (which only
+    the worker reads)."""
+    jobs = ImportJob.objects.select_related("created_by").defer("rows")
+    return import_jobs_visible(user, jobs) if user is not None else jobs
 
 
 def measurement_import_example_contract(*, user: Any = None) -> Any:

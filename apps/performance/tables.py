@@ -18,7 +18,8 @@ from apps.core.tables import CellRenderer, Column, Table, badge, display, link, 
 from apps.kpis.templatetags.kpi_units import sla_target
 from apps.kpis.units import with_unit
 from apps.performance.choices import BreachStatus, EvaluationStatus
-from apps.performance.models import Breach, MeasurementImport, SlaEvaluation
+from apps.performance.imports import register_label
+from apps.performance.models import Breach, ImportJob, SlaEvaluation
 
 # How much of a waiver's or a resolution's reason the breach list shows under the status.
 NOTE_CHARS = 60
@@ -175,19 +176,24 @@ class MeasurementTable(Table):
     )
 
 
-# -- CSV imports -------------------------------------------------------------------------------------------
+# -- imports -------------------------------------------------------------------------------------------------
 def _count(field: str) -> CellRenderer:
     return lambda job: intcomma(getattr(job, field))
 
 
-def _errors(job: MeasurementImport) -> str:
+def _errors(job: ImportJob) -> str:
     if not job.error_count:
         return "0"
     return format_html('<span class="text-bad">{}</span>', intcomma(job.error_count))
 
 
-class MeasurementImportTable(Table):
+def _register(job: ImportJob) -> str:
+    return register_label(job.register)
+
+
+class ImportJobTable(Table):
     file_name = Column("File", sort="file", cell=link("file_name", lambda job: job.get_absolute_url(), css="row-link"))
+    register = Column("Register", sort="register", cell=_register)
     status = Column("Status", template="performance/cells/import_status.html")
     total_rows = Column("Rows", sort="rows", numeric=True, cell=_count("total_rows"))
     created_count = Column("Created", numeric=True, cell=_count("created_count"))

@@ -22,9 +22,9 @@ from django.db import InterfaceError, OperationalError
 from apps.core.health import scheduled_run_record
 from apps.performance.imports import (
     WATCHDOG_TASK,
-    measurement_import_fail,
-    measurement_import_run,
-    measurement_imports_watch,
+    import_job_fail,
+    import_job_run,
+    import_jobs_watch,
 )
 from apps.performance.sla import sla_evaluate_measurement_windows, sla_sweep
 
@@ -81,9 +81,11 @@ DATABASE_LOST_REASON = (
 UNEXPECTED_ADVICE = "The rows processed so far are saved; retry it, and tell an administrator if it happens again."
 
 
-@shared_task(bind=True, name="kpis.import_measurements", acks_late=True, max_retries=IMPORT_MAX_RETRIES)
-def import_measurements(self: Any, import_id: int) -> str:
-    """Write a confirmed CSV import in chunks (``apps.performance.imports.measurement_import_run``).
+IMPORT_TASK = "imports.run"
+
+
+def _run_import(task: Any, import_id: int) -> str:
+    """Write a confirmed import in chunks (``apps.performance.imports.import_job_run``).
 
     Idempotent: a finished (or missing) import is a no-op, and a re-delivered one resumes after its
     last committed chunk (a re-delivery, after its worker died, counts as an attempt). A lost database
@@ -91,22 +93,35 @@ def import_measurements(self: Any, import_id: int) -> str:
     marked failed with the reason, and the error logged. When even that cannot be written (the database
     is still away), the import stays running and the watchdog (``performance.watch_imports``) ends it."""
     try:
-        redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-        return measurement_import_run(import_id=import_id, redelivered=redelivered)
+        redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
+        return import_job_run(import_id=import_id, redelivered=redelivered)
     except (OperationalError, InterfaceError, ConnectionError) as exc:
-        if self.request.retries < IMPORT_MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+        if task.request.retries < IMPORT_MAX_RETRIES:
+            raise task.retry(exc=exc, countdown=5 * 2**task.request.retries) from exc
         _fail(import_id, DATABASE_LOST_REASON.format(tries=IMPORT_MAX_RETRIES + 1))
         raise
     except Exception as exc:
-        logger.exception("Measurement import %s failed.", import_id)
+        logger.exception("Import %s failed.", import_id)
         _fail(import_id, f"An unexpected error stopped it ({type(exc).__name__}: {exc}). {UNEXPECTED_ADVICE}")
         raise
 
 
+@shared_task(bind=True, name=IMPORT_TASK, acks_late=True, max_retries=IMPORT_MAX_RETRIES)
+def run_import(self: Any, import_id: int) -> str:
+    """Write a confirmed import of any register (see ``_run_import``)."""
+    return _run_import(self, import_id)
+
+
+@shared_task(bind=True, name="kpis.import_measurements", acks_late=True, max_retries=IMPORT_MAX_RETRIES)
+def import_measurements(self: Any, import_id: int) -> str:
+    """The former name of ``run_import`` (when imports were of measurements only): kept registered, so a
+    message queued under it before a deploy is still worked off. Nothing sends it any more."""
+    return _run_import(self, import_id)
+
+
 def _fail(import_id: int, reason: str) -> None:
     try:
-        measurement_import_fail(import_id=import_id, reason=reason)
+        import_job_fail(import_id=import_id, reason=reason)
     except (OperationalError, InterfaceError):
         logger.warning("Import %s could not be marked failed (the database is away): the watchdog will.", import_id)
 
@@ -119,10 +134,10 @@ def _fail(import_id: int, reason: str) -> None:
     max_retries=3,
 )
 def watch_imports(now: str | None = None) -> dict[str, int]:
-    """The import watchdog (beat, every minute; ``measurement_imports_watch``): an import queued or
+    """The import watchdog (beat, every minute; ``import_jobs_watch``): an import queued or
     running without a sign of life is sent to the workers again, or failed with the reason once it has
     had its attempts. ``now``: an ISO date-time (default: now). Idempotent."""
-    outcome = measurement_imports_watch(now=datetime.fromisoformat(now) if now else None)
+    outcome = import_jobs_watch(now=datetime.fromisoformat(now) if now else None)
     scheduled_run_record(WATCHDOG_TASK)  # the admins' status page: beat and a worker are alive
     return outcome
 

@@ -1,10 +1,28 @@
 """The performance pages. Their paths are the ones they had as pages of ``contracts`` and ``kpis``
 (bookmarks and links in e-mails keep working); their names are this app's (``performance:…``)."""
 
-from django.urls import include, path
+from typing import Any
 
-from apps.performance import import_views, views
+from django.urls import include, path, reverse
+from django.views.generic import RedirectView
+
+from apps.performance import views
 from apps.performance.telemetry import explain
+
+
+class _Moved(RedirectView):
+    """A page that moved: the old path redirects to it (bookmarks and links in e-mails keep working)."""
+
+    target = ""
+    query = ""
+
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
+        return f"{reverse(self.target, args=args, kwargs=kwargs)}{self.query}"
+
+
+def _moved(name: str, query: str = "") -> Any:
+    return _Moved.as_view(target=name, query=query)
+
 
 app_name = "performance"
 
@@ -21,14 +39,17 @@ urlpatterns = [
         explain.telemetry_explain,
         name="telemetry-explain",
     ),
-    # Measurements: the list, the CSV imports and the entry grid.
+    # Measurements: the list and the entry grid. Their imports moved to /imports/ (every register:
+    # apps.performance.import_urls); the old paths redirect there.
     path("kpis/measurements/", views.MeasurementListView.as_view(), name="measurement-list"),
-    path("kpis/imports/", import_views.ImportListView.as_view(), name="import-list"),
-    path("kpis/imports/new/", import_views.ImportCreateView.as_view(), name="import-create"),
-    path("kpis/imports/template.csv", import_views.ImportTemplateView.as_view(), name="import-template"),
-    path("kpis/imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import-detail"),
-    path("kpis/imports/<int:pk>/start/", import_views.ImportStartView.as_view(), name="import-start"),
-    path("kpis/imports/<int:pk>/retry/", import_views.ImportRetryView.as_view(), name="import-retry"),
+    path("kpis/imports/", _moved("imports:list", "?register=measurements"), name="legacy-import-list"),
+    path("kpis/imports/new/", _moved("imports:create", "?register=measurements"), name="legacy-import-create"),
+    path(
+        "kpis/imports/template.csv",
+        RedirectView.as_view(url="/imports/templates/measurements.csv"),
+        name="legacy-import-template",
+    ),
+    path("kpis/imports/<int:pk>/", _moved("imports:detail"), name="legacy-import-detail"),
     path("kpis/log/", views.MeasurementGridStartView.as_view(), name="grid-start"),
     path("kpis/log/<int:contract_pk>/", views.MeasurementGridView.as_view(), name="grid"),
     # Delivery telemetry: a contract's source bindings and a vendor's identity rules.

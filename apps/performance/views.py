@@ -28,6 +28,7 @@ from apps.core.ui import (
     require_permission,
 )
 from apps.performance import selectors, services
+from apps.performance.bulk import BREACH_BULK_ACTIONS
 from apps.performance.filters import BreachFilterSet, MeasurementFilterSet, SlaEvaluationFilterSet
 from apps.performance.forms import MeasurementGrid, PeriodForm, SlaTermForm, default_period_data
 from apps.performance.models import Breach
@@ -45,7 +46,7 @@ class BreachListView(FilteredListView):
     template_name = "performance/breach_list.html"
     selector = selectors.breach_list
     filterset_class = BreachFilterSet
-    filter_fields = ("status", "severity", "area")
+    filter_fields = ("vendor", "status", "severity", "area")
     sort_fields = {
         "window": ("window_end", "term__contract__title"),
         "contract": ("term__contract__title", "window_end"),
@@ -57,6 +58,8 @@ class BreachListView(FilteredListView):
     default_sort = "-window"
     table_class = BreachTable
     csv_filename = "breaches"
+    bulk_actions = BREACH_BULK_ACTIONS
+    bulk_noun = ("breach", "breaches")
 
 
 class SlaEvaluationListView(FilteredListView):
@@ -203,7 +206,7 @@ class MeasurementListView(FilteredListView):
     template_name = "performance/measurement_list.html"
     selector = selectors.measurement_list
     filterset_class = MeasurementFilterSet
-    filter_fields = ("source", "period_end_after", "period_end_before")
+    filter_fields = ("contract", "source", "period_end_after", "period_end_before")
     sort_fields = {
         "period": ("period_end", "kpi__name"),
         "kpi": ("kpi__name", "period_end"),

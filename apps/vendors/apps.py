@@ -16,6 +16,16 @@ class VendorsConfig(AppConfig):
         # feeds its dates and whose vendors they are (apps.notifications.calendar).
         from apps.vendors import calendar, reminders, sections  # noqa: F401
 
+        # Global search (apps.core.search): vendors, people, certifications, risks.
+        from apps.vendors.search import register as register_search
+
+        register_search()
+
+        # The records that carry evidence files and the vendor page's Evidence tab (apps.documents).
+        from apps.vendors.evidence import register_vendor_evidence
+
+        register_vendor_evidence()
+
         # The records with an owner (apps.vendors.ownership): engineering managers run the reviews of
         # the vendors they own, and the actions agreed in them.
         from apps.vendors.models import ActionItem, ServiceReview, VendorIdentityRule
@@ -24,3 +34,9 @@ class VendorsConfig(AppConfig):
         register_owned(ServiceReview, vendor_path="vendor", duty="runs its service reviews")
         register_owned(ActionItem, vendor_path="review__vendor", duty="keeps the action items of its service reviews")
         register_owned(VendorIdentityRule, vendor_path="vendor", duty="says who its people are in delivery telemetry")
+
+        # Its registers for spreadsheet imports (apps.core.importing): vendors, vetting, certifications,
+        # risks, access grants, service reviews.
+        from apps.vendors.imports import register_imports
+
+        register_imports()

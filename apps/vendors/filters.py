@@ -11,13 +11,16 @@ itself (the vendor's own geography and tier) stays its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from apps.core.filters import BooleanFilter, FilterSet, NumberFilter
-from apps.vendors import models
+from apps.core.search import unaccent_contains
+from apps.vendors import models, selectors
 from apps.vendors.choices import (
     CertificationKind,
     Geography,
@@ -41,9 +44,64 @@ def _filter_vendor_exited(queryset: QuerySet[Any], name: str, value: bool | None
     return queryset.filter(exited) if value else queryset.exclude(exited)
 
 
+def _vendor_choices(request: Any) -> QuerySet[models.Vendor]:
+    return selectors.vendor_choice_list(user=getattr(request, "user", None))
+
+
+class _MenuChoiceIterator(ModelChoiceIterator):
+    """The records of a menu, read once per form field: the filter bar counts and reads the choices
+    (``apps.core.ui``) before the widget draws them, which would otherwise be three queries."""
+
+    def _records(self) -> list[Any]:
+        records: list[Any] | None = getattr(self.field, "_menu_records", None)
+        if records is None:
+            records = list(self.queryset)
+            self.field._menu_records = records
+        return records
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for record in self._records():
+            yield self.choice(record)
+
+    def __len__(self) -> int:
+        extra = (self.field.null_label is not None) + (self.field.empty_label is not None)
+        return len(self._records()) + extra
+
+
+class MenuModelChoiceField(ModelChoiceField):
+    """django-filter's model choice field whose menu reads its records once (``_MenuChoiceIterator``)."""
+
+    iterator = _MenuChoiceIterator
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        copied = super().__deepcopy__(memo)
+        copied.__dict__.pop("_menu_records", None)  # each form reads its own
+        return copied
+
+
+class VendorChoiceFilter(django_filters.ModelChoiceFilter):
+    """A vendor by id (``?vendor=7``; an id that is no vendor is refused, on the filter's name). The lists
+    of contracts, breaches and measurements and their API endpoints use it; on a list page the filter bar
+    draws it as a menu of vendor names (one query of ids and names, only when the menu is drawn)."""
+
+    field_class = MenuModelChoiceField
+
+    def __init__(self, field_name: str = "vendor", **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", _vendor_choices)
+        kwargs.setdefault("label", "Vendor")
+        super().__init__(field_name=field_name, **kwargs)
+
+
 class VendorFilterSet(FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+    # Accent- and case-insensitive, as global search (apps.core.search): "krakow" finds "Kraków Software".
+    q = django_filters.CharFilter(method="filter_q", label="Name contains")
     vendor = NumberFilter(field_name="id", label="Vendor (id)")  # one vendor's own numbers
+    # Global search's people lead here: the vendors a person is any of the three named owners of.
+    owner = NumberFilter(method="filter_owner", label="Owner (user id)", help_text="Any of the three named owners.")
     status = django_filters.MultipleChoiceFilter(choices=VendorStatus.choices)
     geography = django_filters.MultipleChoiceFilter(choices=Geography.choices)
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices)
@@ -51,6 +109,14 @@ class VendorFilterSet(FilterSet):
     class Meta:
         model = models.Vendor
         fields = ["q", "status", "geography", "tier", "country", "currency", "engineering_owner", "delivery_owner"]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(unaccent_contains(["name"], value))
+
+    def filter_owner(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        return queryset.filter(Q(engineering_owner=value) | Q(delivery_owner=value) | Q(security_contact=value))
 
 
 class VettingAssessmentFilterSet(FilterSet):

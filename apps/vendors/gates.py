@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.formatting import format_date
 from apps.core.gates import Condition, GateReport, Outcome, can_override, gate_report, register
 from apps.vendors.choices import (
     VENDOR_TRANSITIONS,
@@ -69,7 +70,7 @@ def vetting_verdict_passing(vendor: Vendor) -> Outcome:
     assessment = _latest_assessment(vendor)
     if assessment is None:
         return Outcome(met=False, detail="not vetted yet")
-    detail = f"{assessment.get_verdict_display()} on {assessment.assessed_on:%Y-%m-%d}"
+    detail = f"{assessment.get_verdict_display()} on {format_date(assessment.assessed_on)}"
     return Outcome(met=assessment.verdict in PASSING_VERDICTS, detail=detail)
 
 
@@ -94,7 +95,7 @@ def pilot_passed(vendor: Vendor) -> Outcome:
     )
     if assessment is None:
         return Outcome(met=False, detail="no pilot outcome recorded")
-    detail = f"{assessment.get_pilot_outcome_display()} (vetting of {assessment.assessed_on:%Y-%m-%d})"
+    detail = f"{assessment.get_pilot_outcome_display()} (vetting of {format_date(assessment.assessed_on)})"
     return Outcome(met=assessment.pilot_outcome == PilotOutcome.PASSED, detail=detail)
 
 
@@ -113,7 +114,9 @@ def security_certification_current(vendor: Vendor) -> Outcome:
         .first()
     )
     if certification is not None:
-        return Outcome(met=True, detail=f"{certification.get_kind_display()} until {certification.expires_on:%Y-%m-%d}")
+        return Outcome(
+            met=True, detail=f"{certification.get_kind_display()} until {format_date(certification.expires_on)}"
+        )
     risk = (
         VendorRisk.objects.filter(vendor=vendor, category=RiskCategory.DATA_SECURITY, status=RiskStatus.ACCEPTED)
         .order_by("id")

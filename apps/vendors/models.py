@@ -14,6 +14,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 
 from apps.core.models import TimeStampedModel, audit_tracked
+from apps.core.search import trigram_index
 from apps.core.validators import score_validators, validate_currency_code
 from apps.vendors.choices import (
     CertificationKind,
@@ -112,6 +113,8 @@ class Vendor(TimeStampedModel):
             ),
             _between("timezone_overlap_hours", 0, 24, "vendors_vendor", "Time-zone overlap"),
         ]
+        # Global search and the list's q: vg_unaccent(name) ILIKE / <% (apps/core/search.py).
+        indexes = [trigram_index("name", name="vendors_vendor_name_trgm")]
 
     def __str__(self) -> str:
         return self.name

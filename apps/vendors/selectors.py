@@ -53,6 +53,12 @@ def vendor_list(*, user: Any = None) -> QuerySet[Vendor]:
     return Vendor.objects.select_related("engineering_owner", "delivery_owner", "security_contact")
 
 
+def vendor_choice_list(*, user: Any = None) -> QuerySet[Vendor]:
+    """The vendors a filter menu offers (every signed-in person reads every vendor): ids and names only,
+    by name — one query however many lists use it."""
+    return Vendor.objects.only("pk", "name").order_by("name", "pk")
+
+
 def vendor_detail(*, user: Any = None) -> QuerySet[Vendor]:
     """Vendors with what their page's tab bar counts: one query for the header of the page. The tabs
     of the apps above count what they register under ``VENDOR_DETAIL`` (contracts: ``contract_count``)."""

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pghistory
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from apps.core.errors import ApplicationError, TransitionError
 from apps.core.gates import clean_reason, gate_enforce, require_reason
@@ -203,6 +203,17 @@ def access_grant_update(*, instance: AccessGrant, actor: Any | None, data: Mappi
 
 def access_grant_delete(*, instance: AccessGrant, actor: Any | None) -> None:
     model_delete(instance, actor=actor, action="access_grant_delete")
+
+
+def access_grant_revoke(*, grant: AccessGrant, actor: Any | None, on: date | None = None) -> AccessGrant:
+    """Revoke a grant as of ``on`` (default today): the access ends, the grant stays on record. A grant
+    revoked already is refused (its date stands), and so is a revocation before the grant began."""
+    with audited(actor=actor, action="access_grant_revoke"):
+        current = AccessGrant.objects.select_for_update().get(pk=grant.pk)
+        if current.revoked_on is not None:
+            raise ApplicationError(f"Already revoked on {formats.date_format(current.revoked_on)}.", field="revoked_on")
+        current.revoked_on = on or timezone.localdate()
+        return save_validated(current)
 
 
 # -- service reviews and their action items -------------------------------------------------------

@@ -32,6 +32,7 @@ from apps.core.ui import (
     TransitionView,
 )
 from apps.vendors import filters, ownership, selectors, services
+from apps.vendors.bulk import ACCESS_GRANT_BULK_ACTIONS, VENDOR_BULK_ACTIONS
 from apps.vendors.choices import VENDOR_TRANSITIONS, VendorStatus
 from apps.vendors.forms import (
     AccessGrantForm,
@@ -72,6 +73,8 @@ class VendorListView(FilteredListView):
     default_sort = "name"
     table_class = VendorTable
     csv_filename = "vendors"
+    bulk_actions = VENDOR_BULK_ACTIONS
+    bulk_noun = ("vendor", "vendors")
     create_url_name = "vendors:vendor-create"
     create_permission = "vendors.add_vendor"
 
@@ -382,6 +385,8 @@ class AccessGrantListView(FilteredListView):
     default_sort = "vendor"
     table_class = AccessGrantTable
     csv_filename = "access-grants"
+    bulk_actions = ACCESS_GRANT_BULK_ACTIONS
+    bulk_noun = ("access grant", "access grants")
 
 
 # -- service reviews ----------------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.humanize",
+    # Index expressions with an operator class (the trigram indexes of global search, apps/core/search.py).
+    "django.contrib.postgres",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "apps.core",
     "apps.accounts",
+    "apps.documents",
     "apps.functions",
     "apps.vendors",
     "apps.kpis",
@@ -246,9 +249,46 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Evidence files (apps.documents, docs/architecture/evidence.md): on this machine's file system under the
+# data folder by default, or in an S3-compatible bucket (docker-compose's optional minio service). Never
+# public: every download goes through the app (signed in, allowed, audited); S3 URLs are never handed out.
+EVIDENCE_STORAGE = env("EVIDENCE_STORAGE", default="filesystem")
+EVIDENCE_ROOT = env("EVIDENCE_ROOT", default="") or str(
+    Path(env("VG_DATA_DIR", default="") or BASE_DIR / "var") / "evidence"
+)
+if EVIDENCE_STORAGE == "s3":
+    EVIDENCE_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("EVIDENCE_S3_BUCKET", default="evidence"),
+            "endpoint_url": env("EVIDENCE_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env("EVIDENCE_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("EVIDENCE_S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env("EVIDENCE_S3_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif EVIDENCE_STORAGE == "filesystem":
+    EVIDENCE_STORAGE_BACKEND = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # No base_url: the files are not served as static or media files, only through the download view.
+        "OPTIONS": {"location": EVIDENCE_ROOT, "base_url": None},
+    }
+else:
+    raise ImproperlyConfigured(f"EVIDENCE_STORAGE must be filesystem or s3, not {EVIDENCE_STORAGE!r}.")
+# The largest evidence file accepted, in bytes (checked on the upload's real size). Default 25 MB.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)
+# The file types accepted, recognised by their content (not their name): pdf, png, jpeg, docx, xlsx, text.
+EVIDENCE_ALLOWED_TYPES: list[str] = env.list(
+    "EVIDENCE_ALLOWED_TYPES", default=["pdf", "png", "jpeg", "docx", "xlsx", "text"]
+)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "evidence": EVIDENCE_STORAGE_BACKEND,
 }
 
 REDIS_URL = env("REDIS_URL")
@@ -296,6 +336,10 @@ if SLA_LOOKBACK_DAYS < 1:
 REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
 if not 0 <= REMINDER_HOUR <= 23:
     raise ImproperlyConfigured(f"REMINDER_HOUR must be an hour from 0 to 23, not {REMINDER_HOUR}.")
+# How many days before a scheduled service review its vendor's owners are e-mailed the review pack (PDF).
+REVIEW_PACK_DAYS_BEFORE = env.int("REVIEW_PACK_DAYS_BEFORE", default=2)
+if REVIEW_PACK_DAYS_BEFORE < 0:
+    raise ImproperlyConfigured(f"REVIEW_PACK_DAYS_BEFORE must be 0 or more days, not {REVIEW_PACK_DAYS_BEFORE}.")
 
 # Scorecards (apps/performance/scorecards.py, which documents the scoring): the standings a score (0–100)
 # reaches, best first; each KPI's weight by the severity of its SLA term, and for a KPI held to its
@@ -342,18 +386,19 @@ for _name, _value in (
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be a positive number, not {_value}.")
 
-# KPI measurements in bulk: rows per POST /api/v1/measurements/bulk/ (more is a 413), and the CSV
-# import's limits (file size in bytes, data rows) and the rows its task writes per chunk.
+# KPI measurements in bulk: rows per POST /api/v1/measurements/bulk/ (more is a 413), and the imports'
+# limits (apps.performance.imports, every register: file size in bytes, data rows over all sheets) and the
+# most rows its task writes per chunk (a register may write fewer: ImportRegister.chunk_rows).
 MEASUREMENT_BULK_MAX_ROWS = 5_000
-MEASUREMENT_IMPORT_MAX_BYTES = 5 * 1024 * 1024
-MEASUREMENT_IMPORT_MAX_ROWS = 50_000
-MEASUREMENT_IMPORT_CHUNK_ROWS = 1_000
-# The import watchdog (beat, every minute: apps.performance.imports.measurement_imports_watch): an import
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 50_000
+IMPORT_CHUNK_ROWS = 1_000
+# The import watchdog (beat, every minute: apps.performance.imports.import_jobs_watch): an import
 # queued or running without a sign of life (sent to the workers, picked up, a chunk written) for this
-# many minutes is sent to the workers again, at most MEASUREMENT_IMPORT_MAX_ATTEMPTS times in all, then
+# many minutes is sent to the workers again, at most IMPORT_MAX_ATTEMPTS times in all, then
 # failed with the reason (its owner may retry it).
-MEASUREMENT_IMPORT_STALE_MINUTES = 10
-MEASUREMENT_IMPORT_MAX_ATTEMPTS = 3
+IMPORT_STALE_MINUTES = 10
+IMPORT_MAX_ATTEMPTS = 3
 
 # The portfolio overview (apps/dashboards/tiles/concentration.py): a vendor's or a country's share of the annual
 # spend (per currency) or of the critical functions above this percentage is flagged as a concentration.

@@ -15,6 +15,7 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "evidence": EVIDENCE_STORAGE_BACKEND,  # noqa: F405
 }
 
 # Outbound webhooks: a receiver on this machine (http://localhost:…) is fine while developing.

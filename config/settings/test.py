@@ -1,6 +1,7 @@
 """The test suite: fast password hashing, in-memory e-mail, a test-only secret key."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 
@@ -14,6 +15,11 @@ DEMO_DATA_ALLOWED = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Evidence files of the suite go to a temporary folder of this run, never to var/evidence.
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="vg-test-evidence-"), "base_url": None},
+    },
 }
 # The league table's scorecard cache is off: a test sees every change at once and counts the same
 # queries every time (tests/performance/test_scorecard_cache.py turns it on, on a local-memory cache).

@@ -32,7 +32,7 @@ def test_a_figure_converts_at_the_latest_rate_on_or_before_its_day() -> None:
     rate("USD", "2026-12-01", "0.70")
     got = convert(Decimal("1000"), "USD", on=dt.date(2026, 11, 30))
     assert (got.converted, got.rate, got.rate_on) == (Decimal("800.0000000000"), Decimal("0.8"), dt.date(2026, 6, 1))
-    assert got.rate_text == "USD 1 = EUR 0.8 (rate of 2026-06-01)"
+    assert got.rate_text == "USD 1 = EUR 0.8 (rate of 1 Jun 2026)"
     on_the_day = convert(Decimal("1000"), "USD", on=dt.date(2026, 12, 1))
     assert on_the_day.converted == Decimal("700") and on_the_day.rate_on == dt.date(2026, 12, 1)
 
@@ -41,7 +41,7 @@ def test_no_rate_on_or_before_the_day_is_no_conversion_never_a_guess() -> None:
     rate("GBP", "2026-12-01", "1.15")  # only after the figure's day
     got = convert(Decimal("96000"), "GBP", on=dt.date(2026, 11, 30))
     assert got.missing and got.converted is None and got.rate is None
-    assert got.note == "no GBP rate on or before 2026-11-30: not counted"
+    assert got.note == "no GBP rate on or before 30 Nov 2026: not counted"
     assert convert(Decimal("5"), "CHF", on=dt.date(2026, 11, 30)).missing  # no rate at all
 
 

@@ -104,7 +104,7 @@ def test_the_status_page_is_for_admins(user_with_role: Any) -> None:
     html = page.content.decode()
     assert 'data-check="database"' in html and 'data-check="redis"' in html and "data-degraded" not in html
     assert "performance.watch_imports" in html and "never seen" in html  # no beat in the tests
-    assert 'data-jobs="Measurement imports"' in html
+    assert 'data-jobs="Imports"' in html
     assert "System status" in admin.get("/").content.decode()  # in the admin's menu
     assert "System status" not in manager.get("/").content.decode()
 

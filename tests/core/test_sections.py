@@ -20,11 +20,13 @@ def test_the_vendor_page_tabs_come_from_the_apps_that_own_them_in_their_order() 
         "contracts",
         "telemetry",
         "reviews",
+        "evidence",
         "history",
     ]
     owners = {tab.key: tab.context.__module__ for tab in tabs}
     assert owners["contracts"].startswith("apps.contracts.")
     assert owners["risks"].startswith("apps.vendors.")
+    assert owners["evidence"] == "apps.vendors.evidence"  # the files of its certifications, vetting, reviews, risks
     assert owners["telemetry"] == "apps.performance.telemetry.sections"  # identity rules and bound sources
 
 

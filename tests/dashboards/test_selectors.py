@@ -13,6 +13,7 @@ import pytest
 from django.test import override_settings
 
 from apps.contracts.models import Contract
+from apps.core.formatting import format_date
 from apps.dashboards.scope import Scope
 from apps.dashboards.selectors import Overview, portfolio_overview
 from apps.dashboards.tiles.sourcing import MATRIX_BANDS
@@ -203,7 +204,7 @@ def test_concentration_shares_and_flags(portfolio: Portfolio, fx_rates: None) ->
         ("Delta Cloud", "EUR"): (Decimal("43800.00"), Decimal("7.8"), False),
     }
     delta = next(r for r in c.spend_by_vendor if r.label == "Delta Cloud")
-    rate_day = (portfolio.today - dt.timedelta(days=30)).isoformat()
+    rate_day = format_date(portfolio.today - dt.timedelta(days=30))
     assert delta.conversion_note == f"GBP 36,500.00 at GBP 1 = EUR 1.2 (rate of {rate_day})"
     countries = {(r.label, r.currency): r.share for r in c.spend_by_country}
     assert countries[("India", "EUR")] == Decimal("66.0") and countries[("Poland", "EUR")] == Decimal("26.3")
@@ -223,7 +224,7 @@ def test_concentration_leaves_out_and_names_a_currency_without_a_rate(portfolio:
     assert {(r.label, r.value, r.share) for r in c.spend_by_vendor} == {
         ("Beta Software", Decimal("120000.00"), Decimal("100.0"))
     }
-    day = portfolio.today.isoformat()
+    day = format_date(portfolio.today)
     assert [(m.currency, m.amount, m.missing_text) for m in c.spend_not_counted] == [
         ("GBP", Decimal("36500.00"), f"no GBP rate on or before {day}: not counted"),
         ("USD", Decimal("500000.00"), f"no USD rate on or before {day}: not counted"),

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from apps.accounts.choices import Role
 from apps.contracts.models import Contract
+from apps.core.formatting import format_date
 from apps.core.fx import fx_table
 from apps.core.models import FxRate
 from apps.dashboards.scope import Scope
@@ -135,7 +136,7 @@ def test_a_gbp_vendor_is_no_longer_100_percent_of_gbp_spend() -> None:
     assert [r.label for r in o.concentration.flagged if r.drill.counts_rows is False] == ["Euro Vendor", "Germany"]
     assert o.spend_total.amount == Decimal("610400.00") and o.spend_total.currency == "EUR"
     (gbp,) = o.spend_total.converted
-    assert gbp.rate_text == f"GBP 1 = EUR 1.15 (rate of {(TODAY - dt.timedelta(days=3)).isoformat()})"
+    assert gbp.rate_text == f"GBP 1 = EUR 1.15 (rate of {format_date(TODAY - dt.timedelta(days=3))})"
 
 
 def test_a_currency_without_a_rate_on_or_before_the_day_is_left_out_and_named() -> None:
@@ -147,7 +148,7 @@ def test_a_currency_without_a_rate_on_or_before_the_day_is_left_out_and_named() 
     o = portfolio_overview(scope=Scope(), period=Period(dt.date(2026, 5, 1)), today=TODAY)
     assert [r.label for r in o.concentration.spend_by_vendor] == ["Euro Vendor"]
     (missing,) = o.concentration.spend_not_counted
-    assert missing.missing_text == "no GBP rate on or before 2026-06-01: not counted"
+    assert missing.missing_text == "no GBP rate on or before 1 Jun 2026: not counted"
     assert o.spend_total.amount == Decimal("500000.00")
     assert [m.currency for m in o.spend_total.missing] == ["GBP"]
 
@@ -188,7 +189,7 @@ def test_the_overview_shows_the_rate_and_date_used_the_missing_rate_and_the_msa_
     rate_day = today - dt.timedelta(days=2)
     rate("USD", rate_day, "0.92")
     html = signed_in.get(reverse("dashboards:overview")).content.decode()
-    assert f"USD 1 = EUR 0.92 (rate of {rate_day.isoformat()})" in html
-    assert f"no GBP rate on or before {today.isoformat()}: not counted" in html
+    assert f"USD 1 = EUR 0.92 (rate of {format_date(rate_day)})" in html
+    assert f"no GBP rate on or before {format_date(today)}: not counted" in html
     assert "A master agreement counts only the part its statements of work do not cover." in html
     assert 'data-currency="EUR"' in html  # the total in the reporting currency

@@ -1,25 +1,29 @@
 """`manage.py seed_demo`: a believable portfolio, built through the services, loaded once: a later run
-adds nothing and changes nothing, whatever people did with the demo rows in between."""
+adds nothing and changes nothing, whatever people did with the demo rows in between.
+
+The demo is loaded once for this module (``demo``, in a transaction rolled back after the last test) and
+each test runs in a savepoint inside it, so what a test changes is undone before the next; the module's
+tests run on one test process (``xdist_group``). A first load into a database with records of its own:
+test_seed_demo_first_load.py."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Model
-from django.test import override_settings
 from pghistory.models import Events
 
 from apps.accounts.models import User
 from apps.contracts.models import Contract, ContractClause
 from apps.core.models import PolicyException, StatusChange
 from apps.demo.demo_data import DEMO_PASSWORD, USERS
-from apps.demo.management.commands.seed_demo import demo_loaded_on
 from apps.functions.models import Function, SourcingDecision
 from apps.functions.services import function_decide
 from apps.performance.models import Measurement, SlaTerm
@@ -40,9 +44,8 @@ from apps.vendors.services import (
     certification_delete,
     service_review_update,
 )
-from tests.factories import FunctionFactory, VendorFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded_demo"), pytest.mark.usefixtures("demo")]
 AS_OF = "2026-11-23"
 
 
@@ -52,8 +55,17 @@ def seed() -> str:
     return out.getvalue()
 
 
-def test_builds_the_portfolio() -> None:
-    seed()
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The demo, loaded once for the module; rolled back after its last test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        output = seed()
+        yield output
+        transaction.set_rollback(True)
+
+
+def test_builds_the_portfolio(demo: str) -> None:
+    assert "Demo data ready" in demo
     assert Function.objects.values("category").distinct().count() >= 12
     assert Vendor.objects.count() >= 8
     assert Vendor.objects.values("geography").distinct().count() == 3
@@ -80,14 +92,12 @@ def test_builds_the_portfolio() -> None:
 
 
 def test_breaching_values_are_present() -> None:
-    seed()
     defect = Measurement.objects.filter(kpi__code="defect_rate", value__gt=2)
     slow = Measurement.objects.filter(kpi__code="first_response_time", contract__title="L1 service desk", value__gt=1)
     assert defect.exists() and slow.exists()
 
 
 def test_one_demo_user_per_role_who_can_sign_in() -> None:
-    seed()
     for username, _first, _last, role in USERS:
         user = User.objects.get(username=username)
         assert role in user.roles
@@ -125,7 +135,6 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
 
 
 def test_second_run_changes_nothing() -> None:
-    seed()
     before = snapshot()
     assert "nothing added, nothing changed" in seed()
     assert snapshot() == before
@@ -135,7 +144,6 @@ def test_a_later_run_keeps_what_people_did_with_the_demo_rows(user_with_role: Ca
     """Restarting `make run` (a later day, so the demo's dates have moved) after people worked with the
     demo: their edits stay, nothing they deleted comes back, nothing is duplicated, and the audit trail
     gains nothing."""
-    seed()
     analyst, cto = user_with_role("admin"), User.objects.get(username="cto")
     # A value corrected in the KPI grid, and one re-imported from a CSV file, both by a non-demo user.
     typed = Measurement.objects.filter(kpi__code="bug_resolution_time").order_by("period_start").first()
@@ -199,43 +207,3 @@ def test_a_later_run_keeps_what_people_did_with_the_demo_rows(user_with_role: Ca
     function.refresh_from_db()
     assert function.decision == "keep_in_house"
     assert not Certification.objects.filter(pk=certification.pk).exists()
-
-
-def test_the_mark_outlives_the_demo_sign_ins() -> None:
-    """The audit trail, not the demo rows, remembers that the demo was loaded."""
-    assert demo_loaded_on() is None
-    seed()
-    assert demo_loaded_on() == date(2026, 11, 23)
-    User.objects.filter(username="admin").update(username="alex.morgan")  # renamed by an admin
-    assert demo_loaded_on() == date(2026, 11, 23)
-    assert "already loaded" in seed()
-
-
-def test_first_load_leaves_existing_records_alone(user_with_role: Callable[[str], User]) -> None:
-    """A record that exists before the demo is loaded (same natural key) is used as it is: not
-    changed, and given none of the demo's contracts, reviews, decisions…"""
-    owner = user_with_role("engineering_manager")
-    vistula = VendorFactory(
-        name="Vistula Software House", status="prospect", description="Ours.", engineering_owner=owner
-    )
-    own_function = FunctionFactory(name="Payroll systems")
-    vistula_before = Vendor.objects.filter(pk=vistula.pk).values().get()
-
-    output = seed()
-
-    assert "Demo data ready" in output
-    assert Vendor.objects.filter(pk=vistula.pk).values().get() == vistula_before
-    assert not Contract.objects.filter(vendor=vistula).exists()
-    assert not ServiceReview.objects.filter(vendor=vistula).exists()
-    assert not Certification.objects.filter(vendor=vistula).exists()
-    assert not SourcingDecision.objects.filter(function=own_function).exists()
-    # The rest of the demo is there, including contracts that cover the existing function.
-    assert Contract.objects.filter(vendor__name="Bangalore Digital Works").count() >= 3
-    assert Contract.objects.filter(functions=own_function).exists()
-    assert demo_loaded_on() == date(2026, 11, 23)
-
-
-def test_refused_where_demo_data_is_off() -> None:
-    with override_settings(DEMO_DATA_ALLOWED=False), pytest.raises(CommandError, match="disabled"):
-        call_command("seed_demo", stdout=io.StringIO())
-    assert User.objects.count() == 0

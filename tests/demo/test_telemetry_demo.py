@@ -1,16 +1,21 @@
 """The demo's delivery telemetry (apps/demo/telemetry_demo.py): after ``seed_demo`` and the SLA sweep
 that follows it (as ``make run`` does), the healthy contract and the breaching one both have the four
 DORA KPIs measured by telemetry, the pod breaches its change-failure-rate term with the events behind
-it, the modernisation breaches nothing telemetry measures, and a second load changes nothing."""
+it, the modernisation breaches nothing telemetry measures, and a second load changes nothing.
+
+The demo is loaded and swept once for the module (``demo``, rolled back after its last test); each test
+runs in a savepoint inside it, on one test process (``xdist_group``)."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from apps.contracts.models import Contract
 from apps.demo.telemetry_demo import STREAMS, telemetry_covers_from, telemetry_demo_stream, telemetry_measured
@@ -27,7 +32,7 @@ from apps.performance.telemetry.models import (
 )
 from apps.vendors.models import VendorIdentityRule
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("telemetry_demo")]
 AS_OF = date(2026, 11, 23)
 DORA = {"deployment_frequency", "lead_time_for_changes", "change_failure_rate", "time_to_restore"}
 HEALTHY, BREACHING = "SOW 1 — Platform modernisation", "Product engineering pod"
@@ -39,6 +44,16 @@ def seed(as_of: date = AS_OF) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The demo loaded, then swept as the launcher does right after loading it; rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        output = seed()
+        sla_sweep(as_of=AS_OF)
+        yield output
+        transaction.set_rollback(True)
+
+
 def test_the_stream_is_the_same_for_the_same_day_and_never_in_the_future() -> None:
     for plan in STREAMS.values():
         stream = telemetry_demo_stream(plan=plan, today=AS_OF)
@@ -47,9 +62,8 @@ def test_the_stream_is_the_same_for_the_same_day_and_never_in_the_future() -> No
         assert len({(d.source, d.delivery_id) for d in stream}) == len(stream)
 
 
-def test_two_contracts_are_measured_and_the_pod_breaches_its_change_failure_rate() -> None:
-    output = seed()
-    sla_sweep(as_of=AS_OF)  # as the launcher runs it right after the demo's load
+def test_two_contracts_are_measured_and_the_pod_breaches_its_change_failure_rate(demo: str) -> None:
+    output = demo
     covers_from = telemetry_covers_from(AS_OF)
     assert "telemetry deliveries" in output
     assert SourceBinding.objects.count() == 4
@@ -112,9 +126,7 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def test_a_second_load_changes_nothing() -> None:
-    seed()
-    sla_sweep(as_of=AS_OF)
+def test_a_second_load_changes_nothing(demo: str) -> None:
     before = snapshot()
     assert "nothing added, nothing changed" in seed(AS_OF + timedelta(days=8))
     sla_sweep(as_of=AS_OF)

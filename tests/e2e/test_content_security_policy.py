@@ -64,7 +64,7 @@ def test_main_pages_load_without_a_policy_violation(live_server, page) -> None:
         f"/vendors/{vendor.pk}/",
         f"/contracts/{contract.pk}/",
         f"/kpis/log/{contract.pk}/",
-        "/kpis/imports/new/",
+        "/imports/new/",
         f"/reviews/{item.review_id}/",
         "/admin/",
         "/admin/accounts/user/",

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from apps.performance.models import Measurement, MeasurementImport
+from apps.performance.models import ImportJob, Measurement
 from tests.celery_worker import running_worker, wait_until
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_screenshots import overflowing_elements
@@ -41,7 +41,7 @@ def october_file() -> bytes:
 
 
 def test_a_manager_imports_a_csv_and_watches_the_progress(live_server, page, settings) -> None:
-    settings.MEASUREMENT_IMPORT_CHUNK_ROWS = 50  # twelve chunks: the progress moves in steps
+    settings.IMPORT_CHUNK_ROWS = 50  # twelve chunks: the progress moves in steps
     manager = UserFactory(username="manager", role="engineering_manager", password=PASSWORD)
     ContractFactory(
         reference="MSA-7",
@@ -54,7 +54,7 @@ def test_a_manager_imports_a_csv_and_watches_the_progress(live_server, page, set
 
     page.goto(f"{live_server.url}/kpis/measurements/")
     page.get_by_role("link", name="Import CSV").click()
-    page.wait_for_url(f"{live_server.url}/kpis/imports/new/")
+    page.wait_for_url(f"{live_server.url}/imports/new/?register=measurements")
     page.set_input_files("#id_file", files=[{"name": "october.csv", "mimeType": "text/csv", "buffer": october_file()}])
     page.get_by_role("button", name="Upload and preview").click()
 
@@ -77,7 +77,7 @@ def test_a_manager_imports_a_csv_and_watches_the_progress(live_server, page, set
     with running_worker():
         # Wait for the worker by condition (the job's row), with a generous ceiling for a busy machine;
         # then the polled card is swapped in place until the summary, which stops the polling.
-        assert wait_until(lambda: MeasurementImport.objects.get().status == "done")
+        assert wait_until(lambda: ImportJob.objects.get().status == "done")
         expect(progress).to_have_attribute("data-status", "done", timeout=60_000)
     expect(progress).not_to_have_attribute("hx-trigger", "every 1s")
     bar = page.locator("[role=progressbar] > span")
@@ -86,7 +86,7 @@ def test_a_manager_imports_a_csv_and_watches_the_progress(live_server, page, set
     expect(page.locator("[data-summary]")).to_contain_text(f"{ROWS} created, 0 updated, 0 unchanged, 1 skipped")
     screenshot(page, "import-done")
 
-    job = MeasurementImport.objects.get()
+    job = ImportJob.objects.get()
     assert (job.status, job.processed_rows, job.created_count, job.error_count) == ("done", ROWS + 1, ROWS, 1)
     assert Measurement.objects.filter(source="import").count() == ROWS
     assert set(Measurement.objects.values_list("note", flat=True)) == {"=from the tracker"}

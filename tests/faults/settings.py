@@ -7,7 +7,7 @@ import os
 
 from config.settings.test import *  # noqa: F403
 
-MEASUREMENT_IMPORT_CHUNK_ROWS = int(os.environ.get("FAULT_IMPORT_CHUNK_ROWS", "2"))
+IMPORT_CHUNK_ROWS = int(os.environ.get("FAULT_IMPORT_CHUNK_ROWS", "2"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
     "visibility_timeout": 5,

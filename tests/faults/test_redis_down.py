@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.services import api_token_issue
-from apps.performance.models import Measurement, MeasurementImport
+from apps.performance.models import ImportJob, Measurement
 from apps.performance.tasks import watch_imports
 from tests.celery_worker import running_worker, wait_until
 from tests.factories import ContractFactory, UserFactory
@@ -57,7 +57,7 @@ def test_with_redis_stopped_the_workspace_works_and_an_import_started_meanwhile_
     browser = Client()
     signed_in = browser.post(reverse("login"), {"login": manager.username, "password": PASSWORD})
     assert signed_in.status_code == 302 and browser.session.get("_auth_user_id") == str(manager.pk)
-    for page in ("/", reverse("vendors:vendor-list"), contract.get_absolute_url(), reverse("performance:import-list")):
+    for page in ("/", reverse("vendors:vendor-list"), contract.get_absolute_url(), reverse("imports:list")):
         assert browser.get(page).status_code == 200, page
     api = Client(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/vendors/").status_code == 200
@@ -81,20 +81,23 @@ def test_with_redis_stopped_the_workspace_works_and_an_import_started_meanwhile_
     lines = "".join(f"MSA-7,sprint_velocity,2026-10-01,2026-10-{day:02d},40,,,\n" for day in range(1, 6))
     with caplog.at_level(logging.WARNING, logger="apps.core.tasks"):
         uploaded = browser.post(
-            reverse("performance:import-create"),
-            {"file": SimpleUploadedFile("october.csv", (HEADER + lines).encode(), "text/csv")},
+            reverse("imports:create"),
+            {
+                "register": "measurements",
+                "file": SimpleUploadedFile("october.csv", (HEADER + lines).encode(), "text/csv"),
+            },
         )
-        job = MeasurementImport.objects.get(pk=re.findall(r"\d+", uploaded["Location"])[-1])
-        started = browser.post(reverse("performance:import-start", args=[job.pk]), follow=True)
+        job = ImportJob.objects.get(pk=re.findall(r"\d+", uploaded["Location"])[-1])
+        started = browser.post(reverse("imports:start", args=[job.pk]), follow=True)
     assert started.status_code == 200 and "waiting for a worker" in started.content.decode()
-    assert "Could not enqueue kpis.import_measurements" in caplog.text
+    assert "Could not enqueue imports.run" in caplog.text
     # Ten minutes on, its owner is offered Retry; retrying with Redis still down loses nothing either.
     stale = timezone.now() - dt.timedelta(minutes=11)
-    MeasurementImport.objects.filter(pk=job.pk).update(heartbeat_at=stale, queued_at=stale)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=stale, queued_at=stale)
     assert 'data-action="retry-import"' in browser.get(job.get_absolute_url()).content.decode()
-    retried = browser.post(reverse("performance:import-retry", args=[job.pk]), follow=True)
+    retried = browser.post(reverse("imports:retry", args=[job.pk]), follow=True)
     assert "Retrying the import of october.csv" in retried.content.decode()
-    assert MeasurementImport.objects.get(pk=job.pk).status == "queued"
+    assert ImportJob.objects.get(pk=job.pk).status == "queued"
 
     # Redis is back: readiness says so, and the watchdog's catch-up gets the import done.
     own_redis.start()
@@ -102,8 +105,8 @@ def test_with_redis_stopped_the_workspace_works_and_an_import_started_meanwhile_
     assert browser.get("/readyz").json() == {"status": "ok", "database": True, "redis": True, "degraded": []}
     with running_worker():
         watch_imports.delay((timezone.now() + dt.timedelta(minutes=11)).isoformat())  # what beat sends
-        assert wait_until(lambda: MeasurementImport.objects.get(pk=job.pk).status in ("done", "failed"))
-    job = MeasurementImport.objects.get(pk=job.pk)
+        assert wait_until(lambda: ImportJob.objects.get(pk=job.pk).status in ("done", "failed"))
+    job = ImportJob.objects.get(pk=job.pk)
     assert job.status == "done", job.failure
     assert (job.processed_rows, job.created_count) == (5, 5)
     assert Measurement.objects.filter(contract=contract, source="import").count() == 5

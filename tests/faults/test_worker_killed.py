@@ -16,7 +16,7 @@ from django.db.models import Count
 from apps.accounts.choices import Role
 from apps.kpis.models import KpiDefinition
 from apps.performance import imports
-from apps.performance.models import Measurement, MeasurementImport
+from apps.performance.models import ImportJob, Measurement
 from tests.celery_worker import wait_until
 from tests.factories import ContractFactory, MeasurementFactory, UserFactory
 from tests.faults.servers import CeleryWorker, ThrowawayRedis, publishing_to
@@ -49,23 +49,23 @@ def test_an_import_whose_worker_is_killed_ends_done_without_duplicate_rows(
     )
     lines = [f"MSA-7,sprint_velocity,2026-10-01,2026-10-{n:02d},41,,," for n in range(1, 7)]
     content = (HEADER + "".join(f"{line}\n" for line in lines)).encode()
-    job = imports.measurement_import_create(actor=manager, file_name="october.csv", content=content)
+    job = imports.import_job_create(register="measurements", actor=manager, file_name="october.csv", content=content)
 
     workers = {worker.name: worker for worker in start_workers("worker-a", "worker-b")}
     with psycopg.connect(**connection.get_connection_params()) as holder:
         holder.execute("SELECT 1 FROM kpis_measurement WHERE id = %s FOR UPDATE", [held.pk])
         with publishing_to(throwaway_redis.url):
-            imports.measurement_import_start(instance=job, actor=manager)
+            imports.import_job_start(instance=job, actor=manager)
         # The first chunk is committed; the second waits for the held row, inside its transaction.
-        assert wait_until(lambda: MeasurementImport.objects.get(pk=job.pk).processed_rows == 2)
+        assert wait_until(lambda: ImportJob.objects.get(pk=job.pk).processed_rows == 2)
         assert wait_until(lambda: bool(set(waiting_for_a_lock()) & set(workers)))
         [writer] = set(waiting_for_a_lock()) & set(workers)
         workers[writer].kill()  # SIGKILL: no ack, no rollback message, nothing marks the import
         holder.rollback()  # the killed worker's transaction (its connection is gone) rolls back
 
     # The other worker gets the message again (its visibility timeout passed) and finishes the import.
-    assert wait_until(lambda: MeasurementImport.objects.get(pk=job.pk).status in ("done", "failed"))
-    job = MeasurementImport.objects.get(pk=job.pk)
+    assert wait_until(lambda: ImportJob.objects.get(pk=job.pk).status in ("done", "failed"))
+    job = ImportJob.objects.get(pk=job.pk)
     assert job.status == "done", job.failure
     assert (job.processed_rows, job.created_count, job.updated_count, job.error_count) == (6, 5, 1, 0)
     assert job.attempts == 2  # the redelivery counted
@@ -79,4 +79,4 @@ def test_an_import_whose_worker_is_killed_ends_done_without_duplicate_rows(
     held.refresh_from_db()
     assert held.value == 41
     survivor = next(worker for name, worker in workers.items() if name != writer)
-    assert "kpis.import_measurements" in survivor.output()
+    assert "imports.run" in survivor.output()

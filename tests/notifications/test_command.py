@@ -23,7 +23,9 @@ def test_sends_as_of_the_given_day_then_nothing_again() -> None:
     ServiceReviewFactory(scheduled_for="2026-11-25")
     first = send("--as-of", "2026-11-23")
     assert "Reminders as of 2026-11-23:" in first
-    assert "Service review due" in first and "Sent 1 reminder." in first
+    # … and its review pack (apps/dashboards/review_pack.py) to the vendor's owners.
+    assert "Service review due" in first and "Review pack before a service review" in first
+    assert "Sent 2 reminders." in first
     again = send("--as-of", "2026-11-23")
     assert "Nothing new to send" in again
 

@@ -35,6 +35,7 @@ OWNERS = {
     "policy_exceptions": "apps.notifications.policy_exception_reminders",
     "api_tokens": "apps.notifications.token_reminders",
     "telemetry_silent": "apps.performance.telemetry.reminders",
+    "review_packs": "apps.dashboards.review_pack",
 }
 REMINDER_KINDS = {
     Kind.REVIEW_DUE,
@@ -48,6 +49,7 @@ REMINDER_KINDS = {
     Kind.POLICY_EXCEPTION_EXPIRED,
     Kind.TELEMETRY_SILENT,
     Kind.API_TOKEN_EXPIRING,
+    Kind.REVIEW_PACK,
 }
 
 

@@ -106,7 +106,8 @@ def contract_with_cancel_by(vendor: Vendor, cancel_by: date, **extra: Any) -> Co
 def test_a_review_is_reminded_two_days_ahead_then_once_overdue(vendor: Vendor, people: SimpleNamespace) -> None:
     review = ServiceReviewFactory(vendor=vendor, scheduled_for=day(2))
     assert run(day(-1)) == only("review_due", 0)  # three days away: not yet
-    assert run(AS_OF) == only("review_due", 1)
+    # … with its review pack for the owners (apps/dashboards/review_pack.py, tests/dashboards/test_review_pack.py).
+    assert run(AS_OF) == {**only("review_due", 1), "review_pack": 1}
     assert run(AS_OF) == only("review_due", 0)
     assert run_days(1, 2) == only("review_due", 0)
     assert run(day(3)) == only("review_overdue", 1)
@@ -121,7 +122,7 @@ def test_a_review_first_seen_overdue_gets_only_the_overdue_reminder(vendor: Vend
     review = ServiceReviewFactory(vendor=vendor, scheduled_for=day(-5))
     assert run(AS_OF) == only("review_overdue", 1)
     [notification] = Notification.objects.filter(recipient=people.engineering)
-    assert "18 November 2026 (5 days ago)" in notification.body
+    assert "18 Nov 2026 (5 days ago)" in notification.body
     assert occasions(f"service_review:{review.pk}") == {
         ("review_due", "due:2026-11-18"),
         ("review_overdue", "overdue:2026-11-18"),
@@ -161,7 +162,7 @@ def test_a_missed_run_sends_one_reminder_with_the_real_days_left(vendor: Vendor,
     assert run(AS_OF) == only("contract_cancel_by", 1)
     assert titles(people.delivery, "contract_cancel_by") == ["Cancel-by date in 25 days: Pod of four engineers"]
     body = Notification.objects.filter(recipient=people.delivery).get().body
-    assert "ends unless it is renewed by 18 December 2026 (in 25 days)" in body
+    assert "ends unless it is renewed by 18 Dec 2026 (in 25 days)" in body
     # The 90- and 60-day reminders are recorded as sent: they never arrive late.
     assert occasions(f"contract:{contract.pk}") == {
         ("contract_cancel_by", "90:2026-12-18"),
@@ -246,7 +247,7 @@ def test_access_findings_are_reminded_once_each(vendor: Vendor, people: SimpleNa
     assert run_days(1, 5) == only("access_finding", 0)
     [notification] = Notification.objects.filter(recipient=people.security_contact)
     assert notification.title == "Access finding (high): Piotr Nowak → GitHub (Vistula Software House)"
-    assert "expires on 22 November 2026" in notification.body
+    assert "expires on 22 Nov 2026" in notification.body
     assert "Past its expiry date and not revoked" in notification.body
     assert recipients("access_finding") == ["demo_security", "security_contact"]
     # The vendor exits: both open grants are now findings of a vendor leaving.

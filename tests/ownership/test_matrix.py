@@ -32,8 +32,8 @@ from rest_framework.test import APIClient
 from apps.accounts.choices import Role
 from apps.core.models import StatusChange
 from apps.performance import imports
-from apps.performance.models import Breach, Measurement, MeasurementImport, SourceBinding
-from apps.performance.tasks import import_measurements
+from apps.performance.models import Breach, ImportJob, Measurement, SourceBinding
+from apps.performance.tasks import run_import
 from apps.vendors import ownership
 from apps.vendors.models import ActionItem, ServiceReview, Vendor, VendorIdentityRule
 from config.api import router
@@ -314,13 +314,14 @@ class TestMeasurementOwnership(OwnershipMatrix):
         def run() -> HttpResponse:
             browser = w.browser
             upload = browser.post(
-                reverse("performance:import-create"), {"file": SimpleUploadedFile("sept.csv", content, "text/csv")}
+                reverse("imports:create"),
+                {"register": "measurements", "file": SimpleUploadedFile("sept.csv", content, "text/csv")},
             )
             assert upload.status_code == 302, upload.content[:500]
-            job = MeasurementImport.objects.latest("pk")
+            job = ImportJob.objects.latest("pk")
             if job.valid_rows:
-                imports.measurement_import_start(instance=job, actor=w.manager, enqueue=False)
-                import_measurements(job.pk)
+                imports.import_job_start(instance=job, actor=w.manager, enqueue=False)
+                run_import(job.pk)
             return browser.get(job.get_absolute_url())
 
         return Attempt(run, frozenset({200}), frozenset({200}))

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from apps.performance import imports
-from apps.performance.imports import ImportFileError, measurement_csv_read
+from apps.performance import measurement_imports
+from apps.performance.imports import ImportFileError, import_file_read
 
 pytestmark = pytest.mark.django_db
 COLUMNS = ("contract", "kpi", "period_start", "period_end", "value", "numerator", "denominator", "note")
@@ -29,8 +29,8 @@ def csv_bytes(*lines: str, delimiter: str = ",") -> bytes:
 
 def checked(content: bytes) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, list[str]]]]:
     """The rows as the bulk upsert receives them, and the errors, both by the file's row number."""
-    rows = measurement_csv_read(content)
-    result = imports.measurement_import_check(rows)
+    rows = import_file_read("measurements", content)
+    result = measurement_imports.measurement_import_check(rows)
     bulk = {row["row"]: result.bulk_rows[position] for position, row in enumerate(rows)}
     errors = {rows[position]["row"]: messages for position, messages in result.errors.items()}
     return bulk, errors
@@ -138,27 +138,29 @@ def test_ambiguous_numbers_are_refused_with_the_rule(line: str, delimiter: str, 
 )
 def test_an_unterminated_quote_is_refused_with_its_row(lines: list[str], row: int, line: int) -> None:
     with pytest.raises(ImportFileError) as refused:
-        measurement_csv_read(csv_bytes(*lines))
+        import_file_read("measurements", csv_bytes(*lines))
     message = refused.value.message
     assert f"Row {row} (line {line})" in message and "never closed" in message, message
 
 
 def test_a_stray_character_after_a_closing_quote_is_refused_with_its_row() -> None:
     with pytest.raises(ImportFileError) as refused:
-        measurement_csv_read(
+        import_file_read(
+            "measurements",
             csv_bytes(
                 "MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,fine",
                 'MSA-7,sprint_velocity,2026-10-15,2026-10-28,40,,,"quoted"tail',
-            )
+            ),
         )
     assert "Row 3 (line 3)" in refused.value.message
 
 
 def test_quotes_used_properly_still_read() -> None:
-    rows = measurement_csv_read(
+    rows = import_file_read(
+        "measurements",
         csv_bytes(
             'MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,"a ""quoted"" word, and a comma"',
             'MSA-7,sprint_velocity,2026-10-15,2026-10-28,40,,,an inch mark: 5" screen',
-        )
+        ),
     )
     assert [row["note"] for row in rows] == ['a "quoted" word, and a comma', 'an inch mark: 5" screen']

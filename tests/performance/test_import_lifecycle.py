@@ -24,16 +24,16 @@ from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.core.errors import ConflictError, PermissionDeniedError, TransitionError
-from apps.performance import imports
+from apps.performance import imports, measurement_imports
 from apps.performance.choices import IMPORT_TRANSITIONS, ImportStatus
-from apps.performance.models import Measurement, MeasurementImport
-from apps.performance.tasks import import_measurements, watch_imports
+from apps.performance.models import ImportJob, Measurement
+from apps.performance.tasks import run_import, watch_imports
 from config.celery import app
 from tests.factories import ContractFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 HEADER = "contract,kpi,period_start,period_end,value,numerator,denominator,note\n"
-STALE = dt.timedelta(minutes=settings.MEASUREMENT_IMPORT_STALE_MINUTES)
+STALE = dt.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
 LATER = STALE + dt.timedelta(minutes=1)
 
 
@@ -52,28 +52,30 @@ def manager() -> Any:
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """What was sent to the workers (the publish, after the commit)."""
     published: list[Any] = []
-    monkeypatch.setattr(import_measurements, "apply_async", lambda args, kwargs: published.append(args[0]))
+    monkeypatch.setattr(run_import, "apply_async", lambda args, kwargs: published.append(args[0]))
     return published
 
 
-def started(manager: Any, rows: int = 3) -> MeasurementImport:
-    job = imports.measurement_import_create(actor=manager, file_name="october.csv", content=csv_bytes(rows))
-    imports.measurement_import_start(instance=job, actor=manager, enqueue=False)
+def started(manager: Any, rows: int = 3) -> ImportJob:
+    job = imports.import_job_create(
+        register="measurements", actor=manager, file_name="october.csv", content=csv_bytes(rows)
+    )
+    imports.import_job_start(instance=job, actor=manager, enqueue=False)
     return job
 
 
-def reload(job: MeasurementImport) -> MeasurementImport:
-    return MeasurementImport.objects.get(pk=job.pk)
+def reload(job: ImportJob) -> ImportJob:
+    return ImportJob.objects.get(pk=job.pk)
 
 
 @contextmanager
 def task_request(**fields: Any) -> Iterator[None]:
     """Run the import task's body as a worker would with this request (its retries, its delivery)."""
-    import_measurements.request_stack.push(Context(**fields))
+    run_import.request_stack.push(Context(**fields))
     try:
         yield
     finally:
-        import_measurements.request_stack.pop()
+        run_import.request_stack.pop()
 
 
 # -- the lifecycle --------------------------------------------------------------------------------------------
@@ -86,8 +88,10 @@ def test_every_status_has_its_moves_and_done_is_final() -> None:
 
 
 def test_a_move_the_lifecycle_does_not_allow_is_refused(manager: Any) -> None:
-    job = imports.measurement_import_create(actor=manager, file_name="october.csv", content=csv_bytes(1))
-    locked = MeasurementImport.objects.get(pk=job.pk)
+    job = imports.import_job_create(
+        register="measurements", actor=manager, file_name="october.csv", content=csv_bytes(1)
+    )
+    locked = ImportJob.objects.get(pk=job.pk)
     with pytest.raises(TransitionError, match="awaiting confirmation cannot become done"):
         imports._import_move(locked, ImportStatus.DONE)
 
@@ -101,7 +105,7 @@ def test_start_sends_it_to_the_workers_once_with_a_heartbeat(manager: Any) -> No
 # -- the watchdog ---------------------------------------------------------------------------------------------
 def test_the_watchdog_leaves_a_fresh_import_alone(manager: Any, sent: list[Any]) -> None:
     job = started(manager)
-    assert imports.measurement_imports_watch(now=timezone.now() + STALE / 2) == {"requeued": 0, "failed": 0}
+    assert imports.import_jobs_watch(now=timezone.now() + STALE / 2) == {"requeued": 0, "failed": 0}
     assert sent == [] and reload(job).attempts == 1
 
 
@@ -113,14 +117,14 @@ def test_a_queued_import_whose_message_was_lost_is_sent_again_then_failed_with_t
     job = started(manager)
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        assert imports.measurement_imports_watch(now=now + LATER) == {"requeued": 1, "failed": 0}
+        assert imports.import_jobs_watch(now=now + LATER) == {"requeued": 1, "failed": 0}
     assert sent == [job.pk]  # after the commit
     job = reload(job)
     assert (job.status, job.attempts, job.heartbeat_at) == ("queued", 2, now + LATER)
     with django_capture_on_commit_callbacks(execute=True):
-        assert imports.measurement_imports_watch(now=now + LATER) == {"requeued": 0, "failed": 0}  # idempotent
-        assert imports.measurement_imports_watch(now=now + 2 * LATER)["requeued"] == 1
-        assert imports.measurement_imports_watch(now=now + 3 * LATER) == {"requeued": 0, "failed": 1}
+        assert imports.import_jobs_watch(now=now + LATER) == {"requeued": 0, "failed": 0}  # idempotent
+        assert imports.import_jobs_watch(now=now + 2 * LATER)["requeued"] == 1
+        assert imports.import_jobs_watch(now=now + 3 * LATER) == {"requeued": 0, "failed": 1}
     assert sent == [job.pk, job.pk]
     job = reload(job)
     assert job.status == "failed" and job.finished_at == now + 3 * LATER
@@ -131,16 +135,16 @@ def test_a_queued_import_whose_message_was_lost_is_sent_again_then_failed_with_t
 def test_a_running_import_whose_worker_died_is_sent_again_and_resumes_without_duplicates(
     manager: Any, sent: list[Any], settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    settings.MEASUREMENT_IMPORT_CHUNK_ROWS = 2
+    settings.IMPORT_CHUNK_ROWS = 2
     job = started(manager, rows=5)
     # As if a worker had written the first chunk and died (SIGKILL: nothing marked it failed).
-    assert imports.measurement_import_run(import_id=job.pk) == "done"
-    MeasurementImport.objects.filter(pk=job.pk).update(status="running", processed_rows=2, finished_at=None)
+    assert imports.import_job_run(import_id=job.pk) == "done"
+    ImportJob.objects.filter(pk=job.pk).update(status="running", processed_rows=2, finished_at=None)
     Measurement.objects.filter(period_end__day__gt=2).delete()
     with django_capture_on_commit_callbacks(execute=True):
-        assert imports.measurement_imports_watch(now=timezone.now() + LATER) == {"requeued": 1, "failed": 0}
+        assert imports.import_jobs_watch(now=timezone.now() + LATER) == {"requeued": 1, "failed": 0}
     assert sent == [job.pk] and reload(job).status == "queued"
-    assert import_measurements(job.pk) == "done"  # the worker that gets it
+    assert run_import(job.pk) == "done"  # the worker that gets it
     job = reload(job)
     assert (job.processed_rows, job.attempts) == (5, 2)
     assert Measurement.objects.count() == 5 and job.started_at is not None
@@ -151,19 +155,19 @@ def test_the_watchdog_skips_an_import_a_worker_is_writing(manager: Any, sent: li
     """A chunk holds the import's row while it writes: whoever holds it is alive, however old the
     heartbeat (a slow chunk). The watchdog skips locked rows rather than wait for them."""
     job = started(manager)
-    MeasurementImport.objects.filter(pk=job.pk).update(status="running")
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
     with psycopg.connect(**connection.get_connection_params()) as worker:
         worker.execute("SELECT 1 FROM kpis_measurementimport WHERE id = %s FOR UPDATE", [job.pk])
-        assert imports.measurement_imports_watch(now=timezone.now() + LATER) == {"requeued": 0, "failed": 0}
+        assert imports.import_jobs_watch(now=timezone.now() + LATER) == {"requeued": 0, "failed": 0}
         worker.rollback()
-    assert imports.measurement_imports_watch(now=timezone.now() + LATER) == {"requeued": 1, "failed": 0}
+    assert imports.import_jobs_watch(now=timezone.now() + LATER) == {"requeued": 1, "failed": 0}
     assert sent == [job.pk]
 
 
 def test_a_running_import_that_stays_silent_fails_with_the_reason(manager: Any, sent: list[Any]) -> None:
     job = started(manager)
-    MeasurementImport.objects.filter(pk=job.pk).update(status="running", attempts=3, processed_rows=1)
-    assert imports.measurement_imports_watch(now=timezone.now() + LATER) == {"requeued": 0, "failed": 1}
+    ImportJob.objects.filter(pk=job.pk).update(status="running", attempts=3, processed_rows=1)
+    assert imports.import_jobs_watch(now=timezone.now() + LATER) == {"requeued": 0, "failed": 1}
     job = reload(job)
     assert job.status == "failed"
     assert job.failure.startswith(f"The worker writing it stopped: no progress for {STALE.seconds // 60} minutes")
@@ -184,20 +188,20 @@ def test_the_watchdog_task_notes_its_run_for_the_status_page(manager: Any, setti
 # -- a redelivery after the worker died ----------------------------------------------------------------------
 def test_a_redelivered_message_counts_as_an_attempt_and_a_worker_killer_ends_failed(manager: Any) -> None:
     job = started(manager)
-    MeasurementImport.objects.filter(pk=job.pk).update(status="running")
-    with mock.patch.object(imports, "measurement_import_check", side_effect=MemoryError), pytest.raises(MemoryError):
-        imports.measurement_import_run(import_id=job.pk, redelivered=True)  # the worker "dies" here
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
+    with mock.patch.object(imports, "import_rows_check", side_effect=MemoryError), pytest.raises(MemoryError):
+        imports.import_job_run(import_id=job.pk, redelivered=True)  # the worker "dies" here
     assert reload(job).attempts == 2
-    MeasurementImport.objects.filter(pk=job.pk).update(attempts=3)
-    assert imports.measurement_import_run(import_id=job.pk, redelivered=True) == "failed"
+    ImportJob.objects.filter(pk=job.pk).update(attempts=3)
+    assert imports.import_job_run(import_id=job.pk, redelivered=True) == "failed"
     assert reload(job).failure.startswith("The worker writing it stopped 3 times")
 
 
 def test_the_task_reads_the_redelivered_flag(manager: Any) -> None:
     job = started(manager)
-    MeasurementImport.objects.filter(pk=job.pk).update(attempts=3)
+    ImportJob.objects.filter(pk=job.pk).update(attempts=3)
     with task_request(delivery_info={"redelivered": True}):
-        assert import_measurements.run(job.pk) == "failed"
+        assert run_import.run(job.pk) == "failed"
 
 
 def test_when_even_failing_it_needs_the_absent_database_the_watchdog_ends_it(
@@ -206,16 +210,16 @@ def test_when_even_failing_it_needs_the_absent_database_the_watchdog_ends_it(
     job = started(manager)
     down = OperationalError("server closed the connection unexpectedly")
     with (
-        mock.patch("apps.performance.tasks.measurement_import_run", side_effect=down),
-        mock.patch("apps.performance.tasks.measurement_import_fail", side_effect=down),
+        mock.patch("apps.performance.tasks.import_job_run", side_effect=down),
+        mock.patch("apps.performance.tasks.import_job_fail", side_effect=down),
         pytest.raises(OperationalError),
         task_request(retries=3),  # the last retry
     ):
-        import_measurements.run(job.pk)
+        run_import.run(job.pk)
     assert "could not be marked failed" in caplog.text
     assert reload(job).status == "queued"  # left for the watchdog, which ends it
-    MeasurementImport.objects.filter(pk=job.pk).update(attempts=3)
-    imports.measurement_imports_watch(now=timezone.now() + LATER)
+    ImportJob.objects.filter(pk=job.pk).update(attempts=3)
+    imports.import_jobs_watch(now=timezone.now() + LATER)
     assert reload(job).status == "failed"
 
 
@@ -223,11 +227,11 @@ def test_the_database_gone_past_the_retries_fails_it_with_a_readable_reason(mana
     job = started(manager)
     down = OperationalError("server closed the connection unexpectedly")
     with (
-        mock.patch("apps.performance.tasks.measurement_import_run", side_effect=down),
+        mock.patch("apps.performance.tasks.import_job_run", side_effect=down),
         pytest.raises(OperationalError),
         task_request(retries=3),
     ):
-        import_measurements.run(job.pk)
+        run_import.run(job.pk)
     job = reload(job)
     assert job.status == "failed"
     assert job.failure == (
@@ -239,10 +243,10 @@ def test_the_database_gone_past_the_retries_fails_it_with_a_readable_reason(mana
 def test_retry_goes_on_after_the_rows_already_written(
     manager: Any, sent: list[Any], settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    settings.MEASUREMENT_IMPORT_CHUNK_ROWS = 2
+    settings.IMPORT_CHUNK_ROWS = 2
     job = started(manager, rows=5)
     calls = 0
-    upsert = imports.measurement_bulk_upsert
+    upsert = measurement_imports.measurement_bulk_upsert
 
     def failing_second_chunk(**kwargs: Any) -> Any:
         nonlocal calls
@@ -251,17 +255,20 @@ def test_retry_goes_on_after_the_rows_already_written(
             raise RuntimeError("disk on fire")
         return upsert(**kwargs)
 
-    with mock.patch.object(imports, "measurement_bulk_upsert", failing_second_chunk), pytest.raises(RuntimeError):
-        import_measurements(job.pk)
+    with (
+        mock.patch.object(measurement_imports, "measurement_bulk_upsert", failing_second_chunk),
+        pytest.raises(RuntimeError),
+    ):
+        run_import(job.pk)
     job = reload(job)
     assert (job.status, job.processed_rows, job.created_count) == ("failed", 2, 2)
     assert job.failure.startswith("An unexpected error stopped it (RuntimeError: disk on fire).")
     with django_capture_on_commit_callbacks(execute=True):
-        imports.measurement_import_retry(instance=job, actor=manager)
+        imports.import_job_retry(instance=job, actor=manager)
     assert sent == [job.pk]
     job = reload(job)
     assert (job.status, job.attempts, job.failure, job.finished_at) == ("queued", 1, "", None)
-    assert import_measurements(job.pk) == "done"
+    assert run_import(job.pk) == "done"
     job = reload(job)
     assert (job.processed_rows, job.created_count, job.unchanged_count, job.error_count) == (5, 5, 0, 0)
     assert Measurement.objects.count() == 5
@@ -273,32 +280,32 @@ def test_only_the_uploader_or_an_admin_retries_and_only_a_failed_or_stale_import
     job = started(manager)
     colleague = UserFactory(role=Role.ENGINEERING_MANAGER)
     with pytest.raises(ConflictError, match="once it has failed, or when no worker has started it for 10 minutes"):
-        imports.measurement_import_retry(instance=job, actor=manager)
-    imports.measurement_import_retry(instance=job, actor=manager, now=timezone.now() + LATER)  # stale queued
-    MeasurementImport.objects.filter(pk=job.pk).update(status="failed")
+        imports.import_job_retry(instance=job, actor=manager)
+    imports.import_job_retry(instance=job, actor=manager, now=timezone.now() + LATER)  # stale queued
+    ImportJob.objects.filter(pk=job.pk).update(status="failed")
     with pytest.raises(PermissionDeniedError):
-        imports.measurement_import_retry(instance=job, actor=colleague)
-    imports.measurement_import_retry(instance=job, actor=user_with_role(Role.ADMIN))
-    MeasurementImport.objects.filter(pk=job.pk).update(status="done")
+        imports.import_job_retry(instance=job, actor=colleague)
+    imports.import_job_retry(instance=job, actor=user_with_role(Role.ADMIN))
+    ImportJob.objects.filter(pk=job.pk).update(status="done")
     with pytest.raises(ConflictError, match="only a failed import can be retried"):
-        imports.measurement_import_retry(instance=job, actor=manager)
+        imports.import_job_retry(instance=job, actor=manager)
 
 
 def test_the_retry_button(manager: Any, sent: list[Any], django_capture_on_commit_callbacks: Any) -> None:
     job = started(manager)
-    MeasurementImport.objects.filter(pk=job.pk).update(status="failed", failure="The worker writing it stopped.")
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", failure="The worker writing it stopped.")
     owner, colleague = Client(), Client()
     owner.force_login(manager)
     colleague.force_login(UserFactory(role=Role.ENGINEERING_MANAGER))
     html = owner.get(job.get_absolute_url()).content.decode()
     assert "The import stopped: The worker writing it stopped." in html and 'data-action="retry-import"' in html
     assert 'data-action="retry-import"' not in colleague.get(job.get_absolute_url()).content.decode()
-    assert colleague.post(reverse("performance:import-retry", args=[job.pk])).status_code == 403
+    assert colleague.post(reverse("imports:retry", args=[job.pk])).status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner.post(reverse("performance:import-retry", args=[job.pk]), follow=True)
+        response = owner.post(reverse("imports:retry", args=[job.pk]), follow=True)
     assert "Retrying the import of october.csv" in response.content.decode()
     assert sent == [job.pk] and reload(job).status == "queued"
-    again = owner.post(reverse("performance:import-retry", args=[job.pk]), follow=True).content.decode()
+    again = owner.post(reverse("imports:retry", args=[job.pk]), follow=True).content.decode()
     assert "it can be retried once it has failed" in again  # a 409 explained, not a 500
 
 
@@ -307,7 +314,7 @@ def test_a_stale_queued_import_says_so_and_offers_retry(manager: Any) -> None:
     client = Client()
     client.force_login(manager)
     assert "data-stale" not in client.get(job.get_absolute_url()).content.decode()
-    MeasurementImport.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - LATER, attempts=2)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - LATER, attempts=2)
     html = client.get(job.get_absolute_url()).content.decode()
     assert "No worker has started it since" in html and "attempt 2 of 3" in html
     assert 'data-action="retry-import"' in html
@@ -317,7 +324,7 @@ def test_a_stale_queued_import_says_so_and_offers_retry(manager: Any) -> None:
 def _longest_countdown(task: Any) -> float:
     """The longest a retry of ``task`` waits, in seconds (Celery: ``factor × 2^retries``, capped)."""
     retries = task.max_retries or 1
-    if task.name == import_measurements.name:  # it retries by hand: 5 s, doubling
+    if task.name == run_import.name:  # it retries by hand: 5 s, doubling
         return float(5 * 2 ** (retries - 1))
     if not getattr(task, "autoretry_for", ()):
         return 0.0
@@ -339,4 +346,4 @@ def test_the_visibility_timeout_is_longer_than_any_retry_countdown() -> None:
     longest = max(_longest_countdown(task) for task in ours)
     assert 0 < longest < timeout
     assert longest == 16 * 60  # an e-mail's last retry: the figure docs/operations.md gives
-    assert timeout > settings.MEASUREMENT_IMPORT_STALE_MINUTES * 60  # the watchdog acts first for imports
+    assert timeout > settings.IMPORT_STALE_MINUTES * 60  # the watchdog acts first for imports

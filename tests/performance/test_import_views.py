@@ -17,9 +17,9 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.choices import Role
-from apps.performance import imports
-from apps.performance.models import Measurement, MeasurementImport
-from apps.performance.tasks import import_measurements
+from apps.performance import imports, measurement_imports
+from apps.performance.models import ImportJob, Measurement
+from apps.performance.tasks import run_import
 from tests.api_matrix import role_may
 from tests.conftest import ROLES
 from tests.factories import ContractFactory, MeasurementFactory, UserFactory
@@ -51,29 +51,37 @@ def browser_for(user_with_role: Callable[[str], Any]) -> Callable[[str], Client]
 
 def upload(client: Client, content: str | bytes = GOOD_AND_BAD, name: str = "october.csv") -> Any:
     data = content.encode() if isinstance(content, str) else content
-    return client.post(reverse("performance:import-create"), {"file": SimpleUploadedFile(name, data, "text/csv")})
+    return client.post(
+        reverse("imports:create"), {"register": "measurements", "file": SimpleUploadedFile(name, data, "text/csv")}
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_upload_and_start_by_role(
     role: str, browser_for: Callable[[str], Client], contract: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(import_measurements, "apply_async", lambda args, kwargs: None)
+    monkeypatch.setattr(run_import, "apply_async", lambda args, kwargs: None)
     client = browser_for(role)
     allowed = role_may(role, "performance.add_measurement")
-    assert client.get(reverse("performance:import-create")).status_code == (200 if allowed else 403)
+    form = client.get(reverse("imports:create"))
+    # The upload page is for whoever may import some register; the measurements are a choice of it
+    # only for those who may add measurements (the others get the 403 page, or a refused choice).
+    assert form.status_code in ((200,) if allowed else (200, 403))
+    assert ('<option value="measurements"' in form.content.decode()) is allowed
     response = upload(client)
     if not allowed:
-        assert response.status_code == 403 and MeasurementImport.objects.count() == 0
-        job = imports.measurement_import_create(actor=None, file_name="x.csv", content=GOOD_AND_BAD.encode())
-        assert client.post(reverse("performance:import-start", args=[job.pk])).status_code == 403
+        assert response.status_code in (400, 403) and ImportJob.objects.count() == 0
+        job = imports.import_job_create(
+            register="measurements", actor=None, file_name="x.csv", content=GOOD_AND_BAD.encode()
+        )
+        assert client.post(reverse("imports:start", args=[job.pk])).status_code == 403
         assert client.get(job.get_absolute_url()).status_code == 200  # everyone signed in reads
         return
-    job = MeasurementImport.objects.get()
+    job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Import 2 valid rows" in page
-    response = client.post(reverse("performance:import-start", args=[job.pk]))
+    response = client.post(reverse("imports:start", args=[job.pk]))
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == "queued"
@@ -97,11 +105,11 @@ def test_start_enqueues_after_commit_then_the_page_polls_until_the_summary(
     browser_for: Callable[[str], Client], contract: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
     sent: list[Any] = []
-    monkeypatch.setattr(import_measurements, "apply_async", lambda args, kwargs: sent.append(args))
+    monkeypatch.setattr(run_import, "apply_async", lambda args, kwargs: sent.append(args))
     client = browser_for(Role.ENGINEERING_MANAGER)
-    job = MeasurementImport.objects.get(pk=upload(client)["Location"].rstrip("/").rsplit("/", 1)[1])
+    job = ImportJob.objects.get(pk=upload(client)["Location"].rstrip("/").rsplit("/", 1)[1])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(reverse("performance:import-start", args=[job.pk]), follow=True)
+        response = client.post(reverse("imports:start", args=[job.pk]), follow=True)
     assert len(callbacks) == 1 and sent == [(job.pk,)]
     html = response.content.decode()
     assert "Importing 2 rows of october.csv" in html
@@ -109,7 +117,7 @@ def test_start_enqueues_after_commit_then_the_page_polls_until_the_summary(
     assert "waiting for a worker" in html
     partial = client.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert partial.lstrip().startswith("<section") and "<html" not in partial and 'hx-trigger="every 1s"' in partial
-    import_measurements(job.pk)  # the worker
+    run_import(job.pk)  # the worker
     done = client.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in done  # the last answer stops the polling
     assert 'data-status="done"' in done and 'aria-valuenow="3"' in done and 'data-bar-percent="100"' in done
@@ -130,8 +138,10 @@ def test_start_enqueues_after_commit_then_the_page_polls_until_the_summary(
 
 def test_progress_while_running(browser_for: Callable[[str], Client], contract: Any) -> None:
     client = browser_for(Role.EXECUTIVE)
-    job = imports.measurement_import_create(actor=None, file_name="big.csv", content=GOOD_AND_BAD.encode())
-    MeasurementImport.objects.filter(pk=job.pk).update(status="running", processed_rows=1, created_count=1)
+    job = imports.import_job_create(
+        register="measurements", actor=None, file_name="big.csv", content=GOOD_AND_BAD.encode()
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status="running", processed_rows=1, created_count=1)
     html = client.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert (
         'hx-trigger="every 1s"' in html and "1 of 3 rows processed (33 %)" in html and 'data-bar-percent="33"' in html
@@ -139,12 +149,14 @@ def test_progress_while_running(browser_for: Callable[[str], Client], contract: 
 
 
 def test_only_the_uploader_or_an_admin_starts_an_import(user_with_role: Any, contract: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(import_measurements, "apply_async", lambda args, kwargs: None)
+    monkeypatch.setattr(run_import, "apply_async", lambda args, kwargs: None)
     owner = user_with_role(Role.ENGINEERING_MANAGER)
-    job = imports.measurement_import_create(actor=owner, file_name="x.csv", content=GOOD_AND_BAD.encode())
+    job = imports.import_job_create(
+        register="measurements", actor=owner, file_name="x.csv", content=GOOD_AND_BAD.encode()
+    )
     colleague = Client()
     colleague.force_login(UserFactory(role=Role.ENGINEERING_MANAGER))
-    assert colleague.post(reverse("performance:import-start", args=[job.pk])).status_code == 403
+    assert colleague.post(reverse("imports:start", args=[job.pk])).status_code == 403
     html = colleague.get(job.get_absolute_url()).content.decode()
     assert "Import 2 valid rows" not in html  # not offered to a colleague
     uploader = Client()
@@ -152,19 +164,19 @@ def test_only_the_uploader_or_an_admin_starts_an_import(user_with_role: Any, con
     assert "Import 2 valid rows" in uploader.get(job.get_absolute_url()).content.decode()
     admin = Client()
     admin.force_login(user_with_role(Role.ADMIN))
-    assert admin.post(reverse("performance:import-start", args=[job.pk])).status_code == 302
+    assert admin.post(reverse("imports:start", args=[job.pk])).status_code == 302
     job.refresh_from_db()
     assert job.status == "queued"
     # Twice: queued again, harmless.
-    response = admin.post(reverse("performance:import-start", args=[job.pk]), follow=True)
+    response = admin.post(reverse("imports:start", args=[job.pk]), follow=True)
     assert response.status_code == 200
 
 
 def test_a_started_import_cannot_be_started_again(browser_for: Callable[[str], Client], contract: Any) -> None:
     client = browser_for(Role.ENGINEERING_MANAGER)
-    job = MeasurementImport.objects.get(pk=upload(client)["Location"].rstrip("/").rsplit("/", 1)[1])
-    MeasurementImport.objects.filter(pk=job.pk).update(status="done")
-    response = client.post(reverse("performance:import-start", args=[job.pk]), follow=True)
+    job = ImportJob.objects.get(pk=upload(client)["Location"].rstrip("/").rsplit("/", 1)[1])
+    ImportJob.objects.filter(pk=job.pk).update(status="done")
+    response = client.post(reverse("imports:start", args=[job.pk]), follow=True)
     assert "This import is already done." in response.content.decode()
 
 
@@ -180,57 +192,59 @@ def test_a_bad_file_is_a_form_error(browser_for: Callable[[str], Client], conten
     response = upload(browser_for(Role.ENGINEERING_MANAGER), content)
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert MeasurementImport.objects.count() == 0
+    assert ImportJob.objects.count() == 0
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
     browser_for: Callable[[str], Client], settings: Any
 ) -> None:
-    settings.MEASUREMENT_IMPORT_MAX_BYTES = 1024
+    settings.IMPORT_MAX_BYTES = 1024
     response = upload(browser_for(Role.ENGINEERING_MANAGER), HEADER + "x" * 2000)
     assert response.status_code == 400 and "the limit is" in response.content.decode()
 
 
 def test_the_upload_form_is_multipart_and_links_the_template(browser_for: Callable[[str], Client]) -> None:
-    html = browser_for(Role.ENGINEERING_MANAGER).get(reverse("performance:import-create")).content.decode()
-    assert 'enctype="multipart/form-data"' in html and reverse("performance:import-template") in html
+    html = browser_for(Role.ENGINEERING_MANAGER).get(reverse("imports:create")).content.decode()
+    assert 'enctype="multipart/form-data"' in html and reverse("imports:template", args=["measurements", "csv"]) in html
 
 
 def test_the_template_has_the_header_and_two_rows_that_import(
     browser_for: Callable[[str], Client], contract: Any
 ) -> None:
-    response = browser_for(Role.SECURITY).get(reverse("performance:import-template"))
+    response = browser_for(Role.SECURITY).get(reverse("imports:template", args=["measurements", "csv"]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert 'filename="measurements-template.csv"' in response["Content-Disposition"]
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert tuple(rows[0]) == imports.COLUMNS and len(rows) == 3
+    assert tuple(rows[0]) == measurement_imports.COLUMNS and len(rows) == 3
     assert rows[1][0] == "MSA-7"
-    assert imports.measurement_import_preview(response.content)[1].valid_rows == 2
+    assert imports.import_preview("measurements", response.content)[1].valid_rows == 2
 
 
 def test_the_list_and_the_measurements_page_link(browser_for: Callable[[str], Client], contract: Any) -> None:
     manager = browser_for(Role.ENGINEERING_MANAGER)
     upload(manager)
     measurements = manager.get(reverse("performance:measurement-list")).content.decode()
-    assert reverse("performance:import-create") in measurements and "Import CSV" in measurements
-    listing = manager.get(reverse("performance:import-list")).content.decode()
+    assert reverse("imports:create") in measurements and "Import CSV" in measurements
+    listing = manager.get(reverse("imports:list")).content.decode()
     assert "october.csv" in listing and "Awaiting confirmation" in listing
     cfo = browser_for(Role.EXECUTIVE).get(reverse("performance:measurement-list")).content.decode()
-    assert reverse("performance:import-create") not in cfo and reverse("performance:import-list") in cfo
+    assert reverse("imports:create") not in cfo and reverse("imports:list") in cfo
 
 
 def test_pages_need_sign_in(contract: Any) -> None:
-    job = imports.measurement_import_create(actor=None, file_name="x.csv", content=GOOD_AND_BAD.encode())
+    job = imports.import_job_create(
+        register="measurements", actor=None, file_name="x.csv", content=GOOD_AND_BAD.encode()
+    )
     for url in (
-        reverse("performance:import-list"),
-        reverse("performance:import-create"),
-        reverse("performance:import-template"),
+        reverse("imports:list"),
+        reverse("imports:create"),
+        reverse("imports:template", args=["measurements", "csv"]),
         job.get_absolute_url(),
     ):
         response = Client().get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-    assert Client().post(reverse("performance:import-start", args=[job.pk])).status_code == 302
+    assert Client().post(reverse("imports:start", args=[job.pk])).status_code == 302
 
 
 def test_the_page_lists_the_first_errors_and_counts_them_all(
@@ -239,7 +253,7 @@ def test_the_page_lists_the_first_errors_and_counts_them_all(
     monkeypatch.setattr(imports, "MAX_STORED_ERRORS", 2)
     bad = "".join(f"MSA-7,sprint_velocity,2026-10-01,2026-10-{day:02d},-1,,,\n" for day in range(1, 4))
     client = browser_for(Role.ENGINEERING_MANAGER)
-    job = MeasurementImport.objects.get(pk=upload(client, HEADER + bad)["Location"].rstrip("/").rsplit("/", 1)[1])
+    job = ImportJob.objects.get(pk=upload(client, HEADER + bad)["Location"].rstrip("/").rsplit("/", 1)[1])
     assert (job.error_count, len(job.errors), job.valid_rows) == (3, 2, 0)
     html = client.get(job.get_absolute_url()).content.decode()
     assert "Rows with errors (the first 2 of 3)" in html

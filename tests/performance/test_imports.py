@@ -14,11 +14,12 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from apps.core.errors import ApplicationError, ConflictError
+from apps.core.importing import import_register
 from apps.kpis.models import KpiDefinition
-from apps.performance import imports
-from apps.performance.imports import ImportFileError, measurement_csv_read
-from apps.performance.models import Measurement, MeasurementImport
-from apps.performance.tasks import import_measurements
+from apps.performance import imports, measurement_imports
+from apps.performance.imports import ImportFileError, import_file_read
+from apps.performance.models import ImportJob, Measurement
+from apps.performance.tasks import run_import
 from tests.factories import ContractFactory, MeasurementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def contract() -> Any:
 
 
 def preview(content: bytes) -> imports.ImportPreview:
-    return imports.measurement_import_preview(content)[1]
+    return imports.import_preview("measurements", content)[1]
 
 
 def errors_by_row(content: bytes) -> dict[int, dict[str, list[str]]]:
@@ -56,7 +57,7 @@ def test_rows_are_read_with_their_row_numbers_in_the_file() -> None:
         'MSA-7,defect_rate,2026-10-01,2026-10-31,,3,240,"two\nlines"',
         "MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,",
     )
-    rows = measurement_csv_read(content)
+    rows = import_file_read("measurements", content)
     assert [row["row"] for row in rows] == [2, 4, 5]  # the header is row 1
     assert rows[1]["note"] == "two\nlines" and rows[1]["numerator"] == "3"
 
@@ -75,7 +76,7 @@ def test_rows_are_read_with_their_row_numbers_in_the_file() -> None:
     ids=["utf8-bom", "utf8", "semicolons", "aliases-and-optional-columns"],
 )
 def test_encodings_delimiters_and_header_spellings(encoded: bytes, contract: Any) -> None:
-    rows = measurement_csv_read(encoded)
+    rows = import_file_read("measurements", encoded)
     assert rows[0]["contract"] == "MSA-7" and rows[0]["kpi"] == "sprint_velocity" and rows[0]["note"] == "Café"
     assert preview(encoded).valid_rows == 1
 
@@ -97,26 +98,26 @@ def test_encodings_delimiters_and_header_spellings(encoded: bytes, contract: Any
 )
 def test_a_file_that_is_not_ours_is_refused_with_a_readable_message(content: bytes, message: str) -> None:
     with pytest.raises(ImportFileError) as refused:
-        measurement_csv_read(content)
+        import_file_read("measurements", content)
     assert message in refused.value.message
     assert refused.value.field == "file"
 
 
 def test_size_and_row_limits(settings: Any) -> None:
-    settings.MEASUREMENT_IMPORT_MAX_ROWS = 3
+    settings.IMPORT_MAX_ROWS = 3
     rows = [f"MSA-7,sprint_velocity,2026-10-01,2026-10-{day:02d},40,,," for day in range(1, 5)]
-    assert len(measurement_csv_read(csv_bytes(*rows[:3]))) == 3
+    assert len(import_file_read("measurements", csv_bytes(*rows[:3]))) == 3
     with pytest.raises(ImportFileError, match="more than 3 rows"):
-        measurement_csv_read(csv_bytes(*rows))
-    settings.MEASUREMENT_IMPORT_MAX_BYTES = 100
+        import_file_read("measurements", csv_bytes(*rows))
+    settings.IMPORT_MAX_BYTES = 100
     with pytest.raises(ImportFileError, match="the limit is"):
-        measurement_csv_read(csv_bytes(*rows[:3]))
+        import_file_read("measurements", csv_bytes(*rows[:3]))
 
 
 def test_the_default_limits() -> None:
     from django.conf import settings
 
-    assert (settings.MEASUREMENT_IMPORT_MAX_BYTES, settings.MEASUREMENT_IMPORT_MAX_ROWS) == (5 * 1024 * 1024, 50_000)
+    assert (settings.IMPORT_MAX_BYTES, settings.IMPORT_MAX_ROWS) == (5 * 1024 * 1024, 50_000)
 
 
 def test_a_row_with_more_cells_than_the_header_is_an_error(contract: Any) -> None:
@@ -186,9 +187,9 @@ def test_formula_looking_cells_are_never_evaluated(contract: Any, manager: Any) 
     assert errors[8] == errors[7]
     assert errors[9] == {"value": ["Sprint velocity cannot be below 0 points; the value is -5."]}
     assert "contract" in errors[12]
-    job = imports.measurement_import_create(actor=manager, file_name="formulas.csv", content=content)
-    imports.measurement_import_start(instance=job, actor=manager, enqueue=False)
-    assert import_measurements(job.pk) == "done"
+    job = imports.import_job_create(register="measurements", actor=manager, file_name="formulas.csv", content=content)
+    imports.import_job_start(instance=job, actor=manager, enqueue=False)
+    assert run_import(job.pk) == "done"
     notes = dict(Measurement.objects.values_list("period_end__day", "note"))
     assert notes[1] == '=HYPERLINK("http://evil","x")'
     assert notes[2] == "@SUM(A1)"
@@ -204,13 +205,16 @@ def test_start_enqueues_the_task_after_the_commit(
     contract: Any, manager: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
     sent: list[Any] = []
-    monkeypatch.setattr(import_measurements, "apply_async", lambda args, kwargs: sent.append(args))
-    job = imports.measurement_import_create(
-        actor=manager, file_name="october.csv", content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,")
+    monkeypatch.setattr(run_import, "apply_async", lambda args, kwargs: sent.append(args))
+    job = imports.import_job_create(
+        register="measurements",
+        actor=manager,
+        file_name="october.csv",
+        content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,"),
     )
     assert job.status == "pending"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        imports.measurement_import_start(instance=job, actor=manager)
+        imports.import_job_start(instance=job, actor=manager)
         assert sent == []  # not before the commit
     assert len(callbacks) == 1
     callbacks[0]()
@@ -223,7 +227,7 @@ def test_start_enqueues_the_task_after_the_commit(
 def test_the_task_writes_in_chunks_and_counts_progress(
     contract: Any, manager: Any, settings: Any, monkeypatch: Any
 ) -> None:
-    settings.MEASUREMENT_IMPORT_CHUNK_ROWS = 2
+    settings.IMPORT_CHUNK_ROWS = 2
     velocity = KpiDefinition.objects.get(code="sprint_velocity")
     MeasurementFactory(
         contract=contract, kpi=velocity, period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 10, 1), value=40
@@ -238,24 +242,29 @@ def test_the_task_writes_in_chunks_and_counts_progress(
         "MSA-7,defect_rate,2026-10-01,2026-10-31,,3,240,",  # created
         "MSA-7,sprint_velocity,2026-10-01,2026-10-05,42,,,",  # created
     )
-    job = imports.measurement_import_create(actor=manager, file_name="october.csv", content=content)
+    job = imports.import_job_create(register="measurements", actor=manager, file_name="october.csv", content=content)
     assert (job.total_rows, job.valid_rows, job.error_count) == (5, 4, 1)
-    imports.measurement_import_start(instance=job, actor=manager, enqueue=False)
+    imports.import_job_start(instance=job, actor=manager, enqueue=False)
     seen: list[int] = []
-    upsert = imports.measurement_bulk_upsert
+    upsert = measurement_imports.measurement_bulk_upsert
 
     def watching(**kwargs: Any) -> Any:
-        seen.append(MeasurementImport.objects.get(pk=job.pk).processed_rows)
+        seen.append(ImportJob.objects.get(pk=job.pk).processed_rows)
         return upsert(**kwargs)
 
-    monkeypatch.setattr(imports, "measurement_bulk_upsert", watching)
-    assert import_measurements(job.pk) == "done"
+    monkeypatch.setattr(measurement_imports, "measurement_bulk_upsert", watching)
+    assert run_import(job.pk) == "done"
     assert seen == [0, 2, 4]  # three chunks; the count moved on after each
     job.refresh_from_db()
     assert (job.status, job.processed_rows, job.progress_percent) == ("done", 5, 100)
     assert (job.created_count, job.updated_count, job.unchanged_count, job.error_count) == (2, 1, 1, 1)
     assert job.errors == [
-        {"row": 4, "errors": {"value": ["Sprint velocity cannot be below 0 points; the value is -1."]}}
+        {
+            "row": 4,
+            "register": "measurements",
+            "sheet": "",
+            "errors": {"value": ["Sprint velocity cannot be below 0 points; the value is -1."]},
+        }
     ]
     assert job.started_at and job.finished_at
     created = Measurement.objects.get(period_end=dt.date(2026, 10, 31))
@@ -270,85 +279,97 @@ def test_the_task_writes_in_chunks_and_counts_progress(
 def test_running_a_finished_import_again_is_a_no_op(
     contract: Any, manager: Any, django_assert_max_num_queries: Any
 ) -> None:
-    job = imports.measurement_import_create(
-        actor=manager, file_name="october.csv", content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,")
+    job = imports.import_job_create(
+        register="measurements",
+        actor=manager,
+        file_name="october.csv",
+        content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,"),
     )
-    imports.measurement_import_start(instance=job, actor=manager, enqueue=False)
-    assert import_measurements(job.pk) == "done"
+    imports.import_job_start(instance=job, actor=manager, enqueue=False)
+    assert run_import(job.pk) == "done"
     events = MeasurementEvent.objects.count()
     with django_assert_max_num_queries(3):
-        assert import_measurements(job.pk) == "done"
+        assert run_import(job.pk) == "done"
     assert MeasurementEvent.objects.count() == events
-    assert import_measurements(987654) == "missing"
+    assert run_import(987654) == "missing"
     with pytest.raises(ConflictError):
-        imports.measurement_import_start(instance=job, actor=manager)
+        imports.import_job_start(instance=job, actor=manager)
 
 
 def test_a_pending_import_is_not_written_by_a_stray_task(contract: Any, manager: Any) -> None:
-    job = imports.measurement_import_create(
-        actor=manager, file_name="october.csv", content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,")
+    job = imports.import_job_create(
+        register="measurements",
+        actor=manager,
+        file_name="october.csv",
+        content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,"),
     )
-    assert import_measurements(job.pk) == "pending"
+    assert run_import(job.pk) == "pending"
     assert Measurement.objects.count() == 0
 
 
 def test_a_worker_that_died_resumes_after_the_last_chunk(contract: Any, manager: Any, settings: Any) -> None:
-    settings.MEASUREMENT_IMPORT_CHUNK_ROWS = 2
+    settings.IMPORT_CHUNK_ROWS = 2
     lines = [f"MSA-7,sprint_velocity,2026-10-01,2026-10-{day:02d},40,,," for day in range(1, 6)]
-    job = imports.measurement_import_create(actor=manager, file_name="october.csv", content=csv_bytes(*lines))
-    imports.measurement_import_start(instance=job, actor=manager, enqueue=False)
+    job = imports.import_job_create(
+        register="measurements", actor=manager, file_name="october.csv", content=csv_bytes(*lines)
+    )
+    imports.import_job_start(instance=job, actor=manager, enqueue=False)
     # As if a worker had committed the first chunk (2 rows created) and died.
-    MeasurementImport.objects.filter(pk=job.pk).update(status="running", processed_rows=2, created_count=2)
-    assert import_measurements(job.pk) == "done"
+    ImportJob.objects.filter(pk=job.pk).update(status="running", processed_rows=2, created_count=2)
+    assert run_import(job.pk) == "done"
     job.refresh_from_db()
     assert (job.processed_rows, job.created_count) == (5, 5)
     assert Measurement.objects.count() == 3  # only the rows after the committed chunk were written here
 
 
 def test_an_import_without_a_valid_row_cannot_start(contract: Any, manager: Any) -> None:
-    job = imports.measurement_import_create(
-        actor=manager, file_name="bad.csv", content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,-40,,,")
+    job = imports.import_job_create(
+        register="measurements",
+        actor=manager,
+        file_name="bad.csv",
+        content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,-40,,,"),
     )
     with pytest.raises(ApplicationError, match="No row"):
-        imports.measurement_import_start(instance=job, actor=manager)
+        imports.import_job_start(instance=job, actor=manager)
 
 
 def test_an_unexpected_error_marks_the_import_failed(contract: Any, manager: Any, monkeypatch: Any) -> None:
-    job = imports.measurement_import_create(
-        actor=manager, file_name="october.csv", content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,")
+    job = imports.import_job_create(
+        register="measurements",
+        actor=manager,
+        file_name="october.csv",
+        content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,"),
     )
-    imports.measurement_import_start(instance=job, actor=manager, enqueue=False)
+    imports.import_job_start(instance=job, actor=manager, enqueue=False)
 
     def broken(**_kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(imports, "measurement_bulk_upsert", broken)
+    monkeypatch.setattr(measurement_imports, "measurement_bulk_upsert", broken)
     with pytest.raises(RuntimeError):
-        import_measurements(job.pk)
+        run_import(job.pk)
     job.refresh_from_db()
     assert job.status == "failed" and "disk on fire" in job.failure and job.finished_at
 
 
 def test_the_import_keeps_the_rows_in_the_database_and_its_history_without_them(contract: Any, manager: Any) -> None:
-    job = imports.measurement_import_create(
-        actor=manager, file_name="october.csv", content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,")
+    job = imports.import_job_create(
+        register="measurements",
+        actor=manager,
+        file_name="october.csv",
+        content=csv_bytes("MSA-7,sprint_velocity,2026-10-01,2026-10-14,40,,,"),
     )
-    assert MeasurementImport.objects.get(pk=job.pk).rows[0]["contract"] == "MSA-7"
-    event_model = apps.get_model("performance", "MeasurementImportEvent")
+    assert ImportJob.objects.get(pk=job.pk).rows[0]["contract"] == "MSA-7"
+    event_model = apps.get_model("performance", "ImportJobEvent")
     event_fields = {f.name for f in event_model._meta.fields}
     assert "rows" not in event_fields and "errors" not in event_fields and "status" in event_fields
-    assert (
-        event_model.objects.filter(pgh_obj_id=job.pk).get().pgh_context.metadata["action"]
-        == "measurement_import_create"
-    )
+    assert event_model.objects.filter(pgh_obj_id=job.pk).get().pgh_context.metadata["action"] == "import_create"
 
 
 def test_the_template_rows_import_as_they_are(contract: Any) -> None:
-    rows = imports.measurement_import_template_rows(
-        contract="MSA-7", period_start="2026-10-01", period_end="2026-10-31"
-    )
-    content = csv_bytes(*[",".join(f'"{cell}"' for cell in row) for row in rows])
-    assert preview(content).valid_rows == 2
+    register = import_register("measurements")
+    assert register is not None
+    assert preview(imports.template_csv(register)).valid_rows == 2
 
 
 # -- manage.py import_measurements --------------------------------------------------------------------------------
@@ -371,7 +392,7 @@ def test_the_command_dry_run_prints_the_preview_and_writes_nothing(csv_file: Pat
     assert "3 rows read: 2 can be imported, 1 with errors." in out
     assert "row 4: value: Sprint velocity cannot be below 0 points" in out
     assert "Dry run: nothing was written." in out
-    assert Measurement.objects.count() == 0 and MeasurementImport.objects.count() == 0
+    assert Measurement.objects.count() == 0 and ImportJob.objects.count() == 0
 
 
 def test_the_command_imports_as_the_given_user(csv_file: Path, manager: Any, capsys: Any) -> None:
@@ -379,7 +400,7 @@ def test_the_command_imports_as_the_given_user(csv_file: Path, manager: Any, cap
     out = capsys.readouterr().out
     assert "2 created, 0 updated, 0 unchanged, 1 skipped with errors" in out
     assert set(Measurement.objects.values_list("recorded_by__username", "source")) == {("importer", "import")}
-    job = MeasurementImport.objects.get()
+    job = ImportJob.objects.get()
     assert (job.status, job.created_by, job.processed_rows) == ("done", manager, 3)
     call_command("import_measurements", str(csv_file), "--as", "importer")  # again: nothing changes
     assert "0 created, 0 updated, 2 unchanged" in capsys.readouterr().out
@@ -410,7 +431,7 @@ def test_the_command_refuses_an_unknown_or_unauthorised_user(csv_file: Path) -> 
     with pytest.raises(CommandError, match="No user"):
         call_command("import_measurements", str(csv_file), "--as", "nobody")
     UserFactory(username="cfo", role="executive")
-    with pytest.raises(CommandError, match="may not add measurements"):
+    with pytest.raises(CommandError, match="may not import measurements"):
         call_command("import_measurements", str(csv_file), "--as", "cfo")
 
 

@@ -89,7 +89,7 @@ def test_an_import_previews_and_writes_only_the_managers_engagements(
         b"OWN-1,sprint_velocity,2026-10-01,2026-10-31,40,,,\n"
         b"NOT-MINE,sprint_velocity,2026-10-01,2026-10-31,40,,,\n"
     )
-    job = imports.measurement_import_create(actor=manager, file_name="october.csv", content=content)
+    job = imports.import_job_create(register="measurements", actor=manager, file_name="october.csv", content=content)
     assert (job.total_rows, job.valid_rows) == (2, 1)
     assert job.errors[0]["errors"] == {"contract": [refusal(foreign)]}
     # The command line's dry run says the same as that user.

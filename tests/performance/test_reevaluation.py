@@ -96,10 +96,12 @@ def test_the_bulk_upsert_and_the_import_enqueue_the_one_task(
     one_task(enqueued, (*pair, "2026-10-31"))
     enqueued.clear()
     content = b"contract,kpi,period_start,period_end,value\nMSA-9,sprint_velocity,2026-11-01,2026-11-14,33\n"
-    job = imports.measurement_import_create(actor=user_with_role(Role.ADMIN), file_name="n.csv", content=content)
-    imports.measurement_import_start(instance=job, actor=None, enqueue=False)
+    job = imports.import_job_create(
+        register="measurements", actor=user_with_role(Role.ADMIN), file_name="n.csv", content=content
+    )
+    imports.import_job_start(instance=job, actor=None, enqueue=False)
     with django_capture_on_commit_callbacks(execute=True):
-        imports.measurement_import_run(import_id=job.pk)
+        imports.import_job_run(import_id=job.pk)
     one_task(enqueued, (*pair, "2026-11-14"))
 
 

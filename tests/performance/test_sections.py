@@ -28,8 +28,15 @@ def test_performance_registers_the_contract_pages_panels_and_action_and_the_vend
     assert owned(CONTRACT_PAGE) == {
         **dict.fromkeys(("sla-terms", "performance", "breaches"), "apps.performance.sections"),
         "telemetry": "apps.performance.telemetry.sections",
+        "evidence": "apps.contracts.evidence",  # the contract's own files, after performance's panels
     }
-    assert [entry.key for entry in sections_for(CONTRACT_PAGE)] == ["sla-terms", "performance", "breaches", "telemetry"]
+    assert [entry.key for entry in sections_for(CONTRACT_PAGE)] == [
+        "sla-terms",
+        "performance",
+        "breaches",
+        "telemetry",
+        "evidence",
+    ]
     assert owned(CONTRACT_ACTIONS) == {"log-kpis": "apps.performance.sections"}
     assert owned(VENDOR_PAGE)["performance"] == "apps.performance.sections"
     assert owned(VENDOR_PAGE)["telemetry"] == "apps.performance.telemetry.sections"

@@ -348,7 +348,7 @@ def test_the_contract_page_prints_targets_and_values_with_units(
     html = executive(user_with_role).get(breached.term.contract.get_absolute_url()).content.decode()
     row = html[html.index(f'data-term="{breached.term_id}"') :]
     row = row[: row.index("</tr>")]
-    assert "<td>≥ 95 %</td>" in row and "<td>97 %</td>" in row
+    assert '<td>≥ 95 %<div class="muted small" data-warning>warning at 97 %</div></td>' in row
     assert "· 91.5 %" in row and "96.25 % so far" in row
     breach_row = html[html.index(f'id="breach-{breached.pk}"') :]
     assert "91.5 % / ≥ 95 %" in breach_row and "off by 3.5 %" in breach_row

@@ -24,7 +24,8 @@ def test_task_names_are_stable() -> None:
     assert app.conf.beat_schedule["contracts-evaluate-slas-hourly"]["task"] == tasks.evaluate_slas.name
     assert tasks.reevaluate_measurement_windows.name == "kpis.reevaluate_measurement_windows"
     assert tasks.evaluate_measurement_windows.name == "contracts.evaluate_measurement_windows"
-    assert tasks.import_measurements.name == "kpis.import_measurements"
+    assert tasks.import_measurements.name == "kpis.import_measurements"  # the former name: an alias
+    assert tasks.run_import.name == "imports.run"
     assert {name for name in app.tasks if name.startswith(("contracts.", "kpis."))} >= {
         "contracts.evaluate_slas",
         "contracts.evaluate_measurement_windows",

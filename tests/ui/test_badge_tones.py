@@ -25,7 +25,7 @@ LITERAL = re.compile(r"""^(["'])(.*)\1$""")
 BADGED_MEMBERS = {"value": [Recommendation], "health": [BindingHealth]}
 # Fields named like a badged one that no template shows with {% badge %}: an import job's status is
 # toned by the import pages themselves.
-NOT_BADGED_MODELS = {"MeasurementImport", "MeasurementImportEvent"}
+NOT_BADGED_MODELS = {"ImportJob", "ImportJobEvent"}
 
 
 def badge_arguments() -> set[str]:

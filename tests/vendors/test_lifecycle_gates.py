@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.formatting import format_date
 from apps.core.gates import GateError, gate_report
 from apps.core.models import StatusChange
 from apps.vendors import services
@@ -217,7 +218,7 @@ def test_an_unmet_gate_is_a_409_listing_what_is_missing_and_writes_nothing() -> 
     body = caught.value.as_dict()
     assert body["status"] == [
         f"Not ready to move Andes to Pilot: A vetting assessment with verdict Approve or Conditional "
-        f"(Reject on {TODAY - timedelta(days=3):%Y-%m-%d}); All three owners are named (missing: delivery owner)."
+        f"(Reject on {format_date(TODAY - timedelta(days=3))}); All three owners are named (missing: delivery owner)."
     ]
     assert [item["code"] for item in body["unmet"]] == ["vetting_verdict", "owners_named"]
     assert Vendor.objects.get(pk=vendor.pk).status == "vetting"

@@ -3,7 +3,7 @@ what a status means is decided in the models and services, here only how it look
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.template import loader
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
+from apps.core.formatting import format_moment, format_money
 from apps.core.tones import QUIET, tone_for
 
 register = template.Library()
@@ -63,10 +64,15 @@ def score_dots(value: int | None, out_of: int = 5) -> str:
 
 @register.filter
 def money(value: Decimal | None, currency: str = "") -> str:
-    """``1234567.5|money:"USD"`` → ``1,234,567.50 USD``."""
-    if value is None:
-        return "—"
-    return f"{value:,.2f} {currency}".strip()
+    """``1234567.5|money:"USD"`` → ``1,234,567.50 USD`` (``apps.core.formatting``, as texts built in
+    Python print it)."""
+    return format_money(value, currency)
+
+
+@register.filter
+def moment(value: datetime | None) -> str:
+    """``{{ job.finished_at|moment }}`` → ``3 Dec 2026 14:30`` in ``TIME_ZONE`` (``apps.core.formatting``)."""
+    return format_moment(value)
 
 
 @register.filter

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from apps.core.formatting import format_date
 from apps.notifications.choices import WebhookEventType
 
 BUTTON_LABEL = "Open in Vendor Governance"
@@ -184,12 +185,13 @@ def _count(value: Any) -> str:
 
 
 def _date(value: Any) -> str:
-    """An ISO date (or the date of an ISO datetime) as ``2025-03-14``; anything else as it is."""
+    """An ISO date (or the date of an ISO datetime) as the workspace prints one, ``14 Mar 2025``; anything
+    else as it is."""
     text = _one_line(value)
     if not text:
         return ""
     try:
-        return date.fromisoformat(text[:10]).isoformat()
+        return format_date(date.fromisoformat(text[:10]))
     except ValueError:
         return text
 
@@ -206,11 +208,17 @@ def _parse_datetime(value: Any) -> datetime | None:
 
 
 def _datetime(value: Any) -> str:
-    """An ISO datetime as ``2025-03-14 09:30 UTC``; anything else as it is."""
+    """An ISO datetime as ``14 Mar 2025 09:30 UTC``; anything else as it is."""
     moment = _parse_datetime(value)
     if moment is None:
         return _one_line(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _utc(moment)
+
+
+def _utc(moment: datetime) -> str:
+    """``14 Mar 2025 09:30 UTC``: a chat channel's readers sit in any time zone, so the zone is named."""
+    utc = moment.astimezone(UTC)
+    return f"{format_date(utc.date())} {utc:%H:%M} UTC"
 
 
 def _days(value: Any) -> str:
@@ -433,7 +441,7 @@ def _slack_time(payload: Mapping[str, Any]) -> str:
     moment = _parse_datetime(payload.get("timestamp"))
     if moment is None:
         return ""
-    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    fallback = _utc(moment)
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
@@ -535,7 +543,7 @@ def render_teams(payload: Mapping[str, Any]) -> dict[str, Any]:
     moment = _parse_datetime(payload.get("timestamp"))
     context = _event_label(payload)
     if moment is not None:
-        context = f"{context} · {moment.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        context = f"{context} · {_utc(moment)}"
     body.append({"type": "TextBlock", "text": context, "isSubtle": True, "size": "small", "wrap": True})
     card: dict[str, Any] = {
         "$schema": ADAPTIVE_CARD_SCHEMA,

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET
 
 from apps.contracts.models import Contract
 from apps.contracts.selectors import contract_list
+from apps.core.formatting import format_count, format_moment
 from apps.core.http_errors import error_response
 from apps.kpis.models import KpiDefinition
 from apps.kpis.selectors import kpi_definition_list
@@ -117,7 +118,11 @@ def vendor_marks(*, titles: Mapping[int, str], coverage: Mapping[int, Mapping[st
         for code, found in covered.items():
             by_kpi.setdefault(code, []).append(f"{titles.get(contract_id, contract_id)} ({found.binding_label})")
     return {
-        code: Mark(f"Measured by telemetry on {len(names)} of {len(titles)} contracts: " + "; ".join(names) + ".")
+        code: Mark(
+            f"Measured by telemetry on {len(names)} of {format_count(len(titles), 'contract')}: "
+            + "; ".join(names)
+            + "."
+        )
         for code, names in by_kpi.items()
     }
 
@@ -209,14 +214,15 @@ def evidence_lines(*, contract_id: int, kpi: KpiDefinition, start: date, end: da
     numerator and denominator of a ratio), at most ``limit`` events (those that count against the
     target first), how many more, and the explain page's absolute link."""
     evidence = telemetry_evidence(contract_id=contract_id, kpi_code=kpi.code, period_start=start, period_end=end)
-    lines = [f"Measured by telemetry: {value_words(evidence, kpi)} from {len(evidence.rows)} event(s)."]
+    events = format_count(len(evidence.rows), "event")
+    lines = [f"Measured by telemetry: {value_words(evidence, kpi)} from {events}."]
     for row in _worst_first(list(evidence.rows))[:limit]:
-        when = f"{timezone.localtime(row.at):%Y-%m-%d %H:%M} " if row.at is not None else ""
+        when = f"{format_moment(row.at)} " if row.at is not None else ""
         # "failed: rollback … 2 h later" says what it counts as already: say it once.
         detail = row.detail.removeprefix(row.counts).lstrip(" :") if row.detail.startswith(row.counts) else row.detail
         lines.append(f"- {when}{row.label} — {row.counts}" + (f": {detail}" if detail else ""))
     if len(evidence.rows) > limit:
-        lines.append(f"… and {len(evidence.rows) - limit} more.")
+        lines.append(f"… and {len(evidence.rows) - limit:,} more.")
     lines.append(
         "Every event behind it: "
         + explain_url(contract_id=contract_id, kpi_code=kpi.code, start=start, end=end, absolute=True)

@@ -48,7 +48,7 @@ def test_reminded_14_and_3_days_before_once_each() -> None:
     notes = Notification.objects.filter(kind=KIND).order_by("pk")
     assert [n.recipient_id for n in notes] == [token.user_id, token.user_id]
     assert "expires in 14 days" in notes[0].title and "in 3 days" in notes[1].title
-    assert "20 March 2027" in notes[1].body and notes[1].url == "/accounts/tokens/"
+    assert "20 Mar 2027" in notes[1].body and notes[1].url == "/accounts/tokens/"
 
 
 def test_missed_runs_collapse_into_one_reminder() -> None:

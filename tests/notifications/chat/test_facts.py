@@ -16,7 +16,7 @@ BDW = ("Vendor", "Bangalore Digital Works")
 BDW_SOW = ("Contract", "SOW 1 — Platform modernisation (BDW-SOW-1)")
 VSH = ("Vendor", "Vistula Software House")
 VSH_POD = ("Contract", "Product engineering pod (VSH-2024-02)")
-FEBRUARY = ("Window", "2025-02-01 – 2025-02-28")
+FEBRUARY = ("Window", "1 Feb 2025 – 28 Feb 2025")
 
 EXPECTED_FACTS: dict[str, list[tuple[str, str]]] = {
     "breach.opened": [
@@ -75,13 +75,13 @@ EXPECTED_FACTS: dict[str, list[tuple[str, str]]] = {
             "Value / target",
             "2.5 deploy-days/week against ≥ 2 deploy-days/week, warning at ≥ 3 deploy-days/week",
         ),
-        ("Window", "2025-03-01 – 2025-03-31"),
+        ("Window", "1 Mar 2025 – 31 Mar 2025"),
     ],
     "contract.cancel_by_approaching": [
         VSH,
         VSH_POD,
-        ("Cancel by", "2025-03-31 (in 30 days)"),
-        ("End date", "2025-06-30"),
+        ("Cancel by", "31 Mar 2025 (in 30 days)"),
+        ("End date", "30 Jun 2025"),
         ("Renewal", "Automatic"),
     ],
     "contract.status_changed": [
@@ -94,12 +94,12 @@ EXPECTED_FACTS: dict[str, list[tuple[str, str]]] = {
     "certification.expiring": [
         ("Vendor", "Northwind Hosting"),
         ("Certification", "SOC 2 Type II"),
-        ("Expires on", "2025-04-15 (in 14 days)"),
+        ("Expires on", "15 Apr 2025 (in 14 days)"),
     ],
     "certification.expired": [
         VSH,
         ("Certification", "ISO 27001"),
-        ("Expires on", "2025-04-15 (yesterday)"),
+        ("Expires on", "15 Apr 2025 (yesterday)"),
     ],
     "access.finding": [
         VSH,
@@ -109,7 +109,7 @@ EXPECTED_FACTS: dict[str, list[tuple[str, str]]] = {
         ("Finding", "Access outlives the engagement (ended 2025-02-28)."),
         ("Severity", "Critical"),
     ],
-    "review.overdue": [BDW, ("Review", "Q1 review"), ("Scheduled for", "2025-03-15")],
+    "review.overdue": [BDW, ("Review", "Q1 review"), ("Scheduled for", "15 Mar 2025")],
     "import.finished": [
         ("File", "february-kpis.csv"),
         ("Status", "Done"),
@@ -121,7 +121,7 @@ EXPECTED_FACTS: dict[str, list[tuple[str, str]]] = {
         BDW_SOW,
         ("Source", "GitHub"),
         ("Scope", "northwind-labs/platform-core"),
-        ("Silent since", "2025-03-21 05:48 UTC"),
+        ("Silent since", "21 Mar 2025 05:48 UTC"),
     ],
     "webhook.test": [("Endpoint", "#vendor-alerts")],
 }
@@ -168,7 +168,7 @@ def test_a_status_change_without_actor_is_automatic() -> None:
 def test_days_left_in_words(days: int, words: str) -> None:
     payload = copy.deepcopy(PAYLOADS["certification.expiring"])
     payload["data"]["days_left"] = days
-    assert ("Expires on", f"2025-04-15 ({words})") in chat.event_facts(payload)
+    assert ("Expires on", f"15 Apr 2025 ({words})") in chat.event_facts(payload)
 
 
 @pytest.mark.parametrize("unit", [*UNITS, "tickets", ""])

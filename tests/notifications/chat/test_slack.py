@@ -15,7 +15,7 @@ from apps.notifications.webhooks.chat import render_slack
 from tests.notifications.chat.conftest import PAYLOADS
 from tests.notifications.chat.test_facts import EXPECTED_FACTS
 
-DATE_TOKEN = re.compile(r"<!date\^\d+\^\{date_short_pretty\} at \{time\}\|[0-9: -]+UTC>")
+DATE_TOKEN = re.compile(r"<!date\^\d+\^\{date_short_pretty\} at \{time\}\|\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC>")
 ENTITY = re.compile(r"&(amp|lt|gt);")
 
 
@@ -96,7 +96,7 @@ def test_every_event_type_renders_a_valid_block_kit_message(
 def test_the_time_is_a_slack_date_token_with_a_utc_fallback() -> None:
     message = render_slack(PAYLOADS["breach.opened"])  # 2025-03-04T09:30:12Z
     context = message["blocks"][-1]["elements"][0]["text"]
-    assert context == "Breach opened · <!date^1741080612^{date_short_pretty} at {time}|2025-03-04 09:30 UTC>"
+    assert context == "Breach opened · <!date^1741080612^{date_short_pretty} at {time}|4 Mar 2025 09:30 UTC>"
 
 
 def test_text_from_the_workspace_is_escaped_and_cannot_mention_or_link() -> None:

@@ -62,7 +62,7 @@ def test_every_event_type_renders_a_valid_adaptive_card(
 
 def test_the_context_names_the_event_and_its_time_in_utc() -> None:
     context = card_of(render_teams(PAYLOADS["telemetry.source_silent"]))["body"][-1]
-    assert context["text"] == "Delivery telemetry source silent · 2025-03-24 06:00 UTC"
+    assert context["text"] == "Delivery telemetry source silent · 24 Mar 2025 06:00 UTC"
 
 
 def test_an_unknown_event_type_renders_title_summary_and_link_only(
@@ -75,7 +75,7 @@ def test_an_unknown_event_type_renders_title_summary_and_link_only(
     assert_valid(message, adaptive_card_schema, teams_message_schema)
     card = card_of(message)
     assert [element["type"] for element in card["body"]] == ["TextBlock", "TextBlock", "TextBlock"]
-    assert card["body"][-1]["text"] == "vendor.renamed · 2025-03-21 06:00 UTC"
+    assert card["body"][-1]["text"] == "vendor.renamed · 21 Mar 2025 06:00 UTC"
     assert card["actions"][0]["url"] == payload["data"]["url"]
 
 

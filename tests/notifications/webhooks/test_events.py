@@ -18,8 +18,8 @@ from apps.notifications.models import WebhookDelivery
 from apps.notifications.reminders import reminders_send
 from apps.notifications.webhooks.schemas import PAYLOAD_SCHEMAS
 from apps.notifications.webhooks.services import webhook_endpoint_send_test
-from apps.performance.imports import measurement_import_fail
-from apps.performance.models import Breach, MeasurementImport, SourceBinding
+from apps.performance.imports import import_job_fail
+from apps.performance.models import Breach, ImportJob, SourceBinding
 from apps.performance.notices import publish_breach_events
 from apps.performance.services import breach_resolve, breach_waive
 from apps.performance.sla import sla_sweep
@@ -208,10 +208,10 @@ def test_the_reminders_that_are_events(everything: Any) -> None:
 
 def test_an_import_that_finishes(everything: Any, user_with_role: Any) -> None:
     manager = user_with_role(Role.ENGINEERING_MANAGER)
-    job = MeasurementImport.objects.create(
+    job = ImportJob.objects.create(
         file_name="october.csv", created_by=manager, rows=[{"row": 2}], total_rows=1, valid_rows=1, status="queued"
     )
-    measurement_import_fail(import_id=job.pk, reason="The workers are down.")
+    import_job_fail(import_id=job.pk, reason="The workers are down.")
     [payload] = payloads(T.IMPORT_FINISHED)
     assert payload["data"]["import"]["status"] == "failed" and payload["data"]["actor"] == manager.username
     assert "The workers are down." in payload["data"]["summary"]

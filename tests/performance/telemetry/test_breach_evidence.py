@@ -82,7 +82,7 @@ def test_the_notification_of_a_telemetry_breach_carries_the_evidence(django_capt
     evidence = telemetry_evidence(
         contract_id=contract.pk, kpi_code=CFR, period_start=month().start, period_end=month().end
     )
-    assert f"from {len(evidence.rows)} event(s)." in body
+    assert f"from {len(evidence.rows)} event{'' if len(evidence.rows) == 1 else 's'}." in body
     assert f"Every event behind it: {link}" in body
     # The failed deployments come first: the incident that failed one is named.
     event_lines = [line for line in body.splitlines() if line.startswith("- ")]

@@ -150,9 +150,9 @@ def test_the_csv_import_refuses_covered_rows(binding: Any) -> None:
         b"MSA-9,lead_time_for_changes,2026-10-01,2026-10-31,30,,,\n"
         b"MSA-9,sprint_velocity,2026-10-01,2026-10-31,30,,,\n"
     )
-    _rows, preview = imports.measurement_import_preview(content)
+    _rows, preview = imports.import_preview("measurements", content)
     assert preview.valid_rows == 1
-    assert preview.errors == [{"row": 2, "errors": {"kpi": [REFUSED]}}]
+    assert preview.errors == [{"row": 2, "register": "measurements", "sheet": "", "errors": {"kpi": [REFUSED]}}]
 
 
 def test_the_api_answers_400_with_the_message(binding: Any, api_client_for: Callable[[str], APIClient]) -> None:

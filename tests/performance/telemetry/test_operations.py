@@ -217,7 +217,7 @@ def test_a_silent_binding_is_reminded_once_per_silence(owner: Any, settings: Any
     assert telemetry_reminders(AS_OF + dt.timedelta(days=5)) == 0  # the same silence, however long
     [notification] = Notification.objects.filter(recipient=owner, kind="telemetry_silent")
     assert notification.title == f"No telemetry for 10 days from {binding}: Shop platform"
-    assert "Its last event arrived on 13 November 2026" in notification.body
+    assert "Its last event arrived on 13 Nov 2026" in notification.body
     assert notification.url == binding.get_absolute_url()
     # It speaks again on 30 November, then falls silent again: a new silence, a new reminder.
     binding.last_event_at = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
@@ -248,4 +248,4 @@ def test_which_bindings_are_silent(owner: Any, settings: Any) -> None:
     assert telemetry_reminders(AS_OF) == 1
     [notification] = Notification.objects.filter(recipient=owner, kind="telemetry_silent")
     assert notification.url == never_heard.get_absolute_url()
-    assert "It has received no event since it was set up on 1 November 2026" in notification.body
+    assert "It has received no event since it was set up on 1 Nov 2026" in notification.body

@@ -1,0 +1,518 @@
+"""The vendor registers a spreadsheet can be imported into (``apps.core.importing``): vendors with
+their named owners, and the governance records kept about them — vetting assessments, certifications,
+risks, access grants and service reviews. Each writes through ``apps.vendors.services``.
+
+A vendor is named by its name (any case); a person (an owner, an assessor, an attendee) by their
+username or e-mail address (any case). docs/operations/import-registers.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+from django.contrib.auth import get_user_model
+from django.db.models import Model, Q, QuerySet
+from django.db.models.functions import Lower
+from django_countries import countries
+
+from apps.core.errors import ApplicationError
+from apps.core.importing import (
+    DETAIL,
+    CellError,
+    ImportColumn,
+    ImportContext,
+    ParsedRow,
+    RecordRegister,
+    normalise_key_part,
+    read_bool,
+    read_choice,
+    read_currency,
+    read_date,
+    read_decimal,
+    read_int,
+    read_list,
+    register_import,
+)
+from apps.vendors import ownership, services
+from apps.vendors.choices import (
+    CertificationKind,
+    Geography,
+    PilotOutcome,
+    Privilege,
+    ReviewStatus,
+    RiskCategory,
+    RiskStatus,
+    Tier,
+    VendorStatus,
+    Verdict,
+)
+from apps.vendors.models import (
+    RED_FLAG_FIELDS,
+    RED_FLAG_NOTE_FIELDS,
+    VETTING_SCORE_FIELDS,
+    AccessGrant,
+    Certification,
+    ServiceReview,
+    Vendor,
+    VendorRisk,
+    VettingAssessment,
+)
+
+PERSON_HELP = "A person's username or e-mail address."
+SCORE_HELP = "A score from 1 (low) to 5 (high)."
+
+
+# -- lookups shared by the registers (one query each, whatever the number of rows) ---------------------
+def users_by_reference(references: Iterable[str]) -> dict[str, Any]:
+    """The active users named by ``references`` (usernames or e-mail addresses, any case), by the
+    reference casefolded; an e-mail address several people share names nobody (it is ambiguous)."""
+    wanted = {reference.strip().lower() for reference in references if reference and reference.strip()}
+    if not wanted:
+        return {}
+    found: dict[str, Any] = {}
+    by_email: dict[str, list[Any]] = {}
+    users = (
+        get_user_model()
+        .objects.annotate(username_lower=Lower("username"), email_lower=Lower("email"))
+        .filter(Q(username_lower__in=wanted) | Q(email_lower__in=wanted), is_active=True)
+    )
+    for user in users:
+        if user.username_lower in wanted:
+            found[user.username_lower] = user
+        if user.email_lower in wanted:
+            by_email.setdefault(user.email_lower, []).append(user)
+    for email, people in by_email.items():
+        if email not in found and len(people) == 1:
+            found[email] = people[0]
+    return {reference.casefold(): user for reference, user in found.items()}
+
+
+def person_error(reference: str) -> str:
+    return f"No active person with username or e-mail “{reference}”."
+
+
+def vendors_by_name(names: Iterable[str], *, lock: bool = False) -> dict[str, Vendor]:
+    """The vendors named (any case), by their name casefolded; locked for the write with ``lock``."""
+    wanted = {name.strip().lower() for name in names if name and name.strip()}
+    if not wanted:
+        return {}
+    rows: QuerySet[Vendor] = Vendor.objects.annotate(name_lower=Lower("name")).filter(name_lower__in=wanted)
+    if lock:
+        rows = rows.select_for_update()
+    return {normalise_key_part(vendor.name): vendor for vendor in rows}
+
+
+def vendor_missing(name: str) -> str:
+    return f"No vendor named “{name}”."
+
+
+def read_country(cell: str, decimal_comma: bool) -> str:
+    """An ISO 3166 country: its code (PL, POL) or its English name (Poland), any case."""
+    code = countries.alpha2(cell) or countries.by_name(cell)
+    if not code or not isinstance(code, str):
+        raise CellError(f"“{cell}” is not a country; give its ISO code (PL) or its English name (Poland).")
+    return code
+
+
+def _score_column(name: str, *, required: bool = True) -> ImportColumn:
+    return ImportColumn(name, required=required, help=SCORE_HELP, example="4")
+
+
+class PeopleMixin:
+    """Columns naming one person (``person_columns``) or several (``people_columns``), resolved in one query."""
+
+    person_columns: ClassVar[tuple[str, ...]] = ()
+    people_columns: ClassVar[tuple[str, ...]] = ()
+
+    def resolve_people(self, rows: Sequence[ParsedRow]) -> None:
+        references: list[str] = []
+        for row in rows:
+            references += [row.values[name] for name in self.person_columns if row.given(name)]
+            for name in self.people_columns:
+                references += row.values.get(name) or []
+        users = users_by_reference(references)
+        for row in rows:
+            for name in self.person_columns:
+                if row.given(name):
+                    user = users.get(row.values[name].casefold())
+                    if user is None:
+                        row.error(name, person_error(row.values[name]))
+                    row.fields[name] = user
+            for name in self.people_columns:
+                if row.given(name):
+                    people = []
+                    for reference in row.values[name]:
+                        user = users.get(reference.casefold())
+                        if user is None:
+                            row.error(name, person_error(reference))
+                        people.append(user)
+                    row.fields[name] = people
+
+
+# -- vendors ------------------------------------------------------------------------------------------
+class VendorRegister(PeopleMixin, RecordRegister):
+    key = "vendors"
+    label = "Vendors"
+    order = 20
+    model = Vendor
+    permission = "vendors.add_vendor"
+    description = (
+        "One row per vendor, with its three named owners. A vendor already known by its name is updated; "
+        "its status is set only when it is created (later moves go through its lifecycle)."
+    )
+    natural_key = ("name",)
+    natural_key_help = "vendor name"
+    columns = (
+        ImportColumn("name", required=True, help="The vendor's name (unique, any case).", example="Acme Software"),
+        ImportColumn("country", required=True, help="ISO code (PL) or English name.", example="PL"),
+        ImportColumn(
+            "geography", required=True, help="onshore, nearshore or offshore.", example="nearshore", aliases=("region",)
+        ),
+        ImportColumn(
+            "timezone_overlap_hours",
+            required=True,
+            help="Working hours per day shared with our teams (0–24).",
+            example="6",
+            aliases=("overlap_hours",),
+        ),
+        ImportColumn(
+            "status",
+            help="New vendors only: prospect (default), vetting, pilot, active… Pilot and active need the three owners.",
+            example="prospect",
+        ),
+        ImportColumn("tier", help="tier_1, tier_2 or tier_3 (default), or its label.", example="tier_2"),
+        ImportColumn("rate_min", help="Lowest hourly rate.", example="45"),
+        ImportColumn("rate_max", help="Highest hourly rate.", example="80"),
+        ImportColumn("currency", help="ISO-4217 code, any case (default USD).", example="EUR"),
+        ImportColumn("website", help="https://…", example="https://acme.example"),
+        ImportColumn("description", example="Nearshore QA and platform engineering."),
+        ImportColumn("review_cadence_days", help="Days between service reviews (default 14).", example="14"),
+        ImportColumn("engineering_owner", help=PERSON_HELP, example="e.manager"),
+        ImportColumn("delivery_owner", help=PERSON_HELP, example="d.lead"),
+        ImportColumn("security_contact", help=PERSON_HELP, example="s.officer"),
+    )
+    readers = {
+        "country": read_country,
+        "geography": read_choice(Geography),
+        "timezone_overlap_hours": read_decimal,
+        "status": read_choice(VendorStatus),
+        "tier": read_choice(Tier),
+        "rate_min": read_decimal,
+        "rate_max": read_decimal,
+        "currency": read_currency,
+        "review_cadence_days": read_int,
+    }
+    required_for_new = ("country", "geography", "timezone_overlap_hours")
+    person_columns = services.OWNER_FIELDS
+
+    def resolve(self, rows: Sequence[ParsedRow], *, context: ImportContext, writing: bool) -> None:
+        existing = vendors_by_name((row.values.get("name", "") for row in rows), lock=writing)
+        for row in rows:
+            row.existing = existing.get(normalise_key_part(row.values.get("name")))
+        self.resolve_people(rows)
+
+    def fields_of(self, row: ParsedRow) -> dict[str, Any]:
+        fields = {**super().fields_of(row), **row.fields}
+        if row.existing is not None:
+            fields.pop("status", None)
+        return fields
+
+    def check_row(self, row: ParsedRow, instance: Model, *, context: ImportContext) -> None:
+        status = row.values.get("status")
+        if row.existing is not None:
+            if status and status != row.existing.status:
+                row.error(
+                    "status",
+                    f"{row.existing} is {row.existing.get_status_display().lower()}: a vendor's status changes "
+                    "through a lifecycle transition on its page, not an import.",
+                )
+            return
+        try:
+            services.vendor_require_owners(status=status or VendorStatus.PROSPECT, owners=row.fields)
+        except ApplicationError as exc:
+            row.error(exc.field or "status", exc.message)
+
+    def create(self, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.vendor_create(actor=actor, data=fields)
+
+    def update(self, instance: Any, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.vendor_update(instance=instance, actor=actor, data=fields)
+
+
+# -- the records kept about a vendor ----------------------------------------------------------------------
+class VendorRecordRegister(PeopleMixin, RecordRegister):
+    """A register of records that belong to a vendor (the ``vendor`` column, first in the natural key):
+    the vendor is an existing one, or one the same workbook's vendors sheet creates."""
+
+    def record_key(self, record: Any) -> tuple[str, ...]:
+        parts = [record.vendor.name if name == "vendor" else getattr(record, name) for name in self.natural_key]
+        return tuple(normalise_key_part(part) for part in parts)
+
+    def records_of(self, vendors: Iterable[Vendor]) -> QuerySet[Any]:
+        return self.model._default_manager.filter(vendor__in=list(vendors)).select_related("vendor")
+
+    def resolve(self, rows: Sequence[ParsedRow], *, context: ImportContext, writing: bool) -> None:
+        vendors = vendors_by_name((row.values.get("vendor", "") for row in rows), lock=writing)
+        records: dict[tuple[str, ...], list[Any]] = {}
+        for record in self.records_of(vendors.values()) if vendors else []:
+            records.setdefault(self.record_key(record), []).append(record)
+        for row in rows:
+            if not row.given("vendor"):
+                continue
+            name = row.values["vendor"]
+            vendor = vendors.get(normalise_key_part(name))
+            if vendor is None and not context.will_exist("vendors", (normalise_key_part(name),)):
+                row.error("vendor", vendor_missing(name))
+            row.fields["vendor"] = vendor
+            same = records.get(row.key, []) if vendor is not None and row.key is not None else []
+            if len(same) > 1:
+                row.error(
+                    DETAIL,
+                    f"{vendor} has several {self.noun} records with this {self.natural_key_help}: "
+                    "tell them apart on the vendor's page first.",
+                )
+            elif same:
+                row.existing = same[0]
+        self.resolve_people(rows)
+
+    def fields_of(self, row: ParsedRow) -> dict[str, Any]:
+        fields = {**super().fields_of(row), **row.fields}
+        if row.existing is not None:
+            fields.pop("vendor", None)
+        return fields
+
+
+class VettingAssessmentRegister(VendorRecordRegister):
+    key = "vetting_assessments"
+    label = "Vetting assessments"
+    order = 30
+    model = VettingAssessment
+    permission = "vendors.add_vettingassessment"
+    description = (
+        "One row per vetting of a vendor: six scores, the red flags seen with their notes, the pilot and the verdict."
+    )
+    natural_key = ("vendor", "assessed_on")
+    natural_key_help = "vendor and assessment date"
+    columns = (
+        ImportColumn("vendor", required=True, help="The vendor's name.", example="Acme Software"),
+        ImportColumn("assessed_on", required=True, help="YYYY-MM-DD.", example="2026-01-15"),
+        ImportColumn("assessor", help=PERSON_HELP, example="p.buyer"),
+        *(_score_column(name) for name in VETTING_SCORE_FIELDS),
+        *(
+            column
+            for flag in RED_FLAG_FIELDS
+            for column in (
+                ImportColumn(flag, help="yes or no (default no).", example="no"),
+                ImportColumn(RED_FLAG_NOTE_FIELDS[flag], help="How the red flag was answered."),
+            )
+        ),
+        ImportColumn("pilot_outcome", help="not_run (default), passed, mixed or failed.", example="passed"),
+        ImportColumn("verdict", required=True, help="approve, conditional or reject.", example="approve"),
+        ImportColumn("notes"),
+    )
+    readers = {
+        "assessed_on": read_date,
+        **dict.fromkeys(VETTING_SCORE_FIELDS, read_int),
+        **dict.fromkeys(RED_FLAG_FIELDS, read_bool),
+        "pilot_outcome": read_choice(PilotOutcome),
+        "verdict": read_choice(Verdict),
+    }
+    required_for_new = (*VETTING_SCORE_FIELDS, "verdict")
+    person_columns = ("assessor",)
+
+    def create(self, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.vetting_assessment_create(actor=actor, data=fields)
+
+    def update(self, instance: Any, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.vetting_assessment_update(instance=instance, actor=actor, data=fields)
+
+
+class CertificationRegister(VendorRecordRegister):
+    key = "certifications"
+    label = "Certifications"
+    order = 32
+    model = Certification
+    permission = "vendors.add_certification"
+    description = "One row per certificate a vendor holds, with its validity and evidence."
+    natural_key = ("vendor", "kind", "name", "issued_on")
+    natural_key_help = "vendor, kind, name and issue date"
+    columns = (
+        ImportColumn("vendor", required=True, help="The vendor's name.", example="Acme Software"),
+        ImportColumn("kind", required=True, help="soc2_type2, iso27001, iso9001 or other.", example="iso27001"),
+        ImportColumn("name", help="Required for kind “other”.", example=""),
+        ImportColumn("issued_on", required=True, help="YYYY-MM-DD.", example="2025-06-01"),
+        ImportColumn("expires_on", required=True, help="YYYY-MM-DD, after the issue date.", example="2028-05-31"),
+        ImportColumn("evidence_url", help="A link to the report or certificate.", example=""),
+        ImportColumn("evidence_note", example="Certificate no. 12345"),
+    )
+    readers = {
+        "kind": read_choice(CertificationKind),
+        "issued_on": read_date,
+        "expires_on": read_date,
+    }
+    required_for_new = ("expires_on",)
+
+    def create(self, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.certification_create(actor=actor, data=fields)
+
+    def update(self, instance: Any, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.certification_update(instance=instance, actor=actor, data=fields)
+
+
+class VendorRiskRegister(VendorRecordRegister):
+    key = "risks"
+    label = "Risks"
+    order = 34
+    model = VendorRisk
+    permission = "vendors.add_vendorrisk"
+    description = "One row per entry of the vendor risk register, scored likelihood × impact."
+    natural_key = ("vendor", "title")
+    natural_key_help = "vendor and risk title"
+    columns = (
+        ImportColumn("vendor", required=True, help="The vendor's name.", example="Acme Software"),
+        ImportColumn("title", required=True, help="Unique per vendor.", example="Key-person dependency"),
+        ImportColumn(
+            "category",
+            required=True,
+            help="ip_ownership, data_security, jurisdiction, knowledge_loss, lock_in, financial or delivery.",
+            example="knowledge_loss",
+        ),
+        ImportColumn("description"),
+        ImportColumn("likelihood", required=True, help=SCORE_HELP, example="3"),
+        ImportColumn("impact", required=True, help=SCORE_HELP, example="4"),
+        ImportColumn("owner", help=PERSON_HELP, example="s.officer"),
+        ImportColumn("mitigation", example="Pair a second engineer on the platform team."),
+        ImportColumn("status", help="open (default), mitigating, accepted or closed.", example="open"),
+    )
+    readers = {
+        "category": read_choice(RiskCategory),
+        "likelihood": read_int,
+        "impact": read_int,
+        "status": read_choice(RiskStatus),
+    }
+    required_for_new = ("category", "likelihood", "impact")
+    person_columns = ("owner",)
+
+    def create(self, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.vendor_risk_create(actor=actor, data=fields)
+
+    def update(self, instance: Any, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.vendor_risk_update(instance=instance, actor=actor, data=fields)
+
+
+class AccessGrantRegister(VendorRecordRegister):
+    key = "access_grants"
+    label = "Access grants"
+    order = 36
+    model = AccessGrant
+    permission = "vendors.add_accessgrant"
+    description = "One row per account a vendor's staff member holds on one of our systems."
+    natural_key = ("vendor", "person", "system", "account_name")
+    natural_key_help = "vendor, person, system and account"
+    columns = (
+        ImportColumn("vendor", required=True, help="The vendor's name.", example="Acme Software"),
+        ImportColumn("person", required=True, help="The vendor's staff member.", example="Jan Kowalski"),
+        ImportColumn("system", required=True, example="GitHub"),
+        ImportColumn("account_name", required=True, help="The account used on the system.", example="jkowalski-acme"),
+        ImportColumn("person_email", example="jan.kowalski@acme.example"),
+        ImportColumn("privilege", required=True, help="read, write, admin or production.", example="write"),
+        ImportColumn("named_account", help="yes (default) for a personal account, no for a shared one.", example="yes"),
+        ImportColumn("mfa_enabled", help="yes (default) or no.", example="yes", aliases=("mfa",)),
+        ImportColumn("granted_on", required=True, help="YYYY-MM-DD.", example="2026-01-05"),
+        ImportColumn("expires_on", help="YYYY-MM-DD.", example="2026-12-31"),
+        ImportColumn("revoked_on", help="YYYY-MM-DD, when the access was removed.", example=""),
+        ImportColumn("granted_by", help=PERSON_HELP, example="s.officer"),
+    )
+    readers = {
+        "privilege": read_choice(Privilege),
+        "named_account": read_bool,
+        "mfa_enabled": read_bool,
+        "granted_on": read_date,
+        "expires_on": read_date,
+        "revoked_on": read_date,
+    }
+    required_for_new = ("privilege", "granted_on")
+    person_columns = ("granted_by",)
+
+    def create(self, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.access_grant_create(actor=actor, data=fields)
+
+    def update(self, instance: Any, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.access_grant_update(instance=instance, actor=actor, data=fields)
+
+
+def _read_lines(cell: str, decimal_comma: bool) -> str:
+    """The vendor's attendees, separated by semicolons (or commas) in the cell, one per line stored."""
+    return "\n".join(read_list(cell, decimal_comma))
+
+
+class ServiceReviewRegister(VendorRecordRegister):
+    key = "service_reviews"
+    label = "Service reviews"
+    order = 38
+    model = ServiceReview
+    permission = "vendors.add_servicereview"
+    description = (
+        "One row per governance meeting with a vendor. Engineering managers import the reviews of the "
+        "vendors they own only."
+    )
+    natural_key = ("vendor", "scheduled_for")
+    natural_key_help = "vendor and scheduled date"
+    columns = (
+        ImportColumn("vendor", required=True, help="The vendor's name.", example="Acme Software"),
+        ImportColumn("scheduled_for", required=True, help="YYYY-MM-DD.", example="2026-02-10"),
+        ImportColumn("status", help="scheduled (default), held or cancelled.", example="held"),
+        ImportColumn("held_on", help="YYYY-MM-DD; required when held.", example="2026-02-10"),
+        ImportColumn(
+            "attendees", help="Our people: usernames or e-mails, separated by semicolons.", example="e.manager"
+        ),
+        ImportColumn("vendor_attendees", help="The vendor's people, separated by semicolons.", example="Anna Nowak"),
+        ImportColumn("delivery_quality", help="1 (poor) to 5 (excellent).", example="4"),
+        ImportColumn("decisions", example="Add a second QA engineer from March."),
+        ImportColumn("risks_raised"),
+        ImportColumn("notes"),
+    )
+    readers = {
+        "scheduled_for": read_date,
+        "status": read_choice(ReviewStatus),
+        "held_on": read_date,
+        "attendees": read_list,
+        "vendor_attendees": _read_lines,
+        "delivery_quality": read_int,
+    }
+    people_columns = ("attendees",)
+
+    def records_of(self, vendors: Iterable[Vendor]) -> QuerySet[Any]:
+        return super().records_of(vendors).prefetch_related("attendees")
+
+    def resolve(self, rows: Sequence[ParsedRow], *, context: ImportContext, writing: bool) -> None:
+        super().resolve(rows, context=context, writing=writing)
+        vendor_ids = {row.fields["vendor"].pk for row in rows if row.fields.get("vendor") is not None}
+        refused = ownership.refused_parents(context.actor, ServiceReview, vendor_ids)
+        for row in rows:
+            vendor = row.fields.get("vendor")
+            if vendor is not None and vendor.pk in refused:
+                row.error("vendor", refused[vendor.pk])
+
+    def create(self, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.service_review_create(actor=actor, data=fields)
+
+    def update(self, instance: Any, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.service_review_update(instance=instance, actor=actor, data=fields)
+
+
+VENDOR_REGISTERS = (
+    VendorRegister,
+    VettingAssessmentRegister,
+    CertificationRegister,
+    VendorRiskRegister,
+    AccessGrantRegister,
+    ServiceReviewRegister,
+)
+
+
+def register_imports() -> None:
+    """Called from ``VendorsConfig.ready()``."""
+    for register in VENDOR_REGISTERS:
+        register_import(register())

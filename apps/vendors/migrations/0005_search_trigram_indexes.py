@@ -1,0 +1,21 @@
+# The trigram index global search and the list's q use: GIN on vg_unaccent(name) (apps/core/search.py).
+
+import apps.core.search
+import django.contrib.postgres.indexes
+import django.db.models.expressions
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('core', '0003_search_extensions'),
+        ('vendors', '0004_vendor_watch'),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name='vendor',
+            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(apps.core.search.Unaccent(django.db.models.expressions.F('name')), name='gin_trgm_ops'), name='vendors_vendor_name_trgm'),
+        ),
+    ]
