@@ -87,7 +87,15 @@ class Launcher:
         self._lock: IO[str] | None = None
 
     def env(self, added: dict[str, str]) -> dict[str, str]:
-        return {**os.environ, **added, "DJANGO_SETTINGS_MODULE": "config.settings.local", "PYTHONUNBUFFERED": "1"}
+        # Links in e-mails and webhooks point at the port actually served, unless SITE_URL is set.
+        site = {"SITE_URL": f"http://localhost:{self.port}"}
+        return {
+            **site,
+            **os.environ,
+            **added,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "PYTHONUNBUFFERED": "1",
+        }
 
     def check_not_stopping(self) -> None:
         if self.stopping:

@@ -253,3 +253,11 @@ def test_set_up_sweeps_the_slas_only_right_after_loading_the_demo(monkeypatch: p
     calls.clear()
     assert launcher.set_up(seed_demo=False) == 0
     assert calls == ["migrate"]
+
+
+def test_links_point_at_the_port_served_unless_site_url_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SITE_URL", raising=False)
+    served = launcher.Launcher(tmp_path, 8016, seed_demo=False)
+    assert served.env({})["SITE_URL"] == "http://localhost:8016"
+    monkeypatch.setenv("SITE_URL", "https://vendors.example.org")
+    assert served.env({})["SITE_URL"] == "https://vendors.example.org"

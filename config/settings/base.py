@@ -130,8 +130,13 @@ def database_from_url(url: str) -> dict[str, object]:
     # a subtransaction, whose cost grows with the foreign-key checks queued in the transaction: a
     # multi-row write became quadratic. Defined as "ignore nothing" for every connection, it never
     # raises; ``pgtrigger.ignore()`` still overrides it where used.
+    # Search's typo tolerance (apps/core/search.py) is pg_trgm's ``<%`` at this threshold: at PostgreSQL's
+    # 0.6 one missing letter in a seven-letter word ("vistla", "sofware") was not found; at 0.5 it is, and
+    # two changes in a short word ("krkow") still are not.
     options = dict(config.get("OPTIONS") or {})
-    options["options"] = f"{options.get('options', '')} -c pgtrigger.ignore={{}}".strip()
+    options["options"] = (
+        f"{options.get('options', '')} -c pgtrigger.ignore={{}} -c pg_trgm.word_similarity_threshold=0.5"
+    ).strip()
     options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     config["OPTIONS"] = options
     return config

@@ -228,6 +228,7 @@ def test_the_list_and_the_measurements_page_link(browser_for: Callable[[str], Cl
     assert reverse("imports:create") in measurements and "Import CSV" in measurements
     listing = manager.get(reverse("imports:list")).content.decode()
     assert "october.csv" in listing and "Awaiting confirmation" in listing
+    assert listing.count(f'href="{reverse("imports:create")}"') == 1 and "Import a file" in listing
     cfo = browser_for(Role.EXECUTIVE).get(reverse("performance:measurement-list")).content.decode()
     assert reverse("imports:create") not in cfo and reverse("imports:list") in cfo
 
