@@ -59,6 +59,16 @@ app.conf.beat_schedule = {
         "task": "notifications.send_due_webhooks",
         "schedule": crontab(),
     },
+    # The team roster: its findings, then team retention (apps/roster/tasks.py), before the day's reminders
+    # so a finding opened tonight is reminded this morning; anonymising ended engineers after it.
+    "roster-evaluate-daily": {
+        "task": "roster.evaluate",
+        "schedule": crontab(hour=0, minute=40),
+    },
+    "roster-anonymise-daily": {
+        "task": "roster.anonymise",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "notifications-send-reminders-daily": {
         "task": "notifications.send_reminders",
         "schedule": crontab(hour=settings.REMINDER_HOUR, minute=0),

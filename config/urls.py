@@ -27,6 +27,8 @@ urlpatterns = [
     path("imports/", include("apps.performance.import_urls")),
     path("contracts/", include("apps.contracts.urls")),
     path("kpis/", include("apps.kpis.urls")),
+    # The team roster's forms (apps.roster); its records show on the contract page's Team panel.
+    path("roster/", include("apps.roster.urls")),
     path("notifications/", include("apps.notifications.urls")),
     # Calendar feeds: no session, the secret key in the address (apps.notifications.calendar).
     path("calendar/", include("apps.notifications.calendar.urls")),

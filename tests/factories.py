@@ -18,6 +18,7 @@ from apps.performance import models as performance_models
 from apps.performance.choices import TELEMETRY_DEFAULT_KPIS
 from apps.performance.models import Measurement
 from apps.performance.telemetry import secrets as telemetry_secrets
+from apps.roster import models as roster_models
 from apps.vendors import models as vendor_models
 
 TODAY = dt.date(2026, 11, 23)
@@ -132,6 +133,18 @@ class AccessGrantFactory(factory.django.DjangoModelFactory[vendor_models.AccessG
     privilege = "write"
     account_name = factory.Sequence(lambda n: f"vendor-dev-{n}")
     granted_on = TODAY - dt.timedelta(days=30)
+
+
+class EngineerFactory(factory.django.DjangoModelFactory[vendor_models.Engineer]):
+    class Meta:
+        model = vendor_models.Engineer
+
+    vendor = factory.SubFactory(VendorFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"engineer{n}@vendor.example")
+    git_handle = factory.Sequence(lambda n: f"engineer-{n}")
+    role = "Backend engineer"
+    seniority = "senior"
 
 
 class ServiceReviewFactory(factory.django.DjangoModelFactory[vendor_models.ServiceReview]):
@@ -352,3 +365,61 @@ class ReadyContractFactory(ContractFactory):
             contract_models.ContractClause.objects.update_or_create(
                 contract=obj, kind=kind, defaults={"assessment": assessment}
             )
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory[roster_models.Assignment]):
+    """An engineer of the contract's vendor on the contract since 90 days ago, full time."""
+
+    class Meta:
+        model = roster_models.Assignment
+
+    contract = factory.SubFactory(ContractFactory)
+    engineer = factory.SubFactory(EngineerFactory, vendor=factory.SelfAttribute("..contract.vendor"))
+    role = "Backend engineer"
+    allocation_percent = 100
+    start_date = TODAY - dt.timedelta(days=90)
+
+
+class StaffingPlanFactory(factory.django.DjangoModelFactory[roster_models.StaffingPlan]):
+    class Meta:
+        model = roster_models.StaffingPlan
+
+    contract = factory.SubFactory(ContractFactory)
+
+
+class StaffingPlanLineFactory(factory.django.DjangoModelFactory[roster_models.StaffingPlanLine]):
+    class Meta:
+        model = roster_models.StaffingPlanLine
+
+    plan = factory.SubFactory(StaffingPlanFactory)
+    seniority = "senior"
+    headcount = Decimal("2")
+
+
+class SubstitutionFactory(factory.django.DjangoModelFactory[roster_models.Substitution]):
+    """A requested substitution of the leaver assignment's engineer by a new one of the same vendor."""
+
+    class Meta:
+        model = roster_models.Substitution
+
+    leaver_assignment = factory.SubFactory(AssignmentFactory)
+    contract = factory.SelfAttribute("leaver_assignment.contract")
+    joiner = factory.SubFactory(EngineerFactory, vendor=factory.SelfAttribute("..contract.vendor"))
+    reason = "Moving to another client"
+    joins_on = TODAY
+    overlap_days = 5
+
+
+class RosterFindingFactory(factory.django.DjangoModelFactory[roster_models.RosterFinding]):
+    """An open roster finding about a contract (as the roster job stores it)."""
+
+    class Meta:
+        model = roster_models.RosterFinding
+
+    contract = factory.SubFactory(ContractFactory)
+    vendor = factory.SelfAttribute("contract.vendor")
+    kind = "understaffed"
+    subject = factory.Sequence(lambda n: f"subject-{n}")
+    message = factory.Sequence(lambda n: f"Roster finding {n}.")
+    opened_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC))
+    last_seen_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 22, 1, 0, tzinfo=dt.UTC))

@@ -32,6 +32,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         *_crud("performance", "slaterm"),
         *_crud("performance", "sourcebinding", delete=False),
         *_crud("vendors", "vendoridentityrule"),
+        # The team roster of every vendor (apps.vendors.roster_access: delivery owners manage their own
+        # vendor's without it). Engineers are never deleted, only anonymised.
+        *_crud("vendors", "engineer", delete=False),
+        # Their assignments, the staffing plans and substitution requests (apps.roster.services; deciding a
+        # substitution is the vendor's engineering owner's alone, whatever the role).
+        *_crud("roster", "assignment", "staffingplan", "substitution", delete=False),
         "contracts.change_contractclause",
         "contracts.change_exitplanitem",
     },

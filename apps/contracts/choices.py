@@ -49,6 +49,7 @@ class ClauseKind(models.TextChoices):
     EXIT_TRANSITION = "exit_transition", "Exit & transition"
     SUBCONTRACTING = "subcontracting", "Subcontracting limits"
     DATA_PROCESSING = "data_processing", "Data processing"
+    KEY_PERSONNEL = "key_personnel", "Key personnel"
 
 
 class ClauseAssessment(models.TextChoices):

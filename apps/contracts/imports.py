@@ -324,7 +324,7 @@ class ClauseRegister(RecordRegister):
             "kind",
             required=True,
             help="ip_ownership, confidentiality, security, change_management, dispute_resolution, "
-            "exit_transition, subcontracting or data_processing (or its label).",
+            "exit_transition, subcontracting, data_processing or key_personnel (or its label).",
             example="ip_ownership",
             aliases=("clause",),
         ),

@@ -17,6 +17,10 @@ weight                          default what it counts
 ``high_risk``                   3      each risk not closed scoring ``HIGH_RISK_SCORE`` or more
 ``access_finding_high``         3      each high-severity access finding (one per rule a grant breaks)
 ``access_finding_medium``       1      each medium-severity access finding
+``roster_finding_high``         4      each open roster finding of a grave kind: unapproved swap, leaver
+                                       with live access (``apps.roster.findings``)
+``roster_finding_medium``       2      each open roster finding of another kind: seniority drift,
+                                       understaffed, unlisted contributor, key person inactive
 ``expired_certification``       3      each certification expired and not renewed
 ``cancel_by_30_days``           4      each active contract whose cancel-by date is in 0–30 days
 ``cancel_by_90_days``           2      each active contract whose cancel-by date is in 31–90 days
@@ -60,6 +64,8 @@ from apps.functions.models import Function
 from apps.performance.choices import Severity
 from apps.performance.scorecards import Scorecard
 from apps.performance.selectors import breach_list
+from apps.roster.choices import FindingKind
+from apps.roster.findings import HIGH_KINDS, open_roster_findings_per_vendor
 from apps.vendors.findings import RULES, FindingSeverity
 from apps.vendors.models import Vendor
 from apps.vendors.selectors import (
@@ -80,6 +86,8 @@ DEFAULT_ATTENTION_WEIGHTS: dict[str, int | float | str] = {
     "high_risk": 3,
     "access_finding_high": 3,
     "access_finding_medium": 1,
+    "roster_finding_high": 4,
+    "roster_finding_medium": 2,
     "expired_certification": 3,
     "cancel_by_30_days": 4,
     "cancel_by_90_days": 2,
@@ -96,7 +104,7 @@ HIGH_RISK_SCORE = 15
 CANCEL_BY_SOON_DAYS = 30
 CANCEL_BY_DAYS = 90
 # Reasons whose rows the vendor 360 lists (there is no list page of overrides and exceptions).
-VENDOR_PAGE_REASONS = ("open_override", "expired_policy_exception")
+VENDOR_PAGE_REASONS = ("open_override", "expired_policy_exception", "roster_finding_high", "roster_finding_medium")
 # How many reasons a league-table row states.
 TOP_REASONS = 3
 CREDITS_UNIT = Decimal(1000)
@@ -181,6 +189,7 @@ class VendorFacts:
     scorecard: Scorecard | None = None
     high_risks: int = 0
     access_findings: dict[str, int] = field(default_factory=dict)  # "high" / "medium" → grants
+    roster_findings: dict[str, int] = field(default_factory=dict)  # finding kind → open findings
     expired_certifications: int = 0
     cancel_by_soon: int = 0  # within CANCEL_BY_SOON_DAYS
     cancel_by_later: int = 0  # after that, within CANCEL_BY_DAYS
@@ -193,6 +202,10 @@ class VendorFacts:
     @property
     def open_breach_total(self) -> int:
         return sum(self.open_breaches.values())
+
+    def roster_kinds(self, *, high: bool) -> dict[str, int]:
+        """The open roster findings of the grave kinds (``high``) or of the others: kind → count."""
+        return {kind: n for kind, n in self.roster_findings.items() if (kind in HIGH_KINDS) == high}
 
 
 @dataclass(frozen=True)
@@ -262,6 +275,8 @@ def score_parts(facts: VendorFacts, weights: Mapping[str, Decimal]) -> tuple[Par
         "high_risk": Decimal(facts.high_risks),
         "access_finding_high": Decimal(facts.access_findings.get("high", 0)),
         "access_finding_medium": Decimal(facts.access_findings.get("medium", 0)),
+        "roster_finding_high": Decimal(sum(facts.roster_kinds(high=True).values())),
+        "roster_finding_medium": Decimal(sum(facts.roster_kinds(high=False).values())),
         "expired_certification": Decimal(facts.expired_certifications),
         "cancel_by_30_days": Decimal(facts.cancel_by_soon),
         "cancel_by_90_days": Decimal(facts.cancel_by_later),
@@ -439,6 +454,15 @@ def _access_findings(facts: dict[int, VendorFacts], *, scope: Scope, today: date
             facts[vendor_id].access_findings = dict(by_severity)
 
 
+def _roster_findings(facts: dict[int, VendorFacts], *, scope: Scope) -> None:
+    """One query: the open roster findings per vendor and kind. Like the access findings, a vendor's
+    roster findings are all of its team's: the scope only chooses vendors."""
+    vendor_ids = [scope.vendor] if scope.vendor is not None else None
+    for vendor_id, by_kind in open_roster_findings_per_vendor(vendor_ids=vendor_ids).items():
+        if vendor_id in facts:
+            facts[vendor_id].roster_findings = dict(by_kind)
+
+
 def _spend(
     facts: dict[int, VendorFacts],
     *,
@@ -491,6 +515,7 @@ def attention_scores(
     _breaches(facts, scope=scope, today=today, converter=converter, user=user)
     _high_risks(facts, scope=scope, user=user)
     _access_findings(facts, scope=scope, today=today)
+    _roster_findings(facts, scope=scope)
     _expired_certifications(facts, scope=scope, today=today, user=user)
     _cancel_by(facts, scope=scope, today=today, user=user)
     if overrides is None:
@@ -585,6 +610,15 @@ def build_reasons(
                 f"access grants of {vendor_name} with a {finding_severity.label.lower()}-severity finding",
                 counts_rows=False,
             )
+        elif key.startswith("roster_finding_"):
+            kinds = facts.roster_kinds(high=key == "roster_finding_high")
+            what = ", ".join(
+                f"{FindingKind(kind).label.lower()}" + (f" × {count}" if count > 1 else "")
+                for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
+            text = _plural(n, "roster finding") + f" ({what})"
+            # Listed on the vendor 360's Team panel, each linking to its contract's Team panel.
+            drill = Drill(n, roster_findings_url(attention.vendor_id), f"open roster findings of {vendor_name}")
         elif key == "expired_certification":
             text = _plural(n, "expired certification") + " not renewed"
             drill = Drill(
@@ -655,6 +689,11 @@ def _basis(part: Part) -> str:
     if part.key in COUNTED_PARTS:
         return f"{_number(part.quantity)} × {_number(part.weight)}"
     return _number(part.weight)
+
+
+def roster_findings_url(vendor_id: int) -> str:
+    """Where a vendor's open roster findings are listed: its vendor 360's Team panel."""
+    return reverse("dashboards:vendor-360", args=[vendor_id]) + "#team"
 
 
 def exceptions_url(vendor_id: int) -> str:

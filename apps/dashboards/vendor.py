@@ -64,7 +64,9 @@ from apps.performance.scorecards import Performance, Period, vendor_performance
 from apps.performance.selectors import breach_list, sla_term_current_status, sla_term_list
 from apps.performance.telemetry.coverage import telemetry_coverage
 from apps.performance.telemetry.explain import Mark, breach_marks, term_marks, vendor_marks
-from apps.vendors.choices import ReviewStatus, VendorStatus
+from apps.roster.findings import HIGH_KINDS, open_roster_findings
+from apps.roster.models import Assignment, RosterFinding
+from apps.vendors.choices import ReviewStatus, SeniorityBand, VendorStatus
 from apps.vendors.findings import SEVERITIES_WORST_FIRST as FINDING_SEVERITIES
 from apps.vendors.findings import FindingSeverity
 from apps.vendors.models import AccessGrant, ActionItem, Certification, ServiceReview, Vendor, VendorRisk
@@ -162,6 +164,33 @@ class ContractRow:
         return self.days_to_cancel_by is not None and 0 <= self.days_to_cancel_by <= RENEWAL_DAYS
 
 
+@dataclass(frozen=True)
+class TeamBand:
+    """The vendor's engineers on our contracts today in one seniority band."""
+
+    seniority: str
+    label: str
+    engineers: int  # distinct engineers with an active assignment
+    fte: Decimal  # Σ allocation ÷ 100 of those assignments
+
+
+def _team(vendor_id: int, today: date) -> list[TeamBand]:
+    """One query: the vendor's active headcount (assignments active today, any contract) by band."""
+    rows = {
+        row["engineer__seniority"]: row
+        for row in Assignment.objects.filter(contract__vendor_id=vendor_id, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .order_by()
+        .values("engineer__seniority")
+        .annotate(n=Count("engineer", distinct=True), allocation=Sum("allocation_percent"))
+    }
+    return [
+        TeamBand(band, label, rows[band]["n"], Decimal(rows[band]["allocation"]) / 100)
+        for band, label in SeniorityBand.choices
+        if band in rows
+    ]
+
+
 @dataclass
 class Vendor360:
     vendor: Vendor
@@ -191,6 +220,22 @@ class Vendor360:
     term_marks: dict[int, dict[str, Mark]] = field(default_factory=dict)
     breach_marks: dict[int, Mark] = field(default_factory=dict)
     scorecard_marks: dict[str, Mark] = field(default_factory=dict)  # KPI code → the scorecard row's badge
+    # The Team panel: the open roster findings (``apps.roster.findings``) and the active headcount by band.
+    roster_findings: list[RosterFinding] = field(default_factory=list)
+    team: list[TeamBand] = field(default_factory=list)
+
+    @property
+    def roster_rows(self) -> list[tuple[RosterFinding, str]]:
+        """Each open roster finding with its tone: the grave kinds "bad", the others "warn"."""
+        return [(finding, BAD if finding.kind in HIGH_KINDS else WARN) for finding in self.roster_findings]
+
+    @property
+    def team_engineers(self) -> int:
+        return sum(band.engineers for band in self.team)
+
+    @property
+    def team_fte(self) -> Decimal:
+        return sum((band.fte for band in self.team), Decimal(0))
 
     @property
     def scope(self) -> Scope:
@@ -354,6 +399,8 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
             .order_by("-finding_rank", "-finding_count", "expires_on", "system", "person", "pk")  # type: ignore[misc]  # finding_rank, finding_count: annotations of the selector
         ),
         contracts=_contracts(vendor.pk, today),
+        roster_findings=list(open_roster_findings(user=user, vendor=vendor.pk)),
+        team=_team(vendor.pk, today),
     )
     # Which KPIs telemetry measures, for every contract of the vendor at once (one query).
     coverage = telemetry_coverage(contract_ids=[row.contract.pk for row in data.contracts])
@@ -595,6 +642,22 @@ def attention_summary(data: Vendor360) -> list[Attention]:
                 BAD if severity == FindingSeverity.HIGH else WARN,
                 f"{_plural(len(grants), 'access grant')} with {severity}-severity findings ({what}).",
                 drills[f"access_findings_{severity}"],
+            )
+        )
+    if data.roster_findings:
+        grave = sum(1 for finding in data.roster_findings if finding.kind in HIGH_KINDS)
+        first = data.roster_findings[0] if not grave else next(f for f in data.roster_findings if f.kind in HIGH_KINDS)
+        more = len(data.roster_findings) - 1
+        items.append(
+            Attention(
+                BAD if grave else WARN,
+                first.message + (f" (and {_plural(more, 'more roster finding')})" if more else ""),
+                Drill(
+                    len(data.roster_findings),
+                    reverse("dashboards:vendor-360", args=[vendor.pk]) + "#team",
+                    "open roster findings",
+                    counts_rows=False,
+                ),
             )
         )
     high = data.high_risks

@@ -462,6 +462,8 @@ SLA_TERMS = [
     ("bdw_sow1", "delivery", "on_time_delivery_rate", "gte", D("95"), D("97"), "month", None, 1, "major", D("5")),
     ("bdw_sow1", "quality", "defect_rate", "lte", D("2"), D("1.5"), "month", None, 1, "major", D("5")),
     ("bdw_sow1", "quality", "change_failure_rate", "lte", D("15"), D("10"), "quarter", None, 1, "minor", D("2")),
+    # Measured from the team roster (apps.roster.retention): last month's silent swap breaches it.
+    ("bdw_sow1", "delivery", "team_retention", "gte", D("90"), D("95"), "month", None, 1, "major", D("3")),
     (
         "bdw_sow1",
         "documentation",
@@ -734,3 +736,174 @@ VETTING = [
         "Interviewers were all juniors and asked nothing about our system.",
     ),
 ]
+
+
+# -- the team roster (apps.roster) -------------------------------------------------------------------
+# The vendor's engineers: vendor key, name, work e-mail, Git handle, role, seniority band, location,
+# hours of overlap. The Git handles and e-mails of those who commit match the demo's delivery telemetry
+# (apps/demo/telemetry_demo.py), so its activity is theirs.
+ENGINEERS = [
+    (
+        "bangalore",
+        "Arjun Mehta",
+        "arjun.mehta@bangaloredigital.example",
+        "arjun-bdw",
+        "Architect",
+        "principal",
+        "Bengaluru",
+        D("4.5"),
+    ),
+    (
+        "bangalore",
+        "Aarav Sharma",
+        "aarav.sharma@bangaloredigital.example",
+        "aarav-bdw",
+        "Tech lead",
+        "senior",
+        "Bengaluru",
+        D("4.5"),
+    ),
+    (
+        "bangalore",
+        "Kavya Iyer",
+        "kavya.iyer@bangaloredigital.example",
+        "kavya-bdw",
+        "Lead platform engineer",
+        "senior",
+        "Bengaluru",
+        D("4.5"),
+    ),
+    (
+        "bangalore",
+        "Meera Iyer",
+        "meera.iyer@bangaloredigital.example",
+        "meera-bdw",
+        "Backend engineer",
+        "mid",
+        "Pune",
+        D("4.5"),
+    ),
+    (
+        "bangalore",
+        "Rohan Gupta",
+        "rohan.gupta@bangaloredigital.example",
+        "rohan-bdw",
+        "Backend engineer",
+        "mid",
+        "Bengaluru",
+        D("4.5"),
+    ),
+    (
+        "bangalore",
+        "Nikhil Verma",
+        "nikhil.verma@bangaloredigital.example",
+        "nikhil-bdw",
+        "QA engineer",
+        "junior",
+        "Pune",
+        D("4.5"),
+    ),
+    (
+        "bangalore",
+        "Ishaan Patel",
+        "ishaan.patel@bangaloredigital.example",
+        "ishaan-bdw",
+        "Platform engineer",
+        "junior",
+        "Bengaluru",
+        D("4.5"),
+    ),
+    (
+        "vistula",
+        "Piotr Nowak",
+        "piotr.nowak@vistulasoftware.example",
+        "piotr-vsh",
+        "Tech lead",
+        "senior",
+        "Kraków",
+        D("7"),
+    ),
+    (
+        "vistula",
+        "Anna Kowalska",
+        "anna.kowalska@vistulasoftware.example",
+        "anna-vsh",
+        "Frontend engineer",
+        "senior",
+        "Kraków",
+        D("7"),
+    ),
+    (
+        "vistula",
+        "Tomasz Wójcik",
+        "tomasz.wojcik@vistulasoftware.example",
+        "tomasz-vsh",
+        "Frontend engineer",
+        "mid",
+        "Wrocław",
+        D("7"),
+    ),
+    ("vistula", "Ewa Mazur", "ewa.mazur@vistulasoftware.example", "ewa-vsh", "QA engineer", "mid", "Kraków", D("7")),
+    (
+        "vistula",
+        "Michał Kamiński",
+        "michal.kaminski@vistulasoftware.example",
+        "michal-vsh",
+        "Tech lead",
+        "senior",
+        "Warsaw",
+        D("7"),
+    ),
+]
+
+# What each statement of work promised: contract key → headcount per seniority band.
+STAFFING_PLANS = {
+    "bdw_sow1": {"principal": D("1"), "senior": D("2"), "mid": D("2"), "junior": D("1")},
+    "vsh_pod": {"senior": D("2"), "mid": D("2")},
+}
+
+# Assignments: contract key, engineer name, role, allocation %, first day and last day (days from today,
+# None: ongoing; "last month" days count from the first of last month), key person. On platform
+# modernisation the senior key person Kavya Iyer left on the 12th of last month and a junior engineer
+# took her role the next day, with no substitution asked for: the roster job finds the unapproved swap,
+# her live AWS production access and the team's seniority drift (1.96 against the plan's 2.50), and last
+# month's retention (5 of 6 stayed: 83.3 %) breaches the 90 % SLA term. On the Vistula pod, Tomasz Wójcik's replacement was approved; Kasia Wojcik commits to
+# its repository but is on no assignment (an unlisted contributor).
+ASSIGNMENTS: list[tuple[str, str, str, int, int | str, int | str | None, bool]] = [
+    ("bdw_sow1", "Arjun Mehta", "Architect", 40, -380, None, False),
+    ("bdw_sow1", "Aarav Sharma", "Tech lead", 100, -380, None, True),
+    ("bdw_sow1", "Kavya Iyer", "Lead platform engineer", 100, -380, "last month+11", True),
+    ("bdw_sow1", "Meera Iyer", "Backend engineer", 100, -300, None, False),
+    ("bdw_sow1", "Rohan Gupta", "Backend engineer", 100, -250, None, False),
+    ("bdw_sow1", "Nikhil Verma", "QA engineer", 100, -200, None, False),
+    ("bdw_sow1", "Ishaan Patel", "Lead platform engineer", 100, "last month+12", None, False),
+    ("vsh_pod", "Piotr Nowak", "Tech lead", 100, -285, None, True),
+    ("vsh_pod", "Tomasz Wójcik", "Frontend engineer", 100, -285, None, False),
+    ("vsh_pod", "Ewa Mazur", "QA engineer", 100, -250, None, False),
+]
+
+# Substitutions: contract key, leaver, joiner, reason, joiner's first day (days from today), overlap days,
+# decision ("approved", or None: waiting for the engineering owner).
+SUBSTITUTIONS = [
+    (
+        "vsh_pod",
+        "Tomasz Wójcik",
+        "Anna Kowalska",
+        "Tomasz moves to another client; Anna knows our stack.",
+        -60,
+        5,
+        "approved",
+    ),
+    (
+        "vsh_pod",
+        "Piotr Nowak",
+        "Michał Kamiński",
+        "Piotr takes parental leave for six months; Michał led the pod's first release.",
+        21,
+        10,
+        None,
+    ),
+]
+
+# Access grants (ACCESS_GRANTS, by vendor and person) that belong to an engineer on the roster.
+ACCESS_GRANT_ENGINEERS = [("bangalore", "Arjun Mehta"), ("bangalore", "Kavya Iyer"), ("vistula", "Piotr Nowak")]

@@ -20,6 +20,9 @@ class NotificationKind(models.TextChoices):
     TELEMETRY_SILENT = "telemetry_silent", "Delivery telemetry source silent"
     API_TOKEN_EXPIRING = "api_token_expiring", "API token expiring"
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
+    ROSTER_FINDING = "roster_finding", "Team roster finding"
+    SUBSTITUTION_REQUESTED = "substitution_requested", "Substitution to decide"
+    SUBSTITUTION_DECIDED = "substitution_decided", "Substitution decided"
 
 
 class WebhookEventType(models.TextChoices):

@@ -19,6 +19,9 @@ HELP = {
     Kind.CERTIFICATION_EXPIRING: "A vendor certification expires in 60, 30 or 7 days.",
     Kind.CERTIFICATION_EXPIRED: "A vendor certification has expired.",
     Kind.ACCESS_FINDING: "Vendor staff access breaks an access rule: a shared privileged account, no MFA or expiry, past its expiry, or a vendor leaving.",
+    Kind.SUBSTITUTION_REQUESTED: "Someone asks to replace an engineer of a vendor whose engineering owner you are.",
+    Kind.SUBSTITUTION_DECIDED: "The engineering owner approved or refused a substitution you asked for.",
+    Kind.ROSTER_FINDING: "A vendor's team changed against the contract: a key person swapped without approval, seniority or headcount below plan, a leaver with live access, an unlisted or inactive contributor.",
 }
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SLAs and KPIs", (Kind.BREACH_OPENED, Kind.BREACH_RETRACTED, Kind.SLA_AT_RISK, Kind.KPI_MISSING)),

@@ -91,6 +91,7 @@ class MeasurementSource(models.TextChoices):
     API = "api", "API"
     IMPORT = "import", "Import"
     TELEMETRY = "telemetry", "Telemetry"
+    ROSTER = "roster", "Team roster"
 
 
 class MeasurementPeriodKind(models.TextChoices):

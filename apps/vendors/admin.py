@@ -19,7 +19,12 @@ from apps.core.admin import ServiceModelAdmin, TabularInline, transition_actions
 from apps.core.errors import ApplicationError
 from apps.vendors import models, ownership, services
 from apps.vendors.choices import VendorStatus
-from apps.vendors.selectors import access_grant_finding_names, access_grant_findings, access_grant_list
+from apps.vendors.selectors import (
+    access_grant_finding_names,
+    access_grant_findings,
+    access_grant_list,
+    engineer_list,
+)
 from apps.vendors.services import OWNER_FIELDS, vendor_require_owners, vendor_transition
 
 
@@ -184,6 +189,46 @@ class VendorRiskAdmin(ServiceModelAdmin):
     raw_id_fields = ("vendor", "owner")
 
 
+# -- the team roster ---------------------------------------------------------------------------------
+@admin.register(models.Engineer)
+class EngineerAdmin(ServiceModelAdmin):
+    """Saves go through ``engineer_create`` / ``engineer_update`` (the roster manager's rule, an
+    anonymised engineer is not edited); engineers are never deleted, only anonymised (the action)."""
+
+    list_display = ("name", "vendor", "role", "seniority", "email", "git_handle", "anonymised_on")
+    list_filter = ("seniority", ("anonymised_on", admin.EmptyFieldListFilter))
+    search_fields = ("name", "email", "git_handle", "tracker_handle", "vendor__name")
+    raw_id_fields = ("vendor",)
+    readonly_fields = ("anonymised_on",)
+    actions = ["anonymise"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Engineer]:
+        return engineer_list(user=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+        if change:
+            stored = models.Engineer.objects.get(pk=obj.pk)
+            services.engineer_update(instance=stored, actor=request.user, data=data)
+        else:
+            obj.pk = services.engineer_create(actor=request.user, data=data).pk
+        obj.refresh_from_db()
+
+    @admin.action(description="Anonymise the selected engineers")
+    def anonymise(self, request: HttpRequest, queryset: QuerySet[models.Engineer]) -> None:
+        done = 0
+        for engineer in queryset:
+            try:
+                services.engineer_anonymise(engineer=engineer, actor=request.user)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{engineer}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"Anonymised {done} engineer{'s' if done != 1 else ''}.")
+
+
 # -- access grants ----------------------------------------------------------------------------------
 
 
@@ -217,7 +262,7 @@ class AccessGrantAdmin(ServiceModelAdmin):
     )
     list_filter = (FindingsFilter, "privilege", "named_account", "mfa_enabled")
     search_fields = ("person", "system", "account_name", "vendor__name")
-    raw_id_fields = ("vendor", "granted_by")
+    raw_id_fields = ("vendor", "engineer", "granted_by")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.AccessGrant]:
         return access_grant_list(user=request.user)

@@ -154,3 +154,21 @@ class IdentityKind(models.TextChoices):
     LOGIN = "login", "Git hosting or tracker login"
     TEAM = "team", "Git hosting team"
     GROUP = "group", "Tracker group"
+
+
+class SeniorityBand(models.TextChoices):
+    """An engineer's seniority band; the weights (junior 1 … principal 4) give a team's weighted
+    seniority (docs/architecture/roster.md, "Seniority drift")."""
+
+    JUNIOR = "junior", "Junior"
+    MID = "mid", "Mid"
+    SENIOR = "senior", "Senior"
+    PRINCIPAL = "principal", "Principal"
+
+
+SENIORITY_WEIGHTS: dict[str, int] = {
+    SeniorityBand.JUNIOR: 1,
+    SeniorityBand.MID: 2,
+    SeniorityBand.SENIOR: 3,
+    SeniorityBand.PRINCIPAL: 4,
+}

@@ -29,6 +29,7 @@ from apps.vendors.choices import (
     ReviewStatus,
     RiskCategory,
     RiskStatus,
+    SeniorityBand,
     Tier,
     VendorStatus,
     Verdict,
@@ -167,6 +168,29 @@ class VendorRiskFilterSet(FilterSet):
         fields = ["vendor", "category", "status", "owner", "likelihood", "impact", "score_min"]
 
 
+class EngineerFilterSet(FilterSet):
+    """The vendors' engineers: the vendor's Team tab and ``/api/v1/engineers/``."""
+
+    # Accent- and case-insensitive, as the other lists' q (apps.core.search).
+    q = django_filters.CharFilter(method="filter_q", label="Name, e-mail or handle contains")
+    vendor = VendorChoiceFilter()
+    seniority = django_filters.MultipleChoiceFilter(choices=SeniorityBand.choices, label="Seniority band")
+    anonymised = BooleanFilter(
+        field_name="anonymised_on",
+        lookup_expr="isnull",
+        exclude=True,
+        label="Anonymised",
+        help_text="Former engineers.",
+    )
+
+    class Meta:
+        model = models.Engineer
+        fields = ["q", "vendor", "seniority", "role", "anonymised"]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(unaccent_contains(["name", "email", "git_handle", "tracker_handle"], value))
+
+
 class AccessGrantFilterSet(FilterSet):
     privilege = django_filters.MultipleChoiceFilter(choices=Privilege.choices)
     revoked = BooleanFilter(field_name="revoked_on", lookup_expr="isnull", exclude=True)
@@ -191,6 +215,7 @@ class AccessGrantFilterSet(FilterSet):
         model = models.AccessGrant
         fields = [
             "vendor",
+            "engineer",
             "system",
             "privilege",
             "named_account",

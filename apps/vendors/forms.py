@@ -15,12 +15,13 @@ from apps.vendors.models import (
     AccessGrant,
     ActionItem,
     Certification,
+    Engineer,
     ServiceReview,
     Vendor,
     VendorRisk,
     VettingAssessment,
 )
-from apps.vendors.selectors import vendor_list
+from apps.vendors.selectors import engineer_choice_list, vendor_list
 
 
 class VendorForm(WorkspaceModelForm):
@@ -113,11 +114,24 @@ class VendorRiskWithVendorForm(VendorRiskForm):
         self.fields["vendor"].queryset = vendor_list().order_by("name")  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
 
 
+class EngineerForm(WorkspaceModelForm):
+    sections = (
+        ("Engineer", ("name", "email", "role", "seniority")),
+        ("Handles", ("git_handle", "tracker_handle")),
+        ("Where", ("location", "overlap_hours")),
+    )
+
+    class Meta(WorkspaceModelForm.Meta):
+        model = Engineer
+        fields = ["name", "email", "role", "seniority", "git_handle", "tracker_handle", "location", "overlap_hours"]
+
+
 class AccessGrantForm(WorkspaceModelForm):
     class Meta(WorkspaceModelForm.Meta):
         model = AccessGrant
         fields = [
             "person",
+            "engineer",
             "system",
             "privilege",
             "account_name",
@@ -128,6 +142,15 @@ class AccessGrantForm(WorkspaceModelForm):
             "revoked_on",
             "granted_by",
         ]
+        labels = {"engineer": "Engineer on the roster"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The grant's vendor's engineers only (the model refuses another vendor's, too).
+        field = self.fields["engineer"]
+        field.queryset = engineer_choice_list(vendor=self.instance.vendor_id, keep=self.instance.engineer_id)  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
+        field.required = False
+        field.help_text = "Optional: the person on the vendor's Team tab this grant is for."
 
 
 class ServiceReviewScheduleForm(WorkspaceModelForm):

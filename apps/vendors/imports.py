@@ -34,7 +34,7 @@ from apps.core.importing import (
     read_list,
     register_import,
 )
-from apps.vendors import ownership, services
+from apps.vendors import ownership, roster_access, services
 from apps.vendors.choices import (
     CertificationKind,
     Geography,
@@ -43,6 +43,7 @@ from apps.vendors.choices import (
     ReviewStatus,
     RiskCategory,
     RiskStatus,
+    SeniorityBand,
     Tier,
     VendorStatus,
     Verdict,
@@ -53,6 +54,7 @@ from apps.vendors.models import (
     VETTING_SCORE_FIELDS,
     AccessGrant,
     Certification,
+    Engineer,
     ServiceReview,
     Vendor,
     VendorRisk,
@@ -401,6 +403,122 @@ class VendorRiskRegister(VendorRecordRegister):
         return services.vendor_risk_update(instance=instance, actor=actor, data=fields)
 
 
+# -- the team roster -----------------------------------------------------------------------------------------
+def engineer_key(vendor: Any, email: Any, name: Any) -> tuple[str, ...]:
+    """An engineer's natural key: the vendor and the work e-mail, or — without an e-mail — the vendor and
+    the name (normalised; a vendor given by name or as a record)."""
+    vendor_name = normalise_key_part(getattr(vendor, "name", vendor))
+    if email:
+        return (vendor_name, "email", normalise_key_part(email))
+    return (vendor_name, "name", normalise_key_part(name))
+
+
+class EngineerRegister(VendorRecordRegister):
+    key = "engineers"
+    label = "Engineers"
+    order = 35  # before access grants, which may name them (engineer_email)
+    model = Engineer
+    permission = "vendors.add_engineer"
+    description = (
+        "One row per engineer on a vendor's team roster. An engineer already on the vendor's roster with the "
+        "same work e-mail (or, for a row without one, the same name) is updated, never added twice. "
+        "Procurement imports every vendor's engineers, a delivery owner their own vendor's."
+    )
+    natural_key = ("vendor", "email", "name")
+    natural_key_help = "vendor and work e-mail (or name, without an e-mail)"
+    columns = (
+        ImportColumn("vendor", required=True, help="The vendor's name.", example="Acme Software"),
+        ImportColumn("name", required=True, help="The engineer's full name.", example="Anna Nowak"),
+        ImportColumn(
+            "email",
+            help="Work e-mail, unique per vendor (the key: without it, the name is).",
+            example="anna.nowak@acme.example",
+            aliases=("work_email",),
+        ),
+        ImportColumn("role", help="E.g. backend engineer, tech lead, QA.", example="Backend engineer"),
+        ImportColumn("seniority", help="junior, mid, senior or principal.", example="senior", aliases=("band",)),
+        ImportColumn("git_handle", help="The login on the Git hosting (unique per vendor).", example="anowak"),
+        ImportColumn("tracker_handle", help="The login on the issue tracker.", example="anna.nowak"),
+        ImportColumn("location", help="City or country.", example="Kraków, Poland"),
+        ImportColumn("overlap_hours", help="Working hours shared with our teams each day (0–24).", example="6"),
+    )
+    readers = {"seniority": read_choice(SeniorityBand), "overlap_hours": read_decimal}
+    required_for_new = ("seniority",)
+
+    def may_import(self, user: Any) -> bool:
+        return bool(user) and (roster_access.manages_every_roster(user) or roster_access.delivers_any_vendor(user))
+
+    def may_write(self, actor: Any, existing: Any) -> str | None:
+        return None  # per vendor, in ``resolve`` (``apps.vendors.roster_access``)
+
+    def key_of(self, row: ParsedRow) -> tuple[str, ...] | None:
+        if not row.values.get("vendor") or not (row.values.get("email") or row.values.get("name")):
+            return None
+        return engineer_key(row.values["vendor"], row.values.get("email"), row.values.get("name"))
+
+    def key_fields(self, row: ParsedRow) -> tuple[str, ...]:
+        # Found by its e-mail, the name may change; found by its name, the e-mail is the row's to add.
+        return ("vendor", row.notes.get("found_by", "email"))
+
+    def resolve(self, rows: Sequence[ParsedRow], *, context: ImportContext, writing: bool) -> None:
+        """The engineer a row names: the vendor's one with the row's work e-mail; without it (or when no
+        engineer has it yet) the vendor's one with the row's name — among those without an e-mail when
+        the row gives one. Several of the same name are refused: an e-mail tells them apart."""
+        vendors = vendors_by_name((row.values.get("vendor", "") for row in rows), lock=writing)
+        by_email: dict[tuple[int, str], Engineer] = {}
+        by_name: dict[tuple[int, str], list[Engineer]] = {}
+        for engineer in self.records_of(vendors.values()) if vendors else []:
+            if engineer.email:
+                by_email[(engineer.vendor_id, engineer.email.casefold())] = engineer
+            by_name.setdefault((engineer.vendor_id, normalise_key_part(engineer.name)), []).append(engineer)
+        for row in rows:
+            if not row.given("vendor"):
+                continue
+            vendor_name = row.values["vendor"]
+            vendor = vendors.get(normalise_key_part(vendor_name))
+            row.fields["vendor"] = vendor
+            if vendor is None:
+                if not context.will_exist("vendors", (normalise_key_part(vendor_name),)):
+                    row.error("vendor", vendor_missing(vendor_name))
+                continue
+            if not roster_access.may_manage_roster(context.actor, vendor):
+                row.error("vendor", roster_access.roster_refusal(vendor))
+            email = row.values.get("email") or ""
+            named = by_name.get((vendor.pk, normalise_key_part(row.values.get("name"))), [])
+            found = by_email.get((vendor.pk, email.casefold())) if email else None
+            candidates = [engineer for engineer in named if not engineer.email] if email else named
+            if found is not None:
+                row.existing, row.notes["found_by"] = found, "email"
+            elif len(candidates) > 1:
+                row.error(
+                    DETAIL,
+                    f"{vendor} has several engineers named “{row.values.get('name')}”: give each row's work "
+                    "e-mail to tell them apart.",
+                )
+            elif candidates:
+                row.existing, row.notes["found_by"] = candidates[0], "name"
+            if row.existing is not None and row.existing.anonymised_on is not None:
+                row.error(DETAIL, f"{row.existing.name} is anonymised: an anonymised engineer cannot be edited.")
+
+    def create(self, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.engineer_create(actor=actor, data=fields)
+
+    def update(self, instance: Any, fields: dict[str, Any], *, actor: Any) -> Model:
+        return services.engineer_update(instance=instance, actor=actor, data=fields)
+
+
+def engineers_by_email(vendors: Iterable[Vendor], emails: Iterable[str]) -> dict[tuple[int, str], Engineer]:
+    """The engineers of ``vendors`` with one of ``emails`` (any case), by (vendor id, e-mail casefolded)."""
+    wanted = {email.strip().lower() for email in emails if email and email.strip()}
+    vendor_ids = [vendor.pk for vendor in vendors]
+    if not wanted or not vendor_ids:
+        return {}
+    rows = Engineer.objects.annotate(email_lower=Lower("email")).filter(
+        vendor_id__in=vendor_ids, email_lower__in=wanted
+    )
+    return {(engineer.vendor_id, engineer.email.casefold()): engineer for engineer in rows}
+
+
 class AccessGrantRegister(VendorRecordRegister):
     key = "access_grants"
     label = "Access grants"
@@ -416,6 +534,12 @@ class AccessGrantRegister(VendorRecordRegister):
         ImportColumn("system", required=True, example="GitHub"),
         ImportColumn("account_name", required=True, help="The account used on the system.", example="jkowalski-acme"),
         ImportColumn("person_email", example="jan.kowalski@acme.example"),
+        ImportColumn(
+            "engineer_email",
+            help="The work e-mail of the engineer on the vendor's roster this grant is for (optional).",
+            example="jan.kowalski@acme.example",
+            aliases=("engineer",),
+        ),
         ImportColumn("privilege", required=True, help="read, write, admin or production.", example="write"),
         ImportColumn("named_account", help="yes (default) for a personal account, no for a shared one.", example="yes"),
         ImportColumn("mfa_enabled", help="yes (default) or no.", example="yes", aliases=("mfa",)),
@@ -434,6 +558,22 @@ class AccessGrantRegister(VendorRecordRegister):
     }
     required_for_new = ("privilege", "granted_on")
     person_columns = ("granted_by",)
+    column_of_field = {"engineer": "engineer_email"}
+
+    def resolve(self, rows: Sequence[ParsedRow], *, context: ImportContext, writing: bool) -> None:
+        super().resolve(rows, context=context, writing=writing)
+        vendors = {row.fields["vendor"] for row in rows if row.fields.get("vendor") is not None}
+        engineers = engineers_by_email(vendors, (row.values.get("engineer_email", "") for row in rows))
+        for row in rows:
+            if not row.given("engineer_email"):
+                continue
+            email, vendor = row.values["engineer_email"], row.fields.get("vendor")
+            engineer = engineers.get((vendor.pk, email.strip().casefold())) if vendor is not None else None
+            planned = context.will_exist("engineers", engineer_key(row.values.get("vendor"), email, ""))
+            if engineer is None and not planned:
+                where = f"{vendor}'s roster" if vendor is not None else "the vendor's roster"
+                row.error("engineer_email", f"No engineer with the work e-mail “{email}” on {where}.")
+            row.fields["engineer"] = engineer
 
     def create(self, fields: dict[str, Any], *, actor: Any) -> Model:
         return services.access_grant_create(actor=actor, data=fields)
@@ -507,6 +647,7 @@ VENDOR_REGISTERS = (
     VettingAssessmentRegister,
     CertificationRegister,
     VendorRiskRegister,
+    EngineerRegister,
     AccessGrantRegister,
     ServiceReviewRegister,
 )

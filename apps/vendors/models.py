@@ -25,6 +25,7 @@ from apps.vendors.choices import (
     ReviewStatus,
     RiskCategory,
     RiskStatus,
+    SeniorityBand,
     Tier,
     VendorStatus,
     Verdict,
@@ -283,6 +284,73 @@ class VendorRisk(TimeStampedModel):
 
 
 @audit_tracked()
+class Engineer(TimeStampedModel):
+    """One of the vendor's engineers: who actually does the work (docs/architecture/roster.md). Only what
+    governance needs is kept; their assignments to contracts are in ``apps.roster``. Once every
+    assignment has ended longer ago than ``ROSTER_ANONYMISE_AFTER_MONTHS``, the name, e-mail and handles
+    are replaced (``anonymised_on``): the audit trail still says who changed what."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="engineers")
+    name = models.CharField(max_length=150)
+    email = models.EmailField("work e-mail", blank=True)
+    git_handle = models.CharField(
+        "Git handle", max_length=100, blank=True, help_text="The login on the vendor team's Git hosting."
+    )
+    tracker_handle = models.CharField(max_length=100, blank=True, help_text="The login on the issue tracker.")
+    role = models.CharField(max_length=100, blank=True, help_text="E.g. backend engineer, tech lead, QA.")
+    seniority = models.CharField(max_length=10, choices=SeniorityBand.choices)
+    location = models.CharField(max_length=100, blank=True, help_text="City or country.")
+    overlap_hours = models.DecimalField(
+        "time-zone overlap (hours)",
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(24))],
+        help_text="Working hours shared with our teams each day.",
+    )
+    anonymised_on = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["vendor", "name", "id"]
+        verbose_name = "vendor engineer"
+        constraints = [
+            models.UniqueConstraint(
+                "vendor",
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="vendors_engineer_unique_email",
+                violation_error_message="The vendor already has an engineer with this work e-mail.",
+                violation_error_code="unique",
+            ),
+            models.UniqueConstraint(
+                "vendor",
+                Lower("git_handle"),
+                condition=~models.Q(git_handle=""),
+                name="vendors_engineer_unique_git_handle",
+                violation_error_message="The vendor already has an engineer with this Git handle.",
+                violation_error_code="unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name=""),
+                name="vendors_engineer_name_given",
+                violation_error_message="Give the engineer's name.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(overlap_hours__isnull=True) | models.Q(overlap_hours__gte=0, overlap_hours__lte=24),
+                name="vendors_engineer_overlap_0_to_24",
+                violation_error_message="The time-zone overlap is from 0 to 24 hours.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_seniority_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("vendors:vendor-tab", args=[self.vendor_id, "team"])
+
+
+@audit_tracked()
 class AccessGrant(TimeStampedModel):
     """Access of one vendor staff member to one of our systems. Shared accounts never get production
     access; an unrevoked grant that has expired, or of an exited vendor, is a finding."""
@@ -290,6 +358,14 @@ class AccessGrant(TimeStampedModel):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="access_grants")
     person = models.CharField(max_length=150, help_text="The vendor staff member.")
     person_email = models.EmailField(blank=True)
+    engineer = models.ForeignKey(
+        Engineer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_grants",
+        help_text="The person on the vendor's roster: a grant of someone with no active assignment is a finding.",
+    )
     system = models.CharField(max_length=150)
     privilege = models.CharField(max_length=12, choices=Privilege.choices)
     account_name = models.CharField(max_length=150, help_text="The account used on the system.")
@@ -324,6 +400,15 @@ class AccessGrant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.system} ({self.get_privilege_display()})"
+
+    def clean(self) -> None:
+        super().clean()
+        # The engineer (a resolved object in forms, serializers and imports: no query here) is the vendor's own.
+        engineer = self.engineer if self.engineer_id is not None else None
+        if engineer is not None and self.vendor_id is not None and engineer.vendor_id != self.vendor_id:
+            raise ValidationError(
+                {"engineer": "This engineer is on another vendor's roster: choose one of this vendor's engineers."}
+            )
 
     def get_absolute_url(self) -> str:
         return reverse("vendors:vendor-tab", args=[self.vendor_id, "access"])

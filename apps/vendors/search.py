@@ -1,6 +1,6 @@
 """What global search finds among vendors and their records (apps/core/search.py): vendors, people (as the
-owners of vendors), certifications and risks. Each reads through the list selector the list page uses for
-the same person, so search never shows a row the list would not."""
+owners of vendors), the vendors' engineers, certifications and risks. Each reads through the list selector
+the list page uses for the same person, so search never shows a row the list would not."""
 
 from __future__ import annotations
 
@@ -73,6 +73,34 @@ def search_people(user: Any, query: str, limit: int) -> list[SearchHit]:
     return hits
 
 
+def search_engineers(user: Any, query: str, limit: int) -> list[SearchHit]:
+    """The vendors' engineers by name, work e-mail or handle (the anonymised ones have nothing left to
+    find); a hit leads to the vendor's Team tab. The e-mail address is not shown: the handle is enough."""
+    engineers = search_queryset(
+        selectors.engineer_list(user=user).filter(anonymised_on__isnull=True),
+        ["name", "email", "git_handle", "tracker_handle"],
+        query,
+        then_by=("name", "pk"),
+    )
+    return [
+        SearchHit(
+            label=engineer.name,
+            url=engineer.get_absolute_url(),
+            detail=" · ".join(
+                part
+                for part in (
+                    engineer.vendor.name,
+                    engineer.role,
+                    engineer.get_seniority_display(),
+                    f"@{engineer.git_handle}" if engineer.git_handle else "",
+                )
+                if part
+            ),
+        )
+        for engineer in engineers[:limit]
+    ]
+
+
 def _certification_kind_label() -> Case:
     """The kind as people write it ("SOC 2 Type II"), so "soc 2" finds the SOC 2 reports."""
     return Case(
@@ -126,5 +154,6 @@ def register() -> None:
         more_url=lambda query: _list_url("vendors:vendor-list", query),
     )
     register_search("people", "People", search_people, order=40)
+    register_search("engineers", "Vendor engineers", search_engineers, order=45)
     register_search("certifications", "Certifications", search_certifications, order=50)
     register_search("risks", "Risks", search_risks, order=60)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from apps.core.audit import record_history
 from apps.core.sections import register_section, section_contexts
-from apps.vendors import selectors
+from apps.vendors import roster_access, selectors
 from apps.vendors.choices import ReviewStatus
 from apps.vendors.models import Vendor
 
@@ -78,6 +78,22 @@ def risks_tab(request: HttpRequest, vendor: Vendor) -> dict[str, Any]:
 def access_tab(request: HttpRequest, vendor: Vendor) -> dict[str, Any]:
     grants = selectors.access_grant_list(user=request.user).filter(vendor=vendor)
     return {"grants": grants.order_by("-finding_rank", "revoked_on", "system", "person")}  # type: ignore[misc]  # an annotation of the selector
+
+
+@register_section(
+    VENDOR_PAGE, key="team", label="Team", template="vendors/tabs/team.html", order=65, count="engineer_count"
+)
+def team_tab(request: HttpRequest, vendor: Vendor) -> dict[str, Any]:
+    """The vendor's engineers (the current ones; the anonymised former ones are only counted). Their
+    assignments to contracts are on each contract's Team panel (``apps.roster``)."""
+    from apps.vendors.tables import EngineerTable  # tables read this module's constants
+
+    engineers = selectors.engineer_list(user=request.user).filter(vendor=vendor)
+    return {
+        "team_table": EngineerTable(engineers.filter(anonymised_on__isnull=True).order_by("name", "pk")),
+        "anonymised_count": engineers.filter(anonymised_on__isnull=False).count(),
+        "can_manage_roster": roster_access.may_manage_roster(request.user, vendor),
+    }
 
 
 @register_section(

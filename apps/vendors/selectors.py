@@ -36,6 +36,7 @@ from apps.vendors.models import (
     AccessGrant,
     ActionItem,
     Certification,
+    Engineer,
     ServiceReview,
     Vendor,
     VendorRisk,
@@ -72,6 +73,7 @@ def vendor_detail(*, user: Any = None) -> QuerySet[Vendor]:
         certification_count=Coalesce(count(Certification), 0),
         risk_count=Coalesce(count(VendorRisk), 0),
         access_count=Coalesce(count(AccessGrant), 0),
+        engineer_count=Coalesce(count(Engineer, anonymised_on__isnull=True), 0),
         review_count=Coalesce(count(ServiceReview), 0),
         **registered_annotations(VENDOR_DETAIL),
     )
@@ -124,6 +126,20 @@ def certifications_to_renew(*, as_of: date, within_days: int, user: Any = None) 
 def vendor_risk_list(*, user: Any = None) -> QuerySet[VendorRisk]:
     """Risks with ``risk_score`` = likelihood × impact (1–25)."""
     return VendorRisk.objects.select_related("vendor", "owner").annotate(risk_score=F("likelihood") * F("impact"))
+
+
+# -- the team roster -------------------------------------------------------------------------------
+def engineer_list(*, user: Any = None) -> QuerySet[Engineer]:
+    """The vendors' engineers (anonymised ones too: their assignments still count), with their vendor."""
+    return Engineer.objects.select_related("vendor")
+
+
+def engineer_choice_list(*, vendor: Vendor | int, keep: int | None = None) -> QuerySet[Engineer]:
+    """The engineers a form offers for ``vendor`` (an access grant's person): those not anonymised, and
+    ``keep`` (the one already chosen) whatever it is."""
+    vendor_id = vendor.pk if isinstance(vendor, Vendor) else vendor
+    current = Q(anonymised_on__isnull=True) | Q(pk=keep) if keep is not None else Q(anonymised_on__isnull=True)
+    return Engineer.objects.filter(current, vendor_id=vendor_id).order_by("name", "pk")
 
 
 # -- access grants and their findings ------------------------------------------------------------

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pghistory
+from django.apps import apps
 from django.utils import formats, timezone
 
 from apps.core.errors import ApplicationError, TransitionError
@@ -25,12 +26,13 @@ from apps.core.services import (
     save_validated,
     status_change_record,
 )
-from apps.vendors import ownership
+from apps.vendors import ownership, roster_access
 from apps.vendors.choices import VENDOR_TRANSITIONS, VENDOR_TRANSITIONS_NEEDING_REASON, ReviewStatus, VendorStatus
 from apps.vendors.models import (
     AccessGrant,
     ActionItem,
     Certification,
+    Engineer,
     ServiceReview,
     Vendor,
     VendorIdentityRule,
@@ -214,6 +216,87 @@ def access_grant_revoke(*, grant: AccessGrant, actor: Any | None, on: date | Non
             raise ApplicationError(f"Already revoked on {formats.date_format(current.revoked_on)}.", field="revoked_on")
         current.revoked_on = on or timezone.localdate()
         return save_validated(current)
+
+
+# -- the team roster: the vendor's engineers ------------------------------------------------------------------
+# Managed by procurement, administrators and the vendor's delivery owner (``apps.vendors.roster_access``).
+# Engineers are never deleted (assignments and access grants keep them); once their assignments all ended
+# long enough ago, a scheduled task anonymises them (``engineer_anonymise``).
+ENGINEER_PERSONAL_FIELDS = ("email", "git_handle", "tracker_handle", "location")
+ANONYMISED_NAME = "Former engineer #{pk}"
+
+
+def _vendor_of(value: Any) -> Vendor | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, Vendor) else Vendor.objects.filter(pk=value).first()
+
+
+def _refuse_anonymised(engineer: Engineer) -> None:
+    if engineer.anonymised_on is not None:
+        raise ApplicationError(
+            f"{engineer.name} was anonymised on {formats.date_format(engineer.anonymised_on)}: "
+            "an anonymised engineer cannot be edited.",
+            code="anonymised",
+        )
+
+
+def engineer_create(*, actor: Any | None, data: Mapping[str, Any]) -> Engineer:
+    """Add an engineer to a vendor's roster (``data["vendor"]``); the work e-mail and the Git handle are
+    unique per vendor, in any case (409 on a race, 400 from ``full_clean`` otherwise)."""
+    vendor = _vendor_of(data.get("vendor"))
+    if vendor is not None:
+        roster_access.require_roster_manager(actor, vendor)
+    fields = {name: value for name, value in data.items() if name != "anonymised_on"}
+    return model_create(Engineer, actor=actor, data=fields, action="engineer_create")
+
+
+def engineer_update(*, instance: Engineer, actor: Any | None, data: Mapping[str, Any]) -> Engineer:
+    """Change an engineer's details. An engineer stays with their vendor (400 on ``vendor``), and an
+    anonymised one cannot be edited (400)."""
+    roster_access.require_roster_manager(actor, instance.vendor)
+    if "vendor" in data and getattr(data["vendor"], "pk", data["vendor"]) != instance.vendor_id:
+        raise ApplicationError(
+            "An engineer stays on their vendor's roster: add the person to the other vendor instead.", field="vendor"
+        )
+    fields = {name: value for name, value in data.items() if name not in ("vendor", "anonymised_on")}
+    with audited(actor=actor, action="engineer_update"):
+        current = Engineer.objects.select_for_update().get(pk=instance.pk)
+        _refuse_anonymised(current)
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        instance.anonymised_on = current.anonymised_on
+        return save_validated(instance)
+
+
+def engineer_anonymise(*, engineer: Engineer, actor: Any | None = None) -> Engineer:
+    """Replace what identifies the engineer: the name becomes "Former engineer #<id>", the work e-mail,
+    handles and location are cleared, ``anonymised_on`` is today. Their role, band and overlap stay (the
+    roster's arithmetic needs them), and so do their assignments and access grants. The rows of the audit
+    trail that held those values are cleared the same way; who changed what, and when, stays.
+
+    Idempotent: an engineer anonymised already is returned as stored, and nothing is written. With no
+    ``actor`` (the scheduled task) nobody's permission is asked; with one, the roster manager's rule."""
+    if actor is not None:
+        roster_access.require_roster_manager(actor, engineer.vendor)
+    with audited(actor=actor, action="engineer_anonymise"):
+        current = Engineer.objects.select_for_update().get(pk=engineer.pk)
+        if current.anonymised_on is None:
+            current.name = ANONYMISED_NAME.format(pk=current.pk)
+            for name in ENGINEER_PERSONAL_FIELDS:
+                setattr(current, name, "")
+            current.anonymised_on = timezone.localdate()
+            save_validated(current)
+            _engineer_history_anonymise(current)
+    return current
+
+
+def _engineer_history_anonymise(engineer: Engineer) -> None:
+    """The audit trail's copies of the engineer's identifying values, replaced as on the row itself."""
+    events = apps.get_model("vendors", "EngineerEvent")
+    events._default_manager.filter(pgh_obj_id=engineer.pk).update(
+        name=engineer.name, **dict.fromkeys(ENGINEER_PERSONAL_FIELDS, "")
+    )
 
 
 # -- service reviews and their action items -------------------------------------------------------

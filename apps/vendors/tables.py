@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from apps.core.tables import (
     CellRenderer,
@@ -22,7 +22,7 @@ from apps.core.tables import (
 )
 from apps.vendors import selectors
 from apps.vendors.choices import Privilege
-from apps.vendors.models import AccessGrant, Vendor
+from apps.vendors.models import AccessGrant, Engineer, Vendor
 from apps.vendors.sections import CERTIFICATION_WARN_DAYS
 
 # A risk scored this high (likelihood × impact, out of 25) is shown red, then amber.
@@ -155,6 +155,39 @@ class AccessGrantTable(Table):
             "data-grant": row.pk,
             "data-severity": row.finding_severity,
         }
+
+
+# -- the team roster --------------------------------------------------------------------------------------
+def _handles(engineer: Engineer) -> str:
+    handles = (("Git", engineer.git_handle), ("tracker", engineer.tracker_handle))
+    shown = [(label, handle) for label, handle in handles if handle]
+    if not shown:
+        return muted()
+    return format_html_join(" · ", '<span class="muted small">{}</span> <code>{}</code>', shown)
+
+
+def _seniority(engineer: Engineer) -> str:
+    return format_html('<span class="badge badge-quiet">{}</span>', engineer.get_seniority_display())
+
+
+class EngineerTable(Table):
+    """A vendor's engineers (its Team tab): the name links nowhere (there is no page of one engineer);
+    roster managers get an edit link in the cell (``vendors/cells/engineer_name.html``)."""
+
+    name = Column("Name", template="vendors/cells/engineer_name.html")
+    role = Column("Role")
+    seniority = Column("Seniority", cell=_seniority, export_value="seniority")
+    handles = Column("Handles", cell=_handles, export=False)
+    email = Column("Work e-mail", page=False)
+    git_handle = Column("Git handle", page=False)
+    tracker_handle = Column("Tracker handle", page=False)
+    location = Column("Location")
+    overlap_hours = Column("Overlap (h)", numeric=True)
+
+    empty_text = "No engineers on the roster yet: the delivery owner or procurement adds them here, or imports them."
+
+    def row_attrs(self, row: Any) -> dict[str, Any]:
+        return {"data-engineer": row.pk, "class": "muted" if row.anonymised_on else False}
 
 
 # -- service reviews ---------------------------------------------------------------------------------------

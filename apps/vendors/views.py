@@ -31,13 +31,14 @@ from apps.core.ui import (
     ServiceUpdateView,
     TransitionView,
 )
-from apps.vendors import filters, ownership, selectors, services
+from apps.vendors import filters, ownership, roster_access, selectors, services
 from apps.vendors.bulk import ACCESS_GRANT_BULK_ACTIONS, VENDOR_BULK_ACTIONS
 from apps.vendors.choices import VENDOR_TRANSITIONS, VendorStatus
 from apps.vendors.forms import (
     AccessGrantForm,
     ActionItemForm,
     CertificationForm,
+    EngineerForm,
     ServiceReviewRecordForm,
     ServiceReviewScheduleForm,
     VendorForm,
@@ -325,6 +326,46 @@ class AccessGrantDeleteView(ServiceDeleteView):
     permission = "vendors.delete_accessgrant"
     delete_service = services.access_grant_delete
     selector = selectors.access_grant_list
+
+
+# -- the team roster: the vendor's engineers ---------------------------------------------------------------
+class RosterManagerMixin:
+    """Procurement, administrators and the vendor's delivery owner manage its roster: the page is a 403 for
+    everyone else (``apps.vendors.roster_access``; the service refuses them too)."""
+
+    request: HttpRequest
+
+    def roster_vendor(self) -> Vendor:
+        raise NotImplementedError
+
+    def check_object_permission(self) -> None:
+        vendor = self.roster_vendor()
+        if not roster_access.may_manage_roster(self.request.user, vendor):
+            raise PermissionDenied(roster_access.roster_refusal(vendor))
+
+
+class EngineerCreateView(RosterManagerMixin, VendorChildCreateView):
+    noun = "engineer"
+    form_class = EngineerForm
+    create_service = services.engineer_create
+
+    def roster_vendor(self) -> Vendor:
+        return self.vendor
+
+
+class EngineerUpdateView(RosterManagerMixin, VendorChildUpdateView):
+    noun = "engineer"
+    form_class = EngineerForm
+    update_service = services.engineer_update
+    selector = selectors.engineer_list
+
+    def roster_vendor(self) -> Vendor:
+        return self.object.vendor
+
+    def check_object_permission(self) -> None:
+        super().check_object_permission()
+        if self.object.anonymised_on is not None:
+            raise PermissionDenied(f"{self.object.name} is anonymised: an anonymised engineer cannot be edited.")
 
 
 # -- the risk register (all vendors) ---------------------------------------------------------------------

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.kpis",
     "apps.performance",
     "apps.contracts",
+    "apps.roster",
     "apps.notifications",
     "apps.dashboards",
     "apps.demo",
@@ -405,6 +406,17 @@ IMPORT_CHUNK_ROWS = 1_000
 IMPORT_STALE_MINUTES = 10
 IMPORT_MAX_ATTEMPTS = 3
 
+# The team roster (apps.roster, docs/architecture/roster.md). Seniority drift: the active team's weighted
+# seniority (junior 1 … principal 4) below the staffing plan's by more than this; understaffed: the
+# allocation-weighted headcount below the plan's by more than this percentage; a key person with no
+# activity in the contract's delivery telemetry for this many days is "inactive", and a vendor identity
+# active there within as many days and on no assignment is an "unlisted contributor". Assignments
+# ended longer ago than this many months are anonymised (their engineer too, once all have).
+ROSTER_DRIFT_TOLERANCE = env.float("ROSTER_DRIFT_TOLERANCE", default=0.5)
+ROSTER_UNDERSTAFFED_PERCENT = env.int("ROSTER_UNDERSTAFFED_PERCENT", default=10)
+ROSTER_INACTIVE_DAYS = env.int("ROSTER_INACTIVE_DAYS", default=21)
+ROSTER_ANONYMISE_AFTER_MONTHS = env.int("ROSTER_ANONYMISE_AFTER_MONTHS", default=24)
+
 # The portfolio overview (apps/dashboards/tiles/concentration.py): a vendor's or a country's share of the annual
 # spend (per currency) or of the critical functions above this percentage is flagged as a concentration.
 CONCENTRATION_THRESHOLD_PERCENT = 30
@@ -422,6 +434,8 @@ ATTENTION_WEIGHTS = {
     "high_risk": 3,  # each risk not closed with likelihood × impact of 15 or more
     "access_finding_high": 3,  # each high-severity access finding
     "access_finding_medium": 1,  # each medium-severity access finding
+    "roster_finding_high": 4,  # each open roster finding: unapproved swap, leaver with live access
+    "roster_finding_medium": 2,  # each open roster finding of another kind (drift, understaffed, …)
     "expired_certification": 3,  # each certification expired and not renewed
     "cancel_by_30_days": 4,  # each active contract whose cancel-by date is within 30 days
     "cancel_by_90_days": 2,  # ... within 31 to 90 days

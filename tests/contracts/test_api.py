@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.choices import Role
+from apps.contracts.choices import ClauseKind
 from apps.contracts.models import Contract, ContractClause, ExitPlanItem
 from apps.contracts.services import contract_create
 from tests.api_matrix import ApiResourceMatrix
@@ -131,7 +132,7 @@ def test_contract_fields_and_detail_checklists(api_client_for: Callable[[str], A
     }
     assert design_fields <= set(body)
     assert sorted(c["kind"] for c in body["clauses"]) == sorted(contract.clauses.values_list("kind", flat=True))
-    assert len(body["clauses"]) == 8 and len(body["exit_plan"]) == 5
+    assert len(body["clauses"]) == len(ClauseKind.values) and len(body["exit_plan"]) == 5
     assert {c["assessment"] for c in body["clauses"]} == {"missing"}
     listed = client.get("/api/v1/contracts/").json()["results"][0]
     assert "clauses" not in listed  # the list stays light
@@ -143,7 +144,7 @@ def test_created_contract_has_its_checklists(api_client_for: Callable[[str], API
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "draft" and body["functions"] == payload["functions"]
-    assert ContractClause.objects.filter(contract_id=body["id"]).count() == 8
+    assert ContractClause.objects.filter(contract_id=body["id"]).count() == len(ClauseKind.values)
     assert ExitPlanItem.objects.filter(contract_id=body["id"]).count() == 5
 
 
@@ -330,7 +331,7 @@ def test_checklist_filters(api_client_for: Callable[[str], APIClient]) -> None:
     item.save()
     client = api_client_for("executive")
     clauses = client.get(f"/api/v1/contract-clauses/?contract={contract.pk}").json()
-    assert clauses["count"] == 8
+    assert clauses["count"] == len(ClauseKind.values)
     done = client.get("/api/v1/exit-plan-items/?done=true").json()["results"]
     assert [row["id"] for row in done] == [item.pk]
     assert client.get(f"/api/v1/exit-plan-items/?contract={contract.pk}&done=false").json()["count"] == 4

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from apps.contracts.choices import ClauseKind
 from apps.contracts.models import Contract, ContractClause
 from apps.core.importing import ImportContext, import_register
 from tests.factories import ContractFactory, FunctionFactory, VendorFactory
@@ -72,7 +73,7 @@ def test_a_master_agreement_and_its_statement_of_work_in_one_file(acme: Any) -> 
     sow = Contract.objects.get(reference="SOW-1")
     assert (sow.parent.reference, sow.vendor, sow.currency, str(sow.value)) == ("MSA-1", acme, "EUR", "120000.50")
     assert sorted(f.name for f in sow.functions.all()) == ["Payroll", "QA automation"]
-    assert sow.clauses.count() == 8  # born with its checklist, through contract_create
+    assert sow.clauses.count() == len(ClauseKind.values)  # born with its checklist, through contract_create
     assert import_rows("contracts", MSA, SOW) == ["unchanged", "unchanged"]
     assert import_rows("contracts", {**SOW, "title": "SOW 1 — QA and tooling", "functions": "payroll"}) == ["updated"]
     sow.refresh_from_db()
@@ -176,13 +177,13 @@ def test_a_clause_row_assesses_the_clause_of_the_contract(acme: Any) -> None:
     clause = ContractClause.objects.get(contract__reference="MSA-1", kind="ip_ownership")
     assert (clause.assessment, clause.note) == ("weak", "§12: vague.")
     assert import_rows("clauses", row) == ["unchanged"]
-    assert ContractClause.objects.filter(contract__reference="MSA-1").count() == 8
+    assert ContractClause.objects.filter(contract__reference="MSA-1").count() == len(ClauseKind.values)
 
 
 def test_a_clause_row_for_a_contract_without_its_checklist_creates_it(acme: Any) -> None:
     ContractFactory(vendor=acme, reference="OLD", status="draft")  # the factory makes no checklist
     assert import_rows("clauses", {"contract": "OLD", "kind": "security", "assessment": "present"}) == ["created"]
-    assert ContractClause.objects.filter(contract__reference="OLD").count() == 8
+    assert ContractClause.objects.filter(contract__reference="OLD").count() == len(ClauseKind.values)
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_create_builds_the_clause_checklist_and_exit_plan() -> None:
     assert contract.status == ContractStatus.DRAFT
     clauses = ContractClause.objects.filter(contract=contract)
     assert sorted(clauses.values_list("kind", flat=True)) == sorted(ClauseKind.values)
-    assert len(ClauseKind.values) == 8
+    assert len(ClauseKind.values) == 9  # the key personnel clause joined (contracts/0013)
     assert set(clauses.values_list("assessment", flat=True)) == {"missing"}
     items = ExitPlanItem.objects.filter(contract=contract)
     assert sorted(items.values_list("kind", flat=True)) == sorted(ExitItemKind.values)

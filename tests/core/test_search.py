@@ -14,6 +14,7 @@ from apps.vendors.models import Vendor
 from tests.factories import (
     CertificationFactory,
     ContractFactory,
+    EngineerFactory,
     FunctionFactory,
     UserFactory,
     VendorFactory,
@@ -238,15 +239,16 @@ def test_query_count_does_not_grow_with_the_hits(client, reader, django_assert_m
         VendorRiskFactory(vendor=vendor, title=f"Nordic risk {n}")
         FunctionFactory(name=f"Nordic function {n}")
         UserFactory(username=f"nordic{n}", first_name="Nordic")
+        EngineerFactory(vendor=vendor, name=f"Nordic engineer {n}")
     client.force_login(reader)
-    # the session and the person, one query per kind (six), and for the page the header's menus (four)
-    with django_assert_max_num_queries(12):
+    # the session and the person, one query per kind (seven), and for the page the header's menus (four)
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("search"), {"q": "nordic"})
     assert response.status_code == 200
-    assert sum(len(group.hits) for group in response.context["groups"]) == 6 * 12
-    with django_assert_max_num_queries(8):
+    assert sum(len(group.hits) for group in response.context["groups"]) == 7 * 12
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("search-palette"), {"q": "nordic"})
-    assert response.content.decode().count('role="option"') == 6 * 5 + 1
+    assert response.content.decode().count('role="option"') == 7 * 5 + 1
 
 
 # -- the lists' own q -------------------------------------------------------------------------------------

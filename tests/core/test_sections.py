@@ -17,6 +17,7 @@ def test_the_vendor_page_tabs_come_from_the_apps_that_own_them_in_their_order() 
         "certifications",
         "risks",
         "access",
+        "team",
         "contracts",
         "telemetry",
         "reviews",

@@ -225,6 +225,19 @@ def _access_both(v: Any, today: dt.date, period: Period) -> None:
     factories.AccessGrantFactory(vendor=v, privilege="admin", named_account=False, mfa_enabled=False, expires_on=None)
 
 
+def _roster_high(v: Any, today: dt.date, period: Period) -> None:
+    c = contract(v, today)
+    factories.RosterFindingFactory(contract=c, kind="unapproved_swap")
+    factories.RosterFindingFactory(contract=c, kind="leaver_with_access")
+    factories.RosterFindingFactory(contract=c, kind="unapproved_swap", closed_at=timezone.now())  # closed
+
+
+def _roster_medium(v: Any, today: dt.date, period: Period) -> None:
+    c = contract(v, today)
+    for kind in ("seniority_drift", "understaffed", "unlisted_contributor"):
+        factories.RosterFindingFactory(contract=c, kind=kind)
+
+
 def _expired_certification(v: Any, today: dt.date, period: Period) -> None:
     factories.CertificationFactory(
         vendor=v, kind="iso27001", issued_on=today - dt.timedelta(days=400), expires_on=today - dt.timedelta(days=5)
@@ -285,6 +298,8 @@ PARTS = [
     ("high_risk", _high_risks, "6.0"),
     ("access_finding_high", _access_high, "3.0"),
     ("access_finding_medium", _access_medium, "1.0"),
+    ("roster_finding_high", _roster_high, "8.0"),
+    ("roster_finding_medium", _roster_medium, "6.0"),
     ("expired_certification", _expired_certification, "3.0"),
     ("cancel_by_30_days", _cancel_by_soon, "8.0"),
     ("cancel_by_90_days", _cancel_by_later, "4.0"),

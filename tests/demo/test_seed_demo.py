@@ -207,3 +207,65 @@ def test_a_later_run_keeps_what_people_did_with_the_demo_rows(user_with_role: Ca
     function.refresh_from_db()
     assert function.decision == "keep_in_house"
     assert not Certification.objects.filter(pk=certification.pk).exists()
+
+
+def test_the_silent_swap_on_platform_modernisation(client: Any) -> None:
+    """Issue 17's "Done when" on the demo: the vendor replaced a senior key person by a junior one without
+    a substitution. The finding is on the contract and the vendor 360, the attention ranking counts it,
+    the reminder goes once, last month's retention breaches its SLA term, and the leaver's live access
+    is flagged."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from apps.dashboards.scope import Scope
+    from apps.dashboards.selectors import league_table
+    from apps.notifications.models import Notification
+    from apps.notifications.reminders import reminders_send
+    from apps.performance.models import Breach
+    from apps.performance.scorecards import MONTH, Period
+    from apps.roster.findings import roster_findings_evaluate
+    from apps.roster.models import RosterFinding
+
+    as_of = date.fromisoformat(AS_OF)
+    sow = Contract.objects.get(title="SOW 1 — Platform modernisation")
+    swap = RosterFinding.objects.get(contract=sow, kind="unapproved_swap", closed_at=None)
+    assert swap.message == (
+        "Kavya Iyer (senior, key person) left on 12 Oct 2026 and Ishaan Patel (junior) took the Lead platform "
+        "engineer role on “SOW 1 — Platform modernisation” on 13 Oct 2026 without an approved substitution."
+    )
+    drift = RosterFinding.objects.get(contract=sow, kind="seniority_drift", closed_at=None)
+    assert (drift.figures["planned_seniority"], drift.figures["active_seniority"]) == ("2.50", "1.96"), drift.figures
+    leaver = RosterFinding.objects.get(vendor=sow.vendor, kind="leaver_with_access", closed_at=None)
+    assert "Kavya Iyer's production access to AWS production" in leaver.message
+    # The daily job again: nothing new.
+    assert roster_findings_evaluate(today=as_of).opened == 0
+
+    # Retention for October, 5 of 6 stayed (83.3 %), breaches the 90 % term once the SLAs are swept.
+    retention = Measurement.objects.get(contract=sow, kpi__code="team_retention", period_start=date(2026, 10, 1))
+    assert (retention.numerator, retention.denominator, retention.source) == (Decimal(5), Decimal(6), "roster")
+    call_command("evaluate_slas", "--as-of", AS_OF, stdout=io.StringIO())
+    breach = Breach.objects.get(evaluation__term__contract=sow, evaluation__term__kpi__code="team_retention")
+    assert breach.evaluation.window_start == date(2026, 10, 1) and breach.status == "open"
+
+    # The attention ranking counts the two grave roster findings (4 points each).
+    rows = league_table(scope=Scope(), period=Period.last_closed(MONTH, today=as_of), today=as_of)
+    attention = next(row for row in rows if row.vendor.id == sow.vendor_id).attention
+    assert attention is not None
+    reasons = {reason.key: reason for reason in attention.reasons}
+    assert reasons["roster_finding_high"].points == Decimal(8)
+    assert reasons["roster_finding_medium"].points == Decimal(2)  # the drift
+
+    # The reminder, once, to the vendor's engineering and delivery owners.
+    # (The findings were opened now, whatever day the demo is built around: reminders run as of today.)
+    today = timezone.localdate()
+    assert reminders_send(as_of=today)["roster_finding"] >= 2
+    sent = Notification.objects.filter(kind="roster_finding", url__endswith=f"/contracts/{sow.pk}/#team")
+    assert {n.recipient.username for n in sent} == {"manager", "delivery"}
+    assert reminders_send(as_of=today)["roster_finding"] == 0
+
+    # The contract's Team panel and the vendor 360 show it to the CTO.
+    client.force_login(User.objects.get(username="cto"))
+    contract_page = client.get(reverse("contracts:contract-detail", args=[sow.pk])).content.decode()
+    assert "Unapproved swap" in contract_page and "Ishaan Patel" in contract_page
+    vendor_360 = client.get(reverse("dashboards:vendor-360", args=[sow.vendor_id])).content.decode()
+    assert "took the Lead platform engineer role" in vendor_360

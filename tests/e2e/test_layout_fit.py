@@ -1,6 +1,6 @@
 """Pages fit their screens (issue 16, point 7): at 1280 px the vetting table's verdict and the SLA terms'
 Edit/Remove buttons are on screen, not cut off behind a scroll; at 390 px a filter menu and the money
-tiles stay inside the screen. And a clause saved in place moves the contract page's "n / 8" counter."""
+tiles stay inside the screen. And a clause saved in place moves the contract page's "n / 9" counter."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ OWNERS = {
     "api_tokens": "apps.notifications.token_reminders",
     "telemetry_silent": "apps.performance.telemetry.reminders",
     "review_packs": "apps.dashboards.review_pack",
+    "roster_findings": "apps.roster.reminders",
 }
 REMINDER_KINDS = {
     Kind.REVIEW_DUE,
@@ -50,6 +51,7 @@ REMINDER_KINDS = {
     Kind.TELEMETRY_SILENT,
     Kind.API_TOKEN_EXPIRING,
     Kind.REVIEW_PACK,
+    Kind.ROSTER_FINDING,
 }
 
 

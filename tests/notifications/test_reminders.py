@@ -26,6 +26,7 @@ from tests.factories import (
     ContractFactory,
     KpiDefinitionFactory,
     MeasurementFactory,
+    RosterFindingFactory,
     ServiceReviewFactory,
     SlaTermFactory,
     SourceBindingFactory,
@@ -348,6 +349,7 @@ def test_every_kind_once_and_emailed_to_those_with_an_address(
     make_policy_exception(subject=vendor, raised_by=people.engineering, review_on=day(7))
     make_policy_exception(subject=vendor, raised_by=people.engineering, review_on=day(-7))
     SourceBindingFactory(contract=engagement.contract, last_event_at=timezone.now() - timedelta(days=400))  # silent
+    RosterFindingFactory(contract=engagement.contract)
     token = api_token_issue(user=people.engineering, name="CI", scopes=["read"], expires_in_days=1).token
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.make_aware(datetime.combine(day(3), time(12))))
     people.delivery.email = ""

@@ -14,6 +14,7 @@ from django.urls import reverse
 from pghistory.models import Events
 
 from apps.accounts.choices import Role
+from apps.contracts.choices import ClauseKind
 from apps.contracts.models import Contract
 from apps.contracts.services import contract_checklists_create
 from apps.functions.models import Function, SourcingDecision
@@ -190,7 +191,7 @@ def test_contract_is_created_with_its_checklists(user_with_role: Callable[[str],
     assert response.status_code == 302
     assert list(contract.functions.all()) == [function]
     assert contract.cancel_by == dt.date(2026, 11, 1)
-    assert contract.clauses.count() == 8 and contract.exit_plan_items.count() == 5
+    assert contract.clauses.count() == len(ClauseKind.values) and contract.exit_plan_items.count() == 5
 
 
 @pytest.mark.parametrize(

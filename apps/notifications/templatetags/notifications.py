@@ -21,6 +21,9 @@ KIND_TONES: dict[str, str] = {
     Kind.CERTIFICATION_EXPIRING: "warn",
     Kind.CERTIFICATION_EXPIRED: "bad",
     Kind.ACCESS_FINDING: "bad",
+    Kind.ROSTER_FINDING: "warn",
+    Kind.SUBSTITUTION_REQUESTED: "info",
+    Kind.SUBSTITUTION_DECIDED: "quiet",
 }
 
 

@@ -149,6 +149,36 @@ class AccessFindingSerializer(serializers.Serializer):
     message = serializers.CharField(read_only=True)
 
 
+class EngineerSerializer(ModelSerializer):
+    """One of a vendor's engineers. ``vendor`` is set on create only; an anonymised engineer
+    (``anonymised_on`` set) is read-only (400 on any change)."""
+
+    class Meta:
+        model = models.Engineer
+        fields = [
+            "id",
+            "vendor",
+            "name",
+            "email",
+            "git_handle",
+            "tracker_handle",
+            "role",
+            "seniority",
+            "location",
+            "overlap_hours",
+            "anonymised_on",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["anonymised_on"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        if self.instance is not None:  # an engineer stays on their vendor's roster
+            fields["vendor"].read_only = True
+        return fields
+
+
 class AccessGrantSerializer(ModelSerializer):
     findings = serializers.SerializerMethodField()
 
@@ -159,6 +189,7 @@ class AccessGrantSerializer(ModelSerializer):
             "vendor",
             "person",
             "person_email",
+            "engineer",
             "system",
             "privilege",
             "account_name",

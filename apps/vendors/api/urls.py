@@ -9,6 +9,7 @@ registrations: list[tuple[str, Any, str]] = [
     ("vetting-assessments", views.VettingAssessmentViewSet, "vettingassessment"),
     ("certifications", views.CertificationViewSet, "certification"),
     ("risks", views.VendorRiskViewSet, "vendorrisk"),
+    ("engineers", views.EngineerViewSet, "engineer"),
     ("access-grants", views.AccessGrantViewSet, "accessgrant"),
     ("service-reviews", views.ServiceReviewViewSet, "servicereview"),
     ("action-items", views.ActionItemViewSet, "actionitem"),

@@ -16,6 +16,7 @@ from apps.vendors import filters, selectors, services
 from apps.vendors.api import serializers
 from apps.vendors.choices import VENDOR_TRANSITIONS
 from apps.vendors.gates import vendor_readiness
+from apps.vendors.roster_access import RosterManagerPermissions
 
 TRANSITION_PERMISSION = "vendors.change_vendor"
 
@@ -136,6 +137,26 @@ class VendorRiskViewSet(ServiceModelViewSet):
     search_fields = ["title", "description", "vendor__name"]
     ordering_fields = ["likelihood", "impact", "category", "status", "created_at"]
     ordering = ["-likelihood", "-impact"]
+
+
+class EngineerViewSet(ServiceModelViewSet):
+    """The vendors' engineers (the team roster). Procurement, admins and the vendor's delivery owner add and
+    change them; everyone signed in reads them. Engineers are never deleted: once their assignments have
+    all ended long enough ago they are anonymised (`anonymised_on`), and an anonymised one cannot be changed
+    (400). `q` searches name, work e-mail and handles (accents and case ignored)."""
+
+    scope_area = "vendors"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "vendor"
+    permission_classes = [RosterManagerPermissions]
+
+    selector = selectors.engineer_list
+    create_service = services.engineer_create
+    update_service = services.engineer_update
+    serializer_class = serializers.EngineerSerializer
+    filterset_class = filters.EngineerFilterSet
+    search_fields = ["name", "email", "git_handle", "tracker_handle"]
+    ordering_fields = ["name", "seniority", "role", "created_at"]
+    ordering = ["vendor__name", "name"]
 
 
 class AccessGrantViewSet(ServiceModelViewSet):

@@ -43,11 +43,16 @@ from apps.functions.models import Function
 from apps.kpis.models import KpiDefinition
 from apps.performance import services as performance_services
 from apps.performance.models import Measurement, SlaTerm
+from apps.roster import services as roster_services
+from apps.roster.findings import roster_findings_evaluate
+from apps.roster.models import Assignment
+from apps.roster.retention import team_retention_measure
 from apps.vendors import services as vendor_services
 from apps.vendors.models import (
     AccessGrant,
     ActionItem,
     Certification,
+    Engineer,
     ServiceReview,
     Vendor,
     VendorRisk,
@@ -113,6 +118,7 @@ class Command(BaseCommand):
             self.seed_vendor_records()
             self.seed_vendor_moves()
             self.seed_telemetry()
+            self.seed_roster()
             # The reporting currency's rates, so the overview counts USD and GBP spend too.
             self.created["FX rates"] = demo_fx_rates_load(actor=self.admin).created
         summary = ", ".join(f"{count} {name}" for name, count in self.created.items() if count) or "nothing new"
@@ -357,6 +363,99 @@ class Command(BaseCommand):
         self.created["source bindings"] = result.bindings
         self.created["identity rules"] = result.identity_rules
         self.created["telemetry deliveries"] = result.deliveries
+
+    # -- the team roster ----------------------------------------------------------------------------
+    def roster_day(self, offset: int | str) -> date:
+        """A day of ``demo.ASSIGNMENTS``: days from today, or "last month+N" (N days after the first of
+        last month, so the swap falls in the last complete month whatever today is)."""
+        if isinstance(offset, str):
+            days = int(offset.removeprefix("last month+"))
+            return month_start(self.today) - relativedelta(months=1) + timedelta(days=days)
+        return self.day(offset)
+
+    def seed_roster(self) -> None:
+        """The engineers of the vendors created now, their assignments, staffing plans and
+        substitutions (through the roster's services), then the roster job: its findings and the
+        retention measurements the SLA sweep after the load evaluates."""
+        procurement, owner = self.users["procurement"], self.users["manager"]
+        engineers: dict[str, Engineer] = {}
+        for vendor_key, name, email, handle, role, band, location, overlap in demo.ENGINEERS:
+            if vendor_key not in self.new_vendors:
+                continue
+            vendor = self.vendors[vendor_key]
+            engineer = Engineer.objects.filter(vendor=vendor, email=email).first()
+            if engineer is None:
+                engineer = vendor_services.engineer_create(
+                    actor=procurement,
+                    data={
+                        "vendor": vendor,
+                        "name": name,
+                        "email": email,
+                        "git_handle": handle,
+                        "role": role,
+                        "seniority": band,
+                        "location": location,
+                        "overlap_hours": overlap,
+                    },
+                )
+                self.count("engineers")
+            engineers[name] = engineer
+        roster_contracts = {key for key, *_ in demo.ASSIGNMENTS} | set(demo.STAFFING_PLANS)
+        new = {
+            key for key in roster_contracts if key in self.contracts and not self.contracts[key].assignments.exists()
+        }
+        for contract_key, lines in demo.STAFFING_PLANS.items():
+            if contract_key in new:
+                roster_services.staffing_plan_save(
+                    contract=self.contracts[contract_key], actor=procurement, lines=lines
+                )
+                self.count("staffing plans")
+        assignments: dict[tuple[str, str], Assignment] = {}
+        for contract_key, name, role, allocation, first, last, key_person in demo.ASSIGNMENTS:
+            if contract_key not in new or name not in engineers:
+                continue
+            assignments[contract_key, name] = roster_services.assignment_create(
+                actor=procurement,
+                data={
+                    "contract": self.contracts[contract_key],
+                    "engineer": engineers[name],
+                    "role": role,
+                    "allocation_percent": allocation,
+                    "start_date": self.roster_day(first),
+                    "end_date": self.roster_day(last) if last is not None else None,
+                    "key_person": key_person,
+                },
+            )
+            self.count("assignments")
+        for contract_key, leaver, joiner, reason, joins, overlap_days, decision in demo.SUBSTITUTIONS:
+            if (contract_key, leaver) not in assignments or joiner not in engineers:
+                continue
+            substitution = roster_services.substitution_request(
+                actor=self.users["delivery"],
+                data={
+                    "leaver_assignment": assignments[contract_key, leaver],
+                    "joiner": engineers[joiner],
+                    "reason": reason,
+                    "joins_on": self.day(joins),
+                    "overlap_days": overlap_days,
+                },
+            )
+            if decision == "approved":
+                roster_services.substitution_approve(substitution=substitution, actor=owner)
+            self.count("substitutions")
+        for vendor_key, person in demo.ACCESS_GRANT_ENGINEERS:
+            if vendor_key not in self.new_vendors or person not in engineers:
+                continue
+            for grant in AccessGrant.objects.filter(vendor=self.vendors[vendor_key], person=person, engineer=None):
+                vendor_services.access_grant_update(
+                    instance=grant, actor=self.users["security"], data={"engineer": engineers[person]}
+                )
+        if assignments:
+            # What the daily roster job would find (beat runs it at night): the findings now, and the
+            # retention measurements the SLA sweep after the load evaluates.
+            found = roster_findings_evaluate(today=self.today)
+            self.created["roster findings"] = found.opened
+            self.created["retention measurements"] = team_retention_measure(today=self.today).created
 
     def record(
         self, contract: Contract, kpi: KpiDefinition, start: date, end: date, value: float, denominator: int | None
