@@ -256,9 +256,10 @@ class Launcher:
 
 def set_up(seed_demo: bool) -> int:
     """The set-up before the servers start, in this one process: apply the migrations, and (with
-    ``seed_demo``) load the demo data. The demo opens with its SLA breaches already found, so the sweep
-    runs right after the demo is loaded; on a later start the data is people's, and the sweep is beat's
-    job (hourly, and at once when an hour was missed while nothing ran)."""
+    ``seed_demo``) load the demo data. The demo opens with its SLA breaches already found and the day's
+    reminders sent (roster findings, reviews due, certificates expiring…), so the sweep and the reminders
+    run right after the demo is loaded; on a later start the data is people's, and both are beat's job
+    (the sweep hourly, and at once when an hour was missed while nothing ran; the reminders daily)."""
     import django
 
     django.setup()
@@ -273,6 +274,7 @@ def set_up(seed_demo: bool) -> int:
             call_command("seed_demo")
             if before is None and demo_loaded_on() is not None:  # loaded just now
                 call_command("evaluate_slas")
+                call_command("send_reminders")
     except CommandError as exc:
         print(f"CommandError: {exc}", file=sys.stderr, flush=True)
         return 1
