@@ -223,7 +223,9 @@ def test_a_second_start_loads_no_demo_data_again(tmp_path: Path, runs: list[Run]
     assert second.process.wait(timeout=EXIT_CEILING_SECONDS) == 0, second.output()
 
 
-def test_set_up_sweeps_the_slas_and_sends_reminders_only_right_after_loading_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_set_up_sweeps_the_slas_and_sends_reminders_only_right_after_loading_the_demo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """One process migrates and loads the demo; the SLA sweep runs only when the demo was loaded just
     now (on a later start the data is people's, and beat sweeps)."""
     calls: list[str] = []
