@@ -7,7 +7,7 @@ from apps.core.exceptions_api import PolicyExceptionViewSet
 from apps.core.fx_api import FxRateViewSet
 from apps.performance.telemetry import urls as telemetry_urls
 
-API_APPS = ("functions", "vendors", "contracts", "kpis", "performance", "roster", "notifications")
+API_APPS = ("functions", "vendors", "contracts", "kpis", "performance", "roster", "costs", "notifications")
 
 router = ServiceRouter()
 for app in API_APPS:

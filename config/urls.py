@@ -29,6 +29,8 @@ urlpatterns = [
     path("kpis/", include("apps.kpis.urls")),
     # The team roster's forms (apps.roster); its records show on the contract page's Team panel.
     path("roster/", include("apps.roster.urls")),
+    # Invoices (apps.costs): their list; their forms, reached from the contract page's Invoices panel.
+    path("costs/", include("apps.costs.urls")),
     path("notifications/", include("apps.notifications.urls")),
     # Calendar feeds: no session, the secret key in the address (apps.notifications.calendar).
     path("calendar/", include("apps.notifications.calendar.urls")),

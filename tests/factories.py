@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from apps.accounts.models import User
 from apps.contracts import models as contract_models
 from apps.contracts.choices import ClauseKind, ExitItemKind
+from apps.costs import models as cost_models
 from apps.functions.models import Function, SourcingDecision
 from apps.kpis.models import KpiDefinition, PerformanceBand
 from apps.performance import models as performance_models
@@ -423,3 +424,18 @@ class RosterFindingFactory(factory.django.DjangoModelFactory[roster_models.Roste
     message = factory.Sequence(lambda n: f"Roster finding {n}.")
     opened_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC))
     last_seen_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 22, 1, 0, tzinfo=dt.UTC))
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory[cost_models.Invoice]):
+    """A received invoice for a month inside the factory contract's term, in its currency."""
+
+    class Meta:
+        model = cost_models.Invoice
+
+    contract = factory.SubFactory(ContractFactory)
+    number = factory.Sequence(lambda n: f"INV-{n}")
+    period_start = dt.date(2026, 3, 1)
+    period_end = dt.date(2026, 3, 31)
+    amount = Decimal("10000.00")
+    currency = factory.SelfAttribute("contract.currency")
+    status = "received"

@@ -31,6 +31,8 @@ DESIGN_PATHS = [
     "kpis/",
     "measurements/",
     "measurements/bulk/",
+    "invoices/",
+    "invoices/bulk/",
 ]
 
 
@@ -132,6 +134,7 @@ def test_the_codes_follow_from_the_operation(schema: dict) -> None:
         ("get", "contracts/{id}/readiness/", {"200", "400", "401", "403", "404", "429"}),
         ("post", "breaches/{id}/acknowledge/", {"200", "400", "401", "403", "404", "409", "415", "429"}),
         ("post", "measurements/bulk/", {"200", "400", "401", "403", "409", "413", "415", "429"}),
+        ("post", "invoices/bulk/", {"200", "400", "401", "403", "409", "413", "415", "429"}),
         # marking read: no conflict (a body, if any, must still be a JSON object)
         ("post", "notifications/{id}/read/", {"200", "400", "401", "403", "404", "415", "429"}),
         ("post", "notifications/read-all/", {"200", "400", "401", "403", "415", "429"}),

@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         # Their assignments, the staffing plans and substitution requests (apps.roster.services; deciding a
         # substitution is the vendor's engineering owner's alone, whatever the role).
         *_crud("roster", "assignment", "staffingplan", "substitution", delete=False),
+        # The vendors' invoices and their billed hours (apps.costs.services); never deleted.
+        *_crud("costs", "invoice", "invoicehours", delete=False),
         "contracts.change_contractclause",
         "contracts.change_exitplanitem",
     },

@@ -320,3 +320,22 @@ class ServiceRouter(DefaultRouter):
         if offers is None:
             return mapping
         return {method: action for method, action in mapping.items() if offers(action)}
+
+
+def bulk_rows(request: Request, *, limit: int, example: str) -> list[Any] | Response:
+    """The rows of a bulk endpoint's body — ``{"rows": [...]}`` or a bare list — or the answer refusing it:
+    a 400 when it is not a list (``example`` shows the shape), a 413 when it carries more than ``limit``
+    rows (nothing is written)."""
+    body = request.data
+    rows = body.get("rows") if isinstance(body, Mapping) else body
+    if not isinstance(rows, list):
+        return Response({"rows": [f"Give the rows as a list: {example}."]}, status=status.HTTP_400_BAD_REQUEST)
+    if len(rows) > limit:
+        return Response(
+            {
+                "detail": f"{len(rows):,} rows is more than the {limit:,} one request may carry; nothing was written. "
+                f"Send them in requests of at most {limit:,} rows."
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    return rows

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.performance",
     "apps.contracts",
     "apps.roster",
+    "apps.costs",
     "apps.notifications",
     "apps.dashboards",
     "apps.demo",
@@ -396,6 +397,8 @@ for _name, _value in (
 # limits (apps.performance.imports, every register: file size in bytes, data rows over all sheets) and the
 # most rows its task writes per chunk (a register may write fewer: ImportRegister.chunk_rows).
 MEASUREMENT_BULK_MAX_ROWS = 5_000
+# Invoices in bulk: rows per POST /api/v1/invoices/bulk/ (more is a 413; apps.costs.api).
+INVOICE_BULK_MAX_ROWS = 5_000
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = 50_000
 IMPORT_CHUNK_ROWS = 1_000
@@ -504,6 +507,10 @@ SPECTACULAR_SETTINGS = {
         "FindingSeverityEnum": "apps.vendors.findings.FindingSeverity",
         "DeliveryStatusEnum": "apps.performance.choices.DeliveryStatus",
         "TelemetrySourceEnum": "apps.performance.choices.TelemetrySource",
+        "SubstitutionStatusEnum": "apps.roster.choices.SubstitutionStatus",
+        "InvoiceStatusEnum": "apps.costs.choices.InvoiceStatus",
+        # A bulk endpoint's per-row outcome (measurements and invoices share it).
+        "BulkRowStatusEnum": "apps.performance.services.BULK_RESULTS",
     },
 }
 

@@ -28,6 +28,7 @@ def test_performance_registers_the_contract_pages_panels_and_action_and_the_vend
     assert owned(CONTRACT_PAGE) == {
         **dict.fromkeys(("sla-terms", "performance", "breaches"), "apps.performance.sections"),
         "team": "apps.roster.sections",  # the roster's Team panel, between the breaches and telemetry
+        "invoices": "apps.costs.sections",  # the contract's invoices, after its team
         "telemetry": "apps.performance.telemetry.sections",
         "evidence": "apps.contracts.evidence",  # the contract's own files, after performance's panels
     }
@@ -36,6 +37,7 @@ def test_performance_registers_the_contract_pages_panels_and_action_and_the_vend
         "performance",
         "breaches",
         "team",
+        "invoices",
         "telemetry",
         "evidence",
     ]

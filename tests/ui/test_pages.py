@@ -155,6 +155,8 @@ PAGES = [
     Page("action create", _u("vendors:action-create", lambda w: w.review.pk), "vendors.add_actionitem"),
     Page("contract list", _u("contracts:contract-list")),
     Page("breach list", _u("performance:breach-list")),
+    Page("invoice list", _u("costs:invoice-list")),
+    Page("invoice create", _u("costs:invoice-create", lambda w: w.contract.pk), "costs.add_invoice"),
     Page("SLA evaluation list", _u("performance:sla-evaluation-list")),
     Page("contract detail", _u("contracts:contract-detail", lambda w: w.contract.pk)),
     Page("contract text", _u("contracts:contract-text", lambda w: w.contract.pk)),
@@ -369,7 +371,8 @@ DETAIL_PAGES: dict[str, Callable[[World], str]] = {
 # (apps/roster/sections.py: the assignments, the staffing plan and its lines, the substitutions, the open findings).
 # The vendor 360: + 3 for its Team panel and ranking (apps/dashboards/vendor.py: the open roster findings, the
 # active headcount by band, and the attention ranking's roster findings count).
-DETAIL_PAGE_BUDGETS = {"contract": 39, "vendor 360": 39}
+# The contract page: + 2 for its Invoices panel (apps/costs/sections.py: the invoices with their flags, their hours).
+DETAIL_PAGE_BUDGETS = {"contract": 41, "vendor 360": 39}
 
 
 def _grow(world: World, n: int) -> None:
@@ -393,6 +396,8 @@ def _grow(world: World, n: int) -> None:
         if plan is not None:
             factories.StaffingPlanLineFactory(plan=plan, seniority="senior")
             factories.StaffingPlanLineFactory(plan=plan, seniority="mid")
+        # The contract's Invoices panel (apps/costs/sections.py): an invoice with its billed hours.
+        factories.InvoiceFactory(contract=contract).hours.create(role="Developer", hours=8)
 
 
 @pytest.mark.parametrize("page", sorted(DETAIL_PAGES))

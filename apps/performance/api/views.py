@@ -1,6 +1,5 @@
 """The performance API: thin viewsets that read through selectors and write through services."""
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.api import ServiceModelViewSet
+from apps.core.api import ServiceModelViewSet, bulk_rows
 from apps.performance import filters, selectors, services
 from apps.performance.api import serializers
 from apps.performance.choices import MeasurementSource
@@ -160,21 +159,12 @@ class MeasurementViewSet(ServiceModelViewSet):
         list_body=True,  # a bare list of rows is accepted too
     )
     def bulk(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = request.data
-        rows = body.get("rows") if isinstance(body, Mapping) else body
-        if not isinstance(rows, list):
-            return Response(
-                {"rows": ['Give the measurements as a list: {"rows": [{"contract": 1, "kpi": "defect_rate", ...}]}.']},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        limit = settings.MEASUREMENT_BULK_MAX_ROWS
-        if len(rows) > limit:
-            return Response(
-                {
-                    "detail": f"{len(rows):,} rows is more than the {limit:,} one request may carry; nothing was written. "
-                    f"Send them in requests of at most {limit:,} rows."
-                },
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+        rows = bulk_rows(
+            request,
+            limit=settings.MEASUREMENT_BULK_MAX_ROWS,
+            example='{"rows": [{"contract": 1, "kpi": "defect_rate", ...}]}',
+        )
+        if isinstance(rows, Response):
+            return rows
         results = services.measurement_bulk_upsert(actor=request.user, rows=rows, source=MeasurementSource.API)
         return Response({"results": [r.as_dict() for r in results], "summary": services.bulk_summary(results)})

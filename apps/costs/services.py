@@ -1,0 +1,249 @@
+"""Writes of the invoices (docs/architecture/costs.md, "Invoices").
+
+Every function here is one transaction (``apps.core.services``): it checks who may act, validates
+(``full_clean`` and the named constraints), saves and records the audit context; a refused change writes
+nothing. Invoices are written by procurement and administrators (``costs.add_invoice`` /
+``costs.change_invoice``); ``actor=None`` is the system itself (a command).
+
+An invoice's content — number, period, amount, currency and billed hours — may change while it is
+received or disputed; once approved (or paid) it is what was approved, so a change is refused with a 400
+naming the way back (dispute it first). Its status moves only through ``invoice_transition``
+(``INVOICE_TRANSITIONS``); a dispute needs a reason. A write that changes nothing saves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from apps.core.errors import ApplicationError, PermissionDeniedError, transition_require
+from apps.core.gates import clean_reason
+from apps.core.services import audited, save_validated, status_change_record
+from apps.costs.choices import INVOICE_EDITABLE_STATUSES, INVOICE_TRANSITIONS, InvoiceStatus
+from apps.costs.models import Invoice, InvoiceHours
+from apps.costs.selectors import ADD_INVOICE_PERMISSION, CHANGE_INVOICE_PERMISSION
+
+# What an invoice's form, API and import may set; its status is set only when it is created.
+INVOICE_FIELDS = ("contract", "number", "period_start", "period_end", "amount", "currency", "received_on", "note")
+# What is fixed once the invoice is approved (editable while received or disputed).
+INVOICE_CONTENT_FIELDS = ("number", "period_start", "period_end", "amount", "currency")
+MAX_HOURS = Decimal("999999.99")
+
+
+def _label(status: str) -> str:
+    return str(InvoiceStatus(status).label).lower()
+
+
+def _require(actor: Any | None, permission: str, what: str) -> None:
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionDeniedError(f"Only procurement and administrators {what} invoices.")
+
+
+def _same(current: Any, value: Any) -> bool:
+    return getattr(current, "pk", current) == getattr(value, "pk", value)
+
+
+def invoice_hours_clean(hours: Mapping[str, Any]) -> dict[str, Decimal]:
+    """``{role: hours}`` checked (a role named, hours a number above zero, one line per role in any
+    case), with the roles stripped; a 400 on ``hours`` otherwise."""
+    cleaned: dict[str, Decimal] = {}
+    seen: set[str] = set()
+    for role, value in hours.items():
+        name = str(role).strip()
+        if not name:
+            raise ApplicationError("Name the role the hours are billed for.", field="hours")
+        if name.casefold() in seen:
+            raise ApplicationError(f"The role “{name}” is listed twice.", field="hours")
+        seen.add(name.casefold())
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            raise ApplicationError(f"The hours of “{name}” are not a number.", field="hours") from None
+        if not number.is_finite() or number <= 0 or number > MAX_HOURS:
+            raise ApplicationError(f"The hours of “{name}” must be more than 0 and at most {MAX_HOURS}.", field="hours")
+        if number != number.quantize(Decimal("0.01")):
+            raise ApplicationError(f"The hours of “{name}” take at most two decimals.", field="hours")
+        cleaned[name] = number
+    return cleaned
+
+
+def hours_parse(text: str) -> dict[str, Decimal]:
+    """``"Developer: 120; QA: 40.5"`` → ``{"Developer": Decimal("120"), "QA": Decimal("40.5")}`` (checked by
+    ``invoice_hours_clean``); an empty text is no hours. A 400 on ``hours`` when a part does not read."""
+    hours: dict[str, str] = {}
+    for part in (text or "").split(";"):
+        if not part.strip():
+            continue
+        role, colon, value = part.rpartition(":")
+        if not colon or not role.strip() or not value.strip():
+            raise ApplicationError(
+                f"Give the hours as “role: hours; role: hours” (“{part.strip()}” does not read).", field="hours"
+            )
+        if role.strip().casefold() in {name.casefold() for name in hours}:
+            raise ApplicationError(f"The role “{role.strip()}” is listed twice.", field="hours")
+        hours[role.strip()] = value.strip()
+    return invoice_hours_clean(hours)
+
+
+def hours_text(hours: Mapping[str, Decimal]) -> str:
+    """The billed hours as a cell or a form reads them: ``"Developer: 120; QA: 40.5"``."""
+    return "; ".join(f"{role}: {value.normalize():f}" for role, value in hours.items())
+
+
+def _hours_write(invoice: Invoice, hours: Mapping[str, Decimal]) -> bool:
+    """Make the invoice's lines exactly ``hours`` (checked); True when something was written."""
+    existing = {line.role.casefold(): line for line in InvoiceHours.objects.filter(invoice=invoice)}
+    wanted = {role.casefold(): (role, value) for role, value in hours.items()}
+    changed = False
+    for key, line in existing.items():
+        if key not in wanted:
+            line.delete()
+            changed = True
+    for key, (role, value) in wanted.items():
+        stored = existing.get(key)
+        if stored is not None and stored.role == role and stored.hours == value:
+            continue
+        line = stored or InvoiceHours(invoice=invoice)
+        line.role, line.hours = role, value
+        save_validated(line)
+        changed = True
+    return changed
+
+
+def invoice_hours_of(invoice: Invoice) -> dict[str, Decimal]:
+    return {line.role: line.hours for line in invoice.hours.all()}
+
+
+def _editable(invoice: Invoice) -> None:
+    if invoice.status not in INVOICE_EDITABLE_STATUSES:
+        raise ApplicationError(
+            f"Invoice {invoice.number} is {_label(invoice.status)}: its number, period, amount, currency and hours "
+            "are what was approved. Dispute it to correct them.",
+            field="status",
+        )
+
+
+def invoice_create(*, actor: Any | None, data: Mapping[str, Any]) -> Invoice:
+    """Record an invoice of ``contract`` (``data``: ``INVOICE_FIELDS``, optionally ``status`` — received
+    by default — and ``hours``, ``{role: hours}``). A second invoice with the same number on the contract
+    (any case) is a 409."""
+    _require(actor, ADD_INVOICE_PERMISSION, "record")
+    if data.get("contract") is None:
+        raise ApplicationError("Choose the contract.", field="contract")
+    fields = {name: value for name, value in data.items() if name in INVOICE_FIELDS}
+    invoice = Invoice(**fields)
+    if data.get("status"):
+        invoice.status = data["status"]
+    hours = invoice_hours_clean(data.get("hours") or {})
+    with audited(actor=actor, action="invoice_create"):
+        saved = save_validated(invoice)
+        _hours_write(saved, hours)
+    return saved
+
+
+def invoice_update(*, instance: Invoice, actor: Any | None, data: Mapping[str, Any]) -> Invoice:
+    """Change an invoice's fields (``INVOICE_FIELDS``; ``hours`` replaces its billed hours). The contract
+    stays (400); the number, period, amount, currency and hours only while it is received or disputed
+    (400). Its status changes through ``invoice_transition`` (400 when given different here)."""
+    _require(actor, CHANGE_INVOICE_PERMISSION, "change")
+    if "contract" in data and not _same(instance.contract_id, data["contract"]):
+        raise ApplicationError("An invoice stays on its contract: record it on the other contract.", field="contract")
+    if data.get("status") and data["status"] != instance.status:
+        raise ApplicationError(
+            f"The invoice is {_label(instance.status)}: its status changes by approving, disputing or paying it.",
+            field="status",
+        )
+    fields = {name: value for name, value in data.items() if name in INVOICE_FIELDS and name != "contract"}
+    hours = invoice_hours_clean(data["hours"]) if data.get("hours") is not None else None
+    with audited(actor=actor, action="invoice_update"):
+        current = Invoice.objects.select_for_update().select_related("contract").get(pk=instance.pk)
+        changed = {name: value for name, value in fields.items() if getattr(current, name) != value}
+        if "currency" in changed and str(changed["currency"]).strip().upper() == current.currency:
+            del changed["currency"]
+        if "number" in changed and str(changed["number"]).strip() == current.number:
+            del changed["number"]
+        hours_change = hours is not None and hours != invoice_hours_of(current)
+        if hours_change or any(name in changed for name in INVOICE_CONTENT_FIELDS):
+            _editable(current)
+        for name, value in changed.items():
+            setattr(current, name, value)
+        if changed:
+            save_validated(current)
+        if hours_change and hours is not None:
+            _hours_write(current, hours)
+    for name in (*changed, "updated_at"):
+        setattr(instance, name, getattr(current, name))
+    return instance
+
+
+def invoice_hours_set(*, invoice: Invoice, actor: Any | None, hours: Mapping[str, Any]) -> Invoice:
+    """Replace the invoice's billed hours by role (``{role: hours}``; an empty mapping clears them), while
+    it is received or disputed (400 otherwise). The same hours again write nothing."""
+    return invoice_update(instance=invoice, actor=actor, data={"hours": dict(hours)})
+
+
+def invoice_transition(*, invoice: Invoice, actor: Any | None, to_status: str, reason: str = "") -> Invoice:
+    """Move the invoice along ``INVOICE_TRANSITIONS`` (409 otherwise, naming where it can go); a dispute
+    needs a ``reason`` (400). The row is locked and re-read, so of two moves racing the second meets the
+    status the first left; the move is recorded as a status change with its reason."""
+    _require(actor, CHANGE_INVOICE_PERMISSION, "approve, dispute or pay")
+    if to_status not in InvoiceStatus.values:
+        raise ApplicationError(
+            f"Unknown invoice status “{to_status}”; one of {', '.join(InvoiceStatus.values)}.", field="status"
+        )
+    reason = clean_reason(reason)
+    if to_status == InvoiceStatus.DISPUTED and not reason:
+        raise ApplicationError("Say why the invoice is disputed.", field="reason")
+    with audited(actor=actor, action=f"invoice_{to_status}", reason=reason):
+        current = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        from_status = current.status
+        transition_require(INVOICE_TRANSITIONS, from_status, to_status, subject="An invoice", label=_label)
+        current.status = to_status
+        saved = save_validated(current)
+        status_change_record(subject=saved, from_status=from_status, to_status=to_status, actor=actor, reason=reason)
+    invoice.status, invoice.updated_at = saved.status, saved.updated_at
+    return invoice
+
+
+# -- upsert by (contract, number): the bulk API ---------------------------------------------------------
+def invoice_find(*, contract: Any, number: str, lock: bool = False) -> Invoice | None:
+    """The contract's invoice with this number (any case), or None."""
+    found = Invoice.objects.filter(contract=contract, number__iexact=str(number).strip())
+    if lock:
+        found = found.select_for_update()
+    return found.first()
+
+
+def invoice_upsert(*, actor: Any | None, data: Mapping[str, Any]) -> tuple[Invoice, str]:
+    """Create the contract's invoice with ``data["number"]``, or change the one it has (any case): the
+    fields given replace the stored ones (``hours`` its billed hours), those not given stay. Answers the
+    invoice and ``created``, ``updated`` or ``unchanged`` (nothing written). A known invoice given another
+    ``status`` is refused (400 on ``status``: it moves through ``invoice_transition``)."""
+    contract, number = data.get("contract"), data.get("number")
+    if contract is None or not str(number or "").strip():
+        raise ApplicationError("Give the invoice's contract and number.", field="number")
+    with audited(actor=actor, action="invoice_upsert"):
+        existing = invoice_find(contract=contract, number=str(number), lock=True)
+        if existing is None:
+            return invoice_create(actor=actor, data=data), "created"
+        status = data.get("status")
+        if status and status != existing.status:
+            raise ApplicationError(
+                f"Invoice {existing.number} is {_label(existing.status)}: its status changes by approving, "
+                "disputing or paying it, not by an upsert.",
+                field="status",
+            )
+        changed = {
+            name: value
+            for name, value in data.items()
+            if name in INVOICE_FIELDS and name not in ("contract", "number") and getattr(existing, name) != value
+        }
+        if "currency" in changed and str(changed["currency"]).upper() == existing.currency:
+            del changed["currency"]
+        hours = invoice_hours_clean(data["hours"]) if data.get("hours") is not None else None
+        if hours is not None and hours != invoice_hours_of(existing):
+            changed["hours"] = hours
+        if not changed:
+            return existing, "unchanged"
+        return invoice_update(instance=existing, actor=actor, data=changed), "updated"
