@@ -15,6 +15,7 @@ from apps.contracts.sections import CONTRACT_PAGE
 from apps.core.sections import register_section
 from apps.roster import selectors, services
 from apps.roster.choices import SubstitutionStatus
+from apps.vendors import roster_access
 
 
 def team_context(request: HttpRequest, contract: Contract) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def team_context(request: HttpRequest, contract: Contract) -> dict[str, Any]:
     team = selectors.team_for_contract(contract, user=user)
     plan = selectors.staffing_plan_for(contract, user=user)
     substitutions = selectors.pending_first(list(selectors.substitutions_for(contract, user=user)))
-    may_manage = services.may_manage_roster(user, vendor)
+    may_manage = roster_access.may_manage_roster(user, vendor)
     return {
         "contract": contract,
         "team": team,

@@ -65,11 +65,6 @@ def _label(status: str) -> str:
 
 
 # -- who may act -------------------------------------------------------------------------------------------
-def may_manage_roster(user: Any, vendor: Any) -> bool:
-    """Procurement, administrators and ``vendor``'s delivery owner (``apps.vendors.roster_access``)."""
-    return roster_access.may_manage_roster(user, vendor)
-
-
 def may_decide_substitution(user: Any, vendor: Any) -> bool:
     """Only ``vendor``'s engineering owner approves or refuses a substitution — not an administrator."""
     return (
@@ -82,13 +77,13 @@ def may_decide_substitution(user: Any, vendor: Any) -> bool:
 
 def may_request_substitution(user: Any, vendor: Any) -> bool:
     """Roster managers and the vendor's engineering owner."""
-    return may_manage_roster(user, vendor) or may_decide_substitution(user, vendor)
+    return roster_access.may_manage_roster(user, vendor) or may_decide_substitution(user, vendor)
 
 
 def may_withdraw_substitution(user: Any, substitution: Substitution) -> bool:
     """The person who requested it, and roster managers."""
     requester = substitution.requested_by_id is not None and substitution.requested_by_id == getattr(user, "pk", None)
-    return (requester and _signed_in(user)) or may_manage_roster(user, substitution.contract.vendor)
+    return (requester and _signed_in(user)) or roster_access.may_manage_roster(user, substitution.contract.vendor)
 
 
 def _require_engineering_owner(actor: Any, vendor: Any) -> None:

@@ -18,6 +18,7 @@ from apps.core.ui import ServiceFormView
 from apps.roster import selectors, services
 from apps.roster.forms import AssignmentEndForm, AssignmentForm, DecisionForm, StaffingPlanForm, SubstitutionForm
 from apps.roster.models import Assignment, Substitution
+from apps.vendors import roster_access
 from apps.vendors.roster_access import roster_refusal
 
 
@@ -30,7 +31,7 @@ class ContractRosterView(ServiceFormView):
         self.contract = get_object_or_404(contract_list(user=self.request.user), pk=self.kwargs["contract_pk"])
 
     def check_object_permission(self) -> None:
-        if not services.may_manage_roster(self.request.user, self.contract.vendor):
+        if not roster_access.may_manage_roster(self.request.user, self.contract.vendor):
             raise PermissionDenied(roster_refusal(self.contract.vendor))
 
     def get_success_url_for(self, result: Any) -> str:

@@ -12,6 +12,7 @@ import pytest
 from apps.accounts.choices import Role
 from apps.core.errors import PermissionDeniedError
 from apps.roster import services
+from apps.vendors import roster_access
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def world() -> dict[str, Any]:
 @pytest.mark.parametrize("who", WHO)
 def test_predicates(who: str, world: dict[str, Any], user_with_role: Any) -> None:
     actor = _actor(who, world["vendor"], user_with_role)
-    assert services.may_manage_roster(actor, world["vendor"]) == (who in MANAGERS)
+    assert roster_access.may_manage_roster(actor, world["vendor"]) == (who in MANAGERS)
     assert services.may_decide_substitution(actor, world["vendor"]) == (who in DECIDERS)
     assert services.may_request_substitution(actor, world["vendor"]) == (who in REQUESTERS)
 
@@ -96,7 +97,7 @@ def test_request_and_decide(who: str, world: dict[str, Any], user_with_role: Any
 
 def test_a_delivery_owner_of_another_vendor_manages_nothing_here(world: dict[str, Any]) -> None:
     stranger = factories.VendorFactory().delivery_owner
-    assert not services.may_manage_roster(stranger, world["vendor"])
+    assert not roster_access.may_manage_roster(stranger, world["vendor"])
     assert not services.may_decide_substitution(factories.VendorFactory().engineering_owner, world["vendor"])
 
 
