@@ -96,6 +96,15 @@ class Contract(StoredTextKeptMixin, TimeStampedModel):
         help_text="Total contract value over its term.",
     )
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency_code])
+    cost_of_delay_per_week = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="What a week's delay of one milestone costs us, in the reporting currency. "
+        "Empty: its function's, else not set.",
+    )
     status = models.CharField(max_length=12, choices=ContractStatus.choices, default=ContractStatus.DRAFT)
     governing_law = models.CharField(max_length=100, blank=True)
     text = models.TextField(

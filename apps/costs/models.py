@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.urls import reverse
 from apps.core.models import TimeStampedModel, audit_tracked
 from apps.core.validators import validate_currency_code
 from apps.costs.choices import InvoiceStatus
+from apps.vendors.choices import SeniorityBand
 
 
 @audit_tracked()
@@ -80,6 +82,12 @@ class InvoiceHours(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="hours")
     role = models.CharField(max_length=100)
     hours = models.DecimalField(max_digits=8, decimal_places=2)
+    seniority = models.CharField(
+        max_length=10,
+        choices=SeniorityBand.choices,
+        blank=True,
+        help_text="The role's seniority band, for the in-house comparison; empty: counted as mid.",
+    )
 
     class Meta:
         ordering = ["invoice", "role"]
@@ -111,3 +119,135 @@ class InvoiceHours(models.Model):
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         self.role = (self.role or "").strip()
         super().clean_fields(exclude=exclude)
+
+
+def _money(default: str, help_text: str) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=help_text,
+    )
+
+
+def _hours(default: str, help_text: str, *, most: int = 168) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(most))],
+        help_text=help_text,
+    )
+
+
+@audit_tracked()
+class CostSettings(TimeStampedModel):
+    """The figures the total cost of ownership is computed with (one row, kept by administrators in the
+    admin; ``apps.costs.selectors.cost_settings``). Every amount is in the reporting currency
+    (``REPORTING_CURRENCY``): internal costs are the organisation's own. docs/architecture/costs.md."""
+
+    # What an internal hour costs, by the role of who spends it (a person with several roles counts at
+    # the dearest; one with none at the engineering rate).
+    hourly_cost_executive = _money("150", "An executive's internal hourly cost.")
+    hourly_cost_procurement = _money("70", "Procurement's internal hourly cost.")
+    hourly_cost_engineering_manager = _money("95", "An engineering manager's internal hourly cost.")
+    hourly_cost_security = _money("90", "Security's internal hourly cost.")
+    hourly_cost_admin = _money("70", "An administrator's internal hourly cost.")
+    hourly_cost_engineering = _money(
+        "85", "The internal engineering rate: what an hour of our engineers fixing a vendor's defect costs."
+    )
+    # The standing weekly overhead of each named owner of the vendor, per active contract.
+    overhead_hours_staff_augmentation = _hours(
+        "4", "Weekly hours each named owner spends on a staff-augmentation contract."
+    )
+    overhead_hours_managed_services = _hours(
+        "2", "Weekly hours each named owner spends on a managed-services contract."
+    )
+    overhead_hours_project_based = _hours("3", "Weekly hours each named owner spends on a project-based contract.")
+    fix_hours_per_defect = _hours(
+        "6", "Internal hours to fix one escaped defect (or one revert or hot-fix).", most=1000
+    )
+    # The in-house estimate.
+    salary_junior = _money("55000", "A junior engineer's yearly salary.")
+    salary_mid = _money("80000", "A mid-level engineer's yearly salary.")
+    salary_senior = _money("110000", "A senior engineer's yearly salary.")
+    salary_principal = _money("140000", "A principal engineer's yearly salary.")
+    overhead_percent = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(35),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(500))],
+        help_text="Employment overhead on a salary (benefits, taxes, equipment, management), in %.",
+    )
+    working_hours_per_year = models.PositiveIntegerField(
+        default=1720,
+        validators=[MinValueValidator(1), MaxValueValidator(8784)],
+        help_text="Productive hours of one engineer in a year.",
+    )
+    in_house_flag_percent = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(20),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))],
+        help_text="A function whose vendors' TCO exceeds its in-house estimate by more than this % is flagged for review.",
+    )
+
+    class Meta:
+        verbose_name = "cost settings"
+        verbose_name_plural = "cost settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="costs_costsettings_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cost settings ({settings.REPORTING_CURRENCY})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+@audit_tracked()
+class OwnerHours(TimeStampedModel):
+    """The hours one internal person spent governing one contract in one week (Monday to Sunday, named by
+    its Monday): the *logged* part of the management load."""
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="owner_hours")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owner_hours")
+    week_of = models.DateField(help_text="The Monday of the week.")
+    hours = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(Decimal(80))],
+        help_text="Hours spent on the contract in the week (0.25 to 80).",
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["contract", "-week_of", "person"]
+        verbose_name = "owner hours"
+        verbose_name_plural = "owner hours"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "person", "week_of"],
+                name="costs_owner_hours_one_per_week",
+                violation_error_message="These hours are already logged for this week: change that entry.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hours__gte=Decimal("0.25"), hours__lte=80),
+                name="costs_owner_hours_range",
+                violation_error_message="Log from 0.25 to 80 hours a week.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(week_of__week_day=2),
+                name="costs_owner_hours_week_is_monday",
+                violation_error_message="A week is named by its Monday.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hours} h on {self.contract} in the week of {self.week_of}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:contract-detail", args=[self.contract_id]) + "#costs"

@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 
 from apps.costs.choices import INVOICE_COUNTED_STATUSES
 from apps.costs.flags import ZERO, with_invoiced_before
-from apps.costs.models import Invoice, InvoiceHours
+from apps.costs.models import CostSettings, Invoice, InvoiceHours
 
 # Who writes invoices (procurement and administrators, apps.accounts.roles).
 ADD_INVOICE_PERMISSION = "costs.add_invoice"
@@ -68,3 +68,9 @@ def invoice_totals(contract: Any, invoices: list[Invoice]) -> InvoiceTotals:
                 totals.other_currencies.get(invoice.currency, ZERO) + invoice.amount
             )
     return totals
+
+
+def cost_settings() -> CostSettings:
+    """The figures the total cost of ownership is computed with: the one row administrators keep, or —
+    before anyone saved it — the defaults (one query)."""
+    return CostSettings.objects.filter(pk=1).first() or CostSettings(pk=1)

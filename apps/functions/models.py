@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -61,6 +63,15 @@ class Function(TimeStampedModel):
         default=None,
         help_text="Vital to delivery velocity (e.g. the CI/CD platform): stays in-house. "
         "Not given: the category's default.",
+    )
+    cost_of_delay_per_week = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="What a week's delay of one milestone of this function costs us, in the reporting currency "
+        "(a contract's own figure comes first). Empty: not set.",
     )
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True, editable=False)
     rationale = models.TextField(blank=True, editable=False)
@@ -124,6 +135,13 @@ class SourcingDecision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sourcing_decisions"
     )
     decided_on = models.DateField()
+    figures = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The cost figures the decision was made on (its vendors' TCO and the in-house estimate), "
+        "recorded when it was made.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, editable=False)
 
     class Meta:

@@ -424,6 +424,13 @@ class ServiceReview(TimeStampedModel):
     status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.SCHEDULED)
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="service_reviews_attended")
     vendor_attendees = models.TextField(blank=True, help_text="The vendor's attendees, one per line.")
+    duration_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.5"),
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(Decimal(12))],
+        help_text="How long the review lasted, in hours (each internal attendee's time counts as management load).",
+    )
     delivery_quality = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=score_validators, help_text="1 (poor) to 5 (excellent)."
     )
