@@ -32,7 +32,7 @@ class ContractForm(WorkspaceModelForm):
         ("Contract", ("title", "reference", "vendor", "parent", "engagement_model", "functions")),
         ("Policy exception", ("exception_justification", "exception_review_on")),
         ("Term and renewal", ("start_date", "end_date", "renewal", "notice_days", "renewal_term_months")),
-        ("Money and law", ("value", "currency", "governing_law")),
+        ("Money and law", ("value", "currency", "cost_of_delay_per_week", "governing_law")),
         ("Text (checked for vague language)", ("text",)),
     )
     exception_justification = forms.CharField(
@@ -65,6 +65,7 @@ class ContractForm(WorkspaceModelForm):
             "renewal_term_months",
             "value",
             "currency",
+            "cost_of_delay_per_week",
             "governing_law",
             "text",
         ]

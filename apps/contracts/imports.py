@@ -120,6 +120,12 @@ class ContractRegister(RecordRegister):
         ImportColumn("value", required=True, help="Total contract value over its term.", example="240000"),
         ImportColumn("currency", help="ISO-4217 code, any case (default USD).", example="EUR"),
         ImportColumn(
+            "cost_of_delay_per_week",
+            help="What a week's delay of one milestone costs us, in the reporting currency; empty: its function's.",
+            example="5000",
+            aliases=("cost_of_delay",),
+        ),
+        ImportColumn(
             "status", help="New contracts only: draft (default), active, expired or terminated.", example="draft"
         ),
         ImportColumn("governing_law", example="Polish law"),
@@ -133,6 +139,7 @@ class ContractRegister(RecordRegister):
         "notice_days": read_int,
         "renewal_term_months": read_int,
         "value": read_decimal,
+        "cost_of_delay_per_week": read_decimal,
         "currency": read_currency,
         "status": read_choice(ContractStatus),
     }

@@ -172,6 +172,18 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One cell of a chart's table (the chart's text alternative, ``templates/dashboards/chart.html``): its
+    text, the list of the rows it counts, whether it is a number (right-aligned) and, for a link whose text
+    is only a number, what a screen reader hears."""
+
+    text: str
+    url: str = ""
+    numeric: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Row:
     object: Any
     attrs: SafeString

@@ -19,7 +19,8 @@ class InvoiceForm(WorkspaceModelForm):
     hours = forms.CharField(
         required=False,
         label="Billed hours by role",
-        help_text="Optional: “role: hours; role: hours”, e.g. “Developer: 120; QA: 40”.",
+        help_text="Optional: “role: hours; role: hours”, each role with its seniority in brackets if known "
+        "(junior, mid, senior or principal; none: counted as mid), e.g. “Developer (senior): 120; QA: 40”.",
     )
 
     class Meta(WorkspaceModelForm.Meta):
@@ -30,13 +31,18 @@ class InvoiceForm(WorkspaceModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["hours"].initial = services.hours_text(services.invoice_hours_of(self.instance))
+            self.fields["hours"].initial = services.hours_text(
+                services.invoice_hours_of(self.instance), services.invoice_seniority_of(self.instance)
+            )
 
     def clean_hours(self) -> dict[str, Any]:
         try:
-            return services.hours_parse(self.cleaned_data.get("hours") or "")
+            hours, seniority = services.hours_lines_parse(self.cleaned_data.get("hours") or "")
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message) from exc
+        # The services take the bands beside the hours (``seniority``, ``{role: band}``).
+        self.cleaned_data["seniority"] = seniority
+        return hours
 
 
 class InvoiceTransitionForm(forms.Form):

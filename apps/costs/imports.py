@@ -4,7 +4,8 @@
 An invoice is known by its contract (reference) and its number (any case): importing the file again
 updates those invoices, and a row that matches its invoice writes nothing. Its status is set only when it
 is created; a known invoice with another status is refused (it moves by approving, disputing or paying it).
-The billed hours (``"Developer: 120; QA: 40"``) replace the invoice's when given. docs/architecture/costs.md.
+The billed hours (``"Developer (senior): 120; QA: 40"``, a role's seniority band in brackets) replace the
+invoice's when given; a seniority alone may change on an approved invoice too. docs/architecture/costs.md.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ from apps.costs.models import Invoice
 
 
 def read_hours(cell: str, decimal_comma: bool) -> str:
-    """``"Developer: 120; QA: 40.5"``, checked (``services.hours_parse``; a decimal comma where the file
-    has one) and kept as its normalised text: a checked row travels to its writer as text cells."""
+    """``"Developer (senior): 120; QA: 40.5"``, checked (``services.hours_lines_parse``; a decimal comma
+    where the file has one) and kept as its normalised text: a checked row travels to its writer as text
+    cells."""
     text = cell.replace(",", ".") if decimal_comma else cell
     try:
-        return services.hours_text(services.hours_parse(text))
+        return services.hours_text(*services.hours_lines_parse(text))
     except ApplicationError as exc:
         raise CellError(exc.message) from exc
 
@@ -51,6 +53,11 @@ def read_hours(cell: str, decimal_comma: bool) -> str:
 def _hours_of(row: ParsedRow) -> dict[str, Decimal] | None:
     """The row's billed hours by role, or None when its cell is empty (not given)."""
     return services.hours_parse(row.values["hours"]) if row.given("hours") else None
+
+
+def _seniority_of(row: ParsedRow) -> dict[str, str] | None:
+    """The row's seniority band by role (empty where none is written), or None when no hours are given."""
+    return services.hours_lines_parse(row.values["hours"])[1] if row.given("hours") else None
 
 
 class InvoiceRegister(RecordRegister):
@@ -84,8 +91,9 @@ class InvoiceRegister(RecordRegister):
         ImportColumn("note", example=""),
         ImportColumn(
             "hours",
-            help="Optional billed hours by role: “role: hours; role: hours”.",
-            example="Developer: 120; QA: 40",
+            help="Optional billed hours by role: “role: hours; role: hours”, a role's seniority in brackets "
+            "if known (junior, mid, senior or principal; none: counted as mid).",
+            example="Developer (senior): 120; QA: 40",
             aliases=("billed_hours",),
         ),
     )
@@ -174,17 +182,21 @@ class InvoiceRegister(RecordRegister):
             self._prepare([row], context=ImportContext(actor=actor), writing=True)
         if row.errors:
             raise ValidationError(row.errors)
-        hours = _hours_of(row)
+        hours, seniority = _hours_of(row), _seniority_of(row)
         if row.existing is None:
-            self.create({**row.fields, "hours": hours or {}}, actor=actor)
+            self.create({**row.fields, "hours": hours or {}, "seniority": seniority or {}}, actor=actor)
             return "created"
         changed = {
             name: value for name, value in row.fields.items() if _differs(value, self._current(row.existing, name))
         }
         hours_changed = hours is not None and not _same_hours(hours, services.invoice_hours_of(row.existing))
-        if not changed and not hours_changed:
+        seniority_changed = seniority is not None and seniority != services.invoice_seniority_of(row.existing)
+        if not changed and not hours_changed and not seniority_changed:
             return "unchanged"
-        self.update(row.existing, {**changed, **({"hours": hours} if hours_changed else {})}, actor=actor)
+        lines: dict[str, Any] = {"hours": hours} if hours_changed else {}
+        if seniority_changed:
+            lines["seniority"] = seniority
+        self.update(row.existing, {**changed, **lines}, actor=actor)
         return "updated"
 
 

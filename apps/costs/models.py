@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -203,9 +204,9 @@ class CostSettings(TimeStampedModel):
     def __str__(self) -> str:
         return f"Cost settings ({settings.REPORTING_CURRENCY})"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.pk = 1
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1  # the one row
+        super().save(*args, **kwargs)
 
 
 @audit_tracked()

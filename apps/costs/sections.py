@@ -1,14 +1,22 @@
-"""What the invoices add to the contract page (``apps.core.sections``, ``apps.contracts.sections``): the
-*Invoices* panel (anchor ``#invoices``) — the contract's invoices with their status, amount, period and
-flags, the approved and paid total against the contract's value, and procurement's buttons. Registered at
-``ready()``; two queries whatever the number of invoices (the invoices with their flags' totals, their
-hours)."""
+"""What the costs add to the contract page (``apps.core.sections``, ``apps.contracts.sections``), registered
+at ``ready()``:
+
+- the *Invoices* panel (anchor ``#invoices``) — the contract's invoices with their status, amount, period
+  and flags, the approved and paid total against the contract's value, and procurement's buttons; two
+  queries whatever the number of invoices (the invoices with their flags' totals, their hours);
+- the *Total cost* panel (anchor ``#costs``) — the contract's ledger over the last 12 complete months and
+  this one (``apps.costs.tco``): its key figures, components, where the cost beyond the invoices comes
+  from, the chart by month with its table, and the links to log hours and to the hours logged; a fixed number
+  of queries (the FX table, the settings, the ledger's)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 
 from apps.contracts.models import Contract
 from apps.contracts.sections import CONTRACT_PAGE
@@ -16,6 +24,7 @@ from apps.core.sections import register_section
 from apps.costs import selectors
 from apps.costs.choices import INVOICE_EDITABLE_STATUSES, INVOICE_TRANSITIONS
 from apps.costs.flags import flags_of
+from apps.costs.tco import Scope, rate_card_text, tco_panel
 from apps.costs.views import TRANSITION_VERBS
 
 
@@ -48,3 +57,30 @@ def invoices_context(request: HttpRequest, contract: Contract) -> dict[str, Any]
 )
 def contract_invoices_panel(request: HttpRequest, contract: Contract) -> dict[str, Any]:
     return invoices_context(request, contract)
+
+
+def contract_delay_rate(contract: Contract) -> Decimal | None:
+    """The contract's cost of delay per week, else the dearest of its functions' (None: not set). The
+    contract page's contract has its functions already (``apps.contracts.selectors.contract_list``)."""
+    if contract.cost_of_delay_per_week is not None:
+        return contract.cost_of_delay_per_week
+    rates = [f.cost_of_delay_per_week for f in contract.functions.all() if f.cost_of_delay_per_week is not None]
+    return max(rates, default=None)
+
+
+@register_section(CONTRACT_PAGE, key="costs", label="Total cost", template="costs/panels/contract_costs.html", order=38)
+def contract_costs_panel(request: HttpRequest, contract: Contract) -> dict[str, Any]:
+    panel = tco_panel(
+        scope=Scope(contract_id=contract.pk),
+        vendor_id=contract.vendor_id,
+        contracts=Contract.objects.filter(pk=contract.pk),
+        today=timezone.localdate(),
+        delay_rate=contract_delay_rate(contract),
+        rate_card=rate_card_text(contract.vendor),
+    )
+    return {
+        "contract": contract,
+        "tco": panel,
+        "log_hours_url": reverse("costs:owner-hours-new") + f"?contract={contract.pk}",
+        "owner_hours_url": panel.drills.logged,
+    }

@@ -23,6 +23,7 @@ from apps.core.services import audited, save_validated, status_change_record
 from apps.costs.choices import INVOICE_EDITABLE_STATUSES, INVOICE_TRANSITIONS, InvoiceStatus
 from apps.costs.models import Invoice, InvoiceHours
 from apps.costs.selectors import ADD_INVOICE_PERMISSION, CHANGE_INVOICE_PERMISSION
+from apps.vendors.choices import SeniorityBand
 
 # What an invoice's form, API and import may set; its status is set only when it is created.
 INVOICE_FIELDS = ("contract", "number", "period_start", "period_end", "amount", "currency", "received_on", "note")
@@ -68,31 +69,81 @@ def invoice_hours_clean(hours: Mapping[str, Any]) -> dict[str, Decimal]:
     return cleaned
 
 
-def hours_parse(text: str) -> dict[str, Decimal]:
-    """``"Developer: 120; QA: 40.5"`` → ``{"Developer": Decimal("120"), "QA": Decimal("40.5")}`` (checked by
-    ``invoice_hours_clean``); an empty text is no hours. A 400 on ``hours`` when a part does not read."""
+def seniority_clean(value: Any, *, role: str) -> str:
+    """A billed role's seniority band (``SeniorityBand``, any case; empty: not given, counted as mid)."""
+    band = str(value or "").strip().lower()
+    if band and band not in SeniorityBand.values:
+        raise ApplicationError(
+            f"The seniority of “{role}” is one of {', '.join(SeniorityBand.values)} (or empty: counted as mid).",
+            field="hours",
+        )
+    return band
+
+
+def invoice_seniority_clean(seniority: Mapping[str, Any], hours: Mapping[str, Decimal]) -> dict[str, str]:
+    """``{role: band}`` for every role of ``hours`` (checked): the band given for it (matched in any case),
+    else empty. A band for a role the hours do not bill is a 400 on ``hours``."""
+    by_key = {str(role).strip().casefold(): (str(role).strip(), band) for role, band in seniority.items()}
+    unknown = sorted(name for key, (name, _) in by_key.items() if key not in {role.casefold() for role in hours})
+    if unknown:
+        raise ApplicationError(f"A seniority is given for “{unknown[0]}”, which bills no hours.", field="hours")
+    return {role: seniority_clean(by_key.get(role.casefold(), (role, ""))[1], role=role) for role in hours}
+
+
+def _role_and_band(text: str) -> tuple[str, str]:
+    """``"Developer (senior)"`` → ``("Developer", "senior")``; a bracket that names no band is part of the
+    role (``"Developer (backend)"``)."""
+    role = text.strip()
+    if role.endswith(")") and "(" in role:
+        name, _, band = role[:-1].rpartition("(")
+        if band.strip().lower() in SeniorityBand.values and name.strip():
+            return name.strip(), band.strip().lower()
+    return role, ""
+
+
+def hours_lines_parse(text: str) -> tuple[dict[str, Decimal], dict[str, str]]:
+    """``"Developer (senior): 120; QA: 40.5"`` → the hours by role (checked by ``invoice_hours_clean``)
+    and each role's seniority band (``{"Developer": "senior", "QA": ""}``). An empty text is no hours; a
+    part that does not read is a 400 on ``hours``."""
     hours: dict[str, str] = {}
+    seniority: dict[str, str] = {}
     for part in (text or "").split(";"):
         if not part.strip():
             continue
-        role, colon, value = part.rpartition(":")
-        if not colon or not role.strip() or not value.strip():
+        label, colon, value = part.rpartition(":")
+        if not colon or not label.strip() or not value.strip():
             raise ApplicationError(
-                f"Give the hours as “role: hours; role: hours” (“{part.strip()}” does not read).", field="hours"
+                f"Give the hours as “role: hours; role (seniority): hours” (“{part.strip()}” does not read).",
+                field="hours",
             )
-        if role.strip().casefold() in {name.casefold() for name in hours}:
-            raise ApplicationError(f"The role “{role.strip()}” is listed twice.", field="hours")
-        hours[role.strip()] = value.strip()
-    return invoice_hours_clean(hours)
+        role, band = _role_and_band(label)
+        if role.casefold() in {name.casefold() for name in hours}:
+            raise ApplicationError(f"The role “{role}” is listed twice.", field="hours")
+        hours[role] = value.strip()
+        seniority[role] = band
+    cleaned = invoice_hours_clean(hours)
+    return cleaned, invoice_seniority_clean(seniority, cleaned)
 
 
-def hours_text(hours: Mapping[str, Decimal]) -> str:
-    """The billed hours as a cell or a form reads them: ``"Developer: 120; QA: 40.5"``."""
-    return "; ".join(f"{role}: {value.normalize():f}" for role, value in hours.items())
+def hours_parse(text: str) -> dict[str, Decimal]:
+    """``"Developer: 120; QA: 40.5"`` → ``{"Developer": Decimal("120"), "QA": Decimal("40.5")}`` (checked by
+    ``invoice_hours_clean``; a seniority after a role, ``"Developer (senior): 120"``, is read and left out:
+    ``hours_lines_parse`` keeps it); an empty text is no hours. A 400 on ``hours`` when a part does not read."""
+    return hours_lines_parse(text)[0]
 
 
-def _hours_write(invoice: Invoice, hours: Mapping[str, Decimal]) -> bool:
-    """Make the invoice's lines exactly ``hours`` (checked); True when something was written."""
+def hours_text(hours: Mapping[str, Decimal], seniority: Mapping[str, str] | None = None) -> str:
+    """The billed hours as a cell or a form reads them: ``"Developer (senior): 120; QA: 40.5"``."""
+    bands = seniority or {}
+    return "; ".join(
+        f"{role}{f' ({bands[role]})' if bands.get(role) else ''}: {value.normalize():f}"
+        for role, value in hours.items()
+    )
+
+
+def _hours_write(invoice: Invoice, hours: Mapping[str, Decimal], seniority: Mapping[str, str] | None = None) -> bool:
+    """Make the invoice's lines exactly ``hours`` (checked), with ``seniority`` (``{role: band}``, checked;
+    None: a role that stays keeps its band, a new one has none); True when something was written."""
     existing = {line.role.casefold(): line for line in InvoiceHours.objects.filter(invoice=invoice)}
     wanted = {role.casefold(): (role, value) for role, value in hours.items()}
     changed = False
@@ -102,10 +153,11 @@ def _hours_write(invoice: Invoice, hours: Mapping[str, Decimal]) -> bool:
             changed = True
     for key, (role, value) in wanted.items():
         stored = existing.get(key)
-        if stored is not None and stored.role == role and stored.hours == value:
+        band = (seniority or {}).get(role, "") if seniority is not None else (stored.seniority if stored else "")
+        if stored is not None and stored.role == role and stored.hours == value and stored.seniority == band:
             continue
         line = stored or InvoiceHours(invoice=invoice)
-        line.role, line.hours = role, value
+        line.role, line.hours, line.seniority = role, value, band
         save_validated(line)
         changed = True
     return changed
@@ -113,6 +165,11 @@ def _hours_write(invoice: Invoice, hours: Mapping[str, Decimal]) -> bool:
 
 def invoice_hours_of(invoice: Invoice) -> dict[str, Decimal]:
     return {line.role: line.hours for line in invoice.hours.all()}
+
+
+def invoice_seniority_of(invoice: Invoice) -> dict[str, str]:
+    """``{role: band}`` of the invoice's billed hours (empty: not given)."""
+    return {line.role: line.seniority for line in invoice.hours.all()}
 
 
 def _editable(invoice: Invoice) -> None:
@@ -126,8 +183,8 @@ def _editable(invoice: Invoice) -> None:
 
 def invoice_create(*, actor: Any | None, data: Mapping[str, Any]) -> Invoice:
     """Record an invoice of ``contract`` (``data``: ``INVOICE_FIELDS``, optionally ``status`` — received
-    by default — and ``hours``, ``{role: hours}``). A second invoice with the same number on the contract
-    (any case) is a 409."""
+    by default — ``hours``, ``{role: hours}``, and ``seniority``, ``{role: band}`` of those roles). A second
+    invoice with the same number on the contract (any case) is a 409."""
     _require(actor, ADD_INVOICE_PERMISSION, "record")
     if data.get("contract") is None:
         raise ApplicationError("Choose the contract.", field="contract")
@@ -136,14 +193,16 @@ def invoice_create(*, actor: Any | None, data: Mapping[str, Any]) -> Invoice:
     if data.get("status"):
         invoice.status = data["status"]
     hours = invoice_hours_clean(data.get("hours") or {})
+    seniority = invoice_seniority_clean(data.get("seniority") or {}, hours)
     with audited(actor=actor, action="invoice_create"):
         saved = save_validated(invoice)
-        _hours_write(saved, hours)
+        _hours_write(saved, hours, seniority)
     return saved
 
 
 def invoice_update(*, instance: Invoice, actor: Any | None, data: Mapping[str, Any]) -> Invoice:
-    """Change an invoice's fields (``INVOICE_FIELDS``; ``hours`` replaces its billed hours). The contract
+    """Change an invoice's fields (``INVOICE_FIELDS``; ``hours`` replaces its billed hours, ``seniority``
+    their bands — given alone, also on an approved invoice; not given, a role that stays keeps its band). The contract
     stays (400); the number, period, amount, currency and hours only while it is received or disputed
     (400). Its status changes through ``invoice_transition`` (400 when given different here)."""
     _require(actor, CHANGE_INVOICE_PERMISSION, "change")
@@ -163,15 +222,26 @@ def invoice_update(*, instance: Invoice, actor: Any | None, data: Mapping[str, A
             del changed["currency"]
         if "number" in changed and str(changed["number"]).strip() == current.number:
             del changed["number"]
-        hours_change = hours is not None and hours != invoice_hours_of(current)
+        stored_hours = invoice_hours_of(current)
+        hours_change = hours is not None and hours != stored_hours
+        # The seniority is our reading of the vendor's roles, not a billed figure: it may be given on an
+        # approved invoice too (the in-house comparison), as long as the hours stay what was approved.
+        seniority = (
+            invoice_seniority_clean(data["seniority"], hours if hours is not None else stored_hours)
+            if data.get("seniority") is not None
+            else None
+        )
+        seniority_change = seniority is not None and seniority != {
+            role: band for role, band in invoice_seniority_of(current).items() if role in seniority
+        }
         if hours_change or any(name in changed for name in INVOICE_CONTENT_FIELDS):
             _editable(current)
         for name, value in changed.items():
             setattr(current, name, value)
         if changed:
             save_validated(current)
-        if hours_change and hours is not None:
-            _hours_write(current, hours)
+        if hours_change or seniority_change:
+            _hours_write(current, hours if hours is not None else stored_hours, seniority)
     for name in (*changed, "updated_at"):
         setattr(instance, name, getattr(current, name))
     return instance
@@ -244,6 +314,12 @@ def invoice_upsert(*, actor: Any | None, data: Mapping[str, Any]) -> tuple[Invoi
         hours = invoice_hours_clean(data["hours"]) if data.get("hours") is not None else None
         if hours is not None and hours != invoice_hours_of(existing):
             changed["hours"] = hours
+        if data.get("seniority") is not None:
+            seniority = invoice_seniority_clean(
+                data["seniority"], hours if hours is not None else invoice_hours_of(existing)
+            )
+            if "hours" in changed or seniority != invoice_seniority_of(existing):
+                changed["seniority"] = seniority
         if not changed:
             return existing, "unchanged"
         return invoice_update(instance=existing, actor=actor, data=changed), "updated"

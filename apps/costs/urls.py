@@ -1,11 +1,14 @@
 from django.urls import path
 
-from apps.costs import views
+from apps.costs import owner_hours_views, views
 
 app_name = "costs"
 
 urlpatterns = [
     path("invoices/", views.InvoiceListView.as_view(), name="invoice-list"),
+    path("ledger/", views.ledger_page, name="ledger"),
+    path("ledger.csv", views.ledger_download, {"file_format": "csv"}, name="ledger-csv"),
+    path("ledger.xlsx", views.ledger_download, {"file_format": "xlsx"}, name="ledger-xlsx"),
     path("contracts/<int:contract_pk>/invoices/new/", views.InvoiceCreateView.as_view(), name="invoice-create"),
     path("invoices/<int:pk>/edit/", views.InvoiceUpdateView.as_view(), name="invoice-update"),
     path(
@@ -13,4 +16,8 @@ urlpatterns = [
         views.InvoiceTransitionView.as_view(),
         name="invoice-transition",
     ),
+    # Owner hours (apps.costs.owner_hours_views)
+    path("owner-hours/", owner_hours_views.OwnerHoursListView.as_view(), name="owner-hours"),
+    path("owner-hours/new/", owner_hours_views.OwnerHoursLogView.as_view(), name="owner-hours-new"),
+    path("owner-hours/<int:pk>/delete/", owner_hours_views.OwnerHoursDeleteView.as_view(), name="owner-hours-delete"),
 ]

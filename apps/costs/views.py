@@ -1,24 +1,39 @@
 """The invoice pages: the list of every contract's invoices (``/costs/invoices/``, filtered and exported as
 the other lists), and the form pages reached from the contract page's *Invoices* panel
 (``apps.costs.sections``): add, edit, and approve / dispute / pay / back to received. Each writes through
-``apps.costs.services``; what they refuse lands on the form. Procurement and administrators only."""
+``apps.costs.services``; what they refuse lands on the form. Procurement and administrators only.
+
+The cost ledger (``/costs/ledger/``, and its exports ``/costs/ledger.csv`` and ``.xlsx``): one line per
+contract and month with every component of the total cost (``apps.costs.ledger``), each figure linked to
+the rows it counts (``apps.costs.tco``). Everyone signed in reads it; a page costs the same number of
+queries whatever the number of lines."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from apps.contracts.models import Contract
 from apps.contracts.selectors import contract_list
+from apps.core.fx import fx_table
 from apps.core.ui import FilteredListView, ServiceFormView
 from apps.costs import filters, selectors, services
 from apps.costs.choices import INVOICE_TRANSITIONS, InvoiceStatus
+from apps.costs.exports import ledger_export
 from apps.costs.forms import InvoiceForm, InvoiceTransitionForm
+from apps.costs.ledger import LedgerTotals, ledger_lines, month_range_text, months_between, totals_of, trailing_months
 from apps.costs.models import Invoice
-from apps.costs.tables import InvoiceTable
+from apps.costs.tables import InvoiceTable, LedgerTable
+from apps.costs.tco import LedgerRow, ledger_rows, month_key
 
 
 class InvoiceListView(FilteredListView):
@@ -146,3 +161,95 @@ class InvoiceTransitionView(InvoiceView):
         return services.invoice_transition(
             invoice=self.invoice, actor=self.request.user, to_status=self.to_status, reason=form.cleaned_data["reason"]
         )
+
+
+# -- the ledger ------------------------------------------------------------------------------------------------
+LEDGER_PAGE_SIZE = 50
+LEDGER_MONTHS = 12  # the default window: the last 12 months, this one included
+LEDGER_FILTERS = ("vendor", "contract", "from_month", "to_month")
+
+
+@dataclass
+class LedgerReading:
+    """What the ledger page and its exports read under the request's filters."""
+
+    filterset: filters.LedgerFilterSet
+    start: date
+    end: date
+    default: bool  # the months are the default window and no vendor or contract is chosen
+    rows: list[LedgerRow]
+    totals: LedgerTotals
+    currency: str
+
+
+def read_ledger(request: HttpRequest, *, base: str = "") -> LedgerReading:
+    """The ledger under ``request``'s filters (the last 12 months by default). A filter that does not
+    validate matches nothing and says why, as on the other lists. ``base``: a scheme and host that makes the
+    drill-down URLs absolute (the exports)."""
+    first, last = trailing_months(timezone.localdate(), LEDGER_MONTHS)
+    data = request.GET.copy()
+    for name, month in (("from_month", first), ("to_month", last)):
+        if not data.get(name):
+            data[name] = month_key(month)
+    filterset = filters.LedgerFilterSet(data, queryset=contract_list(user=request.user), request=request)
+    fx = fx_table()
+    if filterset.is_valid():
+        start = filterset.form.cleaned_data["from_month"]
+        end = filterset.form.cleaned_data["to_month"]
+        lines = ledger_lines(contracts=filterset.qs, start=start, end=end, fx=fx)
+    else:
+        start, end, lines = first, last, []
+    contracts = {
+        contract.pk: contract
+        for contract in contract_list(user=request.user)
+        .prefetch_related(None)
+        .filter(pk__in={line.contract_id for line in lines})
+    }
+    default = (start, end) == (first, last) and not any(request.GET.get(name) for name in ("vendor", "contract"))
+    return LedgerReading(
+        filterset=filterset,
+        start=start,
+        end=end,
+        default=default,
+        rows=ledger_rows(lines, contracts, currency=fx.reporting, base=base),
+        totals=totals_of(lines),
+        currency=fx.reporting,
+    )
+
+
+@login_required
+@require_GET
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    """``/costs/ledger/``: a line per contract and month, filtered by vendor, contract and months."""
+    reading = read_ledger(request)
+    paginator = Paginator(reading.rows, LEDGER_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    form = reading.filterset.form
+    context = {
+        "title": "Cost ledger",
+        "reading": reading,
+        "totals": reading.totals,
+        "currency": reading.currency,
+        "months": month_range_text(months_between(reading.start, reading.end)),
+        "filter_form_fields": [form[name] for name in LEDGER_FILTERS],
+        "filterset": reading.filterset,
+        "filters_active": not reading.default,
+        "table": LedgerTable(page.object_list),
+        "page_obj": page,
+        "paginator": paginator,
+        "is_paginated": page.has_other_pages(),
+        "query_string": query.urlencode(),
+        "sort_query_string": query.urlencode(),
+        "export_query_string": query.urlencode(),
+    }
+    return render(request, "costs/ledger.html", context)
+
+
+@login_required
+@require_GET
+def ledger_download(request: HttpRequest, file_format: str) -> Any:
+    """``/costs/ledger.csv`` and ``/costs/ledger.xlsx``: every line the page lists under the same filters."""
+    base = request.build_absolute_uri("/").rstrip("/")
+    return ledger_export(file_format, read_ledger(request, base=base).rows)

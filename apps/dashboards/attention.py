@@ -27,7 +27,16 @@ weight                          default what it counts
 ``open_override``               3      each gate override not yet cleared, of the vendor or a contract
 ``expired_policy_exception``    3      each policy exception past its review date and not closed
 ``spend_share``                 3      the vendor's share of annual spend is above the threshold
+``hidden_cost``                 2      over the league table's 12 months, the vendor's effective hourly
+                                       rate (TCO ÷ billed hours) is at least ``COST_HIDDEN_RATIO``
+                                       (default 1.5) × its billed rate (invoiced ÷ billed hours):
+                                       management, rework and delay add half again to what it bills
 ==============================  =====  =============================================================
+
+Only ``hidden_cost`` reads the total cost of ownership (``apps.costs``), and only when the caller passes
+each vendor's costs (``costs``; the league table does, for its window). The cost-adjusted score adds no
+weight: it is relative to the vendors shown (it moves with the filters) and made of the scorecard, whose
+standing and trend are weighed already.
 
 Everything is read set-based, for every vendor in scope at once (a fixed number of queries whatever
 the size of the portfolio); the reasons and their links are built only for the rows a page shows.
@@ -42,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -94,12 +103,16 @@ DEFAULT_ATTENTION_WEIGHTS: dict[str, int | float | str] = {
     "open_override": 3,
     "expired_policy_exception": 3,
     "spend_share": 3,
+    "hidden_cost": 2,
 }
 # A scorecard "falls" when it lost at least this many points against the month before: the league
 # table's ▼ (a smaller move is "flat" there, ``apps.performance.scorecards.TREND_FLAT_POINTS``).
 DEFAULT_FALLING_TREND_POINTS = Decimal("1")
 # A risk this high (likelihood × impact, 1–25) is a high risk: counted here, named on the vendor 360.
 HIGH_RISK_SCORE = 15
+# A vendor's cost is "hidden" when its effective hourly rate is at least this many times its billed rate
+# (``COST_HIDDEN_RATIO``).
+DEFAULT_COST_HIDDEN_RATIO = Decimal("1.5")
 # Cancel-by windows: the nearer one weighs more.
 CANCEL_BY_SOON_DAYS = 30
 CANCEL_BY_DAYS = 90
@@ -125,6 +138,10 @@ def attention_weights() -> dict[str, Decimal]:
 
 def falling_trend_points() -> Decimal:
     return Decimal(str(getattr(settings, "ATTENTION_FALLING_TREND_POINTS", DEFAULT_FALLING_TREND_POINTS)))
+
+
+def cost_hidden_ratio() -> Decimal:
+    return Decimal(str(getattr(settings, "COST_HIDDEN_RATIO", DEFAULT_COST_HIDDEN_RATIO)))
 
 
 def reporting_currency() -> str:
@@ -178,6 +195,17 @@ def fx_converter(table: FxTable) -> Callable[[Decimal, str, date], Decimal | Non
     return convert
 
 
+class Rates(Protocol):
+    """What the ranking reads of a vendor's cost (``apps.costs.ledger_rollup.VendorCost``, or the ledger's
+    ``LedgerTotals``)."""
+
+    @property
+    def effective_rate(self) -> Decimal | None: ...
+
+    @property
+    def billed_rate(self) -> Decimal | None: ...
+
+
 # -- the facts -------------------------------------------------------------------------------------------
 @dataclass
 class VendorFacts:
@@ -198,6 +226,22 @@ class VendorFacts:
     spend: Money = field(default_factory=lambda: Money(reporting_currency()))
     spend_share: Decimal | None = None  # percent of the portfolio's annual spend
     spend_flagged: bool = False
+    # The total cost of ownership over ``cost_window`` (first and last month), when the caller read it.
+    effective_rate: Decimal | None = None  # TCO ÷ billed hours
+    billed_rate: Decimal | None = None  # invoiced ÷ billed hours
+    cost_window: tuple[date, date] | None = None
+
+    @property
+    def rate_ratio(self) -> Decimal | None:
+        """Effective ÷ billed rate (None without both, or a billed rate of zero or less)."""
+        if self.effective_rate is None or self.billed_rate is None or self.billed_rate <= 0:
+            return None
+        return self.effective_rate / self.billed_rate
+
+    @property
+    def cost_hidden(self) -> bool:
+        ratio = self.rate_ratio
+        return ratio is not None and ratio >= cost_hidden_ratio()
 
     @property
     def open_breach_total(self) -> int:
@@ -283,6 +327,7 @@ def score_parts(facts: VendorFacts, weights: Mapping[str, Decimal]) -> tuple[Par
         "open_override": Decimal(facts.open_overrides),
         "expired_policy_exception": Decimal(facts.expired_exceptions),
         "spend_share": Decimal(1 if facts.spend_flagged else 0),
+        "hidden_cost": Decimal(1 if facts.cost_hidden else 0),
     }
     card = facts.scorecard
     if card is not None and card.standing is not None and card.standing.tone in STANDING_TONE_WEIGHTS:
@@ -502,12 +547,16 @@ def attention_scores(
     fx: FxTable | None = None,
     overrides: Mapping[int, int] | None = None,
     expired_exceptions: Mapping[int, set[int]] | None = None,
+    costs: Mapping[int, Rates] | None = None,
+    cost_window: tuple[date, date] | None = None,
     user: Any = None,
 ) -> dict[int, VendorAttention]:
     """The score of each of ``vendor_ids`` (the vendors in ``scope``): a fixed number of queries for any
     number of vendors. ``spend`` and ``concentration`` are the caller's (the vendor's share is of the
     portfolio the caller looks at); ``scorecards`` the period's. ``overrides`` (open overrides per
-    vendor) and ``expired_exceptions`` (their ids per vendor) when the caller has read them already."""
+    vendor) and ``expired_exceptions`` (their ids per vendor) when the caller has read them already.
+    ``costs``: each vendor's total cost of ownership over ``cost_window`` (its first and last month), for
+    ``hidden_cost``; without it that weight adds nothing."""
     facts = {pk: VendorFacts(pk, scorecard=scorecards.get(pk)) for pk in vendor_ids}
     if not facts:
         return {}
@@ -530,6 +579,11 @@ def attention_scores(
         if vendor_id in facts:
             facts[vendor_id].expired_exceptions = len(exceptions)
     _spend(facts, spend=spend, concentration=concentration, today=today, converter=converter)
+    for vendor_id, cost in (costs or {}).items():
+        if vendor_id in facts:
+            facts[vendor_id].effective_rate = cost.effective_rate
+            facts[vendor_id].billed_rate = cost.billed_rate
+            facts[vendor_id].cost_window = cost_window
     chosen = weights if weights is not None else attention_weights()
     return {pk: score_of(vendor, chosen) for pk, vendor in facts.items()}
 
@@ -663,6 +717,22 @@ def build_reasons(
                 f"active contracts of {vendor_name}",
                 counts_rows=False,
             )
+        elif key == "hidden_cost":
+            assert facts.effective_rate is not None and facts.billed_rate is not None
+            assert facts.rate_ratio is not None
+            currency = reporting_currency()
+            over = f" over {_months_text(facts.cost_window)}" if facts.cost_window else ""
+            ratio = facts.rate_ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            text = (
+                f"an hour billed at {currency} {facts.billed_rate:,.2f} really costs "
+                f"{currency} {facts.effective_rate:,.2f}{over} ({ratio}× the billed rate)"
+            )
+            drill = Drill(
+                facts.effective_rate,
+                ledger_url(attention.vendor_id, facts.cost_window) if facts.cost_window else performance_url,
+                f"total cost of ownership of {vendor_name}",
+                counts_rows=False,
+            )
         else:  # pragma: no cover - every weight has its words above
             raise ValueError(f"No words for the attention part {key!r}.")
         reasons.append(Reason(key, part.points, text, drill, _basis(part)))
@@ -671,6 +741,7 @@ def build_reasons(
 
 # The weights that count something (else the weight applies once, when the condition holds).
 COUNTED_PARTS = frozenset(DEFAULT_ATTENTION_WEIGHTS) - {
+    "hidden_cost",
     "credits_per_thousand",
     "standing_critical",
     "standing_needs_attention",
@@ -689,6 +760,17 @@ def _basis(part: Part) -> str:
     if part.key in COUNTED_PARTS:
         return f"{_number(part.quantity)} × {_number(part.weight)}"
     return _number(part.weight)
+
+
+def _months_text(window: tuple[date, date]) -> str:
+    first, last = window
+    return f"{first:%b %Y} – {last:%b %Y}"
+
+
+def ledger_url(vendor_id: int, window: tuple[date, date]) -> str:
+    """The ledger of one vendor's contracts over ``window`` (its first and last month)."""
+    first, last = window
+    return drill_url("costs:ledger", Scope(vendor=vendor_id), **{"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"})
 
 
 def roster_findings_url(vendor_id: int) -> str:

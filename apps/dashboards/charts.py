@@ -10,6 +10,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from apps.core.tables import Cell
 from apps.dashboards.scope import Drill
 from apps.dashboards.selectors import Overview
 from apps.dashboards.tiles.breaches import Breaches
@@ -20,14 +21,6 @@ from apps.dashboards.tiles.spend import Breakdown
 # else a palette whose neighbours differ in hue and lightness (each ≥ 3:1 against white).
 PALETTE = ("#2d5bd7", "#0f7d80", "#b35c00", "#7a4cc2", "#5d6778")
 SEVERITY_COLOURS = {"critical": "#b42318", "major": "#c26a00", "minor": "#1f5fa8"}
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    url: str = ""
-    numeric: bool = False
-    label: str = ""  # what a screen reader hears for a link whose text is only a number
 
 
 @dataclass

@@ -95,6 +95,13 @@ def _league_rows(overview: Overview) -> Iterable[dict[str, Any]]:
             "reasons": row.attention.sentence if row.attention else "",
             "credits": row.attention.facts.credits.amount if row.attention else None,
             "spend": row.attention.facts.spend.amount if row.attention else None,
+            "cost_window": f"{row.cost_window[0]:%Y-%m} to {row.cost_window[1]:%Y-%m}" if row.cost_window else "",
+            "tco": row.cost.tco if row.cost else None,
+            "tco_complete": row.cost.complete if row.cost else None,
+            "billed_hours": row.cost.billed_hours if row.cost else None,
+            "effective_rate": row.effective_rate,
+            "billed_rate": row.billed_rate,
+            "cost_adjusted": row.cost_adjusted_score,
         }
 
 
@@ -201,6 +208,13 @@ EXPORTS: dict[str, Export] = {
             ("Top reasons", "reasons"),
             ("Credits owed (reporting currency)", "credits"),
             ("Annual spend (reporting currency)", "spend"),
+            ("Cost months", "cost_window"),
+            ("TCO (reporting currency)", "tco"),
+            ("TCO complete (every FX rate found)", "tco_complete"),
+            ("Billed hours", "billed_hours"),
+            ("Effective hourly rate", "effective_rate"),
+            ("Billed hourly rate", "billed_rate"),
+            ("Cost-adjusted score", "cost_adjusted"),
         ),
         _league_rows,
     ),

@@ -33,6 +33,8 @@ AREAS = (
     NavArea("Functions", "functions:function-list", "/functions/"),
     NavArea("Vendors", "vendors:vendor-list", "/vendors/"),
     NavArea("Contracts", "contracts:contract-list", "/contracts/"),
+    # The cost ledger; the invoices (/costs/invoices/) are a link of its page and of each contract's.
+    NavArea("Costs", "costs:ledger", "/costs/"),
     NavArea("KPIs", "kpis:kpi-list", "/kpis/"),
     NavArea("Reviews", "vendors:review-list", "/reviews/"),
     NavArea("Risks", "vendors:risk-list", "/risks/"),

@@ -5,7 +5,7 @@ and the order the page shows them in.
 **Scope**: the filter bar's values (``apps.dashboards.scope``). **Period**: a calendar month in
 ``TIME_ZONE``, the last closed one by default. It moves the SLA compliance tile, the compliance and
 breaches-by-area charts (the 12 months ending with it) and the league table (the scorecards of that
-month); every other number is as of today. Each tile's module states its definitions (docs/product/dashboards.md
+month, and its cost columns: the 12 months ending with it); every other number is as of today. Each tile's module states its definitions (docs/product/dashboards.md
 repeats them for readers).
 """
 
@@ -30,7 +30,6 @@ from apps.dashboards.tiles.league import (
     ATTENTION_FIRST_ROWS,
     LEAGUE,
     LEAGUE_SORT_ATTENTION,
-    LEAGUE_SORT_SCORECARD,
     LEAGUE_TABLE_ROWS,
     LeagueRow,
     league_table,
@@ -121,7 +120,7 @@ class Overview:
         whatever order the league table is in."""
         rows = (
             self.league
-            if self.league_sort != LEAGUE_SORT_SCORECARD
+            if self.league_sort == LEAGUE_SORT_ATTENTION
             else sorted(self.league, key=lambda r: r.attention_order)
         )
         return [row for row in rows[:ATTENTION_FIRST_ROWS] if row.attention_score > 0]

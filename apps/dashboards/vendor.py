@@ -29,8 +29,10 @@ from django.urls import reverse
 from apps.contracts.choices import ContractStatus, Renewal
 from apps.contracts.models import Contract
 from apps.contracts.selectors import contract_list
-from apps.core.fx import fx_table
+from apps.core.fx import FxTable, fx_table
 from apps.core.models import PolicyException, StatusChange
+from apps.costs.tco import Scope as CostScope
+from apps.costs.tco import TcoPanel, rate_card_text, tco_panel
 from apps.dashboards.attention import (
     HIGH_RISK_SCORE,
     VendorAttention,
@@ -223,6 +225,9 @@ class Vendor360:
     # The Team panel: the open roster findings (``apps.roster.findings``) and the active headcount by band.
     roster_findings: list[RosterFinding] = field(default_factory=list)
     team: list[TeamBand] = field(default_factory=list)
+    # The Total cost panel: the ledger of the vendor's contracts over the last 12 complete months and this
+    # one (``apps.costs.tco``).
+    tco: TcoPanel | None = None
 
     @property
     def roster_rows(self) -> list[tuple[RosterFinding, str]]:
@@ -415,15 +420,23 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
     )
     data.drills = _drills(data)
     data.attention = attention_summary(data)
-    _attention_score(data, user=user)
+    fx = fx_table()
+    _attention_score(data, user=user, fx=fx)
+    data.tco = tco_panel(
+        scope=CostScope(vendor_id=vendor.pk),
+        vendor_id=vendor.pk,
+        contracts=contract_list(user=user).filter(vendor=vendor),
+        today=today,
+        rate_card=rate_card_text(vendor),
+        fx=fx,
+    )
     return data
 
 
-def _attention_score(data: Vendor360, *, user: Any) -> None:
+def _attention_score(data: Vendor360, *, user: Any, fx: FxTable) -> None:
     """The vendor's attention score as the league table works it out on the unfiltered overview: its
     share of spend is of the whole portfolio's, its scorecard the page's period's. About ten queries."""
     vendor, today = data.vendor, data.today
-    fx = fx_table()
     portfolio = spend_rows(scope=Scope(), today=today, user=user, fx=fx)
     spread = concentration(scope=Scope(), spend=portfolio, functions=[], serving=[], today=today, fx=fx)
     data.open_overrides = list(

@@ -212,6 +212,19 @@ VENDORS = [
         "Built our internal dashboards; engagement ended.",
     ),
     (
+        "tallinn",
+        "Tallinn Test Lab",
+        "EE",
+        "nearshore",
+        D("7"),
+        "active",
+        "tier_2",
+        D("48"),
+        D("72"),
+        "EUR",
+        "Test automation and regression testing, at more than twice Saigon's hourly rate.",
+    ),
+    (
         "nairobi",
         "Nairobi DevWorks",
         "KE",
@@ -356,6 +369,22 @@ CONTRACTS = [
         "USD",
         "active",
         "Singapore",
+    ),
+    (
+        "ttl_automation",
+        "tallinn",
+        None,
+        "Test automation & regression service",
+        "managed_services",
+        ["Regression testing"],
+        -400,
+        24,
+        "explicit",
+        60,
+        D("720000"),
+        "EUR",
+        "active",
+        "Estonia",
     ),
     (
         "lco_pilot",
@@ -556,6 +585,12 @@ MEASUREMENT_PROFILES: dict[tuple[str, str], dict[str, Any]] = {
     ("tsp_pentest", "documentation_currency"): {"base": 98, "wobble": 1, "bad": {}, "denominator": 40},
     ("sqe_regression", "defect_rate"): {"base": 1.6, "wobble": 0.4, "bad": {11: 2.6}, "denominator": 800},
     ("sqe_regression", "on_time_delivery_rate"): {"base": 97, "wobble": 1.5, "bad": {}, "denominator": 30},
+    # The total-cost story (TCO_STORY below): Saigon delivers two thirds of the automation points it commits
+    # to; Tallinn, dearer by the hour, nearly all of them, with few escaped defects.
+    ("sqe_regression", "say_do_ratio"): {"base": 67, "wobble": 4, "bad": {}, "denominator": 120},
+    ("ttl_automation", "say_do_ratio"): {"base": 93, "wobble": 3, "bad": {}, "denominator": 140},
+    ("ttl_automation", "defect_rate"): {"base": 0.5, "wobble": 0.15, "bad": {}, "denominator": 600},
+    ("ttl_automation", "on_time_delivery_rate"): {"base": 99, "wobble": 1, "bad": {}, "denominator": 20},
     ("lco_pilot", "time_to_restore"): {"base": 1.6, "wobble": 0.7, "bad": {11: 6.5}},  # critical: reaches the CTO
     ("msc_l1", "first_response_time"): {"base": 0.9, "wobble": 0.3, "bad": {6: 1.8, 9: 1.6, 11: 2.1}},
     ("msc_l1", "security_incident_notification_time"): {"base": 10, "wobble": 5, "bad": {}},
@@ -907,3 +942,65 @@ SUBSTITUTIONS = [
 
 # Access grants (ACCESS_GRANTS, by vendor and person) that belong to an engineer on the roster.
 ACCESS_GRANT_ENGINEERS = [("bangalore", "Arjun Mehta"), ("bangalore", "Kavya Iyer"), ("vistula", "Piotr Nowak")]
+
+
+# -- the total cost of ownership (apps.costs) --------------------------------------------------------
+# TCO_STORY: two vendors do the same work — regression testing and test automation on our release train.
+# Saigon Quality Engineering bills about 25 USD an hour, Tallinn Test Lab about 59 EUR: on the invoices
+# Saigon is the cheap one, and per story point delivered too. But Saigon's escaped defects (its defect
+# rate's numerators, ~13 a month) cost our engineers six hours each to fix, its misses need a monthly
+# escalation review with three of us for two and a half hours, and its owners log hours every week to
+# chase it; Tallinn needs a quarterly one-hour review and little else. Counted in full (the ledger), each
+# point Saigon delivers costs more than one of Tallinn's (docs/governance/demo-data.md, rule 7).
+
+# What a week's delay of one milestone costs us (reporting currency): contract key → amount.
+COST_OF_DELAY_PER_WEEK = {"sqe_regression": D("2000")}
+
+# Monthly invoices for the last 12 closed months of a contract's term, in the contract's currency:
+# contract key → (invoice number prefix, billed lines (role, seniority band, hours, hourly rate)).
+# The last two months' are approved, the earlier ones paid.
+INVOICE_PLANS: dict[str, tuple[str, list[tuple[str, str, D, D]]]] = {
+    "sqe_regression": (
+        "SQE",
+        [
+            ("QA engineer", "junior", D("320"), D("22")),
+            ("QA automation engineer", "mid", D("160"), D("27")),
+            ("Test lead", "senior", D("80"), D("34")),
+        ],
+    ),
+    "ttl_automation": (
+        "TTL",
+        [
+            ("QA automation engineer", "mid", D("320"), D("55")),
+            ("Test architect", "senior", D("160"), D("68")),
+        ],
+    ),
+}
+
+# Reviews the management load counts: vendor key, days from today it was held, duration (hours), our
+# attendees (usernames), delivery quality, decisions.
+COST_REVIEWS: list[tuple[str, int, D, tuple[str, ...], int, str]] = [
+    *(
+        (
+            "saigon",
+            -40 - 30 * n,
+            D("2.5"),
+            ("manager", "delivery", "security"),
+            2 + n % 2,
+            "Escalation: escaped regressions again; Saigon to add a test lead review of every suite change.",
+        )
+        for n in range(11)
+    ),
+    *(
+        ("tallinn", -45 - 90 * n, D("1"), ("manager",), 5, "Quarterly check-in: on plan, nothing to escalate.")
+        for n in range(4)
+    ),
+]
+
+# Hours the vendor's named owners log each week on a contract, beyond the standing overhead:
+# contract key, username, hours a week, every n-th week, note.
+OWNER_HOURS: list[tuple[str, str, D, int, str]] = [
+    ("sqe_regression", "manager", D("4.5"), 1, "Triage of escaped regressions with Saigon's test lead."),
+    ("sqe_regression", "delivery", D("3"), 1, "Release re-planning after failed regression runs."),
+    ("ttl_automation", "manager", D("1"), 2, "Suite review with Tallinn's test architect."),
+]

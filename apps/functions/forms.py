@@ -46,6 +46,7 @@ class FunctionForm(WorkspaceModelForm):
             "repeatable",
             "scarce",
             "velocity_critical",
+            "cost_of_delay_per_week",
             "description",
         ]
         widgets = dict.fromkeys(("strategic", "sensitive", "repeatable", "scarce"), SCORE_WIDGET)

@@ -19,6 +19,7 @@ from apps.core.importing import (
     normalise_key_part,
     read_bool,
     read_choice,
+    read_decimal,
     read_int,
     register_import,
 )
@@ -73,11 +74,18 @@ class FunctionRegister(RecordRegister):
             help="yes or no; empty: the category's default (CI/CD is velocity-critical).",
             example="no",
         ),
+        ImportColumn(
+            "cost_of_delay_per_week",
+            help="What a week's delay of one milestone of the function costs us, in the reporting currency.",
+            example="3000",
+            aliases=("cost_of_delay",),
+        ),
     )
     readers = {
         "category": read_choice(FunctionCategory),
         **dict.fromkeys(SCORE_FIELDS, read_int),
         "velocity_critical": read_bool,
+        "cost_of_delay_per_week": read_decimal,
     }
     required_for_new = ("category", *SCORE_FIELDS)
 

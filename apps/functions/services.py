@@ -27,6 +27,7 @@ from apps.functions.choices import (
     Recommendation,
     decision_against_recommendation,
 )
+from apps.functions.figures import decision_figures
 from apps.functions.models import Function, SourcingDecision
 
 # -- the recommendation rule ------------------------------------------------------------------------
@@ -127,7 +128,11 @@ def function_decide(
     (400 on each), and opens the exception in the same transaction; the justification is the reason in
     the audit trail. When the function's current decision changes, the exception of the decision it
     replaces is closed: a new departure gets its own exception, a decision within the recommendation
-    needs none."""
+    needs none.
+
+    The decision records the figures it is made on (``figures``: what the providers registered in
+    ``apps.functions.figures`` compute as of ``decided_on``, e.g. the vendors' cost against the in-house
+    estimate), in the same transaction."""
     _require_decision_permission(actor)
     rationale = (rationale or "").strip()
     justification = (justification or "").strip()
@@ -157,7 +162,13 @@ def function_decide(
         locked = Function.objects.select_for_update().get(pk=function.pk)
         record = save_validated(
             SourcingDecision(
-                function=locked, decision=decision, rationale=rationale, decided_by=actor, decided_on=decided_on
+                function=locked,
+                decision=decision,
+                rationale=rationale,
+                decided_by=actor,
+                decided_on=decided_on,
+                # What the decision is made on (the apps above register the providers: apps.functions.figures).
+                figures=decision_figures(locked, as_of=decided_on),
             )
         )
         latest = locked.decisions.order_by("-decided_on", "-created_at", "-pk").first()

@@ -19,6 +19,7 @@ from apps.core.ui import (
 )
 from apps.functions import selectors, services
 from apps.functions.conflicts import registered_conflicts
+from apps.functions.figures import describe_decision_figures
 from apps.functions.filters import FunctionFilterSet
 from apps.functions.forms import FunctionForm, SourcingDecisionForm
 from apps.functions.models import Function
@@ -64,11 +65,15 @@ class FunctionDetailView(SelectorDetailView):
         conflict_reasons = [
             conflict.reason(function) for conflict in registered_conflicts() if getattr(function, conflict.name, False)
         ]
+        decisions = list(selectors.sourcing_decision_list(function=function))
+        for decision in decisions:
+            # What each decision was made on, as the apps that recorded it word it (empty figures: nothing).
+            decision.figures_lines = describe_decision_figures(decision.figures)  # type: ignore[attr-defined]  # a display attribute the template reads
         context.update(
             exception=exception,
             conflict_reasons=conflict_reasons,
             recommendation=services.recommendation_for(function),
-            decisions=selectors.sourcing_decision_list(function=function),
+            decisions=decisions,
             panels=section_contexts(FUNCTION_PAGE, self.request, function),
             decision_form=SourcingDecisionForm()
             if self.request.user.has_perm(services.SOURCING_DECISION_PERMISSION)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.db.models import Q, QuerySet
 
 from apps.contracts.filters import ContractChoiceFilter
 from apps.contracts.scope import TERM_ROW, PortfolioScopeFilterSet
-from apps.core.filters import FilterSet, IsoDateTimeFilter, NumberFilter
+from apps.core.filters import BooleanFilter, FilterSet, IsoDateTimeFilter, NumberFilter
 from apps.kpis.filters import KpiRefFilter
 from apps.performance import models
 from apps.performance.choices import BreachStatus, EvaluationStatus, ImportStatus, MeasurementSource, Severity, SlaArea
@@ -54,10 +57,18 @@ class BreachFilterSet(TermWindowFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=BreachStatus.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact", label="Currency")
+    # Breaches that owe a credit (more than zero): the cost ledger's credits link to them.
+    has_credit = BooleanFilter(method="filter_has_credit", label="Owes a credit")
 
     class Meta:
         model = models.Breach
         fields = ["term", "contract", "vendor", "area", "status", "severity"]
+
+    def filter_has_credit(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        owes = Q(credit_amount__gt=0)
+        return queryset.filter(owes) if value else queryset.exclude(owes)
 
 
 class MeasurementFilterSet(FilterSet):

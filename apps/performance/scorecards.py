@@ -61,8 +61,6 @@ aggregate, the SLA terms, the KPIs, the bands); ``vendor_performance`` / ``contr
 from __future__ import annotations
 
 import calendar
-import hashlib
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -72,16 +70,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Avg, Count, DecimalField, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
+from apps.core.audit_cache import cached_while_unchanged
 from apps.core.formatting import format_count
-from apps.core.sql import compose
 from apps.kpis.choices import BandSource, Direction
 from apps.kpis.models import KpiDefinition, PerformanceBand
 from apps.kpis.units import with_unit
@@ -108,7 +104,6 @@ DEFAULT_DORA_YEAR = 2023
 TREND_FLAT_POINTS = Decimal("1")
 TREND_MONTHS = 12
 
-logger = logging.getLogger(__name__)
 SCORE_PLACES = Decimal("0.1")
 # Contracts whose SLA terms a period expects measurements for: those being delivered (as for the SLA
 # engine). A draft has not started; a terminated contract is no longer delivered.
@@ -797,38 +792,8 @@ def vendor_scorecards(*, period: Period, vendor_ids: Iterable[int] | None = None
 DEFAULT_CACHE_SECONDS = 600
 
 
-# What scorecards are made of has changed since when any of these audit trails grew (pghistory writes an
-# event for every insert, update and delete, by trigger, whatever wrote it). The last column says whether
-# no other transaction that has written (it has a transaction id) is still in flight: its events may
-# carry lower ids than ones already committed, so nothing read meanwhile is kept.
-def _audit_trail(model: type[Any]) -> type[Any]:
-    """The pghistory event model of a tracked model (its ``events``)."""
-    return model._meta.get_field("events").related_model
-
-
-_SOURCES_VERSION_SQL = compose(
-    """
-SELECT pg_stat_clear_snapshot(),  -- inside a transaction pg_stat_activity would answer as it first did
-       (SELECT max({measurement.pgh_id}) FROM {measurement}), (SELECT max({kpi.pgh_id}) FROM {kpi}),
-       (SELECT max({band.pgh_id}) FROM {band}), (SELECT max({term.pgh_id}) FROM {term}),
-       (SELECT max({contract.pgh_id}) FROM {contract}),
-       NOT EXISTS (SELECT FROM pg_stat_activity
-                   WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid())
-""",
-    measurement=_audit_trail(Measurement),
-    kpi=_audit_trail(KpiDefinition),
-    band=_audit_trail(PerformanceBand),
-    term=_audit_trail(SlaTerm),
-    contract=_audit_trail(Contract),
-)
-
-
-def _sources_version() -> tuple[str, bool]:
-    """The version of everything scorecards read (one query), and whether it may be cached."""
-    with connection.cursor() as cursor:
-        cursor.execute(_SOURCES_VERSION_SQL)
-        row = cursor.fetchone()
-    return ":".join(str(value or 0) for value in row[1:-1]), bool(row[-1])
+# What scorecards are made of (``apps.core.audit_cache``: kept until one of these audit trails grows).
+SCORECARD_SOURCES = (Measurement, KpiDefinition, PerformanceBand, SlaTerm, Contract)
 
 
 def _scorecard_settings() -> str:
@@ -846,23 +811,15 @@ def league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int,
     seconds = int(getattr(settings, "SCORECARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
     if not seconds:
         return {pk: replace(card, rows=[]) for pk, card in vendor_scorecards(period=period, vendor_ids=ids).items()}
-    version, cacheable = _sources_version()
-    digest = hashlib.sha256(f"{period.key}|{version}|{ids}|{_scorecard_settings()}".encode()).hexdigest()
-    key = f"kpis:league-scorecards:{digest}"
-    try:
-        cached = cache.get(key)
-    except Exception:
-        logger.warning("The scorecard cache could not be read.", exc_info=True)
-        cached = None
-    if cached is not None:
-        return cached
-    cards = {pk: replace(card, rows=[]) for pk, card in vendor_scorecards(period=period, vendor_ids=ids).items()}
-    if cacheable:
-        try:
-            cache.set(key, cards, seconds)
-        except Exception:
-            logger.warning("The scorecard cache could not be written.", exc_info=True)
-    return cards
+    return cached_while_unchanged(
+        name="kpis:league-scorecards",
+        key=f"{period.key}|{ids}|{_scorecard_settings()}",
+        seconds=seconds,
+        tracked=SCORECARD_SOURCES,
+        compute=lambda: {
+            pk: replace(card, rows=[]) for pk, card in vendor_scorecards(period=period, vendor_ids=ids).items()
+        },
+    )
 
 
 def contract_scorecards(*, period: Period, contract_ids: Iterable[int]) -> dict[int, Scorecard]:

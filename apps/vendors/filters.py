@@ -250,6 +250,9 @@ class ServiceReviewFilterSet(FilterSet):
     scheduled_before = django_filters.DateFilter(
         field_name="scheduled_for", lookup_expr="lte", label="Scheduled on or before"
     )
+    # The reviews held in a period (the cost ledger's management load links to those of a month).
+    held_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label="Held on or after")
+    held_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label="Held on or before")
     # ``is_overdue`` is the annotation of ``selectors.service_review_list``: scheduled, date passed.
     overdue = BooleanFilter(
         field_name="is_overdue", label="Overdue", help_text="Scheduled, its date passed, not recorded as held."

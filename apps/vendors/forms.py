@@ -3,6 +3,7 @@ never in production, rate ranges, score ranges) are the models' and services' an
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -168,14 +169,36 @@ class ServiceReviewRecordForm(WorkspaceModelForm):
 
     class Meta(WorkspaceModelForm.Meta):
         model = ServiceReview
-        fields = ["held_on", "attendees", "vendor_attendees", "delivery_quality", "decisions", "risks_raised", "notes"]
+        fields = [
+            "held_on",
+            "duration_hours",
+            "attendees",
+            "vendor_attendees",
+            "delivery_quality",
+            "decisions",
+            "risks_raised",
+            "notes",
+        ]
         widgets = {"delivery_quality": SCORE_WIDGET, "held_on": DATE_WIDGET}
-        labels = {"delivery_quality": "Delivery quality (1–5)", "attendees": "Our attendees"}
+        labels = {
+            "delivery_quality": "Delivery quality (1–5)",
+            "attendees": "Our attendees",
+            "duration_hours": "Duration (hours)",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["held_on"].required = False
         self.fields["held_on"].help_text = "Empty: the day it was scheduled for."
+        self.fields["duration_hours"].required = False
+        self.fields["duration_hours"].help_text = (
+            "How long the meeting lasted (0.25 to 12); empty: as recorded, or 1.5. Each of our attendees' time "
+            "counts in the vendor's management load."
+        )
+
+    def clean_duration_hours(self) -> Decimal:
+        given = self.cleaned_data.get("duration_hours")
+        return given if given is not None else self.instance.duration_hours
 
 
 class ActionItemForm(WorkspaceModelForm):

@@ -605,6 +605,12 @@ class ServiceReviewRegister(VendorRecordRegister):
         ImportColumn("status", help="scheduled (default), held or cancelled.", example="held"),
         ImportColumn("held_on", help="YYYY-MM-DD; required when held.", example="2026-02-10"),
         ImportColumn(
+            "duration_hours",
+            help="How long the meeting lasted, in hours (0.25 to 12; default 1.5).",
+            example="1.5",
+            aliases=("duration",),
+        ),
+        ImportColumn(
             "attendees", help="Our people: usernames or e-mails, separated by semicolons.", example="e.manager"
         ),
         ImportColumn("vendor_attendees", help="The vendor's people, separated by semicolons.", example="Anna Nowak"),
@@ -617,6 +623,7 @@ class ServiceReviewRegister(VendorRecordRegister):
         "scheduled_for": read_date,
         "status": read_choice(ReviewStatus),
         "held_on": read_date,
+        "duration_hours": read_decimal,
         "attendees": read_list,
         "vendor_attendees": _read_lines,
         "delivery_quality": read_int,

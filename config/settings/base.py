@@ -132,12 +132,15 @@ def database_from_url(url: str) -> dict[str, object]:
     # a subtransaction, whose cost grows with the foreign-key checks queued in the transaction: a
     # multi-row write became quadratic. Defined as "ignore nothing" for every connection, it never
     # raises; ``pgtrigger.ignore()`` still overrides it where used.
+    # JIT compilation is off: the planner switches it on for any statement whose estimate is large, and
+    # the overview's set-based aggregates (the league table's costs over a year of a portfolio) then spent
+    # 3.6 of their 9.8 s compiling (bench/README.md); none of our statements runs long enough to repay it.
     # Search's typo tolerance (apps/core/search.py) is pg_trgm's ``<%`` at this threshold: at PostgreSQL's
     # 0.6 one missing letter in a seven-letter word ("vistla", "sofware") was not found; at 0.5 it is, and
     # two changes in a short word ("krkow") still are not.
     options = dict(config.get("OPTIONS") or {})
     options["options"] = (
-        f"{options.get('options', '')} -c pgtrigger.ignore={{}} -c pg_trgm.word_similarity_threshold=0.5"
+        f"{options.get('options', '')} -c pgtrigger.ignore={{}} -c pg_trgm.word_similarity_threshold=0.5 -c jit=off"
     ).strip()
     options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     config["OPTIONS"] = options
@@ -445,7 +448,11 @@ ATTENTION_WEIGHTS = {
     "open_override": 3,  # each gate override whose conditions are still unmet
     "expired_policy_exception": 3,  # each policy exception past its review date
     "spend_share": 3,  # the vendor's share of annual spend is above CONCENTRATION_THRESHOLD_PERCENT
+    "hidden_cost": 2,  # the effective hourly rate (12 months) is at least COST_HIDDEN_RATIO × the billed rate
 }
+# A vendor's cost is "hidden" (the attention weight above) when TCO ÷ billed hours is at least this many
+# times invoiced ÷ billed hours, over the league table's 12 months.
+COST_HIDDEN_RATIO = env.float("COST_HIDDEN_RATIO", default=1.5)
 # Points a scorecard must lose against the month before to count as falling (the league table's ▼).
 ATTENTION_FALLING_TREND_POINTS = 1
 

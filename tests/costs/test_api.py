@@ -44,7 +44,7 @@ def test_create_read_and_flags(buyer: APIClient) -> None:
     assert created.status_code == 201, created.content
     data = created.json()
     assert data["currency"] == "EUR" and data["status"] == "received"
-    assert data["hours"] == [{"role": "Developer", "hours": "40.00"}]
+    assert data["hours"] == [{"role": "Developer", "hours": "40.00", "seniority": ""}]
     assert [flag["code"] for flag in data["flags"]] == ["over_remaining_value"]
     listed = buyer.get(URL, {"contract": contract.pk, "status": "received"}).json()
     assert [row["id"] for row in listed["results"]] == [data["id"]]

@@ -23,6 +23,8 @@ from pghistory.models import Events
 from apps.accounts.models import User
 from apps.contracts.models import Contract, ContractClause
 from apps.core.models import PolicyException, StatusChange
+from apps.costs.ledger import ledger_lines, totals_by, trailing_months
+from apps.costs.sourcing import function_in_house_comparison
 from apps.demo.demo_data import DEMO_PASSWORD, USERS
 from apps.functions.models import Function, SourcingDecision
 from apps.functions.services import function_decide
@@ -269,3 +271,68 @@ def test_the_silent_swap_on_platform_modernisation(client: Any) -> None:
     assert "Unapproved swap" in contract_page and "Ishaan Patel" in contract_page
     vendor_360 = client.get(reverse("dashboards:vendor-360", args=[sow.vendor_id])).content.decode()
     assert "took the Lead platform engineer role" in vendor_360
+
+
+def test_the_cheap_rate_vendor_costs_more_per_point() -> None:
+    """Issue 18's story on the demo (demo_data.TCO_STORY): Saigon bills less an hour than Tallinn for the
+    same kind of work, and less per point on its invoices, but counted in full — its escaped defects fixed
+    by our engineers, the escalation reviews and the hours its owners log — each point it delivers costs
+    more. Twelve closed months, in EUR, through the ledger."""
+    start, end = trailing_months(date(2026, 10, 1))
+    cheap, dear = (Vendor.objects.get(name=name) for name in ("Saigon Quality Engineering", "Tallinn Test Lab"))
+    lines = ledger_lines(contracts=Contract.objects.filter(vendor__in=[cheap, dear]), start=start, end=end)
+    assert not [line for line in lines if line.missing]  # every invoice converted (USD at the demo's rates)
+    totals = totals_by(lines, "vendor_id")
+    saigon, tallinn = totals[cheap.pk], totals[dear.pk]
+
+    # What each bills: Saigon about 25 USD an hour (21.41 EUR), Tallinn 59.33 EUR.
+    assert (saigon.invoiced, saigon.billed_hours, saigon.billed_rate) == (
+        Decimal("143897.60"),
+        Decimal("6720.00"),
+        Decimal("21.41"),
+    )
+    assert (tallinn.invoiced, tallinn.billed_hours, tallinn.billed_rate) == (
+        Decimal("341760.00"),
+        Decimal("5760.00"),
+        Decimal("59.33"),
+    )
+    assert saigon.billed_rate is not None and tallinn.billed_rate is not None
+    assert saigon.billed_rate < tallinn.billed_rate
+
+    # What each costs in full, and per story point delivered.
+    assert (saigon.management, saigon.rework, saigon.delay, saigon.credits, saigon.tco) == (
+        Decimal("73950.00"),
+        Decimal("84660.00"),
+        Decimal("20000.00"),
+        Decimal("0.00"),
+        Decimal("322507.60"),
+    )
+    assert (tallinn.management, tallinn.rework, tallinn.delay, tallinn.tco) == (
+        Decimal("32050.00"),
+        Decimal("18870.00"),
+        Decimal("0.00"),
+        Decimal("392680.00"),
+    )
+    assert (saigon.points, tallinn.points) == (Decimal(967), Decimal(1563))
+    assert (saigon.cost_per_point, tallinn.cost_per_point) == (Decimal("333.51"), Decimal("251.23"))
+    assert saigon.cost_per_point is not None and tallinn.cost_per_point is not None
+    assert saigon.cost_per_point > tallinn.cost_per_point
+
+    # Rework and management explain the gap: without them Saigon is the cheaper per point too.
+    def per_point_without_rework_and_management(total: Any) -> Decimal:
+        return (total.tco - total.rework - total.management) / total.points
+
+    assert per_point_without_rework_and_management(saigon) < per_point_without_rework_and_management(tallinn)
+    assert (saigon.escaped_defects, tallinn.escaped_defects) == (Decimal(166), Decimal(37))
+    assert saigon.review_hours + saigon.logged_hours > 10 * (tallinn.review_hours + tallinn.logged_hours)
+
+    # The function page says it: the two vendors side by side and why the cheap rate costs more.
+    comparison = function_in_house_comparison(Function.objects.get(name="Regression testing"), as_of=date(2026, 11, 23))
+    rows = {row.name: row for row in comparison.vendors}
+    assert [row.name for row in comparison.vendors][:2] == ["Saigon Quality Engineering", "Tallinn Test Lab"]
+    assert rows["Saigon Quality Engineering"].totals.cost_per_point == Decimal("333.51")
+    note = comparison.cheap_rate_note
+    assert note.startswith(
+        "Saigon Quality Engineering bills the least an hour (21.41 EUR against Tallinn Test Lab's 59.33 EUR)"
+    )
+    assert "each story point it delivers costs 333.51 EUR against 251.23 EUR" in note

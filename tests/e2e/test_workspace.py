@@ -21,7 +21,7 @@ from tests.factories import CertificationFactory, FunctionFactory, ServiceReview
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "demo-pass-2026"
-AREAS = ["Dashboard", "Functions", "Vendors", "Contracts", "KPIs", "Reviews", "Risks", "Exceptions"]
+AREAS = ["Dashboard", "Functions", "Vendors", "Contracts", "Costs", "KPIs", "Reviews", "Risks", "Exceptions"]
 # What the "+ New" menu offers each role (apps/accounts/roles.py decides; the menu only mirrors it).
 NEW_MENU = {
     "executive": ["Function"],

@@ -29,6 +29,7 @@ def test_performance_registers_the_contract_pages_panels_and_action_and_the_vend
         **dict.fromkeys(("sla-terms", "performance", "breaches"), "apps.performance.sections"),
         "team": "apps.roster.sections",  # the roster's Team panel, between the breaches and telemetry
         "invoices": "apps.costs.sections",  # the contract's invoices, after its team
+        "costs": "apps.costs.sections",  # its total cost of ownership, after the invoices
         "telemetry": "apps.performance.telemetry.sections",
         "evidence": "apps.contracts.evidence",  # the contract's own files, after performance's panels
     }
@@ -38,6 +39,7 @@ def test_performance_registers_the_contract_pages_panels_and_action_and_the_vend
         "breaches",
         "team",
         "invoices",
+        "costs",
         "telemetry",
         "evidence",
     ]

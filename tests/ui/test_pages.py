@@ -279,6 +279,7 @@ def test_navigation_shows_only_what_the_role_may_do(role: str, world: World, cli
         "Functions",
         "Vendors",
         "Contracts",
+        "Costs",
         "KPIs",
         "Reviews",
         "Risks",
@@ -372,7 +373,12 @@ DETAIL_PAGES: dict[str, Callable[[World], str]] = {
 # The vendor 360: + 3 for its Team panel and ranking (apps/dashboards/vendor.py: the open roster findings, the
 # active headcount by band, and the attention ranking's roster findings count).
 # The contract page: + 2 for its Invoices panel (apps/costs/sections.py: the invoices with their flags, their hours).
-DETAIL_PAGE_BUDGETS = {"contract": 41, "vendor 360": 39}
+# The function page: + 13 for its "Cost: vendors vs in-house" panel (apps/costs/sourcing.py: the contracts with
+# their function counts, the billed hours by band, the cost settings, the FX table, the ledger's ten and the
+# names of the vendors set side by side).
+# The contract page: + 12 for its Total cost panel (apps/costs/sections.py: the FX table, the cost settings, the
+# ledger's ten); the vendor 360: + 11 for its own (the cost settings, the ledger's ten).
+DETAIL_PAGE_BUDGETS = {"contract": 53, "vendor 360": 50, "function": 23}
 
 
 def _grow(world: World, n: int) -> None:

@@ -73,6 +73,7 @@ class ContractSerializer(ModelSerializer):
             "cancel_by",
             "value",
             "currency",
+            "cost_of_delay_per_week",
             "status",
             "governing_law",
             "text",

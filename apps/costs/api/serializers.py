@@ -26,10 +26,34 @@ def hours_by_role(lines: list[dict[str, Any]]) -> dict[str, Any]:
     return {str(line["role"]).strip(): line["hours"] for line in lines}
 
 
+def seniority_by_role(lines: list[dict[str, Any]]) -> dict[str, str]:
+    """``[{"role", "seniority"}]`` as ``{role: band}`` (the services' ``seniority``); a line without one: empty."""
+    return {str(line["role"]).strip(): line.get("seniority") or "" for line in lines}
+
+
 class InvoiceHoursSerializer(ModelSerializer):
     class Meta:
         model = InvoiceHours
-        fields = ["role", "hours"]
+        fields = ["role", "hours", "seniority"]
+        extra_kwargs = {
+            "seniority": {"help_text": "junior, mid, senior or principal; empty (or left out): counted as mid."}
+        }
+
+
+class HoursLinesMixin:
+    """``hours`` given as lines: the services take ``hours`` (``{role: hours}``) and ``seniority``
+    (``{role: band}``, a line without one empty) — the lines are replaced as a whole."""
+
+    def validate_hours(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        hours_by_role(value)  # one line per role
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)  # type: ignore[misc]  # the serializer's, after this mixin
+        if attrs.get("hours") is not None:
+            lines = attrs["hours"]
+            attrs["hours"], attrs["seniority"] = hours_by_role(lines), seniority_by_role(lines)
+        return attrs
 
 
 class FlagSerializer(serializers.Serializer):
@@ -37,7 +61,7 @@ class FlagSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class InvoiceSerializer(ModelSerializer):
+class InvoiceSerializer(HoursLinesMixin, ModelSerializer):
     hours = InvoiceHoursSerializer(
         many=True, required=False, help_text="Billed hours by role (optional); given, it replaces the invoice's."
     )
@@ -72,9 +96,6 @@ class InvoiceSerializer(ModelSerializer):
     def get_flags(self, invoice: Invoice) -> list[dict[str, str]]:
         return [flag.as_dict() for flag in flags_of(invoice)]
 
-    def validate_hours(self, value: list[dict[str, Any]]) -> dict[str, Any]:
-        return hours_by_role(value)
-
     def validate_status(self, value: str) -> str:
         if self.instance is not None and value != self.instance.status:
             raise serializers.ValidationError(
@@ -90,7 +111,7 @@ class InvoiceTransitionSerializer(serializers.Serializer):
 
 
 # -- bulk upsert: the documented shapes (each row is read by InvoiceBulkRowSerializer in the view) ----------
-class InvoiceBulkRowSerializer(serializers.Serializer):
+class InvoiceBulkRowSerializer(HoursLinesMixin, serializers.Serializer):
     contract = serializers.IntegerField(min_value=1, help_text="Contract id.")
     number = serializers.CharField(
         max_length=64, help_text="The invoice number (any case): with the contract, its key."
@@ -105,9 +126,6 @@ class InvoiceBulkRowSerializer(serializers.Serializer):
     received_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     hours = InvoiceHoursSerializer(many=True, required=False)
-
-    def validate_hours(self, value: list[dict[str, Any]]) -> dict[str, Any]:
-        return hours_by_role(value)
 
 
 class InvoiceBulkSerializer(serializers.Serializer):

@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from apps.costs.api import views
+from apps.costs.api import owner_hours, views
 
 registrations: list[tuple[str, Any, str]] = [
     ("invoices", views.InvoiceViewSet, "invoice"),
+    ("owner-hours", owner_hours.OwnerHoursViewSet, "owner-hours"),
 ]

@@ -1,20 +1,32 @@
 """The league table of the engaged vendors and, at the top of the overview, the vendors that need
 attention first: each vendor's scorecard for the period (the scorecards of that month), open breaches,
-next cancel-by date and attention score (``apps.dashboards.attention``)."""
+next cancel-by date, attention score (``apps.dashboards.attention``) and what it costs.
+
+**Cost** (``apps.costs``, docs/product/dashboards.md): over the 12 calendar months ending with the period's
+month, in the reporting currency, all the vendor's contracts: the total cost of ownership (TCO, linking to
+the ledger of those months), the *effective hourly rate* (TCO ÷ billed hours) beside the *billed rate*
+(invoiced ÷ billed hours), and the *cost-adjusted score*: the scorecard score × min(1, the median effective
+rate of the vendors in the table that have one ÷ the vendor's effective rate), rounded to 0.1 — a vendor
+dearer per hour than the median loses points in proportion, a cheaper one keeps its score. None without
+an effective rate or a score (an effective rate of zero or less keeps the score)."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.urls import reverse
 
 from apps.contracts.choices import ContractStatus
 from apps.core.fx import FxTable, fx_table
-from apps.dashboards.attention import VendorAttention, attention_scores, build_reasons
+from apps.costs.ledger import trailing_months
+from apps.costs.ledger_rollup import VendorCost, league_vendor_costs
+from apps.costs.selectors import cost_settings
+from apps.dashboards.attention import VendorAttention, attention_scores, build_reasons, ledger_url
 from apps.dashboards.scope import Drill, Scope, drill_url, iso_day
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
@@ -30,7 +42,15 @@ LEAGUE = Tile("league", "dashboards/tiles/league.html")
 # by the scorecard (who delivers best).
 LEAGUE_SORT_ATTENTION = "attention"
 LEAGUE_SORT_SCORECARD = "scorecard"
-LEAGUE_SORTS = {LEAGUE_SORT_ATTENTION: "Needs attention first", LEAGUE_SORT_SCORECARD: "Best scorecard first"}
+LEAGUE_SORT_COST_ADJUSTED = "cost_adjusted"
+LEAGUE_SORTS = {
+    LEAGUE_SORT_ATTENTION: "Needs attention first",
+    LEAGUE_SORT_SCORECARD: "Best scorecard first",
+    LEAGUE_SORT_COST_ADJUSTED: "Best cost-adjusted score first",
+}
+# The window of the cost columns: this many calendar months ending with the period's month.
+LEAGUE_COST_MONTHS = 12
+COST_ADJUSTED_PLACES = Decimal("0.1")
 # How many rows of the league table the page shows, with their reasons (the CSV has every row).
 LEAGUE_TABLE_ROWS = 25
 # How many vendors the top of the overview names as needing attention first.
@@ -47,6 +67,26 @@ class LeagueRow:
     next_cancel_by_url: str
     performance_url: str
     attention: VendorAttention | None = None  # reasons built only for the rows shown
+    cost: VendorCost | None = None  # over ``cost_window``; None: nothing in the ledger
+    cost_adjusted_score: Decimal | None = None
+    cost_window: tuple[date, date] | None = None  # the first and last month of the cost columns
+
+    @property
+    def tco(self) -> Drill | None:
+        """The vendor's TCO over the window, linking to the ledger of those months."""
+        if self.cost_window is None:
+            return None
+        value = self.cost.tco if self.cost is not None else None
+        label = f"total cost of ownership of {self.vendor.name}"
+        return Drill(value, ledger_url(self.vendor.id, self.cost_window), label, counts_rows=False)
+
+    @property
+    def effective_rate(self) -> Decimal | None:
+        return self.cost.effective_rate if self.cost is not None else None
+
+    @property
+    def billed_rate(self) -> Decimal | None:
+        return self.cost.billed_rate if self.cost is not None else None
 
     @property
     def score(self) -> Decimal | None:
@@ -61,6 +101,14 @@ class LeagueRow:
         """Highest score first; of equal scores the larger annual spend, then the name."""
         spend = self.attention.facts.spend.amount if self.attention else Decimal(0)
         return (-self.attention_score, -spend, self.vendor.name)
+
+
+def cost_adjusted_score(score: Decimal | None, rate: Decimal | None, median: Decimal | None) -> Decimal | None:
+    """``score`` × min(1, ``median`` ÷ ``rate``), rounded to 0.1 (see the module)."""
+    if score is None or rate is None or median is None:
+        return None
+    factor = Decimal(1) if rate <= 0 else max(Decimal(0), min(Decimal(1), median / rate))
+    return (score * factor).quantize(COST_ADJUSTED_PLACES, rounding=ROUND_HALF_UP)
 
 
 def league_table(
@@ -83,8 +131,10 @@ def league_table(
     first ``shown`` rows (every row when None) carry the reasons of their score with links.
 
     A fixed number of queries whatever the number of vendors: the scorecards of every vendor at once
-    (``league_scorecards``: one query when cached) and one or two per part of the attention score
-    (``apps.dashboards.attention``); fewer when the overview passes what it read already."""
+    (``league_scorecards``: one query when cached), the cost settings and every vendor's ledger over the
+    cost window (``apps.costs.ledger_rollup``) and one or two per part of the attention score
+    (``apps.dashboards.attention``); fewer when the overview passes what it read already.
+    ``sort="cost_adjusted"``: by the cost-adjusted score (best first; vendors without one last, by name)."""
     vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
     if not vendors:
         return []
@@ -93,6 +143,20 @@ def league_table(
     if concentration_of is None:
         concentration_of = concentration(scope=scope, spend=spend, functions=[], serving=[], today=today, fx=fx)
     scorecards = league_scorecards(period=Period(period.start, MONTH), vendor_ids=[v.id for v in vendors])
+    cost_window = trailing_months(period.start, LEAGUE_COST_MONTHS)
+    costs = league_vendor_costs(
+        vendor_ids=[v.id for v in vendors], start=cost_window[0], end=cost_window[1], fx=fx, rates=cost_settings()
+    )
+    rates = [rate for cost in costs.values() if (rate := cost.effective_rate) is not None]
+    median_rate = Decimal(statistics.median(rates)) if rates else None
+    adjusted = {
+        vendor.id: cost_adjusted_score(
+            card.score if (card := scorecards.get(vendor.id)) else None,
+            cost.effective_rate if (cost := costs.get(vendor.id)) else None,
+            median_rate,
+        )
+        for vendor in vendors
+    }
     scores = attention_scores(
         vendor_ids=[v.id for v in vendors],
         scope=scope,
@@ -101,6 +165,8 @@ def league_table(
         spend=spend,
         concentration=concentration_of,
         fx=fx,
+        costs=costs,
+        cost_window=cost_window,
         user=user,
     )
     next_cancel_by: dict[int, date] = {}
@@ -115,19 +181,31 @@ def league_table(
         score = scorecard.score if scorecard else None
         return (0, -score, vendor.name) if score is not None else (1, Decimal(0), vendor.name)
 
+    def by_cost_adjusted(vendor: VendorRow) -> tuple[int, Decimal, str]:
+        score = adjusted[vendor.id]
+        return (0, -score, vendor.name) if score is not None else (1, Decimal(0), vendor.name)
+
     def by_attention(vendor: VendorRow) -> tuple[Decimal, Decimal, str]:
         attention = scores[vendor.id]
         return (-attention.score, -attention.facts.spend.amount, vendor.name)
 
-    by_attention_first = sort != LEAGUE_SORT_SCORECARD
+    by_attention_first = sort not in (LEAGUE_SORT_SCORECARD, LEAGUE_SORT_COST_ADJUSTED)
     by_attention_order = sorted(vendors, key=by_attention)
+    ordered = (
+        by_attention_order
+        if by_attention_first
+        else sorted(vendors, key=by_cost_adjusted if sort == LEAGUE_SORT_COST_ADJUSTED else by_scorecard)
+    )
     # The rows named at the top of the overview carry their reasons whatever the table's order.
     first_ids = {vendor.id for vendor in by_attention_order[:ATTENTION_FIRST_ROWS]}
     rows = []
     rank = 0
-    for position, vendor in enumerate(by_attention_order if by_attention_first else sorted(vendors, key=by_scorecard)):
+    for position, vendor in enumerate(ordered):
         scorecard = scorecards.get(vendor.id)
-        scored = scorecard is not None and scorecard.score is not None
+        if sort == LEAGUE_SORT_COST_ADJUSTED:
+            scored = adjusted[vendor.id] is not None
+        else:
+            scored = scorecard is not None and scorecard.score is not None
         rank += 1 if scored else 0
         one = replace(scope, vendor=vendor.id)
         performance_url = reverse("vendors:vendor-tab", args=[vendor.id, "performance"]) + f"?period={period.key}"
@@ -156,6 +234,9 @@ def league_table(
                 ),
                 performance_url=performance_url,
                 attention=attention,
+                cost=costs.get(vendor.id),
+                cost_adjusted_score=adjusted[vendor.id],
+                cost_window=cost_window,
             )
         )
     return rows

@@ -49,6 +49,7 @@ class FunctionSerializer(ModelSerializer):
             "repeatable",
             "scarce",
             "velocity_critical",
+            "cost_of_delay_per_week",
             "recommendation",
             "decision",
             "rationale",
@@ -73,6 +74,14 @@ class FunctionSerializer(ModelSerializer):
 
 
 class SourcingDecisionSerializer(ModelSerializer):
+    """A decision of the history, read-only. ``figures``: what it was made on, recorded when it was made
+    (the vendors' TCO against the in-house estimate: ``as_of``, ``months``, ``currency``, ``vendor_tco``,
+    ``in_house``, ``difference_percent``, ``flagged``, ``billed_hours`` by seniority band; decimals as
+    strings); ``{}`` when nothing was recorded."""
+
+    figures = serializers.JSONField(
+        read_only=True, help_text="The cost figures the decision was made on, recorded when it was made; {} if none."
+    )
     decided_by_name = serializers.CharField(source="decided_by.__str__", read_only=True)
 
     class Meta:
@@ -85,6 +94,7 @@ class SourcingDecisionSerializer(ModelSerializer):
             "decided_by",
             "decided_by_name",
             "decided_on",
+            "figures",
             "created_at",
         ]
         read_only_fields = fields

@@ -218,6 +218,7 @@ class ServiceReviewSerializer(ModelSerializer):
             "scheduled_for",
             "held_on",
             "status",
+            "duration_hours",
             "attendees",
             "vendor_attendees",
             "delivery_quality",
@@ -232,7 +233,16 @@ class ServiceReviewSerializer(ModelSerializer):
 class ServiceReviewRecordSerializer(ModelSerializer):
     class Meta:
         model = models.ServiceReview
-        fields = ["held_on", "attendees", "vendor_attendees", "delivery_quality", "decisions", "risks_raised", "notes"]
+        fields = [
+            "held_on",
+            "duration_hours",
+            "attendees",
+            "vendor_attendees",
+            "delivery_quality",
+            "decisions",
+            "risks_raised",
+            "notes",
+        ]
 
 
 class ActionItemSerializer(ModelSerializer):

@@ -35,6 +35,9 @@ from apps.accounts.services import user_create
 from apps.contracts import services as contract_services
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract, ExitPlanItem
+from apps.costs import services as cost_services
+from apps.costs.models import Invoice
+from apps.costs.owner_hours import owner_hours_log, week_monday
 from apps.demo import demo_data as demo
 from apps.demo.fx import demo_fx_rates_load
 from apps.demo.telemetry_demo import telemetry_covers_from, telemetry_demo_seed, telemetry_measured
@@ -119,6 +122,7 @@ class Command(BaseCommand):
             self.seed_vendor_moves()
             self.seed_telemetry()
             self.seed_roster()
+            self.seed_costs()
             # The reporting currency's rates, so the overview counts USD and GBP spend too.
             self.created["FX rates"] = demo_fx_rates_load(actor=self.admin).created
         summary = ", ".join(f"{count} {name}" for name, count in self.created.items() if count) or "nothing new"
@@ -259,6 +263,7 @@ class Command(BaseCommand):
                         "governing_law": law,
                         "text": demo.CONTRACT_TEXT,
                         "reference": f"VG-{key.upper().replace('_', '-')}",
+                        "cost_of_delay_per_week": demo.COST_OF_DELAY_PER_WEEK.get(key),
                         **self.policy_exception(key),
                     },
                 )
@@ -599,3 +604,78 @@ class Command(BaseCommand):
                     },
                 )
                 self.count("action items")
+
+    # -- the total cost of ownership (apps.costs; demo_data.TCO_STORY) ----------------------------------
+    def seed_costs(self) -> None:
+        """Invoices with their billed hours, the reviews and the owners' logged hours of the total-cost
+        story (the cost of delay comes with its contract), for the contracts and vendors created now only."""
+        procurement = self.users["procurement"]
+        first_month = month_start(self.today) - relativedelta(months=demo.MEASUREMENT_MONTHS)
+        for contract_key, (prefix, lines) in demo.INVOICE_PLANS.items():
+            if contract_key not in self.contracts:
+                continue
+            contract = self.contracts[contract_key]
+            for index in range(demo.MEASUREMENT_MONTHS):
+                start = first_month + relativedelta(months=index)
+                end = start + relativedelta(months=1) - timedelta(days=1)
+                number = f"{prefix}-{start:%Y-%m}"
+                if start < contract.start_date or end >= self.today:
+                    continue
+                if Invoice.objects.filter(contract=contract, number__iexact=number).exists():
+                    continue
+                cost_services.invoice_create(
+                    actor=procurement,
+                    data={
+                        "contract": contract,
+                        "number": number,
+                        "period_start": start,
+                        "period_end": end,
+                        "amount": sum((hours * rate for _, _, hours, rate in lines), Decimal(0)),
+                        "currency": contract.currency,
+                        "status": "approved" if index >= demo.MEASUREMENT_MONTHS - 2 else "paid",
+                        "received_on": min(end + timedelta(days=5), self.today),
+                        "hours": {role: hours for role, _, hours, _ in lines},
+                        "seniority": {role: band for role, band, _, _ in lines},
+                    },
+                )
+                self.count("invoices")
+        for vendor_key, offset, duration, attendees, quality, decisions in demo.COST_REVIEWS:
+            held_on = self.day(offset)
+            if (
+                vendor_key not in self.new_vendors
+                or ServiceReview.objects.filter(vendor=self.vendors[vendor_key], scheduled_for=held_on).exists()
+            ):
+                continue
+            vendor_services.service_review_create(
+                actor=self.users["manager"],
+                data={
+                    "vendor": self.vendors[vendor_key],
+                    "scheduled_for": held_on,
+                    "status": "held",
+                    "held_on": held_on,
+                    "duration_hours": duration,
+                    "delivery_quality": quality,
+                    "decisions": decisions,
+                    "attendees": [self.users[name] for name in attendees],
+                    "vendor_attendees": "Account manager\nTest lead",
+                },
+            )
+            self.count("service reviews")
+        for contract_key, username, hours, every, note in demo.OWNER_HOURS:
+            if contract_key not in self.contracts:
+                continue
+            contract, person = self.contracts[contract_key], self.users[username]
+            monday = week_monday(max(first_month, contract.start_date))
+            if monday < first_month:
+                monday += timedelta(days=7)
+            weeks = 0
+            while monday + timedelta(days=6) < self.today:
+                if weeks % every == 0:
+                    _, outcome = owner_hours_log(
+                        actor=person,
+                        data={"contract": contract, "person": person, "week_of": monday, "hours": hours, "note": note},
+                    )
+                    if outcome == "created":
+                        self.count("owner hours")
+                monday += timedelta(days=7)
+                weeks += 1
