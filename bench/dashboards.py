@@ -62,8 +62,8 @@ DEFAULT_FUNCTIONS = 120
 DEFAULT_RUNS = 15
 # Internal people who own the vendors and attend their reviews.
 OWNERS = 60
-# Each page (and the league table's cost columns alone) against its SQL floor: the house's target (the SLA
-# sweep's), printed as PASS/FAIL.
+# The uncached overview (and the league table's cost columns alone) against its SQL floor: the house's
+# target (the SLA sweep's), printed as PASS/FAIL; the other rows are printed for the record.
 TARGET_RATIO = 2.0
 
 # -- seeding (set-based SQL; the audit triggers skipped as in bench/sla_sweep.py) ------------------------
@@ -514,8 +514,9 @@ def benchmark(url: str, *, terms: int, measurements: int, vendors: int, contract
             if response.status_code != 200:
                 raise SystemExit(f"{path} answered {response.status_code}")
 
-        # The vendor 360 is printed for the record; its target (flat with the vendor's history) is issue 19's.
-        verdicts.append(measure(label, render, targeted=not label.startswith("vendor 360")))
+        # The target is the uncached overview's (what the first view after any change costs); the cached
+        # views and the vendor 360 are printed for the record (their targets are issue 19's).
+        verdicts.append(measure(label, render, targeted=cache_seconds == 0))
     # The cost columns alone: every engaged vendor's ledger over the window (what the league table adds).
     engaged = [row.id for row in engaged_vendors(scope=Scope())]
     fx = fx_table()

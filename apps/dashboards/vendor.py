@@ -31,6 +31,10 @@ from apps.contracts.models import Contract
 from apps.contracts.selectors import contract_list
 from apps.core.fx import FxTable, fx_table
 from apps.core.models import PolicyException, StatusChange
+from apps.costs.ledger import trailing_months
+from apps.costs.ledger_rollup import league_vendor_costs
+from apps.costs.models import CostSettings
+from apps.costs.selectors import cost_settings
 from apps.costs.tco import Scope as CostScope
 from apps.costs.tco import TcoPanel, rate_card_text, tco_panel
 from apps.dashboards.attention import (
@@ -50,6 +54,7 @@ from apps.dashboards.tiles.breaches import (
 )
 from apps.dashboards.tiles.certifications import CERTIFICATION_DAYS
 from apps.dashboards.tiles.concentration import concentration
+from apps.dashboards.tiles.league import LEAGUE_COST_MONTHS
 from apps.dashboards.tiles.renewals import RENEWAL_DAYS
 from apps.dashboards.tiles.risks import OPEN_RISK_STATUSES
 from apps.dashboards.tiles.spend import (
@@ -420,8 +425,8 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
     )
     data.drills = _drills(data)
     data.attention = attention_summary(data)
-    fx = fx_table()
-    _attention_score(data, user=user, fx=fx)
+    fx, rates = fx_table(), cost_settings()
+    _attention_score(data, user=user, fx=fx, rates=rates)
     data.tco = tco_panel(
         scope=CostScope(vendor_id=vendor.pk),
         vendor_id=vendor.pk,
@@ -429,11 +434,12 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
         today=today,
         rate_card=rate_card_text(vendor),
         fx=fx,
+        rates=rates,
     )
     return data
 
 
-def _attention_score(data: Vendor360, *, user: Any, fx: FxTable) -> None:
+def _attention_score(data: Vendor360, *, user: Any, fx: FxTable, rates: CostSettings) -> None:
     """The vendor's attention score as the league table works it out on the unfiltered overview: its
     share of spend is of the whole portfolio's, its scorecard the page's period's. About ten queries."""
     vendor, today = data.vendor, data.today
@@ -450,6 +456,10 @@ def _attention_score(data: Vendor360, *, user: Any, fx: FxTable) -> None:
     data.expired_exceptions = (
         list(PolicyException.objects.filter(pk__in=exception_ids).order_by("review_on", "pk")) if exception_ids else []
     )
+    # Its costs over the league table's window (the 12 months ending with the page's period), so the
+    # hidden-cost weight counts here as it does in the ranking.
+    cost_window = trailing_months(data.period.start, LEAGUE_COST_MONTHS)
+    costs = league_vendor_costs(vendor_ids=[vendor.pk], start=cost_window[0], end=cost_window[1], fx=fx, rates=rates)
     scores = attention_scores(
         vendor_ids=[vendor.pk],
         scope=data.scope,
@@ -460,6 +470,8 @@ def _attention_score(data: Vendor360, *, user: Any, fx: FxTable) -> None:
         fx=fx,
         overrides={vendor.pk: len(data.open_overrides)},
         expired_exceptions=exceptions,
+        costs=costs,
+        cost_window=cost_window,
         user=user,
     )
     performance_url = reverse("vendors:vendor-tab", args=[vendor.pk, "performance"]) + f"?period={data.period.key}"

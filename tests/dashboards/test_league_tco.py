@@ -297,3 +297,15 @@ def test_the_rollup_matches_the_ledger_on_its_own_hand_computed_month(october: d
     reference = vendor_costs_from_ledger(vendor_ids=[vendor_id], start=OCTOBER, end=OCTOBER)[vendor_id]
     assert rolled == reference
     assert not rolled.complete and rolled.billed_hours == 260
+
+
+def test_the_vendor_360_scores_the_hidden_cost_as_the_ranking_does(
+    pair: dict[str, Any], today: dt.date, period: Period
+) -> None:
+    from apps.dashboards.vendor import vendor_360
+
+    ranked = rows_of(today, period)["Bravo Labs"].attention
+    page = vendor_360(vendor_id=pair["bravo"].pk, period=period, today=today)
+    assert ranked is not None and page.attention_score is not None
+    assert "hidden_cost" in {part.key for part in page.attention_score.parts}
+    assert page.attention_score.score == ranked.score
