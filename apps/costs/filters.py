@@ -13,8 +13,10 @@ from django.db.models import QuerySet
 from apps.contracts.filters import ContractChoiceFilter
 from apps.contracts.models import Contract
 from apps.core.filters import FilterSet, NumberFilter
+from apps.core.forms import people
 from apps.costs.choices import InvoiceStatus
-from apps.costs.models import Invoice
+from apps.costs.models import Invoice, OwnerHours
+from apps.costs.selectors import week_monday
 from apps.vendors.filters import VendorChoiceFilter
 
 
@@ -111,3 +113,22 @@ class LedgerFilterSet(FilterSet):
 
     def filter_contract(self, queryset: QuerySet[Contract], name: str, value: Contract) -> QuerySet[Contract]:
         return queryset.filter(pk=value.pk)
+
+
+class OwnerHoursFilterSet(FilterSet):
+    """The filters of the page and the API: a contract, a vendor, a person, one week (any day of it) or a
+    range of weeks."""
+
+    contract = ContractChoiceFilter()
+    vendor = NumberFilter(field_name="contract__vendor", label="Vendor (id)")
+    person = django_filters.ModelChoiceFilter(queryset=people(), label="Person")
+    week = django_filters.DateFilter(method="filter_week", label="Week of")
+    week_from = django_filters.DateFilter(field_name="week_of", lookup_expr="gte", label="Weeks from")
+    week_to = django_filters.DateFilter(field_name="week_of", lookup_expr="lte", label="Weeks to")
+
+    class Meta:
+        model = OwnerHours
+        fields = ["contract", "vendor", "person", "week", "week_from", "week_to"]
+
+    def filter_week(self, queryset: QuerySet[OwnerHours], name: str, value: date) -> QuerySet[OwnerHours]:
+        return queryset.filter(week_of=week_monday(value))

@@ -3,14 +3,18 @@ transitions are the services' to refuse (their messages land on the fields)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from apps.core.errors import ApplicationError
-from apps.core.forms import WorkspaceModelForm
+from apps.core.forms import DATE_WIDGET, PersonChoiceField, WorkspaceModelForm
 from apps.costs import services
-from apps.costs.models import Invoice
+from apps.costs.models import Invoice, OwnerHours
+from apps.costs.selectors import is_hours_admin, loggable_contracts, week_monday
 
 
 class InvoiceForm(WorkspaceModelForm):
@@ -57,3 +61,56 @@ class InvoiceTransitionForm(forms.Form):
         if reason_required:
             self.fields["reason"].required = True
             self.fields["reason"].error_messages["required"] = "Say why the invoice is disputed."
+
+
+WEEK_HELP = "Any day of the week: the week is named by its Monday (the entry is kept under that Monday)."
+
+
+class OwnerHoursForm(WorkspaceModelForm):
+    """Log a week's hours on a contract: a named owner for themselves (the person is fixed), an
+    administrator for anyone. The same week again replaces the entry."""
+
+    class Meta(WorkspaceModelForm.Meta):
+        model = OwnerHours
+        fields = ["contract", "person", "week_of", "hours", "note"]
+        labels = {"week_of": "Week of", "hours": "Hours"}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contracts = self.fields["contract"]
+        contracts.queryset = loggable_contracts(user)  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
+        contracts.label_from_instance = lambda contract: f"{contract.title} — {contract.vendor}"  # type: ignore[attr-defined]  # as above
+        if is_hours_admin(user):
+            self.fields["person"].help_text = "Whose hours: a named owner of the vendor, usually."
+        else:
+            self.fields["person"] = PersonChoiceField(
+                queryset=get_user_model().objects.filter(pk=user.pk),
+                initial=user.pk,
+                disabled=True,
+                label="Person",
+                help_text="You log your own hours (administrators log anyone's).",
+            )
+        self.fields["person"].initial = self.fields["person"].initial or user.pk
+        week = self.fields["week_of"]
+        week.widget = DATE_WIDGET
+        week.help_text = WEEK_HELP
+        week.initial = week.initial or week_monday(timezone.localdate())
+        self.fields[
+            "hours"
+        ].help_text = "Hours spent on the contract that week (0.25 to 80), beyond the usual overhead."
+        self.fields["note"].help_text = "Optional: what took the time (an escalation, a renegotiation…)."
+
+    def clean_week_of(self) -> date | None:
+        day = self.cleaned_data.get("week_of")
+        return week_monday(day) if day else day
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The same week again updates its entry (``owner_hours_log``): validate against that entry, so
+        # the one-entry-a-week constraint does not refuse it.
+        contract, person, week_of = (cleaned.get(name) for name in ("contract", "person", "week_of"))
+        if contract and person and week_of:
+            existing = OwnerHours.objects.filter(contract=contract, person=person, week_of=week_of).first()
+            if existing is not None:
+                self.instance = existing
+        return cleaned

@@ -14,15 +14,19 @@ naming the way back (dispute it first). Its status moves only through ``invoice_
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from apps.core.errors import ApplicationError, PermissionDeniedError, transition_require
+from django.utils import timezone
+
+from apps.contracts.models import Contract
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError, transition_require
 from apps.core.gates import clean_reason
-from apps.core.services import audited, save_validated, status_change_record
+from apps.core.services import audited, model_delete, save_validated, status_change_record
 from apps.costs.choices import INVOICE_EDITABLE_STATUSES, INVOICE_TRANSITIONS, InvoiceStatus
-from apps.costs.models import Invoice, InvoiceHours
-from apps.costs.selectors import ADD_INVOICE_PERMISSION, CHANGE_INVOICE_PERMISSION
+from apps.costs.models import Invoice, InvoiceHours, OwnerHours
+from apps.costs.selectors import ADD_INVOICE_PERMISSION, CHANGE_INVOICE_PERMISSION, may_log_hours, week_monday
 from apps.vendors.choices import SeniorityBand
 
 # What an invoice's form, API and import may set; its status is set only when it is created.
@@ -323,3 +327,108 @@ def invoice_upsert(*, actor: Any | None, data: Mapping[str, Any]) -> tuple[Invoi
         if not changed:
             return existing, "unchanged"
         return invoice_update(instance=existing, actor=actor, data=changed), "updated"
+
+
+# -- owner hours ------------------------------------------------------------------------------------------
+# One entry per contract, person and week: logging the same week again replaces its hours and note
+# (``owner_hours_log`` is an upsert), and logging what is stored writes nothing. A week that has not started
+# cannot be logged. Who may: ``apps.costs.selectors.may_log_hours``.
+# What an entry's form, API and upsert may set.
+OWNER_HOURS_FIELDS = ("contract", "person", "week_of", "hours", "note")
+
+
+def hours_refusal(contract: Contract) -> str:
+    return (
+        f"Only the named owners of {contract.vendor} (its engineering owner, delivery owner and security "
+        "contact) log their own hours on its contracts; administrators log anyone's."
+    )
+
+
+def _require_logger(actor: Any, *, contract: Contract, person: Any) -> None:
+    if not may_log_hours(actor, contract=contract, person=person):
+        raise PermissionDeniedError(hours_refusal(contract))
+
+
+def _week(value: Any) -> date:
+    if not isinstance(value, date):
+        raise ApplicationError("Give the week: any day of it (YYYY-MM-DD).", field="week_of")
+    monday = week_monday(value)
+    if monday > timezone.localdate():
+        raise ApplicationError("This week has not started: log hours once they are spent.", field="week_of")
+    return monday
+
+
+def _person(actor: Any, data: Mapping[str, Any]) -> Any:
+    person = data.get("person") or (actor if getattr(actor, "is_authenticated", False) else None)
+    if person is None:
+        raise ApplicationError("Choose whose hours these are.", field="person")
+    return person
+
+
+def owner_hours_log(*, actor: Any | None, data: Mapping[str, Any]) -> tuple[OwnerHours, str]:
+    """Log ``data["hours"]`` (0.25 to 80) of ``person`` (default: the actor) on ``contract`` in the week of
+    ``week_of`` (any day of it; kept as its Monday), with an optional ``note``. The week's entry of that
+    person on that contract is created, or its hours and note replaced. Answers the entry and ``created``,
+    ``updated`` or ``unchanged`` (nothing written). 403 for who may not (``may_log_hours``); 400 on the
+    field at fault."""
+    contract = data.get("contract")
+    if contract is None:
+        raise ApplicationError("Choose the contract.", field="contract")
+    person = _person(actor, data)
+    week_of = _week(data.get("week_of"))
+    _require_logger(actor, contract=contract, person=person)
+    hours = data.get("hours")
+    if hours is None:
+        raise ApplicationError("Give the hours (0.25 to 80).", field="hours")
+    note = str(data.get("note") or "").strip()
+    with audited(actor=actor, action="owner_hours_log"):
+        existing = (
+            OwnerHours.objects.select_for_update().filter(contract=contract, person=person, week_of=week_of).first()
+        )
+        if existing is None:
+            entry = OwnerHours(contract=contract, person=person, week_of=week_of, hours=hours, note=note)
+            return save_validated(entry), "created"
+        if existing.hours == hours and existing.note == note:
+            return existing, "unchanged"
+        existing.hours, existing.note = hours, note
+        return save_validated(existing), "updated"
+
+
+def owner_hours_update(*, instance: OwnerHours, actor: Any | None, data: Mapping[str, Any]) -> OwnerHours:
+    """Change an entry's fields (``OWNER_HOURS_FIELDS``; ``week_of`` any day of the week). Who may change
+    it is asked of the entry as it is and as it will be; moving it onto another entry's contract, person
+    and week is a 409."""
+    current = OwnerHours.objects.select_related("contract__vendor").get(pk=instance.pk)
+    _require_logger(actor, contract=current.contract, person=current.person_id)
+    fields = {name: value for name, value in data.items() if name in OWNER_HOURS_FIELDS}
+    if "week_of" in fields:
+        fields["week_of"] = _week(fields["week_of"])
+    if "person" in fields:
+        fields["person"] = _person(actor, fields)
+    if "note" in fields:
+        fields["note"] = str(fields["note"] or "").strip()
+    contract = fields.get("contract", current.contract)
+    person = fields.get("person", current.person)
+    _require_logger(actor, contract=contract, person=person)
+    with audited(actor=actor, action="owner_hours_update"):
+        entry = OwnerHours.objects.select_for_update().get(pk=instance.pk)
+        changed = {name: value for name, value in fields.items() if getattr(entry, name) != value}
+        if not changed:
+            return entry
+        week_of = fields.get("week_of", entry.week_of)
+        taken = OwnerHours.objects.filter(contract=contract, person=person, week_of=week_of).exclude(pk=entry.pk)
+        if taken.exists():
+            raise ConflictError(
+                f"{person} already has hours on {contract} in the week of {week_of}: change that entry.",
+                field="week_of",
+            )
+        for name, value in changed.items():
+            setattr(entry, name, value)
+        return save_validated(entry)
+
+
+def owner_hours_delete(*, instance: OwnerHours, actor: Any | None) -> None:
+    """Delete an entry: its person (a named owner of the vendor) or an administrator."""
+    current = OwnerHours.objects.select_related("contract__vendor").get(pk=instance.pk)
+    _require_logger(actor, contract=current.contract, person=current.person_id)
+    model_delete(current, actor=actor, action="owner_hours_delete")

@@ -150,3 +150,18 @@ class LedgerTable(Table):
 
     def row_attrs(self, row: Any) -> dict[str, Any]:
         return {"data-ledger-line": f"{row.contract.pk}-{row.month:%Y-%m}"}
+
+
+class OwnerHoursTable(Table):
+    week_of = Column("Week of", sort="week")
+    contract = Column("Contract", sort="contract", cell=related_link("contract"))
+    vendor = Column("Vendor", value="contract.vendor", cell=related_link("contract.vendor"))
+    person = Column("Person", sort="person")
+    hours = Column("Hours", sort="hours", numeric=True)
+    note = Column("Note")
+    actions = Column("", template="costs/owner_hours_actions.html", export=False)
+
+    empty_text = "No hours logged: the vendor's named owners log the hours a contract took beyond the usual overhead."
+
+    def row_attrs(self, row: Any) -> dict[str, Any]:
+        return {"data-owner-hours-entry": row.pk}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.costs import owner_hours_views, views
+from apps.costs import views
 
 app_name = "costs"
 
@@ -16,8 +16,8 @@ urlpatterns = [
         views.InvoiceTransitionView.as_view(),
         name="invoice-transition",
     ),
-    # Owner hours (apps.costs.owner_hours_views)
-    path("owner-hours/", owner_hours_views.OwnerHoursListView.as_view(), name="owner-hours"),
-    path("owner-hours/new/", owner_hours_views.OwnerHoursLogView.as_view(), name="owner-hours-new"),
-    path("owner-hours/<int:pk>/delete/", owner_hours_views.OwnerHoursDeleteView.as_view(), name="owner-hours-delete"),
+    # Owner hours
+    path("owner-hours/", views.OwnerHoursListView.as_view(), name="owner-hours"),
+    path("owner-hours/new/", views.OwnerHoursLogView.as_view(), name="owner-hours-new"),
+    path("owner-hours/<int:pk>/delete/", views.OwnerHoursDeleteView.as_view(), name="owner-hours-delete"),
 ]

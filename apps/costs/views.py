@@ -19,20 +19,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.contracts.models import Contract
 from apps.contracts.selectors import contract_list
 from apps.core.fx import fx_table
-from apps.core.ui import FilteredListView, ServiceFormView
+from apps.core.ui import FilteredListView, ServiceDeleteView, ServiceFormView
 from apps.costs import filters, selectors, services
 from apps.costs.choices import INVOICE_TRANSITIONS, InvoiceStatus
 from apps.costs.exports import ledger_export
-from apps.costs.forms import InvoiceForm, InvoiceTransitionForm
+from apps.costs.forms import InvoiceForm, InvoiceTransitionForm, OwnerHoursForm
 from apps.costs.ledger import LedgerTotals, ledger_lines, month_range_text, months_between, totals_of, trailing_months
 from apps.costs.models import Invoice
-from apps.costs.tables import InvoiceTable, LedgerTable
+from apps.costs.tables import InvoiceTable, LedgerTable, OwnerHoursTable
 from apps.costs.tco import LedgerRow, ledger_rows, month_key
 
 
@@ -253,3 +254,70 @@ def ledger_download(request: HttpRequest, file_format: str) -> Any:
     """``/costs/ledger.csv`` and ``/costs/ledger.xlsx``: every line the page lists under the same filters."""
     base = request.build_absolute_uri("/").rstrip("/")
     return ledger_export(file_format, read_ledger(request, base=base).rows)
+
+
+# -- owner hours: the list, the log form, the delete button ----------------------------------------------
+class OwnerHoursListView(FilteredListView):
+    """Every entry, newest week first."""
+
+    title = "Owner hours"
+    template_name = "costs/owner_hours_list.html"
+    selector = selectors.owner_hours_list
+    filterset_class = filters.OwnerHoursFilterSet
+    filter_fields = ("contract", "person", "week")
+    sort_fields = {
+        "week": ("week_of", "contract__title"),
+        "contract": ("contract__title", "-week_of"),
+        "person": ("person__first_name", "person__last_name", "person__username", "-week_of"),
+        "hours": ("hours",),
+    }
+    default_sort = "-week"
+    table_class = OwnerHoursTable
+    csv_filename = "owner-hours"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["hours_admin"] = selectors.is_hours_admin(user)
+        context["may_log"] = context["hours_admin"] or selectors.loggable_contracts(user).exists()
+        contract = self.request.GET.get("contract", "")
+        context["log_url"] = reverse("costs:owner-hours-new") + (f"?contract={contract}" if contract.isdigit() else "")
+        return context
+
+
+class OwnerHoursLogView(ServiceFormView):
+    """Log a week's hours on a contract (``?contract=<id>`` chooses it)."""
+
+    form_class = OwnerHoursForm
+    title = "Log owner hours"
+    submit_label = "Log the hours"
+
+    def get_initial(self) -> dict[str, Any]:
+        contract = self.request.GET.get("contract", "")
+        return {"contract": int(contract)} if contract.isdigit() else {}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def perform(self, form: forms.BaseForm) -> Any:
+        entry, outcome = services.owner_hours_log(actor=self.request.user, data=form.cleaned_data)
+        self.outcome = outcome
+        return entry
+
+    @property
+    def success_message(self) -> str:  # type: ignore[override]  # depends on what the service did
+        return {
+            "created": "Logged {object}.",
+            "updated": "Replaced that week's entry: {object}.",
+        }.get(getattr(self, "outcome", ""), "Nothing changed: {object} was already logged.")
+
+    def get_success_url_for(self, result: Any) -> str:
+        return f"{reverse('costs:owner-hours')}?contract={result.contract_id}"
+
+
+class OwnerHoursDeleteView(ServiceDeleteView):
+    selector = selectors.owner_hours_list
+    delete_service = services.owner_hours_delete
+
+    def success_url(self) -> str:
+        return f"{reverse('costs:owner-hours')}?contract={self.object.contract_id}"

@@ -1,4 +1,4 @@
-"""Owner hours (apps.costs.owner_hours): who may log whose hours (the vendor's named owners for
+"""Owner hours (apps.costs.services, selectors): who may log whose hours (the vendor's named owners for
 themselves, administrators for anyone), the Monday rule, the upsert by contract/person/week, the API's
 answers (201/200/400/403/409) and the page."""
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
-from apps.costs import owner_hours
+from apps.costs import selectors, services
 from apps.costs.models import OwnerHours
 from tests.factories import ContractFactory, UserFactory, VendorFactory
 
@@ -48,7 +48,7 @@ def owners(user_with_role: Any) -> dict[str, Any]:
 
 
 def _log(actor: Any, contract: Any, person: Any = None, **data: Any) -> tuple[OwnerHours, str]:
-    return owner_hours.owner_hours_log(
+    return services.owner_hours_log(
         actor=actor,
         data={"contract": contract, "person": person, "week_of": WEDNESDAY, "hours": Decimal("3"), **data},
     )
@@ -83,7 +83,7 @@ def test_the_permission_matrix(owners: dict[str, Any], actor: str, person: str, 
 
 
 def test_the_person_defaults_to_the_actor_and_the_system_logs_anyone(owners: dict[str, Any]) -> None:
-    entry, _ = owner_hours.owner_hours_log(
+    entry, _ = services.owner_hours_log(
         actor=owners["delivery_owner"], data={"contract": owners["contract"], "week_of": MONDAY, "hours": 1}
     )
     assert entry.person == owners["delivery_owner"]
@@ -94,19 +94,17 @@ def test_the_person_defaults_to_the_actor_and_the_system_logs_anyone(owners: dic
 def test_change_and_delete_follow_the_same_rule(owners: dict[str, Any]) -> None:
     entry, _ = _log(owners["engineering_owner"], owners["contract"], owners["engineering_owner"])
     with pytest.raises(PermissionDeniedError):
-        owner_hours.owner_hours_update(instance=entry, actor=owners["delivery_owner"], data={"hours": Decimal(5)})
+        services.owner_hours_update(instance=entry, actor=owners["delivery_owner"], data={"hours": Decimal(5)})
     with pytest.raises(PermissionDeniedError):
-        owner_hours.owner_hours_delete(instance=entry, actor=owners["bystander"])
-    changed = owner_hours.owner_hours_update(
-        instance=entry, actor=owners["engineering_owner"], data={"hours": Decimal(5)}
-    )
+        services.owner_hours_delete(instance=entry, actor=owners["bystander"])
+    changed = services.owner_hours_update(instance=entry, actor=owners["engineering_owner"], data={"hours": Decimal(5)})
     assert changed.hours == Decimal(5)
     # Moving it to someone else's name is asked of the entry as it will be.
     with pytest.raises(PermissionDeniedError):
-        owner_hours.owner_hours_update(
+        services.owner_hours_update(
             instance=entry, actor=owners["engineering_owner"], data={"person": owners["delivery_owner"]}
         )
-    owner_hours.owner_hours_delete(instance=entry, actor=owners["admin"])
+    services.owner_hours_delete(instance=entry, actor=owners["admin"])
     assert not OwnerHours.objects.exists()
 
 
@@ -115,7 +113,7 @@ def test_change_and_delete_follow_the_same_rule(owners: dict[str, Any]) -> None:
 def test_any_day_of_the_week_is_kept_as_its_monday(owners: dict[str, Any], day: dt.date) -> None:
     entry, _ = _log(owners["admin"], owners["contract"], owners["delivery_owner"], week_of=day)
     assert entry.week_of == MONDAY
-    assert owner_hours.week_monday(day) == MONDAY
+    assert selectors.week_monday(day) == MONDAY
 
 
 def test_a_week_not_started_is_refused(owners: dict[str, Any]) -> None:

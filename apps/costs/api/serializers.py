@@ -11,9 +11,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api import CurrencyCodeField, ModelSerializer
+from apps.core.forms import people
 from apps.costs.choices import InvoiceStatus
 from apps.costs.flags import flags_of
-from apps.costs.models import Invoice, InvoiceHours
+from apps.costs.forms import WEEK_HELP
+from apps.costs.models import Invoice, InvoiceHours, OwnerHours
 from apps.performance.services import BULK_RESULTS
 
 
@@ -155,3 +157,18 @@ class InvoiceBulkSummarySerializer(serializers.Serializer):
 class InvoiceBulkResponseSerializer(serializers.Serializer):
     results = InvoiceBulkRowResultSerializer(many=True)
     summary = InvoiceBulkSummarySerializer()
+
+
+class OwnerHoursSerializer(ModelSerializer):
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=people(),
+        required=False,
+        help_text="Whose hours (user id); not given: the requester's own.",
+    )
+    week_of = serializers.DateField(help_text=WEEK_HELP)
+    vendor = serializers.IntegerField(source="contract.vendor_id", read_only=True)
+
+    class Meta:
+        model = OwnerHours
+        fields = ["id", "contract", "vendor", "person", "week_of", "hours", "note", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]

@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from apps.costs.api import owner_hours, views
+from apps.costs.api import views
 
 registrations: list[tuple[str, Any, str]] = [
     ("invoices", views.InvoiceViewSet, "invoice"),
-    ("owner-hours", owner_hours.OwnerHoursViewSet, "owner-hours"),
+    ("owner-hours", views.OwnerHoursViewSet, "owner-hours"),
 ]

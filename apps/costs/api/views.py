@@ -9,8 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -150,3 +152,50 @@ class InvoiceViewSet(ServiceModelViewSet):
             return rows
         results = invoice_bulk_upsert(actor=request.user, rows=rows)
         return Response({"results": [r.as_dict() for r in results], "summary": bulk_summary(results)})
+
+
+# -- owner hours (/api/v1/owner-hours/) ------------------------------------------------------------------
+# List, read, log (POST, an upsert by contract, person and week), change (PATCH/PUT) and delete. Everyone
+# signed in reads; who writes is the service's rule (a named owner of the vendor for themselves,
+# administrators for anyone: 403 otherwise), so the role check of other endpoints does not apply here. Bad
+# input is a 400 with field messages; moving an entry onto another's week a 409.
+@extend_schema_view(
+    create=extend_schema(
+        summary="Log a week's hours",
+        description=(
+            "Creates the entry of (contract, person, week) — 201 — or replaces its hours and note — 200 (the "
+            "same values again write nothing). `week_of` may be any day of the week: it is kept as its Monday."
+        ),
+        responses={
+            200: serializers.OwnerHoursSerializer,
+            201: serializers.OwnerHoursSerializer,
+            403: OpenApiResponse(description="Not a named owner of the vendor logging their own hours, nor an admin."),
+        },
+    )
+)
+class OwnerHoursViewSet(ServiceModelViewSet):
+    """The hours the vendors' named owners logged on their contracts, week by week."""
+
+    scope_area = "contracts"  # API tokens: the scope this needs (docs/api.md, "Tokens and scopes")
+    vendor_path = "contract__vendor"
+    permission_classes = [IsAuthenticated]  # who may write is the service's rule (apps.costs.selectors.may_log_hours)
+
+    selector = selectors.owner_hours_list
+    update_service = services.owner_hours_update
+    delete_service = services.owner_hours_delete
+    serializer_class = serializers.OwnerHoursSerializer
+    filterset_class = filters.OwnerHoursFilterSet
+    search_fields = ["note", "contract__title"]
+    ordering_fields = ["week_of", "hours", "created_at"]
+    ordering = ["-week_of", "contract", "person"]
+
+    @classmethod
+    def offers(cls, action: str) -> bool:
+        return True if action == "create" else super().offers(action)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        entry, outcome = services.owner_hours_log(actor=request.user, data=body.validated_data)
+        answer = status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
+        return Response(self.get_serializer(self.reloaded(entry)).data, status=answer)

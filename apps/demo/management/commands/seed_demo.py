@@ -37,7 +37,8 @@ from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract, ExitPlanItem
 from apps.costs import services as cost_services
 from apps.costs.models import Invoice
-from apps.costs.owner_hours import owner_hours_log, week_monday
+from apps.costs.selectors import week_monday
+from apps.costs.services import owner_hours_log
 from apps.demo import demo_data as demo
 from apps.demo.fx import demo_fx_rates_load
 from apps.demo.telemetry_demo import telemetry_covers_from, telemetry_demo_seed, telemetry_measured
