@@ -115,7 +115,12 @@ class Vendor(TimeStampedModel):
             _between("timezone_overlap_hours", 0, 24, "vendors_vendor", "Time-zone overlap"),
         ]
         # Global search and the list's q: vg_unaccent(name) ILIKE / <% (apps/core/search.py).
-        indexes = [trigram_index("name", name="vendors_vendor_name_trgm")]
+        indexes = [
+            trigram_index("name", name="vendors_vendor_name_trgm"),
+            # The default ordering (the API's list, the page's default sort): a page reads the index in
+            # order instead of sorting every vendor (tests/test_list_orderings.py).
+            models.Index(fields=["name"], name="vendors_vendor_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
