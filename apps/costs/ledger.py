@@ -131,8 +131,42 @@ def trailing_months(last: date, count: int = 12) -> tuple[date, date]:
 
 
 # -- lines ------------------------------------------------------------------------------------------------
+class _Costs:
+    """What a line and a sum of lines derive alike from their stored parts."""
+
+    invoiced: Decimal
+    review_cost: Decimal
+    overhead_cost: Decimal
+    logged_cost: Decimal
+    rework: Decimal
+    delay: Decimal
+    credits: Decimal
+    review_hours: Decimal
+    overhead_hours: Decimal
+    logged_hours: Decimal
+
+    @property
+    def management(self) -> Decimal:
+        return self.review_cost + self.overhead_cost + self.logged_cost
+
+    @property
+    def management_hours(self) -> Decimal:
+        return self.review_hours + self.overhead_hours + self.logged_hours
+
+    @property
+    def gross(self) -> Decimal:
+        return self.invoiced + self.management + self.rework + self.delay
+
+    @property
+    def tco(self) -> Decimal:
+        return self.gross - self.credits
+
+    def component(self, name: str) -> Decimal:
+        return Decimal(getattr(self, name))
+
+
 @dataclass
-class LedgerLine:
+class LedgerLine(_Costs):
     """What one contract cost in one month. ``credits`` is positive and subtracted."""
 
     contract_id: int
@@ -158,25 +192,6 @@ class LedgerLine:
     in_force_days: int = 0
     missing: list[str] = field(default_factory=list)  # figures not counted (no FX rate)
     notes: list[str] = field(default_factory=list)  # measurements that could not be counted
-
-    @property
-    def management(self) -> Decimal:
-        return self.review_cost + self.overhead_cost + self.logged_cost
-
-    @property
-    def management_hours(self) -> Decimal:
-        return self.review_hours + self.overhead_hours + self.logged_hours
-
-    @property
-    def gross(self) -> Decimal:
-        return self.invoiced + self.management + self.rework + self.delay
-
-    @property
-    def tco(self) -> Decimal:
-        return self.gross - self.credits
-
-    def component(self, name: str) -> Decimal:
-        return Decimal(getattr(self, name))
 
     def is_empty(self) -> bool:
         return not (
@@ -211,7 +226,7 @@ SUMMED = tuple(
 
 
 @dataclass
-class LedgerTotals:
+class LedgerTotals(_Costs):
     """A sum of ledger lines (a contract's months, a vendor's contracts, a month of the portfolio)."""
 
     lines: int = 0
@@ -250,25 +265,6 @@ class LedgerTotals:
             self.telemetry_lines += 1
         self.missing.extend(line.missing)
         self.notes.extend(line.notes)
-
-    @property
-    def management(self) -> Decimal:
-        return self.review_cost + self.overhead_cost + self.logged_cost
-
-    @property
-    def management_hours(self) -> Decimal:
-        return self.review_hours + self.overhead_hours + self.logged_hours
-
-    @property
-    def gross(self) -> Decimal:
-        return self.invoiced + self.management + self.rework + self.delay
-
-    @property
-    def tco(self) -> Decimal:
-        return self.gross - self.credits
-
-    def component(self, name: str) -> Decimal:
-        return Decimal(getattr(self, name))
 
     def share(self, name: str) -> Decimal | None:
         """The component as a percentage of the gross cost (before credits); None when there is none."""
