@@ -25,7 +25,8 @@ help:
 	@echo "            then 100,000 measurements through the bulk API against COPY, then the dashboards over the SLA"
 	@echo "            data plus 2,000 vendors and 10,000 contracts against their own queries, then delivery telemetry:"
 	@echo "            20,000 signed webhooks through the receivers against INSERT and the metrics over 1,000,000 events"
-	@echo "            against their SQL floor (BENCH_ONLY=sla|bulk|dashboards|telemetry)"
+	@echo "            against their SQL floor, then the lists, pages and overview at 1,000, 10,000 and 100,000 contracts"
+	@echo "            and how much each grows (BENCH_ONLY=sla|bulk|dashboards|telemetry|scale)"
 	@echo "make clean  remove the virtualenv and var/ (the embedded databases)"
 
 $(PY):
@@ -69,7 +70,11 @@ typecheck: $(DEV_INSTALLED)
 # What needs the database runs against the servers the URLs name, or embedded ones in a temporary
 # folder. PYTEST_ARGS narrows the run, e.g. PYTEST_ARGS="-m 'not browser'" or PYTEST_ARGS="-k vendors".
 # pytest's exit code 5 ("no tests collected") is a failure here, and says so.
-test: lint typecheck lint-templates lint-imports docs test-suite
+# The checks run beside the suite, not before it: they need a core for a minute or two, which the suite
+# (much of it waiting on browsers, Celery workers and the database) leaves free. Output is kept whole per
+# line (--output-sync=line); a failing check fails make test once the suite has ended.
+test: $(DEV_INSTALLED)
+	@$(MAKE) --no-print-directory -j6 --output-sync=line lint typecheck lint-templates lint-imports docs test-suite
 
 # The migrations check and the test suite alone (make test runs the checks first; CI's second run,
 # against the machine's servers, runs only this: the checks do not depend on the servers).
@@ -85,13 +90,15 @@ test-suite: $(DEV_INSTALLED)
 # Then the bulk KPI API against COPY (bench/README.md; smaller: BENCH_ROWS=20000), then the dashboards
 # (smaller: add BENCH_VENDORS=200 BENCH_CONTRACTS=1000), then delivery telemetry (docs/telemetry/demo-and-benchmark.md;
 # smaller: TELEMETRY_BENCH_EVENTS=100000 TELEMETRY_BENCH_DELIVERIES=5000). BENCH_ONLY=sla, bulk, dashboards or
-# telemetry runs one.
+# telemetry runs one. Then the scale benchmark (bench/scale.py: the lists, pages and overview at 1,000,
+# 10,000 and 100,000 contracts and their growth; smaller: BENCH_SCALE_SIZES=1000:200,10000:2000).
 bench: $(INSTALLED)
-	@case "$(BENCH_ONLY)" in ""|sla|bulk|dashboards|telemetry) ;; *) echo "make bench: BENCH_ONLY is sla, bulk, dashboards or telemetry (unset: all four)." >&2; exit 2 ;; esac
+	@case "$(BENCH_ONLY)" in ""|sla|bulk|dashboards|telemetry|scale) ;; *) echo "make bench: BENCH_ONLY is sla, bulk, dashboards, telemetry or scale (unset: all five)." >&2; exit 2 ;; esac
 	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = sla ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.sla_sweep; fi
 	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = bulk ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.bulk_ingest; fi
 	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = dashboards ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.dashboards; fi
 	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = telemetry ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.telemetry; fi
+	if [ -z "$(BENCH_ONLY)" ] || [ "$(BENCH_ONLY)" = scale ]; then $(TEST_ENV) $(PY) -m config.embedded --temp -- $(PY) -m bench.scale; fi
 
 clean:
 	rm -rf $(VENV) var site .mypy_cache .ruff_cache .pytest_cache

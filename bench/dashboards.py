@@ -70,7 +70,7 @@ TARGET_RATIO = 2.0
 SEED_VENDORS_SQL = """
 INSERT INTO vendors_vendor (created_at, updated_at, name, country, geography, timezone_overlap_hours, status, tier,
                             currency, website, description, review_cadence_days)
-SELECT now(), now(), 'Portfolio vendor ' || v,
+SELECT now(), now(), 'Portfolio vendor ' || (%(before)s + v),
        (ARRAY['IN', 'PL', 'RO', 'PT', 'UA', 'VN', 'PH', 'MX', 'BR', 'GB', 'US', 'DE'])[1 + v %% 12],
        (ARRAY['offshore', 'nearshore', 'nearshore', 'offshore', 'nearshore', 'offshore', 'offshore', 'nearshore',
               'offshore', 'onshore', 'onshore', 'onshore'])[1 + v %% 12],
@@ -99,7 +99,7 @@ WITH c AS (
 INSERT INTO contracts_contract (created_at, updated_at, title, reference, engagement_model, start_date, end_date,
                                 renewal, notice_days, cancel_by, value, currency, status, governing_law, text,
                                 vendor_id)
-SELECT now(), now(), 'Portfolio contract ' || n, 'PF-' || n,
+SELECT now(), now(), 'Portfolio contract ' || (%(after_contract)s + n), 'PF-' || (%(after_contract)s + n),
        (ARRAY['staff_augmentation', 'managed_services', 'project_based'])[1 + n %% 3],
        start_date, end_date, renewal, notice_days,
        CASE WHEN renewal <> 'none' AND end_date IS NOT NULL THEN end_date - notice_days END,
@@ -121,13 +121,15 @@ SELECT now(), now(), 'Function ' || f,
 FROM generate_series(1, %(functions)s) AS f
 """
 
-# Every contract (the SLA benchmark's too) covers one function, every third one a second.
+# Every contract (the SLA benchmark's too) covers one function, every third one a second (the contracts
+# after ``after_contract``: the scale benchmark adds contracts in steps).
 SEED_CONTRACT_FUNCTIONS_SQL = """
 WITH f AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS idx, count(*) OVER () AS total FROM functions_function)
 INSERT INTO contracts_contract_functions (contract_id, function_id)
 SELECT c.id, f.id
 FROM contracts_contract c
 JOIN f ON f.idx = mod(c.id, f.total) OR (mod(c.id, 3) = 0 AND f.idx = mod(c.id * 7 + 1, f.total))
+WHERE c.id > %(after_contract)s
 """
 
 SEED_RECORDS_SQL = [
@@ -137,7 +139,7 @@ SEED_RECORDS_SQL = [
                                        evidence_note, vendor_id)
     SELECT now(), now(), (ARRAY['soc2_type2', 'iso27001', 'iso9001'])[1 + (v.id + k) %% 3], '',
            %(today)s::date - 800, %(today)s::date - 365 + ((v.id * 37 + k * 211) %% 1100), '', '', v.id
-    FROM (SELECT id::int AS id FROM vendors_vendor) v CROSS JOIN generate_series(0, 1) AS k
+    FROM (SELECT id::int AS id FROM vendors_vendor WHERE id > %(before)s) v CROSS JOIN generate_series(0, 1) AS k
     """,
     # Three risks per vendor, every likelihood and impact; one in five closed.
     """
@@ -148,7 +150,7 @@ SEED_RECORDS_SQL = [
                   'delivery'])[1 + (v.id + k) %% 7],
            'Risk ' || k || ' of vendor ' || v.id, '', 1 + (v.id + k) %% 5, 1 + (v.id * 3 + k) %% 5, '',
            (ARRAY['open', 'mitigating', 'accepted', 'open', 'closed'])[1 + (v.id + k * 2) %% 5], v.id
-    FROM (SELECT id::int AS id FROM vendors_vendor) v CROSS JOIN generate_series(0, 2) AS k
+    FROM (SELECT id::int AS id FROM vendors_vendor WHERE id > %(before)s) v CROSS JOIN generate_series(0, 2) AS k
     """,
     # Three access grants per vendor: some expired and not revoked (findings), some revoked.
     """
@@ -159,7 +161,7 @@ SEED_RECORDS_SQL = [
            (v.id + k) %% 7 <> 0, %(today)s::date - 300,
            CASE WHEN (v.id + k) %% 4 = 0 THEN NULL ELSE %(today)s::date - 200 + ((v.id * 13 + k * 97) %% 500) END,
            CASE WHEN (v.id + k) %% 9 = 0 THEN %(today)s::date - 10 END, v.id
-    FROM (SELECT id::int AS id FROM vendors_vendor) v CROSS JOIN generate_series(0, 2) AS k
+    FROM (SELECT id::int AS id FROM vendors_vendor WHERE id > %(before)s) v CROSS JOIN generate_series(0, 2) AS k
     """,
     # Two reviews per vendor: one held, one scheduled (a quarter of them overdue).
     """
@@ -171,7 +173,7 @@ SEED_RECORDS_SQL = [
            CASE WHEN k = 0 THEN %(today)s::date - 60 - v.id %% 60 END,
            CASE WHEN k = 0 THEN 'held' ELSE 'scheduled' END, '', CASE WHEN k = 0 THEN 1 + v.id %% 5 END, '', '', '',
            v.id, 1.5
-    FROM (SELECT id::int AS id FROM vendors_vendor) v CROSS JOIN generate_series(0, 1) AS k
+    FROM (SELECT id::int AS id FROM vendors_vendor WHERE id > %(before)s) v CROSS JOIN generate_series(0, 1) AS k
     """,
     # Two action items per held review, half of them done.
     """
@@ -179,7 +181,7 @@ SEED_RECORDS_SQL = [
     SELECT now(), now(), 'Action ' || k || ' of review ' || r.id, r.held_on + 30 + k * 30,
            CASE WHEN (r.id + k) %% 2 = 0 THEN r.held_on + 20 END, r.id
     FROM vendors_servicereview r CROSS JOIN generate_series(0, 1) AS k
-    WHERE r.status = 'held'
+    WHERE r.status = 'held' AND r.vendor_id > %(before)s
     """,
 ]
 
@@ -312,7 +314,11 @@ def seed_costs(url: str, *, people: list[int], first_contract: int, today: date)
     return counts
 
 
-def seed_portfolio(url: str, *, vendors: int, contracts: int, functions: int, today: date) -> dict[str, int]:
+def seed_portfolio(
+    url: str, *, vendors: int, contracts: int, functions: int, today: date, only_new: bool = False
+) -> dict[str, int]:
+    """Vendors, contracts, functions and each vendor's records (every vendor's and contract's in the
+    database; with ``only_new``, only those this call adds: the scale benchmark grows in steps)."""
     with psycopg.connect(url) as conn:
         try:
             conn.execute("SET session_replication_role = replica")
@@ -320,15 +326,23 @@ def seed_portfolio(url: str, *, vendors: int, contracts: int, functions: int, to
             conn.rollback()
         conn.execute("SELECT setseed(0.24)")
         (before,) = conn.execute("SELECT coalesce(max(id), 0) FROM vendors_vendor").fetchone() or (0,)
-        conn.execute(SEED_VENDORS_SQL, {"vendors": vendors})
+        (after_contract,) = conn.execute("SELECT coalesce(max(id), 0) FROM contracts_contract").fetchone() or (0,)
+        conn.execute(SEED_VENDORS_SQL, {"vendors": vendors, "before": before})
         conn.execute(
             SEED_CONTRACTS_SQL,
-            {"contracts": contracts, "today": today, "first_vendor": before + 1, "vendors": vendors},
+            {
+                "contracts": contracts,
+                "today": today,
+                "first_vendor": before + 1,
+                "vendors": vendors,
+                "after_contract": after_contract,
+            },
         )
-        conn.execute(SEED_FUNCTIONS_SQL, {"functions": functions})
-        conn.execute(SEED_CONTRACT_FUNCTIONS_SQL)
+        if functions:
+            conn.execute(SEED_FUNCTIONS_SQL, {"functions": functions})
+        conn.execute(SEED_CONTRACT_FUNCTIONS_SQL, {"after_contract": after_contract if only_new else 0})
         for statement in SEED_RECORDS_SQL:
-            conn.execute(statement, {"today": today})
+            conn.execute(statement, {"today": today, "before": before if only_new else 0})
         counts = {
             table: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]  # type: ignore[index]  # count(*) always returns a row
             for table in (

@@ -146,3 +146,19 @@ LONG_MARKERS = ("slow", "browser", "celery")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not any(item.get_closest_marker(name) for name in LONG_MARKERS))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under ``--dist loadgroup`` every test of an ``xdist_group`` carries its group in its node id
+    (``…@seeded_demo``), which is how pytest-xdist keeps the group on one process. Some pytest and
+    pytest-xdist versions together lose it without a word: the demo is then loaded once per test and the
+    launcher's tests share no folder. Refuse such a run rather than let it pass slowly or flakily."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    lost = [item.nodeid for item in session.items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if lost:
+        raise pytest.UsageError(
+            f"--dist loadgroup lost the xdist_group of {len(lost)} tests (e.g. {lost[0]}): this pytest and "
+            "pytest-xdist do not work together; install the versions pyproject.toml allows (make test does)."
+        )

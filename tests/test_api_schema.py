@@ -150,7 +150,7 @@ def test_decisions_are_documented_as_a_page(schema: dict) -> None:
     ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/PaginatedSourcingDecisionList"}
     # the catalogue's filters do not apply to a function's history
-    assert {p["name"] for p in operation["parameters"]} == {"id", "page", "page_size"}
+    assert {p["name"] for p in operation["parameters"]} == {"id", "page", "page_size", "cursor"}
 
 
 # -- token scopes (docs/api.md, "Tokens and scopes") -------------------------------------------------------

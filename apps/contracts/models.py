@@ -148,7 +148,7 @@ class Contract(StoredTextKeptMixin, TimeStampedModel):
             models.Index(fields=["cancel_by"], name="contracts_cancel_by_idx"),
             # The default ordering (the API's list): a page reads the index in order instead of sorting
             # every contract (tests/test_list_orderings.py).
-            models.Index(fields=["-start_date", "title"], name="contracts_start_title_idx"),
+            models.Index(fields=["-start_date", "title", "id"], name="contracts_start_title_idx"),
             # Global search and the list's q: vg_unaccent(title / reference) ILIKE / <% (apps/core/search.py).
             trigram_index("title", name="contracts_contract_title_trgm"),
             trigram_index("reference", name="contracts_contract_ref_trgm"),

@@ -70,6 +70,16 @@ def format_count(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {noun}"
 
 
+def format_row_count(count: int, *, exact: bool = True) -> str:
+    """``1180`` → ``1,180``; an estimate (``exact=False``, ``apps.core.counting``) to two significant
+    figures: ``98,341`` → ``about 98,000``."""
+    if exact or count < 100:
+        return f"{count:,}"
+    magnitude = 10 ** (len(str(count)) - 2)
+    rounded = int((Decimal(count) / magnitude).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * magnitude
+    return f"about {rounded:,}"
+
+
 def format_date(day: date | datetime | None) -> str:
     """``3 Dec 2026``, as the pages print a date (``DATE_FORMAT``); a moment gives its day in
     ``TIME_ZONE``; ``—`` without a date."""

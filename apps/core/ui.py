@@ -42,6 +42,7 @@ from django.views.generic.edit import FormMixin
 from django_filters import FilterSet
 
 from apps.core.bulk import BulkActionsMixin
+from apps.core.counting import CountingPaginator
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.gates import can_override, gate_report
 from apps.core.tables import EXPORT_FORMATS, Table, export_response
@@ -79,6 +80,8 @@ class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
     create_permission: ClassVar[str | None] = None
     title: ClassVar[str] = ""
     paginate_by = PAGE_SIZE
+    # Exact counts up to a limit, PostgreSQL's estimate above it (apps.core.counting).
+    paginator_class = CountingPaginator
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -119,7 +119,7 @@ class Vendor(TimeStampedModel):
             trigram_index("name", name="vendors_vendor_name_trgm"),
             # The default ordering (the API's list, the page's default sort): a page reads the index in
             # order instead of sorting every vendor (tests/test_list_orderings.py).
-            models.Index(fields=["name"], name="vendors_vendor_name_idx"),
+            models.Index(fields=["name", "id"], name="vendors_vendor_name_idx"),
         ]
 
     def __str__(self) -> str:

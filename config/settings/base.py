@@ -460,6 +460,10 @@ ATTENTION_FALLING_TREND_POINTS = 1
 # rates of the FX-rate table (apps.core.models.FxRate: the latest on or before the figure's date).
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="EUR")
 
+# Lists (pages and API, apps/core/counting.py): a list counts its rows exactly up to this many and gives
+# PostgreSQL's estimate above it, so no page counts a whole large table (decision 0020).
+LIST_EXACT_COUNT_LIMIT = env.int("LIST_EXACT_COUNT_LIMIT", default=10_000)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.HashedTokenAuthentication",
@@ -469,7 +473,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "apps.core.pagination.OrderingFilter",  # DRF's, with the primary key last (stable pages)
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

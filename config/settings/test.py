@@ -21,6 +21,11 @@ STORAGES = {
         "OPTIONS": {"location": tempfile.mkdtemp(prefix="vg-test-evidence-"), "base_url": None},
     },
 }
+# A test database needs no durability: commits return without waiting for the WAL to reach the disk
+# (the embedded server of `make test` runs with fsync off already; this covers a machine's server too).
+_database_options: dict[str, str] = DATABASES["default"]["OPTIONS"]  # type: ignore[assignment]  # noqa: F405  # a dict, set in base
+_database_options["options"] += " -c synchronous_commit=off"
+
 # The league table's scorecard cache is off: a test sees every change at once and counts the same
 # queries every time (tests/performance/test_scorecard_cache.py turns it on, on a local-memory cache).
 SCORECARD_CACHE_SECONDS = 0

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='contract',
-            index=models.Index(fields=['-start_date', 'title'], name='contracts_start_title_idx'),
+            index=models.Index(fields=['-start_date', 'title', 'id'], name='contracts_start_title_idx'),
         ),
     ]

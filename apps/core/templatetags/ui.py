@@ -12,7 +12,7 @@ from django.template import loader
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from apps.core.formatting import format_moment, format_money
+from apps.core.formatting import format_moment, format_money, format_row_count
 from apps.core.tones import QUIET, tone_for
 
 register = template.Library()
@@ -67,6 +67,13 @@ def money(value: Decimal | None, currency: str = "") -> str:
     """``1234567.5|money:"USD"`` → ``1,234,567.50 USD`` (``apps.core.formatting``, as texts built in
     Python print it)."""
     return format_money(value, currency)
+
+
+@register.filter
+def row_count(paginator: Any) -> str:
+    """``{{ paginator|row_count }}`` → ``1,180``, or ``about 98,000`` where the count is an estimate
+    (``apps.core.counting.CountingPaginator`` above its exact limit)."""
+    return format_row_count(paginator.count, exact=getattr(paginator, "count_exact", True))
 
 
 @register.filter

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,7 +18,7 @@ from django_countries import countries
 
 from apps.contracts.choices import ContractStatus
 from apps.core.fx import Conversion, FxTable, fx_table
-from apps.dashboards.scope import Drill, Scope, drill_url, percent, round_money
+from apps.dashboards.scope import Drill, Scope, VendorUrls, drill_url, percent, round_money
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.sourcing import FunctionRow, ServingPair
 from apps.dashboards.tiles.spend import SpendRow
@@ -171,11 +171,11 @@ def concentration(
 
     def contracts_url(**extra: Any) -> Any:
         # Every active contract of the vendor (country) in any currency: the share adds them all up.
+        if "vendor" in extra:
+            vendor_url = VendorUrls("contracts:contract-list", scope, status=ContractStatus.ACTIVE)
+            return lambda key, currency: vendor_url(int(key))
         return lambda key, currency: drill_url(
-            "contracts:contract-list",
-            scope if "vendor" not in extra else replace(scope, vendor=int(key)),
-            status=ContractStatus.ACTIVE,
-            **({"country": key} if "country" in extra else {}),
+            "contracts:contract-list", scope, status=ContractStatus.ACTIVE, country=key
         )
 
     spend_by_vendor = _share_rows(
@@ -210,6 +210,9 @@ def concentration(
     function_totals = {"": len(served_critical)}
 
     def functions_url(parameter: str) -> Any:
+        if parameter == "served_by" and scope.vendor is None:
+            vendor_url = VendorUrls("functions:function-list", scope, vendor_parameter="served_by", critical="true")
+            return lambda key, currency: vendor_url(int(key))
         return lambda key, currency: drill_url(
             "functions:function-list", scope, vendor_parameter="served_by", critical="true", **{parameter: key}
         )

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from django.urls import reverse
 
 from apps.contracts.choices import ContractStatus
 from apps.core.fx import FxTable, fx_table
@@ -27,7 +25,7 @@ from apps.costs.ledger import trailing_months
 from apps.costs.ledger_rollup import VendorCost, league_vendor_costs
 from apps.costs.selectors import cost_settings
 from apps.dashboards.attention import VendorAttention, attention_scores, build_reasons, ledger_url
-from apps.dashboards.scope import Drill, Scope, drill_url, iso_day
+from apps.dashboards.scope import Drill, Scope, VendorUrls, iso_day, vendor_path_template
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
 from apps.dashboards.tiles.concentration import Concentration, concentration
@@ -198,6 +196,12 @@ def league_table(
     )
     # The rows named at the top of the overview carry their reasons whatever the table's order.
     first_ids = {vendor.id for vendor in by_attention_order[:ATTENTION_FIRST_ROWS]}
+    # Each column's link built once, each row's vendor filled in (20,000 rows: not 60,000 reversals).
+    breaches_url = VendorUrls("performance:breach-list", scope, status=list(OPEN_BREACH_STATUSES))
+    cancel_by_url = VendorUrls(
+        "contracts:contract-list", scope, status=ContractStatus.ACTIVE, cancel_by_after=iso_day(today), sort="cancel_by"
+    )
+    performance_url_of = vendor_path_template("vendors:vendor-tab", "performance", query=f"?period={period.key}")
     rows = []
     rank = 0
     for position, vendor in enumerate(ordered):
@@ -207,8 +211,7 @@ def league_table(
         else:
             scored = scorecard is not None and scorecard.score is not None
         rank += 1 if scored else 0
-        one = replace(scope, vendor=vendor.id)
-        performance_url = reverse("vendors:vendor-tab", args=[vendor.id, "performance"]) + f"?period={period.key}"
+        performance_url = performance_url_of(vendor.id)
         attention = scores[vendor.id]
         if shown is None or position < shown or (shown and vendor.id in first_ids):
             attention = build_reasons(
@@ -220,18 +223,10 @@ def league_table(
                 vendor=vendor,
                 scorecard=scorecard,
                 open_breaches=Drill(
-                    attention.facts.open_breach_total,
-                    drill_url("performance:breach-list", one, status=list(OPEN_BREACH_STATUSES)),
-                    f"open breaches of {vendor.name}",
+                    attention.facts.open_breach_total, breaches_url(vendor.id), f"open breaches of {vendor.name}"
                 ),
                 next_cancel_by=next_cancel_by.get(vendor.id),
-                next_cancel_by_url=drill_url(
-                    "contracts:contract-list",
-                    one,
-                    status=ContractStatus.ACTIVE,
-                    cancel_by_after=iso_day(today),
-                    sort="cancel_by",
-                ),
+                next_cancel_by_url=cancel_by_url(vendor.id),
                 performance_url=performance_url,
                 attention=attention,
                 cost=costs.get(vendor.id),

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='vendor',
-            index=models.Index(fields=['name'], name='vendors_vendor_name_idx'),
+            index=models.Index(fields=['name', 'id'], name='vendors_vendor_name_idx'),
         ),
     ]
