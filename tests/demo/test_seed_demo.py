@@ -47,7 +47,13 @@ from apps.vendors.services import (
     service_review_update,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded_demo"), pytest.mark.usefixtures("demo")]
+# slow: loading the demo takes 20–40 s; CI runs these in `make test` and leaves them out of its second pass.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("seeded_demo"),
+    pytest.mark.usefixtures("demo"),
+]
 AS_OF = "2026-11-23"
 
 

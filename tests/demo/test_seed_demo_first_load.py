@@ -18,7 +18,8 @@ from apps.functions.models import SourcingDecision
 from apps.vendors.models import Certification, ServiceReview, Vendor
 from tests.factories import FunctionFactory, VendorFactory
 
-pytestmark = pytest.mark.django_db
+# slow: each test loads the demo (20–40 s).
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 AS_OF = "2026-11-23"
 
 

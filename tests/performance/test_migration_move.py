@@ -137,6 +137,7 @@ def _write_the_old_world(old: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow  # migrates the whole schema back and forth (about a minute)
 @pytest.mark.django_db(transaction=True)
 def test_the_move_keeps_every_row_content_type_permission_and_audit_trigger() -> None:
     executor = MigrationExecutor(connection)

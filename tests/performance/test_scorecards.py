@@ -539,6 +539,7 @@ def test_performance_pages_cost_the_same_queries_whatever_the_data(admin_client:
     assert counts() == few
 
 
+@pytest.mark.slow  # loads the demo
 def test_the_demo_vendors_have_meaningful_scorecards() -> None:
     import io
 
