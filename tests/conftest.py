@@ -137,6 +137,15 @@ def api_client_for(user_with_role: Callable[[str], User]) -> Callable[[str], API
     return make
 
 
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """A parameter of bytes is named by its argument, not its content: a generated DOCX or XLSX embeds the
+    time it was built, so each test process would collect a different test id and pytest-xdist would
+    refuse the run ("Different tests were collected")."""
+    if isinstance(val, bytes | bytearray):
+        return argname
+    return None
+
+
 # The longest tests first (the launcher's, the browser's, those running a Celery worker): in a parallel
 # run they then overlap the many short ones instead of being the tail every other process waits for.
 # (pytest-django orders transactional tests last; restoring the migrated rows after each of them, above,
