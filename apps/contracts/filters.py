@@ -22,6 +22,8 @@ def _contract_choices(request: Any) -> QuerySet[models.Contract]:
 class ContractChoiceField(MenuModelChoiceField):
     """Contract titles repeat across vendors (“Managed services 2026”): the menu names the vendor too."""
 
+    search_fields = ("title", "vendor__name")
+
     def label_from_instance(self, obj: models.Contract) -> str:
         return f"{obj.title} — {obj.vendor.name}"
 

@@ -32,6 +32,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -45,9 +46,14 @@ from apps.core.bulk import BulkActionsMixin
 from apps.core.counting import CountingPaginator
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.gates import can_override, gate_report
+from apps.core.search import search_queryset
 from apps.core.tables import EXPORT_FORMATS, Table, export_response
 
 PAGE_SIZE = 25
+# A filter menu of records (vendors, contracts) with more than this many is not drawn whole: it offers
+# what is chosen, and the records are searched as one types (``?choices=<filter>&term=``, static/js/choices.js).
+LONG_MENU = 200
+CHOICES_SHOWN = 20
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -94,6 +100,8 @@ class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
             raise ImproperlyConfigured(f"{cls.__name__}: {table.__name__} sorts by {unknown}, not in sort_fields.")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]  # a CSV stream too
+        if "choices" in request.GET:
+            return self.choices_response(request.GET.get("choices", ""), request.GET.get("term", ""))
         file_format = request.GET.get("export")
         if file_format in EXPORT_FORMATS:
             return export_response(
@@ -103,6 +111,24 @@ class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
 
     def base_queryset(self) -> QuerySet[Any]:
         return type(self).selector(user=self.request.user)
+
+    def choices_response(self, name: str, term: str) -> JsonResponse:
+        """The records of the filter menu ``name`` that ``term`` finds (accent- and case-insensitive, as
+        global search), at most ``CHOICES_SHOWN``, as ``{"results": [{"value", "label"}]}``."""
+        form = self.filterset_class(None, queryset=self.base_queryset().none(), request=self.request).form
+        field = form.fields.get(name)
+        if name not in self.filter_fields or not isinstance(field, forms.ModelChoiceField) or field.queryset is None:
+            return JsonResponse({"detail": f"{name or 'choices'}: no such menu on this list."}, status=404)
+        search_fields = getattr(field, "search_fields", None)
+        if not search_fields:
+            return JsonResponse({"detail": f"{name}: no such menu on this list."}, status=404)
+        queryset = field.queryset
+        if term.strip():
+            queryset = search_queryset(queryset, search_fields, term)
+        found = [
+            {"value": str(record.pk), "label": field.label_from_instance(record)} for record in queryset[:CHOICES_SHOWN]
+        ]
+        return JsonResponse({"results": found})
 
     def filtered_queryset(self) -> QuerySet[Any]:
         self.filterset = self.filterset_class(self.request.GET, queryset=self.base_queryset(), request=self.request)
@@ -143,6 +169,7 @@ class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
         without_sort.pop("sort", None)
         shown = [self.filterset.form[name] for name in self.filter_fields if name in self.filterset.form.fields]
         for bound in shown:
+            self._shorten_long_menu(bound.name, bound.field)
             _label_filter_widget(bound.field, str(bound.label))
         can_create = bool(self.create_url_name) and (
             not self.create_permission or self.request.user.has_perm(self.create_permission)
@@ -161,6 +188,22 @@ class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
             bulk=self.bulk_context(),
         )
         return context
+
+    def _shorten_long_menu(self, name: str, field: forms.Field) -> None:
+        """A menu of more than ``LONG_MENU`` records (20,000 vendors) offers only what is chosen and is
+        searched as one types; a shorter one is drawn whole from the same query (``LIMIT LONG_MENU + 1``)."""
+        if not getattr(field, "search_fields", None) or not isinstance(field, forms.ModelChoiceField):
+            return
+        if field.queryset is None:
+            return
+        records = list(field.queryset[: LONG_MENU + 1])
+        if len(records) <= LONG_MENU:
+            field._menu_records = records  # type: ignore[attr-defined]  # the menu's iterator reads these
+            return
+        chosen = [value for value in self.request.GET.getlist(name) if value.isdigit()]
+        field.queryset = field.queryset.filter(pk__in=chosen)
+        field.__dict__.pop("_menu_records", None)
+        field.widget.attrs.update({"data-choices-url": f"?choices={name}", "data-choices-label": str(field.label)})
 
     def hidden_filters(self) -> list[dict[str, Any]]:
         """The filters in the query string that the filter bar does not show (a dashboard's drill-down

@@ -77,6 +77,8 @@ class MenuModelChoiceField(ModelChoiceField):
     """django-filter's model choice field whose menu reads its records once (``_MenuChoiceIterator``)."""
 
     iterator = _MenuChoiceIterator
+    # What a long menu is searched on as one types (apps.core.ui, "long menus").
+    search_fields: tuple[str, ...] = ("name",)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         copied = super().__deepcopy__(memo)
