@@ -145,10 +145,20 @@ class Contract(StoredTextKeptMixin, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["status", "end_date"], name="contracts_status_end_idx"),
-            models.Index(fields=["cancel_by"], name="contracts_cancel_by_idx"),
-            # The default ordering (the API's list): a page reads the index in order instead of sorting
-            # every contract (tests/test_list_orderings.py).
+            # Every ordering the list page and the API offer, exactly as they order (the field, then the
+            # title, then the id; either direction): a page reads the index in order instead of sorting every
+            # contract (decision 0020; tests/test_list_orderings.py). The cancel-by one also serves the
+            # reminders' cancel-by lookups.
             models.Index(fields=["-start_date", "title", "id"], name="contracts_start_title_idx"),
+            # ?ordering=start_date or -start_date: then the title and the id in the same direction.
+            models.Index(fields=["start_date", "title", "id"], name="contracts_start_idx"),
+            models.Index(fields=["title", "id"], name="contracts_title_idx"),
+            models.Index(fields=["engagement_model", "title", "id"], name="contracts_engagement_idx"),
+            models.Index(fields=["status", "title", "id"], name="contracts_status_title_idx"),
+            models.Index(fields=["value", "title", "id"], name="contracts_value_idx"),
+            models.Index(fields=["end_date", "title", "id"], name="contracts_end_title_idx"),
+            models.Index(fields=["cancel_by", "title", "id"], name="contracts_cancel_title_idx"),
+            models.Index(fields=["created_at", "title", "id"], name="contracts_created_idx"),
             # Global search and the list's q: vg_unaccent(title / reference) ILIKE / <% (apps/core/search.py).
             trigram_index("title", name="contracts_contract_title_trgm"),
             trigram_index("reference", name="contracts_contract_ref_trgm"),

@@ -149,6 +149,10 @@ class OrderingFilter(_OrderingFilter):
         if not ordering:
             return queryset
         fields = [str(field) for field in ordering]
-        if not any(field.lstrip("-") in ("pk", "id") for field in fields):
-            fields.append("-pk" if fields[-1].startswith("-") else "pk")
+        # The view's ``ordering_then`` (contracts: the title; vendors: the name) comes before the id, as on
+        # the list page: the order an index of the list is built in (decision 0020).
+        for then in [*getattr(view, "ordering_then", ()), "pk"]:
+            if any(field.lstrip("-") in ({then, "pk", "id"} if then == "pk" else {then}) for field in fields):
+                continue
+            fields.append(f"-{then}" if fields[-1].startswith("-") else then)
         return queryset.order_by(*fields)

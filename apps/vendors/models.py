@@ -117,9 +117,18 @@ class Vendor(TimeStampedModel):
         # Global search and the list's q: vg_unaccent(name) ILIKE / <% (apps/core/search.py).
         indexes = [
             trigram_index("name", name="vendors_vendor_name_trgm"),
-            # The default ordering (the API's list, the page's default sort): a page reads the index in
-            # order instead of sorting every vendor (tests/test_list_orderings.py).
+            # Every ordering the list page and the API offer, exactly as they order (the field, then the
+            # name, then the id; either direction): a page reads the index in order instead of sorting every
+            # vendor (decision 0020; tests/test_list_orderings.py).
             models.Index(fields=["name", "id"], name="vendors_vendor_name_idx"),
+            models.Index(fields=["status", "name", "id"], name="vendors_status_name_idx"),
+            models.Index(fields=["country", "name", "id"], name="vendors_country_name_idx"),
+            models.Index(fields=["geography", "name", "id"], name="vendors_geo_name_idx"),
+            models.Index(fields=["tier", "name", "id"], name="vendors_tier_name_idx"),
+            models.Index(fields=["rate_min", "name", "id"], name="vendors_rate_min_idx"),
+            models.Index(fields=["rate_max", "name", "id"], name="vendors_rate_max_idx"),
+            models.Index(fields=["created_at", "name", "id"], name="vendors_created_idx"),
+            models.Index(fields=["updated_at", "name", "id"], name="vendors_updated_idx"),
         ]
 
     def __str__(self) -> str:

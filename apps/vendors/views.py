@@ -63,13 +63,14 @@ class VendorListView(FilteredListView):
     filterset_class = filters.VendorFilterSet
     filter_fields = ("q", "status", "geography", "engagement_model", "tier")
     sort_fields = {
+        # Each, then the name, then the id: the order of the vendor indexes (decision 0020).
         "name": "name",
-        "status": "status",
+        "status": ("status", "name"),
         "country": ("country", "name"),
         "geography": ("geography", "name"),
         "tier": ("tier", "name"),
-        "rate": ("rate_min", "rate_max"),
-        "updated": "updated_at",
+        "rate": ("rate_min", "name"),
+        "updated": ("updated_at", "name"),
     }
     default_sort = "name"
     table_class = VendorTable

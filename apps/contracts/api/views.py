@@ -30,6 +30,7 @@ class ContractViewSet(ServiceModelViewSet):
     search_fields = ["title", "reference", "vendor__name"]
     ordering_fields = ["title", "start_date", "end_date", "cancel_by", "value", "status", "created_at"]
     ordering = ["-start_date", "title"]
+    ordering_then = ["title"]  # every ordering, then the title, then the id: as the page, and its indexes
     action_permissions = {"transition": "contracts.change_contract"}
 
     def get_queryset(self) -> Any:

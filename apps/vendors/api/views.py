@@ -37,6 +37,7 @@ class VendorViewSet(ServiceModelViewSet):
     search_fields = ["name", "description"]
     ordering_fields = ["name", "country", "geography", "status", "tier", "rate_min", "rate_max", "created_at"]
     ordering = ["name"]
+    ordering_then = ["name"]  # every ordering, then the name, then the id: as the page, and its indexes
 
     def get_permissions(self) -> Sequence[Any]:
         # A transition needs vendors.change_vendor — or, for an executive, an override of an unmet
