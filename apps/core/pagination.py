@@ -140,19 +140,21 @@ class PageNumberPagination(_PageNumberPagination):
 
 
 class OrderingFilter(_OrderingFilter):
-    """DRF's ``ordering`` with the primary key last: rows that tie on the ordering (contracts starting
-    the same day with the same title) keep one order, so a row never shows on two pages or none. With a
-    cursor the cursor orders (by id)."""
+    """DRF's ``ordering``, then the view's ``ordering_then`` (contracts: the title; vendors: the name), then
+    the primary key, each in the direction of the field before: the order an index of the list is built in,
+    as on the list page (decision 0020), and rows that tie keep one order, so a row never shows on two
+    pages or none. With a cursor the cursor orders (by id)."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
         ordering = self.get_ordering(request, queryset, view)
         if not ordering:
             return queryset
         fields = [str(field) for field in ordering]
-        # The view's ``ordering_then`` (contracts: the title; vendors: the name) comes before the id, as on
-        # the list page: the order an index of the list is built in (decision 0020).
+        named = {field.lstrip("-") for field in fields}
+        if "id" in named:
+            named.add("pk")
         for then in [*getattr(view, "ordering_then", ()), "pk"]:
-            if any(field.lstrip("-") in ({then, "pk", "id"} if then == "pk" else {then}) for field in fields):
-                continue
-            fields.append(f"-{then}" if fields[-1].startswith("-") else then)
+            if then not in named:
+                fields.append(f"-{then}" if fields[-1].startswith("-") else then)
+                named.add(then)
         return queryset.order_by(*fields)
