@@ -106,32 +106,31 @@ def drill_url(url_name: str, scope: Scope, *, vendor_parameter: str | None = "ve
 _ANY_VENDOR = 9_007_199_254_740_991
 
 
+def _per_vendor(template: str) -> Callable[[int], str]:
+    """``template`` with its one ``_ANY_VENDOR`` replaced by each row's vendor id."""
+    marker = str(_ANY_VENDOR)
+    if template.count(marker) != 1:
+        raise ValueError(f"{template}: the vendor appears {template.count(marker)} times in it.")
+    return lambda vendor_id: template.replace(marker, str(int(vendor_id)))
+
+
 class VendorUrls:
     """One column's drill-down URL for many vendors, built once and filled in per row: a league table of
     20,000 vendors builds one URL per column, not one per cell (``drill_url`` with each row's vendor in
     the scope gives the same string, tests/dashboards/test_scope.py)."""
 
     def __init__(self, url_name: str, scope: Scope, *, vendor_parameter: str = "vendor", **filters: Any) -> None:
-        self.template = drill_url(
-            url_name, replace(scope, vendor=_ANY_VENDOR), vendor_parameter=vendor_parameter, **filters
+        self._fill = _per_vendor(
+            drill_url(url_name, replace(scope, vendor=_ANY_VENDOR), vendor_parameter=vendor_parameter, **filters)
         )
-        self.marker = str(_ANY_VENDOR)
-        if self.template.count(self.marker) != 1:
-            raise ValueError(f"{url_name}: the vendor appears {self.template.count(self.marker)} times in its URL.")
 
     def __call__(self, vendor_id: int) -> str:
-        return self.template.replace(self.marker, str(int(vendor_id)))
+        return self._fill(vendor_id)
 
 
 def vendor_path_template(url_name: str, *args: Any, query: str = "") -> Callable[[int], str]:
     """``reverse(url_name, args=[vendor_id, *args]) + query`` for many vendors: reversed once."""
-    marker = str(_ANY_VENDOR)
-    template = reverse(url_name, args=[_ANY_VENDOR, *args]) + query
-
-    def url(vendor_id: int) -> str:
-        return template.replace(marker, str(int(vendor_id)))
-
-    return url
+    return _per_vendor(reverse(url_name, args=[_ANY_VENDOR, *args]) + query)
 
 
 @lru_cache(maxsize=64)
