@@ -117,11 +117,10 @@ class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
         global search), at most ``CHOICES_SHOWN``, as ``{"results": [{"value", "label"}]}``."""
         form = self.filterset_class(None, queryset=self.base_queryset().none(), request=self.request).form
         field = form.fields.get(name)
-        if name not in self.filter_fields or not isinstance(field, forms.ModelChoiceField) or field.queryset is None:
-            return JsonResponse({"detail": f"{name or 'choices'}: no such menu on this list."}, status=404)
-        search_fields = getattr(field, "search_fields", None)
+        search_fields = _menu_search_fields(field) if name in self.filter_fields else ()
         if not search_fields:
-            return JsonResponse({"detail": f"{name}: no such menu on this list."}, status=404)
+            return JsonResponse({"detail": f"{name or 'choices'}: no such menu on this list."}, status=404)
+        assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None  # a searchable menu
         queryset = field.queryset
         if term.strip():
             queryset = search_queryset(queryset, search_fields, term)
@@ -192,10 +191,9 @@ class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
     def _shorten_long_menu(self, name: str, field: forms.Field) -> None:
         """A menu of more than ``LONG_MENU`` records (20,000 vendors) offers only what is chosen and is
         searched as one types; a shorter one is drawn whole from the same query (``LIMIT LONG_MENU + 1``)."""
-        if not getattr(field, "search_fields", None) or not isinstance(field, forms.ModelChoiceField):
+        if not _menu_search_fields(field):
             return
-        if field.queryset is None:
-            return
+        assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None  # a searchable menu
         records = list(field.queryset[: LONG_MENU + 1])
         if len(records) <= LONG_MENU:
             field._menu_records = records  # type: ignore[attr-defined]  # the menu's iterator reads these
@@ -224,6 +222,14 @@ class FilteredListView(LoginRequiredMixin, BulkActionsMixin, ListView):
                 }
             )
         return found
+
+
+def _menu_search_fields(field: forms.Field | None) -> Sequence[str]:
+    """What a filter menu of records is searched on (its field class's ``search_fields``: vendors by name,
+    contracts by title and vendor); nothing for any other filter."""
+    if not isinstance(field, forms.ModelChoiceField) or field.queryset is None:
+        return ()
+    return tuple(getattr(field, "search_fields", ()))
 
 
 def _label_filter_widget(field: forms.Field, label: str) -> None:
