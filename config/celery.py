@@ -23,6 +23,12 @@ app.conf.beat_schedule = {
         "task": "contracts.evaluate_slas",
         "schedule": crontab(minute=5),
     },
+    # Ten minutes after the sweep (whose breaches change the costs): the league table's scorecards and costs
+    # of the vendors that changed are worked out and stored, so the overview's next view works nothing out.
+    "dashboards-store-league-figures-hourly": {
+        "task": "dashboards.store_league_figures",
+        "schedule": crontab(minute=15),
+    },
     "notifications-send-pending-emails-hourly": {
         "task": "notifications.send_pending_emails",
         "schedule": crontab(minute=35),

@@ -204,3 +204,16 @@ class FxRate(TimeStampedModel):
             raise ValidationError(
                 {"currency": f"{self.currency} is the reporting currency: it always converts at 1 and takes no rate."}
             )
+
+
+class RollupMark(models.Model):
+    """How far a stored per-vendor rollup (``apps.core.rollups``) has read the audit trails of what its
+    figures are made of: its bookkeeping, not a record anyone enters (so it has no audit trail)."""
+
+    name = models.CharField(primary_key=True, max_length=100)
+    marks = models.JSONField(default=dict, help_text="Event table → the highest event id read.")
+    shared = models.TextField(blank=True, help_text="The version of what every vendor's figures read.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Rollup {self.name}"

@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -21,9 +20,9 @@ from psycopg import sql
 
 from apps.contracts.choices import EngagementModel
 from apps.contracts.models import Contract
-from apps.core.audit_cache import cached_while_unchanged
 from apps.core.fx import FxTable, reporting_currency
 from apps.core.models import FxRate
+from apps.core.rollups import Rollup, VendorSource
 from apps.costs.choices import INVOICE_COUNTED_STATUSES
 from apps.costs.ledger import (
     CREDIT_EXCLUDED_STATUSES,
@@ -41,7 +40,7 @@ from apps.costs.ledger import (
     month_last,
     totals_by,
 )
-from apps.costs.models import CostSettings, Invoice, InvoiceHours, OwnerHours
+from apps.costs.models import CostSettings, Invoice, InvoiceHours, OwnerHours, VendorCostRollup
 from apps.costs.selectors import cost_settings
 from apps.functions.models import Function
 from apps.kpis.models import KpiDefinition
@@ -287,25 +286,30 @@ def vendor_costs_from_ledger(
     return {vendor_id: VendorCost.of(vendor_id, totals) for vendor_id, totals in totals_by(lines, "vendor_id").items()}
 
 
-# -- the league table's costs, cached -----------------------------------------------------------------------
-# A year of a portfolio's ledger takes seconds to work out (bench/README.md), and its sources rarely change
-# between two views of the overview: kept (``apps.core.audit_cache``) until the audit trail of anything the
-# ledger reads grows, or one of the link tables without one (review attendees, people's roles, the
-# functions a contract serves) changes. The lifetime is the scorecards' (``SCORECARD_CACHE_SECONDS``: the
-# league table's worked-out figures share it; 0 turns it off).
-LEDGER_SOURCES = (
-    Invoice,
-    InvoiceHours,
-    OwnerHours,
-    ServiceReview,
-    Measurement,
-    Breach,
-    SlaTerm,
-    Contract,
-    Vendor,
-    Function,
-    FxRate,
-    CostSettings,
+# -- the league table's costs, stored ------------------------------------------------------------------------
+# A year of a portfolio's ledger takes seconds to work out (bench/README.md), and between two views of the
+# overview few vendors change: each vendor's sum is stored (``apps.core.rollups``) and dropped as soon as
+# anything of the vendor's the ledger reads changes — its contracts and their invoices, hours, owners'
+# hours, measurements, SLA terms and breaches, its service reviews, the vendor itself — and every vendor's
+# when what all of them read changes: the functions' cost of delay, the FX rates, the cost settings,
+# review attendees, people's roles and the functions a contract serves (link tables without an audit
+# trail), or the reporting currency.
+COST_ROLLUP = Rollup(
+    name="costs:vendor-costs",
+    store=VendorCostRollup,
+    per_vendor=(
+        VendorSource(Invoice, "contract__vendor"),
+        VendorSource(InvoiceHours, "invoice__contract__vendor"),
+        VendorSource(OwnerHours, "contract__vendor"),
+        VendorSource(ServiceReview, "vendor"),
+        VendorSource(Measurement, "contract__vendor"),
+        VendorSource(Breach, "term__contract__vendor"),
+        VendorSource(SlaTerm, "contract__vendor"),
+        VendorSource(Contract, "vendor"),
+        VendorSource(Vendor, ""),
+    ),
+    shared=(Function, FxRate, CostSettings),
+    links=(ServiceReview.attendees.through, get_user_model().groups.through, Contract.functions.through),
 )
 
 
@@ -316,15 +320,36 @@ def _settings_key(rates: CostSettings) -> str:
 def league_vendor_costs(
     *, vendor_ids: Collection[int], start: date, end: date, fx: FxTable | None = None, rates: CostSettings
 ) -> dict[int, VendorCost]:
-    """``vendor_costs`` from Django's cache when nothing it is made of has changed since it was worked out:
-    one query when cached, two when not."""
-    ids = sorted(set(vendor_ids))
+    """``vendor_costs`` read from the stored rollup (``COST_ROLLUP``): two queries when nothing the vendors'
+    ledgers read changed since they were stored; the vendors that changed are worked out again (one
+    query for all of them) and stored."""
+    first, last = month_first(start), month_first(end)
     reporting = fx.reporting if fx is not None else reporting_currency()
-    return cached_while_unchanged(
-        name="costs:league-vendor-costs",
-        key=f"{start}|{end}|{reporting}|{ids}|{_settings_key(rates)}",
-        seconds=int(getattr(django_settings, "SCORECARD_CACHE_SECONDS", 600)) if ids else 0,
-        tracked=LEDGER_SOURCES,
-        links=(ServiceReview.attendees.through, get_user_model().groups.through, Contract.functions.through),
-        compute=lambda: vendor_costs(vendor_ids=ids, start=start, end=end, fx=fx, rates=rates),
+
+    def compute(missing: list[int]) -> list[VendorCostRollup]:
+        costs = vendor_costs(vendor_ids=missing, start=first, end=last, fx=fx, rates=rates)
+        return [
+            VendorCostRollup(
+                vendor_id=pk,
+                first_month=first,
+                last_month=last,
+                has_lines=(cost := costs.get(pk)) is not None,
+                tco=cost.tco if cost else ZERO,
+                invoiced=cost.invoiced if cost else ZERO,
+                billed_hours=cost.billed_hours if cost else ZERO,
+                complete=cost.complete if cost else True,
+            )
+            for pk in missing
+        ]
+
+    rows = COST_ROLLUP.rows(
+        key=f"{reporting}|{_settings_key(rates)}",
+        vendor_ids=vendor_ids,
+        where={"first_month": first, "last_month": last},
+        compute=compute,
     )
+    return {
+        pk: VendorCost(pk, row["tco"], row["invoiced"], row["billed_hours"], row["complete"])
+        for pk, row in rows.items()
+        if row["has_lines"]
+    }

@@ -252,3 +252,30 @@ class OwnerHours(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:contract-detail", args=[self.contract_id]) + "#costs"
+
+
+class VendorCostRollup(models.Model):
+    """A vendor's ledger summed over a window of months (``first_month`` to ``last_month``), worked out and
+    stored (``apps.costs.ledger_rollup.league_vendor_costs``); ``has_lines`` False: nothing in the ledger.
+    Dropped as soon as anything it is made of changes (``apps.core.rollups``); bookkeeping, so it has no
+    audit trail of its own."""
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    first_month = models.DateField()
+    last_month = models.DateField()
+    has_lines = models.BooleanField(default=True)
+    tco = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    invoiced = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    billed_hours = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    complete = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_month", "last_month", "vendor"], name="costs_vendor_cost_rollup_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["vendor"], name="costs_vendor_cost_rollup_v")]
+
+    def __str__(self) -> str:
+        return f"Costs of vendor {self.vendor_id} from {self.first_month} to {self.last_month}"

@@ -32,7 +32,7 @@ from apps.contracts.selectors import contract_list
 from apps.core.fx import FxTable, fx_table
 from apps.core.models import PolicyException, StatusChange
 from apps.costs.ledger import trailing_months
-from apps.costs.ledger_rollup import league_vendor_costs
+from apps.costs.ledger_rollup import vendor_costs
 from apps.costs.models import CostSettings
 from apps.costs.selectors import cost_settings
 from apps.costs.tco import Scope as CostScope
@@ -457,9 +457,10 @@ def _attention_score(data: Vendor360, *, user: Any, fx: FxTable, rates: CostSett
         list(PolicyException.objects.filter(pk__in=exception_ids).order_by("review_on", "pk")) if exception_ids else []
     )
     # Its costs over the league table's window (the 12 months ending with the page's period), so the
-    # hidden-cost weight counts here as it does in the ranking.
+    # hidden-cost weight counts here as it does in the ranking. Worked out for this vendor alone (one
+    # query), not read from the league table's stored rollup: one vendor's ledger is quick to sum.
     cost_window = trailing_months(data.period.start, LEAGUE_COST_MONTHS)
-    costs = league_vendor_costs(vendor_ids=[vendor.pk], start=cost_window[0], end=cost_window[1], fx=fx, rates=rates)
+    costs = vendor_costs(vendor_ids=[vendor.pk], start=cost_window[0], end=cost_window[1], fx=fx, rates=rates)
     scores = attention_scores(
         vendor_ids=[vendor.pk],
         scope=data.scope,

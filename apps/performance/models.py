@@ -427,3 +427,26 @@ __all__ = [
     "TelemetryRecompute",
     "TrackerIssue",
 ]
+
+
+class VendorScorecardRollup(models.Model):
+    """A vendor's scorecard for one period, worked out and stored (``apps.performance.rollups``): its score
+    and the period before's, from which the standing and trend follow. Dropped as soon as anything it is
+    made of changes (``apps.core.rollups``); bookkeeping, so it has no audit trail of its own."""
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=10)
+    period_start = models.DateField()
+    score = models.DecimalField(max_digits=6, decimal_places=1, null=True)
+    previous_score = models.DecimalField(max_digits=6, decimal_places=1, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_kind", "period_start", "vendor"], name="performance_scorecard_rollup_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["vendor"], name="performance_scorecard_rollup_v")]
+
+    def __str__(self) -> str:
+        return f"Scorecard of vendor {self.vendor_id} for {self.period_kind} {self.period_start}"

@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -76,14 +76,14 @@ from django.utils import timezone
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
-from apps.core.audit_cache import cached_while_unchanged
 from apps.core.formatting import format_count
+from apps.core.rollups import Rollup, VendorSource
 from apps.kpis.choices import BandSource, Direction
 from apps.kpis.models import KpiDefinition, PerformanceBand
 from apps.kpis.units import with_unit
 from apps.performance.choices import Comparator, EvaluationStatus, WindowKind
 from apps.performance.evaluation import Aggregates, aggregate_value, window_containing
-from apps.performance.models import Measurement, SlaEvaluation, SlaTerm
+from apps.performance.models import Measurement, SlaEvaluation, SlaTerm, VendorScorecardRollup
 from apps.performance.telemetry.explain import scorecard_marks
 
 MONTH = WindowKind.MONTH.value
@@ -227,10 +227,11 @@ def standings() -> list[Standing]:
     ]
 
 
-def standing_for(score: Decimal | None) -> Standing | None:
+def standing_for(score: Decimal | None, bands: Sequence[Standing] | None = None) -> Standing | None:
+    """The standing a score reaches (``bands``: ``standings()``, when the caller read them already)."""
     if score is None:
         return None
-    bands = standings()
+    bands = standings() if bands is None else bands
     return next((band for band in bands if score >= band.min_score), bands[-1] if bands else None)
 
 
@@ -788,12 +789,19 @@ def vendor_scorecards(*, period: Period, vendor_ids: Iterable[int] | None = None
     return _scorecards(by=VENDOR, ids=None if vendor_ids is None else list(vendor_ids), period=period)
 
 
-# -- the league table's scorecards, cached ------------------------------------------------------------------
-DEFAULT_CACHE_SECONDS = 600
-
-
-# What scorecards are made of (``apps.core.audit_cache``: kept until one of these audit trails grows).
-SCORECARD_SOURCES = (Measurement, KpiDefinition, PerformanceBand, SlaTerm, Contract)
+# -- the league table's scorecards, stored --------------------------------------------------------------------
+# What scorecards are made of (``apps.core.rollups``): a vendor's measurements, SLA terms and contracts,
+# and for every vendor the KPI catalogue, its bands and the ``SCORECARD_*`` settings.
+SCORECARD_ROLLUP = Rollup(
+    name="performance:vendor-scorecards",
+    store=VendorScorecardRollup,
+    per_vendor=(
+        VendorSource(Measurement, "contract__vendor"),
+        VendorSource(SlaTerm, "contract__vendor"),
+        VendorSource(Contract, "vendor"),
+    ),
+    shared=(KpiDefinition, PerformanceBand),
+)
 
 
 def _scorecard_settings() -> str:
@@ -802,24 +810,48 @@ def _scorecard_settings() -> str:
     )
 
 
+def _stored_scorecard(row: Mapping[str, Any], period: Period, bands: Sequence[Standing]) -> Scorecard:
+    delta, trend = trend_of(row["score"], row["previous_score"])
+    return Scorecard(
+        subject=VENDOR,
+        subject_id=row["vendor_id"],
+        period=period,
+        rows=[],
+        score=row["score"],
+        standing=standing_for(row["score"], bands),
+        previous_score=row["previous_score"],
+        delta=delta,
+        trend=trend,
+    )
+
+
 def league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int, Scorecard]:
     """The scorecards of many vendors without their KPI rows (what a league table shows: score,
-    standing, trend), from Django's cache when nothing they are made of has changed since they were
-    worked out (``SCORECARD_CACHE_SECONDS``, default 600; 0 turns the cache off). One query when cached,
-    five when not: a portfolio's scorecards take seconds to work out, and a closed month's rarely change."""
-    ids = sorted(set(vendor_ids))
-    seconds = int(getattr(settings, "SCORECARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
-    if not seconds:
-        return {pk: replace(card, rows=[]) for pk, card in vendor_scorecards(period=period, vendor_ids=ids).items()}
-    return cached_while_unchanged(
-        name="kpis:league-scorecards",
-        key=f"{period.key}|{ids}|{_scorecard_settings()}",
-        seconds=seconds,
-        tracked=SCORECARD_SOURCES,
-        compute=lambda: {
-            pk: replace(card, rows=[]) for pk, card in vendor_scorecards(period=period, vendor_ids=ids).items()
-        },
+    standing, trend), read from the stored rollup (``SCORECARD_ROLLUP``): two queries when no vendor's
+    measurements, terms or contracts changed since they were stored; the vendors that changed are worked
+    out again (``vendor_scorecards``, four queries for all of them) and stored."""
+
+    def compute(missing: list[int]) -> list[VendorScorecardRollup]:
+        cards = vendor_scorecards(period=period, vendor_ids=missing)
+        return [
+            VendorScorecardRollup(
+                vendor_id=pk,
+                period_kind=period.kind,
+                period_start=period.start,
+                score=cards[pk].score,
+                previous_score=cards[pk].previous_score,
+            )
+            for pk in missing
+        ]
+
+    rows = SCORECARD_ROLLUP.rows(
+        key=_scorecard_settings(),
+        vendor_ids=vendor_ids,
+        where={"period_kind": period.kind, "period_start": period.start},
+        compute=compute,
     )
+    bands = standings()
+    return {pk: _stored_scorecard(row, period, bands) for pk, row in rows.items()}
 
 
 def contract_scorecards(*, period: Period, contract_ids: Iterable[int]) -> dict[int, Scorecard]:

@@ -14,8 +14,10 @@ One sweep (``sla_sweep``):
      aggregation and status rules;
    - keeps the windows whose evaluation is new or different: never evaluated, the open one, just
      closed, or whose measurements changed (count or last update) since they were evaluated — late
-     data — and upserts those evaluations;
-   - inserts the breaches of closed breached windows that have none (``ON CONFLICT DO NOTHING``);
+     data — and writes those evaluations (new ones take their ids from the table's sequence in the
+     statement, so their breaches name them without reading back what was inserted);
+   - inserts the breaches of closed breached windows that have none: a window evaluated for the first
+     time with a plain INSERT, one evaluated before with ``ON CONFLICT DO NOTHING``;
    - answers with counts, the new breaches, the open windows that turned at risk, and the existing
      breaches of re-evaluated windows;
 3. moves those existing breaches through the services (retracted when late data cleared the window,
@@ -87,7 +89,8 @@ def lookback_days() -> int:
 
 
 # The whole sweep: parameters are as_of, now, horizon (days), statuses, open_ended_days, and either
-# day (evaluate only the window of each term containing it) or NULL, and term_ids or NULL (all terms).
+# day (evaluate only the window of each term containing it) or NULL, term_ids or NULL (all terms), and
+# evaluation_table and evaluation_pk (SlaEvaluation's table and id column: whose sequence numbers new rows).
 # Values are rounded as evaluation.py rounds them; divisions carry 24 decimals before rounding, so a
 # half-way case rounds the same way in both. Tables and columns are the models' ({term} is SlaTerm's
 # table, {term.contract} its contract column: apps.core.sql.compose); the CTEs name their own columns.
@@ -190,7 +193,13 @@ WITH term AS MATERIALIZED (
     WHERE e.{evaluation.id} IS NULL OR NOT v.closed OR NOT e.{evaluation.is_closed}
        OR v.samples <> e.{evaluation.samples} OR v.changed_at > e.{evaluation.evaluated_at}
 ), changed AS MATERIALIZED (
-    SELECT j.*,
+    -- The windows to write, with only the columns the writes and the answer read (a narrow row stays in
+    -- memory). A new evaluation takes its id from the table's sequence here, so its breach can name it
+    -- without reading back what was inserted.
+    SELECT j.term_id, j.window_start, j.window_end, j.value, j.samples, j.status, j.closed, j.target, j.severity,
+           j.currency, j.evaluation_id, j.previous_status,
+           coalesce(j.evaluation_id, nextval((SELECT pg_get_serial_sequence(%(evaluation_table)s, %(evaluation_pk)s)::regclass)))
+               AS id,
            CASE WHEN j.closed AND j.status = 'breached' THEN
                -- evaluation.service_credit: the credit percentage of the contract's value spread over
                -- its days (an open-ended contract's value is yearly), for the window's days inside it.
@@ -207,39 +216,45 @@ WITH term AS MATERIALIZED (
 ), inserted AS (
     -- Windows never evaluated: a plain INSERT (the advisory lock keeps other sweeps out, and the unique
     -- constraint stops anything else); an upsert would cost a speculative insertion per row.
-    INSERT INTO {evaluation} ({evaluation.term}, {evaluation.window_start}, {evaluation.window_end},
+    INSERT INTO {evaluation} ({evaluation.id}, {evaluation.term}, {evaluation.window_start}, {evaluation.window_end},
                               {evaluation.value}, {evaluation.samples}, {evaluation.status}, {evaluation.is_closed},
                               {evaluation.evaluated_at})
-    SELECT term_id, window_start, window_end, value, samples, status, closed, %(now)s::timestamptz
+    SELECT id, term_id, window_start, window_end, value, samples, status, closed, %(now)s::timestamptz
     FROM changed WHERE evaluation_id IS NULL
-    RETURNING {evaluation.id} AS id, {evaluation.term} AS term_id, {evaluation.window_start} AS window_start,
-              {evaluation.window_end} AS window_end, {evaluation.status} AS status, {evaluation.is_closed} AS is_closed
+    RETURNING {evaluation.id}
 ), updated AS (
     UPDATE {evaluation} e
        SET {evaluation.value} = c.value, {evaluation.samples} = c.samples, {evaluation.status} = c.status,
            {evaluation.is_closed} = c.closed, {evaluation.evaluated_at} = %(now)s::timestamptz
       FROM changed c
      WHERE e.{evaluation.id} = c.evaluation_id
-    RETURNING e.{evaluation.id} AS id, e.{evaluation.term} AS term_id, e.{evaluation.window_start} AS window_start,
-              e.{evaluation.window_end} AS window_end, e.{evaluation.status} AS status,
-              e.{evaluation.is_closed} AS is_closed
-), written AS (
-    SELECT * FROM inserted UNION ALL SELECT * FROM updated
-), opened AS (
-    -- New breaches; a concurrent sweep's insert of the same window is skipped, so only the sweep that
-    -- inserted a breach announces it.
+    RETURNING e.{evaluation.id}
+), opened_new AS (
+    -- The breaches of windows evaluated for the first time: a plain INSERT, like their evaluations'
+    -- (an evaluation inserted by this statement has no breach yet; the unique constraints stop anything
+    -- else).
     INSERT INTO {breach} ({breach.term}, {breach.evaluation}, {breach.window_start}, {breach.window_end},
                           {breach.value}, {breach.target}, {breach.severity}, {breach.status},
                           {breach.credit_amount}, {breach.currency}, {breach.detected_at}, {breach.created_at},
                           {breach.updated_at}, {breach.resolution_note}, {breach.waiver_reason})
-    SELECT c.term_id, w.id, c.window_start, c.window_end, c.value, c.target, c.severity, 'open', c.credit,
-           c.currency, %(now)s::timestamptz, %(now)s::timestamptz, %(now)s::timestamptz, '', ''
-    FROM written w
-    JOIN changed c ON c.term_id = w.term_id AND c.window_start = w.window_start AND c.window_end = w.window_end
-    -- A window that has its breach already is skipped by the constraint, not by reading the table this
-    -- statement is writing: the planner, told by the statistics that it is empty (a first sweep), would
-    -- scan it once per row as it grows.
-    WHERE w.is_closed AND w.status = 'breached'
+    SELECT term_id, id, window_start, window_end, value, target, severity, 'open', credit, currency,
+           %(now)s::timestamptz, %(now)s::timestamptz, %(now)s::timestamptz, '', ''
+    FROM changed
+    WHERE evaluation_id IS NULL AND closed AND status = 'breached'
+    RETURNING {breach.id} AS id
+), opened_again AS (
+    -- Windows evaluated before that breach now. One that has its breach already is skipped by the
+    -- constraint, not by reading the table this statement is writing (the planner, told by the
+    -- statistics that it is empty, would scan it once per row as it grows); a concurrent sweep's insert
+    -- of the same window is skipped too, so only the sweep that inserted a breach announces it.
+    INSERT INTO {breach} ({breach.term}, {breach.evaluation}, {breach.window_start}, {breach.window_end},
+                          {breach.value}, {breach.target}, {breach.severity}, {breach.status},
+                          {breach.credit_amount}, {breach.currency}, {breach.detected_at}, {breach.created_at},
+                          {breach.updated_at}, {breach.resolution_note}, {breach.waiver_reason})
+    SELECT term_id, id, window_start, window_end, value, target, severity, 'open', credit, currency,
+           %(now)s::timestamptz, %(now)s::timestamptz, %(now)s::timestamptz, '', ''
+    FROM changed
+    WHERE evaluation_id IS NOT NULL AND closed AND status = 'breached'
     ON CONFLICT ({breach.term}, {breach.window_start}, {breach.window_end}) DO NOTHING
     RETURNING {breach.id} AS id
 )
@@ -249,8 +264,9 @@ SELECT
     (SELECT count(*) FROM term) AS terms,
     (SELECT count(*) FROM valued) AS windows,
     (SELECT count(*) FROM changed) AS changed,
-    (SELECT count(*) FROM written) AS written,
-    (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM opened) AS opened,
+    (SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated) AS written,
+    (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM (SELECT id FROM opened_new UNION ALL SELECT id FROM opened_again) o)
+        AS opened,
     (SELECT coalesce(json_object_agg(status, n), '{{}}') FROM (SELECT status, count(*) AS n FROM changed GROUP BY status) s)
         AS statuses,
     -- Open windows that turned at risk: the early warnings.
@@ -350,6 +366,8 @@ def _run(*, as_of: date, result: SweepResult, day: date | None = None, term_ids:
                         "open_ended_days": OPEN_ENDED_CONTRACT_DAYS,
                         "day": day,
                         "term_ids": list(term_ids) if term_ids is not None else None,
+                        "evaluation_table": SlaEvaluation._meta.db_table,
+                        "evaluation_pk": SlaEvaluation._meta.pk.column,
                     },
                 )
                 row = cursor.fetchone()

@@ -358,9 +358,6 @@ SCORECARD_STANDINGS = [(90, "Excellent"), (75, "Good"), (50, "Needs attention"),
 SCORECARD_SEVERITY_WEIGHTS = {"critical": 3, "major": 2, "minor": 1}
 SCORECARD_DEFAULT_WEIGHT = 1
 SCORECARD_DORA_YEAR = 2023
-# How long the dashboard's league table keeps a portfolio's scorecards (seconds; 0: never). Whatever
-# they are made of changing (measurements, SLA terms, contracts, KPIs, bands) invalidates them at once.
-SCORECARD_CACHE_SECONDS = env.int("SCORECARD_CACHE_SECONDS", default=600)
 
 # Delivery telemetry (apps/performance/telemetry; docs/architecture/telemetry.md).
 # The key webhook secrets and API tokens are sealed with (Fernet); by default derived from SECRET_KEY,

@@ -26,10 +26,6 @@ STORAGES = {
 _database_options: dict[str, str] = DATABASES["default"]["OPTIONS"]  # type: ignore[assignment]  # noqa: F405  # a dict, set in base
 _database_options["options"] += " -c synchronous_commit=off"
 
-# The league table's scorecard cache is off: a test sees every change at once and counts the same
-# queries every time (tests/performance/test_scorecard_cache.py turns it on, on a local-memory cache).
-SCORECARD_CACHE_SECONDS = 0
-
 # pytest-xdist runs the suite in several processes (PYTEST_XDIST_WORKER = gw0, gw1, …). pytest-django
 # gives each its own test database; here each also gets its own cache keys and its own Celery queue on
 # the shared Redis, so a worker started by one process never takes another process's tasks.

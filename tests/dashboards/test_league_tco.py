@@ -39,8 +39,9 @@ from apps.accounts.choices import Role
 from apps.contracts.models import Contract
 from apps.costs.ledger import add_months, ledger_lines, totals_by
 from apps.costs.ledger_rollup import vendor_costs, vendor_costs_from_ledger
-from apps.costs.models import InvoiceHours
+from apps.costs.models import InvoiceHours, VendorCostRollup
 from apps.dashboards.scope import Scope
+from apps.dashboards.tasks import store_league_figures
 from apps.dashboards.tiles.league import (
     LEAGUE_SORT_COST_ADJUSTED,
     LeagueRow,
@@ -48,6 +49,7 @@ from apps.dashboards.tiles.league import (
     league_table,
 )
 from apps.kpis.models import KpiDefinition
+from apps.performance.models import VendorScorecardRollup
 from apps.performance.scorecards import MONTH, Period
 from tests import factories
 from tests.costs.test_ledger import OCTOBER, october  # noqa: F401  # the ledger's hand-computed month
@@ -274,12 +276,13 @@ def test_the_cost_columns_take_the_same_queries_for_2_and_20_vendors(
 ) -> None:
     _grow(2, period)
     ContentType.objects.clear_cache()
-    signed_in.get(OVERVIEW)  # the content types are cached from the first request on
+    signed_in.get(OVERVIEW)  # the content types are cached, the rollups stored, from the first request on
     with CaptureQueriesContext(connection) as few_league:
         assert len(league_table(scope=Scope(), period=period, today=today)) == 2
     with CaptureQueriesContext(connection) as few_page:
         signed_in.get(OVERVIEW)
     _grow(18, period, first=2)
+    signed_in.get(OVERVIEW)  # the new vendors' scorecards and costs stored (apps.core.rollups)
     with CaptureQueriesContext(connection) as many_league:
         rows = league_table(scope=Scope(), period=period, today=today)
     with CaptureQueriesContext(connection) as many_page:
@@ -309,3 +312,22 @@ def test_the_vendor_360_scores_the_hidden_cost_as_the_ranking_does(
     assert ranked is not None and page.attention_score is not None
     assert "hidden_cost" in {part.key for part in page.attention_score.parts}
     assert page.attention_score.score == ranked.score
+
+
+def test_the_hourly_task_stores_what_the_overview_reads(pair: dict[str, Any], today: dt.date, period: Period) -> None:
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["dashboards-store-league-figures-hourly"]
+    assert entry["task"] == "dashboards.store_league_figures"
+    assert store_league_figures() == {"vendors": 2, "scorecards": 2, "costs": 2}
+    assert (
+        VendorCostRollup.objects.count() == 2 == VendorScorecardRollup.objects.filter(period_start=period.start).count()
+    )
+    # The overview's league table then works nothing out: each rollup is read in two queries.
+    with CaptureQueriesContext(connection) as captured:
+        rows = rows_of(today, period)
+    assert not any("pg_advisory_xact_lock" in query["sql"] for query in captured.captured_queries)
+    tco = rows["Able Engineering"].tco
+    assert tco is not None and isinstance(tco.value, Decimal) and tco.value > 16000
+    with pytest.raises(ValueError, match="is not a month"):
+        store_league_figures("November")

@@ -124,6 +124,42 @@ def test_late_data_retracts_the_breach_and_later_data_reopens_it() -> None:
     assert Breach.objects.count() == 1
 
 
+def test_late_data_that_makes_a_met_window_breach_opens_its_breach() -> None:
+    """A window evaluated before (met, no breach) that late data makes breach gets its breach, on the same
+    evaluation, recorded in the audit trail as the sweep's."""
+    from pghistory.models import Events
+
+    term = make_term()
+    measure(term, dt.date(2026, 10, 10), "99")
+    sla_sweep(as_of=AS_OF)
+    october = evaluation(term, dt.date(2026, 10, 1))
+    assert october.status == "met" and not Breach.objects.exists()
+    measure(term, dt.date(2026, 10, 20), "71")
+    result = sla_sweep(as_of=AS_OF)
+    breach = Breach.objects.get()
+    assert (result.breaches_opened, breach.evaluation_id, breach.value) == (1, october.pk, D("85.0000"))
+    assert Events.objects.tracks(breach).get(pgh_label="insert").pgh_context["action"] == "sla_evaluate"
+
+
+def test_new_evaluations_take_their_ids_from_the_tables_sequence() -> None:
+    """The sweep numbers the evaluations it inserts from the table's own sequence, so each breach names
+    its window's evaluation and a row saved afterwards takes the next id, never one the sweep used."""
+    term = make_term()
+    measure(term, dt.date(2026, 10, 10), "90")
+    sla_sweep(as_of=AS_OF)
+    swept = set(SlaEvaluation.objects.values_list("pk", flat=True))
+    breach = Breach.objects.get()
+    assert breach.evaluation_id in swept and breach.evaluation == evaluation(term, dt.date(2026, 10, 1))
+    later = SlaEvaluation.objects.create(
+        term=make_term(),
+        window_start=dt.date(2026, 10, 1),
+        window_end=dt.date(2026, 10, 31),
+        status="met",
+        evaluated_at=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+    )
+    assert later.pk > max(swept)
+
+
 def test_late_data_restates_an_open_breach() -> None:
     term = make_term()
     measure(term, dt.date(2026, 10, 10), "90")

@@ -19,6 +19,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from apps.contracts.choices import ContractStatus
 from apps.core.fx import FxTable, fx_table
 from apps.costs.ledger import trailing_months
@@ -235,3 +237,18 @@ def league_table(
             )
         )
     return rows
+
+
+def league_figures_store(*, period: Period | None = None, today: date | None = None) -> dict[str, int]:
+    """Work out and store what the league table reads for ``period`` (default: the overview's, the last
+    closed month) of every engaged vendor — their scorecards and their costs over the cost window — so
+    that the next view of the overview works nothing out (``apps.core.rollups``: only the vendors that
+    changed since are worked out, and nothing when none did). Run by beat after the hourly SLA sweep,
+    whose breaches change the costs. Returns how many vendors it covered."""
+    today = today or timezone.localdate()
+    period = period or Period.last_closed(MONTH, today=today)
+    vendor_ids = [vendor.id for vendor in engaged_vendors(scope=Scope())]
+    cards = league_scorecards(period=Period(period.start, MONTH), vendor_ids=vendor_ids)
+    first, last = trailing_months(period.start, LEAGUE_COST_MONTHS)
+    costs = league_vendor_costs(vendor_ids=vendor_ids, start=first, end=last, rates=cost_settings())
+    return {"vendors": len(vendor_ids), "scorecards": len(cards), "costs": len(costs)}

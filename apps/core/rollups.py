@@ -1,0 +1,179 @@
+"""Figures worked out per vendor and stored in a table of their own (a *rollup*), kept current by what is
+written: the league table's scorecards (``apps.performance.rollups``) and costs (``apps.costs.rollups``).
+
+A portfolio's figures take seconds to work out, and between two views of the overview few vendors change.
+So each vendor's figures are stored once worked out, and a vendor's rows are dropped as soon as anything
+they are made of changes; the next read works out the dropped vendors alone, in one set-based call for
+all of them, and stores them again. What changed is read off the audit trails (pghistory writes an event
+for every insert, update and delete, by trigger, whatever wrote it):
+
+- **per-vendor sources** (``VendorSource``): a model and the path from it to its vendor
+  (``"contract__vendor"`` for a measurement). The rollup remembers the highest event id it has read of
+  each (``RollupMark.marks``); the events above it name the vendors whose rows are dropped;
+- **shared sources**: what every vendor's figures read (KPI definitions, FX rates, the cost settings, the
+  link tables without an audit trail, the settings in ``key``). When any of them moves, every row goes.
+
+Nothing is stored, and no mark moves, while another writing transaction is in flight: its events may
+carry ids below ones already committed (the rows are worked out and returned all the same). Each read
+that finds something to do holds a transaction-level advisory lock of the rollup's, so that dropping a
+vendor's rows and storing them again never interleave between two readers.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery
+from psycopg import sql
+
+from apps.core.audit_cache import audit_heads, audit_trail
+from apps.core.models import RollupMark
+
+
+@dataclass(frozen=True)
+class VendorSource:
+    """An audit-tracked model whose rows belong to one vendor: ``to_vendor`` is the lookup path from a row
+    to its vendor's id ("" for the vendor itself, ``"vendor"``, ``"contract__vendor"`` …)."""
+
+    model: type[models.Model]
+    to_vendor: str
+
+    def changed_vendors(self, since: int) -> Any:
+        """The ids of the vendors whose rows of this model changed after event ``since``: a values-list
+        query. The first step of the path is read off the event's copy of the row, and off the copy the
+        object's event before it held (a row moved to another contract or vendor changes both); the rest
+        of the path off the live tables."""
+        trail = audit_trail(self.model).objects
+        events = trail.filter(pgh_id__gt=since)
+        if not self.to_vendor:
+            return events.values_list("pgh_obj_id", flat=True)
+        first, _, rest = self.to_vendor.partition("__")
+        before = trail.filter(pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")).order_by("-pgh_id")
+        ids = events.values_list(first, flat=True).union(
+            # An insert has no event before it: only updates and deletes look back.
+            events.exclude(pgh_label="insert")
+            .annotate(before=Subquery(before.values(first)[:1]))
+            .filter(before__isnull=False)
+            .values_list("before", flat=True)
+        )
+        if not rest:
+            return ids
+        related = self.model._meta.get_field(first).related_model
+        assert related is not None and not isinstance(related, str)
+        return related._default_manager.filter(pk__in=ids).values_list(rest, flat=True)
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One stored rollup: its name (its mark and its lock), the model of its rows (each with a ``vendor``)
+    and what its figures are made of."""
+
+    name: str
+    store: type[models.Model]
+    per_vendor: tuple[VendorSource, ...]
+    shared: tuple[type[models.Model], ...] = ()
+    links: tuple[type[models.Model], ...] = ()
+
+    def _heads(self, key: str) -> tuple[dict[str, int], str, bool, RollupMark | None]:
+        """The newest event id of each per-vendor source, the version of the shared ones with ``key``,
+        whether nothing else is being written, and the rollup's mark. One query."""
+        tracked = [source.model for source in self.per_vendor] + list(self.shared)
+        mark_row = sql.SQL("(SELECT json_build_array(marks, shared) FROM {} WHERE name = {})").format(
+            sql.Identifier(RollupMark._meta.db_table), sql.Literal(self.name)
+        )
+        heads, quiet, stored = audit_heads(tracked, self.links, extra=mark_row)
+        per_vendor = {
+            audit_trail(source.model)._meta.db_table: head for source, head in zip(self.per_vendor, heads, strict=False)
+        }
+        shared = ":".join(str(head) for head in heads[len(self.per_vendor) :]) + "|" + key
+        mark = RollupMark(name=self.name, marks=stored[0], shared=stored[1]) if stored is not None else None
+        return per_vendor, shared, quiet, mark
+
+    def _stale_vendors(self, mark: RollupMark | None, heads: Mapping[str, int], shared: str) -> set[int] | None:
+        """The vendors changed since ``mark`` (None: every vendor, a shared source moved)."""
+        if mark is None or mark.shared != shared:
+            return None
+        changed = [
+            source.changed_vendors(int(mark.marks.get(table, 0)))
+            for source in self.per_vendor
+            if heads[(table := audit_trail(source.model)._meta.db_table)] > int(mark.marks.get(table, 0))
+        ]
+        if not changed:
+            return set()
+        return set(changed[0].union(*changed[1:]) if len(changed) > 1 else changed[0])
+
+    def rows(
+        self,
+        *,
+        key: str,
+        vendor_ids: Iterable[int],
+        where: Mapping[str, Any],
+        compute: Callable[[list[int]], Sequence[models.Model]],
+    ) -> dict[int, dict[str, Any]]:
+        """The stored rows matching ``where`` of each of ``vendor_ids`` (each row's values by attribute name),
+        the missing (or dropped) ones worked out by ``compute(missing vendor ids)`` — one unsaved row per
+        vendor — and stored. ``key``: what else every row depends on (settings). Two queries when nothing
+        changed; more when something did."""
+        wanted = set(vendor_ids)
+        if not wanted:
+            return {}
+        manager = self.store._default_manager
+        names = [field.attname for field in self.store._meta.concrete_fields if not field.primary_key]
+
+        def stored(leaving_out: set[int] | None = None) -> dict[int, dict[str, Any]]:
+            # Every stored row of ``where`` (one per vendor at most), kept for the vendors asked for: a
+            # portfolio's rows are read faster whole than through a list of 20,000 ids.
+            return {
+                row["vendor_id"]: row
+                for row in manager.filter(**where).values(*names)
+                if row["vendor_id"] in wanted and (leaving_out is None or row["vendor_id"] not in leaving_out)
+            }
+
+        heads, shared, quiet, mark = self._heads(key)
+        if (
+            mark is not None
+            and mark.shared == shared
+            and all(head <= int(mark.marks.get(table, 0)) for table, head in heads.items())
+        ):
+            found = stored()
+            if len(found) == len(wanted):
+                return found
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"rollup:{self.name}".encode())])
+            heads, shared, quiet, mark = self._heads(key)  # again: another reader may have stored meanwhile
+            stale = self._stale_vendors(mark, heads, shared)
+            table = sql.Identifier(self.store._meta.db_table)
+            with connection.cursor() as cursor:
+                if quiet and stale is None:
+                    cursor.execute(sql.SQL("DELETE FROM {}").format(table).as_string(cursor.connection))
+                elif quiet and stale:
+                    cursor.execute(
+                        sql.SQL("DELETE FROM {} WHERE vendor_id = ANY(%s)").format(table).as_string(cursor.connection),
+                        [sorted(stale)],
+                    )
+            found = {} if stale is None else stored(leaving_out=stale)
+            computed = list(compute(sorted(wanted - set(found))))
+            found.update(
+                {row.vendor_id: {name: getattr(row, name) for name in names} for row in computed}  # type: ignore[attr-defined]  # every store has a vendor
+            )
+            # While another transaction writes, nothing is kept: the next read looks again.
+            if quiet:
+                manager.bulk_create(computed, batch_size=5000)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        sql.SQL(
+                            "INSERT INTO {} (name, marks, shared, updated_at) VALUES (%s, %s::jsonb, %s, now()) "
+                            "ON CONFLICT (name) DO UPDATE SET marks = EXCLUDED.marks, shared = EXCLUDED.shared, "
+                            "updated_at = EXCLUDED.updated_at"
+                        )
+                        .format(sql.Identifier(RollupMark._meta.db_table))
+                        .as_string(cursor.connection),
+                        [self.name, json.dumps(heads), shared],
+                    )
+        return found
