@@ -13,10 +13,14 @@ for every insert, update and delete, by trigger, whatever wrote it):
 - **shared sources**: what every vendor's figures read (KPI definitions, FX rates, the cost settings, the
   link tables without an audit trail, the settings in ``key``). When any of them moves, every row goes.
 
-Nothing is stored, and no mark moves, while another writing transaction is in flight: its events may
-carry ids below ones already committed (the rows are worked out and returned all the same). Each read
-that finds something to do holds a transaction-level advisory lock of the rollup's, so that dropping a
-vendor's rows and storing them again never interleave between two readers.
+The rows worked out are always stored; the mark moves only while no other writing transaction is in
+flight (*quiet*), because an event of a transaction in flight may carry an id below ones already committed.
+That is safe: a transaction in flight now took its first event id after the last quiet mark was read, so
+what it commits lies above that mark and drops its vendors on the next read, whatever was stored meanwhile.
+Until a quiet read moves the mark, the vendors changed since it are worked out again on each read (every
+vendor, if a shared source moved). Each read that finds something to do holds a transaction-level advisory
+lock of the rollup's, so that dropping a vendor's rows and storing them again never interleave between two
+readers.
 """
 
 from __future__ import annotations
@@ -150,9 +154,9 @@ class Rollup:
             stale = self._stale_vendors(mark, heads, shared)
             table = sql.Identifier(self.store._meta.db_table)
             with connection.cursor() as cursor:
-                if quiet and stale is None:
+                if stale is None:
                     cursor.execute(sql.SQL("DELETE FROM {}").format(table).as_string(cursor.connection))
-                elif quiet and stale:
+                elif stale:
                     cursor.execute(
                         sql.SQL("DELETE FROM {} WHERE vendor_id = ANY(%s)").format(table).as_string(cursor.connection),
                         [sorted(stale)],
@@ -162,9 +166,9 @@ class Rollup:
             found.update(
                 {row.vendor_id: {name: getattr(row, name) for name in names} for row in computed}  # type: ignore[attr-defined]  # every store has a vendor
             )
-            # While another transaction writes, nothing is kept: the next read looks again.
+            manager.bulk_create(computed, batch_size=5000)
+            # While another transaction writes, the mark stays: the next read looks at what changed since.
             if quiet:
-                manager.bulk_create(computed, batch_size=5000)
                 with connection.cursor() as cursor:
                     cursor.execute(
                         sql.SQL(
