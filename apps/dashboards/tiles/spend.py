@@ -22,18 +22,22 @@ from typing import Any
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
+    Min,
     OuterRef,
+    Q,
     Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Greatest
 
 from apps.contracts.choices import ContractStatus, EngagementModel
 from apps.contracts.models import Contract
@@ -180,71 +184,83 @@ def sows_in_other_currency_expression() -> Exists:
 
 
 def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | None = None) -> list[SpendRow]:
-    """One query: the active contracts in scope with their annual values and, for a master agreement,
-    what its active statements of work draw on it (``ceiling_remainder``), summed per vendor,
-    engagement model and currency. A SOW in another currency than its master agreement (rare) costs
-    one more query (``sow_draws``) and reads ``fx`` when it is not given."""
-    contracts = list(
+    """One query: the active contracts in scope summed per vendor, engagement model and currency in the
+    database — each its annual value, a master agreement's less what its active statements of work in
+    its own currency draw on it (``ceiling_remainder``). A master agreement with an active SOW in another
+    currency (rare) comes back on its own and is worked out here: one more query (``sow_draws``), and
+    ``fx`` read when it is not given."""
+    own_currency = Case(
+        When(parent__isnull=True, drawn__isnull=False, then=Greatest(Value(Decimal(0)), F("own_annual") - F("drawn"))),
+        default=F("own_annual"),
+        output_field=DecimalField(max_digits=30, decimal_places=10),
+    )
+    groups = (
         contract_list(user=user)
         .filter(status=ContractStatus.ACTIVE)
         .filter(scope.q(CONTRACT_ROW))
         .order_by()
+        .annotate(
+            own_annual=annual_value_expression(),
+            drawn=sows_drawn_expression(),
+            # A master agreement drawn on in another currency: a group of its own (its id), settled below.
+            foreign_master=Case(
+                When(sows_in_other_currency_expression(), parent__isnull=True, then=F("pk")),
+                default=None,
+                output_field=IntegerField(),
+            ),
+        )
         .values(
-            "pk",
-            "parent_id",
             "vendor_id",
             "vendor__name",
             "vendor__country",
             "vendor__geography",
             "engagement_model",
             "currency",
-            "cancel_by",
+            "foreign_master",
         )
         .annotate(
-            annual=annual_value_expression(),
-            drawn=sows_drawn_expression(),
-            drawn_in_other_currency=sows_in_other_currency_expression(),
+            annual=Sum(own_currency),
+            contracts=Count("pk"),
+            next_cancel_by=Min("cancel_by", filter=Q(cancel_by__gte=today)),
+            # The foreign master agreement's own annual value, before its statements of work draw on it.
+            annual_before_draws=Sum("own_annual"),
         )
     )
-    foreign = [c["pk"] for c in contracts if c["parent_id"] is None and c["drawn_in_other_currency"]]
+    rows = list(groups)
+    foreign = [row["foreign_master"] for row in rows if row["foreign_master"] is not None]
     draws = sow_draws(foreign) if foreign else {}
     if draws and fx is None:
         fx = fx_table()
-    for c in contracts:
-        if c["parent_id"] is not None:
+    merged: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for row in rows:
+        annual = row["annual"] or Decimal(0)
+        if row["foreign_master"] is not None:
+            before = row["annual_before_draws"] or Decimal(0)
+            annual = ceiling_remainder(before, row["currency"], draws.get(row["foreign_master"], []), on=today, fx=fx)
+        key = (row["vendor_id"], row["engagement_model"], row["currency"])
+        group = merged.get(key)
+        if group is None:
+            merged[key] = {**row, "annual": annual}
             continue
-        annual = c["annual"] or Decimal(0)
-        if c["pk"] in draws:
-            c["annual"] = ceiling_remainder(annual, c["currency"], draws[c["pk"]], on=today, fx=fx)
-        elif c["drawn"] is not None:
-            c["annual"] = max(Decimal(0), annual - c["drawn"])
-    groups: dict[tuple[int, str, str], dict[str, Any]] = {}
-    for c in contracts:
-        annual = c["annual"] or Decimal(0)
-        key = (c["vendor_id"], c["engagement_model"], c["currency"])
-        group = groups.setdefault(key, {"row": c, "annual": Decimal(0), "contracts": 0, "next_cancel_by": None})
         group["annual"] += annual
-        group["contracts"] += 1
-        cancel_by = c["cancel_by"]
-        if (
-            cancel_by is not None
-            and cancel_by >= today
-            and (group["next_cancel_by"] is None or cancel_by < group["next_cancel_by"])
+        group["contracts"] += row["contracts"]
+        if row["next_cancel_by"] is not None and (
+            group["next_cancel_by"] is None or row["next_cancel_by"] < group["next_cancel_by"]
         ):
-            group["next_cancel_by"] = cancel_by
+            group["next_cancel_by"] = row["next_cancel_by"]
     return [
         SpendRow(
             vendor_id=vendor_id,
-            vendor_name=group["row"]["vendor__name"],
-            country=str(group["row"]["vendor__country"]),
-            geography=group["row"]["vendor__geography"],
+            vendor_name=group["vendor__name"],
+            country=str(group["vendor__country"]),
+            geography=group["vendor__geography"],
             engagement_model=engagement_model,
             currency=currency,
             annual=group["annual"],
             contracts=group["contracts"],
             next_cancel_by=group["next_cancel_by"],
         )
-        for (vendor_id, engagement_model, currency), group in groups.items()
+        for (vendor_id, engagement_model, currency), group in merged.items()
     ]
 
 

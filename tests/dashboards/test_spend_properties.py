@@ -1,0 +1,115 @@
+"""The spend rows are summed in the database; over generated portfolios of master agreements, statements of
+work and single contracts in several currencies and statuses, each row equals the rule worked out in
+Python one contract at a time (``counted_annual``), with its contract count and next cancel-by date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from apps.contracts.models import Contract
+from apps.core.fx import fx_table
+from apps.core.models import FxRate
+from apps.dashboards.scope import Scope
+from apps.dashboards.tiles.spend import counted_annual, spend_rows
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+TODAY = dt.date(2026, 6, 1)
+RATES = {"USD": Decimal("0.9"), "PLN": Decimal("0.23")}  # GBP has none
+
+contract = st.fixed_dictionaries(
+    {
+        "vendor": st.integers(min_value=0, max_value=1),
+        "master": st.sampled_from([None, 0, 0, 1, 2]),  # a SOW of the nth master, or a contract of its own
+        "currency": st.sampled_from(["EUR", "USD", "PLN", "GBP"]),
+        "same_currency": st.booleans(),  # a SOW in its master agreement's currency
+        "status": st.sampled_from(["active", "active", "active", "draft", "expired"]),
+        "model": st.sampled_from(["managed_services", "project_based"]),
+        "value": st.decimals(min_value=0, max_value=900_000, places=2),
+        "days": st.one_of(st.none(), st.integers(min_value=30, max_value=1000)),  # None: open-ended
+        "cancel_by": st.one_of(st.none(), st.integers(min_value=-40, max_value=400)),  # days from today
+    }
+)
+
+
+CLAMPED = {  # an active SOW worth more a year than its active master agreement: the agreement counts 0
+    "vendor": 0,
+    "master": 0,
+    "currency": "EUR",
+    "same_currency": True,
+    "status": "active",
+    "model": "managed_services",
+    "value": Decimal("500000.00"),
+    "days": None,
+    "cancel_by": 10,
+}
+
+
+@example(
+    masters=[{**CLAMPED, "value": Decimal("120000.00")}],
+    others=[CLAMPED, {**CLAMPED, "currency": "USD", "same_currency": False}],
+)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    masters=st.lists(contract, min_size=1, max_size=3),
+    others=st.lists(contract, max_size=8),
+)
+def test_each_spend_row_is_the_sum_of_its_contracts_counted_one_by_one(masters: list[Any], others: list[Any]) -> None:
+    with transaction.atomic():
+        for currency, rate in RATES.items():
+            FxRate.objects.create(currency=currency, valid_on=dt.date(2026, 1, 1), rate=rate)
+        vendors = [factories.VendorFactory(), factories.VendorFactory()]
+
+        def make(spec: dict[str, Any], parent: Contract | None) -> Contract:
+            start = dt.date(2026, 1, 1)
+            return factories.ContractFactory(
+                vendor=parent.vendor if parent else vendors[spec["vendor"]],
+                parent=parent,
+                currency=parent.currency if parent and spec["same_currency"] else spec["currency"],
+                status=spec["status"],
+                engagement_model=spec["model"],
+                value=spec["value"],
+                start_date=start,
+                end_date=start + dt.timedelta(days=spec["days"]) if spec["days"] else None,
+                cancel_by=TODAY + dt.timedelta(days=spec["cancel_by"]) if spec["cancel_by"] is not None else None,
+            )
+
+        top = [make(spec, None) for spec in masters]
+        children = [
+            make(spec, top[spec["master"] % len(top)] if spec["master"] is not None else None) for spec in others
+        ]
+        every = top + children
+        fx = fx_table()
+        expected: dict[tuple[int, str, str], list[Any]] = defaultdict(lambda: [Decimal(0), 0, None])
+        for each in every:
+            if each.status != "active":
+                continue
+            sows = [c for c in every if c.parent_id == each.pk]
+            group = expected[(each.vendor_id, each.engagement_model, each.currency)]
+            group[0] += counted_annual(each, sows, on=TODAY, fx=fx)
+            group[1] += 1
+            if (
+                each.cancel_by is not None
+                and each.cancel_by >= TODAY
+                and (group[2] is None or each.cancel_by < group[2])
+            ):
+                group[2] = each.cancel_by
+
+        rows = spend_rows(scope=Scope(), today=TODAY)
+
+        got = {(row.vendor_id, row.engagement_model, row.currency): row for row in rows}
+        assert set(got) == set(expected)
+        for key, (total, count, cancel_by) in expected.items():
+            # The database divides with its own precision: equal to well under a cent.
+            assert abs(got[key].annual - total) < Decimal("0.000001"), key
+            assert (got[key].contracts, got[key].next_cancel_by) == (count, cancel_by), key
+        transaction.set_rollback(True)
