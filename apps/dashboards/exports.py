@@ -78,7 +78,7 @@ def _summary_rows(overview: Overview) -> Iterable[dict[str, Any]]:
 
 
 def _league_rows(overview: Overview) -> Iterable[dict[str, Any]]:
-    for row in overview.league:
+    for row in overview.league.rows:
         card = row.scorecard
         yield {
             "rank": row.rank,

@@ -27,13 +27,13 @@ from apps.dashboards.tiles.compliance import AT_RISK, COMPLIANCE, SLA_PERFORMANC
 from apps.dashboards.tiles.concentration import CONCENTRATION, Concentration, concentration
 from apps.dashboards.tiles.league import (
     ATTENTION_FIRST,
-    ATTENTION_FIRST_ROWS,
     LEAGUE,
     LEAGUE_SORT_ATTENTION,
     LEAGUE_TABLE_ROWS,
+    LeaguePage,
     LeagueRow,
-    league_table,
 )
+from apps.dashboards.tiles.league import league_page as league_page_of
 from apps.dashboards.tiles.renewals import RENEWALS, renewals_due
 from apps.dashboards.tiles.reviews import REVIEWS_OVERDUE, reviews_overdue
 from apps.dashboards.tiles.risks import HEAT_MAP, RiskHeatMap, risk_heat_map
@@ -106,7 +106,7 @@ class Overview:
     policy_conflicts: Drill
     spend_by_geography: list[Breakdown]
     spend_by_engagement: list[Breakdown]
-    league: list[LeagueRow]
+    league: LeaguePage
     league_sort: str
     matrix: SourcingMatrix
     functions: list[FunctionRow]
@@ -118,12 +118,7 @@ class Overview:
     def attention_first(self) -> list[LeagueRow]:
         """The vendors that need attention most (at most ``ATTENTION_FIRST_ROWS``, a score above zero),
         whatever order the league table is in."""
-        rows = (
-            self.league
-            if self.league_sort == LEAGUE_SORT_ATTENTION
-            else sorted(self.league, key=lambda r: r.attention_order)
-        )
-        return [row for row in rows[:ATTENTION_FIRST_ROWS] if row.attention_score > 0]
+        return [row for row in self.league.first if row.attention_score > 0]
 
     def drills(self) -> list[Drill]:
         """Every number on the page that leads to a list (tests check each list's count)."""
@@ -145,10 +140,10 @@ class Overview:
             *self.access_findings.drills,
             self.policy_conflicts,
             *(s.drill for b in self.spend_by_geography + self.spend_by_engagement for s in b.segments),
-            *(row.open_breaches for row in self.league),
+            *(row.open_breaches for row in self.league.rows),
             *(
                 reason.drill
-                for row in self.league
+                for row in self.league.rows
                 if row.attention is not None
                 for reason in row.attention.reasons
                 if reason.on_list_page
@@ -177,11 +172,12 @@ def portfolio_overview(
     today: date | None = None,
     user: Any = None,
     league_sort: str = LEAGUE_SORT_ATTENTION,
-    league_shown: int | None = LEAGUE_TABLE_ROWS,
+    league_page: int = 1,
+    league_per_page: int | None = LEAGUE_TABLE_ROWS,
 ) -> Overview:
     """The whole overview in a fixed number of queries (about twenty-five; see ``tests/dashboards``).
-    ``league_sort`` orders the league table; ``league_shown``: how many of its rows carry their reasons
-    (None: all, for the CSV)."""
+    ``league_sort`` orders the league table; ``league_page`` of ``league_per_page`` rows is built, with
+    their reasons (None: every row, for the CSV; 0: none, only the count — ``league_page``)."""
     today = today or timezone.localdate()
     vendors = engaged_vendors(scope=scope, user=user)
     fx = fx_table()  # the FX table is small: read once, every conversion of the page uses it
@@ -205,7 +201,7 @@ def portfolio_overview(
         policy_conflicts=policy_conflict_drill(functions, scope=scope),
         spend_by_geography=spend_breakdown(spend, by="geography", scope=scope),
         spend_by_engagement=spend_breakdown(spend, by="engagement_model", scope=scope),
-        league=league_table(
+        league=league_page_of(
             scope=scope,
             period=period,
             today=today,
@@ -214,7 +210,8 @@ def portfolio_overview(
             concentration_of=spread,
             fx=fx,
             sort=league_sort,
-            shown=league_shown,
+            page=league_page,
+            per_page=league_per_page,
             user=user,
         ),
         league_sort=league_sort,

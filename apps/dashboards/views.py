@@ -31,7 +31,7 @@ from apps.dashboards.filters import DashboardFilterSet
 from apps.dashboards.pdf import PDF_CONTENT_TYPE, compliance_svg, render_pdf, vendor_pack
 from apps.dashboards.selectors import KEY_FIGURES, OVERVIEW_TILES, portfolio_overview
 from apps.dashboards.tiles.certifications import CERTIFICATION_DAYS
-from apps.dashboards.tiles.league import LEAGUE_SORT_ATTENTION, LEAGUE_SORTS, LEAGUE_TABLE_ROWS
+from apps.dashboards.tiles.league import LEAGUE_SORT_ATTENTION, LEAGUE_SORTS
 from apps.dashboards.tiles.renewals import RENEWAL_DAYS
 from apps.dashboards.vendor import Vendor360, vendor_360
 from apps.dashboards.workspace import workspace_overview
@@ -44,11 +44,18 @@ from apps.vendors.selectors import vendor_watched
 CONCENTRATION_ROWS = 10
 # The league table's order (``LEAGUE_SORTS``); an unknown value falls back to the default.
 LEAGUE_SORT_PARAMETER = "rank_by"
+# The league table's page (from 1; anything else: the first).
+LEAGUE_PAGE_PARAMETER = "league_page"
 
 
 def _league_sort(request: HttpRequest) -> str:
     chosen = request.GET.get(LEAGUE_SORT_PARAMETER, "")
     return chosen if chosen in LEAGUE_SORTS else LEAGUE_SORT_ATTENTION
+
+
+def _league_page(request: HttpRequest) -> int:
+    chosen = request.GET.get(LEAGUE_PAGE_PARAMETER, "")
+    return int(chosen) if chosen.isdigit() and 0 < int(chosen) < 1_000_000 else 1
 
 
 def _filterset(request: HttpRequest) -> DashboardFilterSet:
@@ -60,7 +67,12 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
     scope, period = filterset.scope(), filterset.period_value()
     league_sort = _league_sort(request)
     overview = portfolio_overview(
-        scope=scope, period=period, today=filterset.today, user=request.user, league_sort=league_sort
+        scope=scope,
+        period=period,
+        today=filterset.today,
+        user=request.user,
+        league_sort=league_sort,
+        league_page=_league_page(request),
     )
     query = urlencode(filterset.query())
     chosen = [
@@ -88,9 +100,15 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
         if part
     )
 
-    def sorted_by(sort: str) -> str:
-        params = {**filterset.query(), **({LEAGUE_SORT_PARAMETER: sort} if sort != LEAGUE_SORT_ATTENTION else {})}
+    def sorted_by(sort: str, page: int = 1) -> str:
+        params = {
+            **filterset.query(),
+            **({LEAGUE_SORT_PARAMETER: sort} if sort != LEAGUE_SORT_ATTENTION else {}),
+            **({LEAGUE_PAGE_PARAMETER: str(page)} if page > 1 else {}),
+        }
         return reverse("dashboards:overview") + (f"?{urlencode(params)}" if params else "") + "#league-title"
+
+    league = overview.league
 
     return {
         "title": "Dashboard" if as_home else "Portfolio overview",
@@ -105,8 +123,10 @@ def overview_context(request: HttpRequest, *, as_home: bool = False) -> dict[str
         "charts": overview_charts(overview, query=query),
         "exports": {table.replace("-", "_"): export(table) for table in TABLES},
         "xlsx_exports": {table.replace("-", "_"): export(table, "xlsx") for table in TABLES},
-        "league_rows": overview.league[:LEAGUE_TABLE_ROWS],
-        "league_more": max(0, len(overview.league) - LEAGUE_TABLE_ROWS),
+        "league_rows": league.rows,
+        "league_more": league.total - len(league.rows),
+        "league_previous_url": sorted_by(league_sort, league.number - 1) if league.has_previous else "",
+        "league_next_url": sorted_by(league_sort, league.number + 1) if league.has_next else "",
         "league_sort": league_sort,
         "league_sort_parameter": LEAGUE_SORT_PARAMETER,
         "league_sorts": [(sort, label, sorted_by(sort)) for sort, label in LEAGUE_SORTS.items()],
@@ -160,7 +180,7 @@ def export(request: HttpRequest, table: str, file_format: str = "csv") -> HttpRe
         today=filterset.today,
         user=request.user,
         league_sort=_league_sort(request),
-        league_shown=None if table == "league-table" else 0,
+        league_per_page=None if table == "league-table" else 0,
     )
     filename, columns, rows = export_table(table, overview)
     return export_response(file_format, filename, columns, list(rows))

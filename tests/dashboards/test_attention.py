@@ -36,7 +36,7 @@ from apps.dashboards.attention import (
     score_of,
 )
 from apps.dashboards.scope import Drill, Scope
-from apps.dashboards.tiles.league import LeagueRow, league_table
+from apps.dashboards.tiles.league import LeaguePage, LeagueRow, league_page, league_table
 from apps.dashboards.vendor import HIGH_RISK_SCORE as VENDOR_360_HIGH_RISK_SCORE
 from apps.dashboards.vendor import vendor_360
 from apps.performance.scorecards import MONTH, Period
@@ -566,7 +566,7 @@ def test_every_reason_of_the_seen_scenario_lists_its_rows(
 ) -> None:
     overview = signed_in.get(OVERVIEW).context["overview"]
     checked = 0
-    for row in overview.league:
+    for row in overview.league.rows:
         for reason in row.attention.reasons:
             response = signed_in.get(reason.drill.url.split("#")[0])
             assert response.status_code == 200, reason
@@ -579,7 +579,7 @@ def test_every_reason_of_the_seen_scenario_lists_its_rows(
     assert checked >= 6
     assert all(
         drill in overview.drills()
-        for row in overview.league
+        for row in overview.league.rows
         for r in row.attention.reasons
         if r.on_list_page
         for drill in [r.drill]
@@ -658,20 +658,24 @@ def test_the_ranking_takes_a_fixed_number_of_queries(
 ) -> None:
     FxRate.objects.create(currency="USD", valid_on=today - dt.timedelta(days=10), rate=Decimal("0.9"))
     _grow(3, today, period)
-    ranked(today, period, shown=5)  # stores the scorecards and costs (apps.core.rollups): count the next
+
+    def page() -> LeaguePage:
+        return league_page(scope=Scope(), period=period, today=today, per_page=5)
+
+    page()  # stores the scorecards and costs (apps.core.rollups): count the next
     ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as few:
-        ranked(today, period, shown=5)
+        page()
     _grow(12, today, period)
-    ranked(today, period, shown=5)
+    page()
     ContentType.objects.clear_cache()
     with django_assert_max_num_queries(ATTENTION_QUERY_BUDGET), CaptureQueriesContext(connection) as many:
-        rows = ranked(today, period, shown=5)
+        shown = page()
     assert len(many) == len(few)
-    assert len(rows) == 16
-    # Reasons (and their links) only for the rows shown.
-    assert [bool(row.attention.reasons) for row in rows] == [True] * 5 + [False] * 11
-    assert all(row.attention.score > 0 for row in rows)
+    # Only the page's rows are built, each with its reasons (and their links).
+    assert (shown.total, len(shown.rows)) == (16, 5)
+    assert all(row.attention is not None and row.attention.reasons for row in shown.rows)
+    assert all(row.attention_score > 0 for row in ranked(today, period))
 
 
 def test_the_overview_and_the_vendor_360_stay_within_their_budgets(

@@ -149,7 +149,7 @@ def test_league_table_ranks_scored_vendors_first(portfolio: Portfolio) -> None:
     # Ordered by scorecard on request (the default order is the attention ranking: tests/dashboards/test_attention.py).
     league = portfolio_overview(
         scope=Scope(), period=portfolio.period, today=portfolio.today, league_sort="scorecard"
-    ).league
+    ).league.rows
     assert [(row.rank, row.vendor.name) for row in league] == [
         (1, "Alpha Works"),
         (None, "Beta Software"),
@@ -337,6 +337,12 @@ def test_one_vendor_scope_is_that_vendors_numbers(portfolio: Portfolio) -> None:
 
 def test_an_empty_portfolio_has_zeroes_and_no_division_by_zero(db: None) -> None:
     o = portfolio_overview(scope=Scope(), period=Period(dt.date(2026, 10, 1)), today=dt.date(2026, 11, 23))
-    assert o.active_vendors.value == 0 and o.spend == [] and o.league == [] and o.matrix.total == 0
+    assert (
+        o.active_vendors.value == 0
+        and o.spend == []
+        and o.league.rows == []
+        and o.league.total == 0
+        and o.matrix.total == 0
+    )
     assert o.concentration.critical_functions == 0 and o.heat_map.total.value == 0
     assert Contract.objects.count() == 0

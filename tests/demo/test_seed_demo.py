@@ -226,7 +226,7 @@ def test_the_silent_swap_on_platform_modernisation(client: Any) -> None:
     from django.utils import timezone
 
     from apps.dashboards.scope import Scope
-    from apps.dashboards.selectors import league_table
+    from apps.dashboards.tiles.league import league_table
     from apps.notifications.models import Notification
     from apps.notifications.reminders import reminders_send
     from apps.performance.models import Breach

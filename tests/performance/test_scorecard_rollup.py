@@ -164,8 +164,8 @@ def test_the_page_shows_the_same_league_stored(client: Any, user_with_role: Any)
     vendor, _contract, _term = portfolio()
     client.force_login(user_with_role("executive"))
     url = f"/dashboard/?period={PERIOD.key}"
-    cold = client.get(url).context["overview"].league
-    warm = client.get(url).context["overview"].league
+    cold = client.get(url).context["overview"].league.rows
+    warm = client.get(url).context["overview"].league.rows
     assert [(r.vendor.id, r.score, r.scorecard.trend) for r in cold] == [
         (r.vendor.id, r.score, r.scorecard.trend) for r in warm
     ]

@@ -111,33 +111,64 @@ def cost_adjusted_score(score: Decimal | None, rate: Decimal | None, median: Dec
     return (score * factor).quantize(COST_ADJUSTED_PLACES, rounding=ROUND_HALF_UP)
 
 
-def league_table(
+@dataclass(frozen=True)
+class LeaguePage:
+    """One page of the league table: its rows (reasons built), the vendors named at the top of the overview
+    as needing attention first (``ATTENTION_FIRST_ROWS``, by the attention ranking whatever the order), and
+    where the page stands among all the vendors in the table."""
+
+    rows: list[LeagueRow]
+    first: list[LeagueRow]
+    total: int  # vendors in the table
+    number: int  # this page, from 1
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+
+    @property
+    def start(self) -> int:
+        """The position (from 1) of the page's first row; 0 for an empty table."""
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+@dataclass
+class _Ranking:
+    """Every vendor of the table in order, and what its rows are built from (``_ranking``)."""
+
+    ordered: list[VendorRow]
+    by_attention: list[VendorRow]
+    build: Any  # (position, vendor, with_reasons) → LeagueRow
+
+
+def _ranking(
     *,
     scope: Scope,
     period: Period,
     today: date,
-    vendors: Sequence[VendorRow] | None = None,
-    spend: Sequence[SpendRow] | None = None,
-    concentration_of: Concentration | None = None,
-    fx: FxTable | None = None,
-    sort: str = LEAGUE_SORT_ATTENTION,
-    shown: int | None = LEAGUE_TABLE_ROWS,
-    user: Any = None,
-) -> list[LeagueRow]:
-    """The vendors in scope that deliver work (piloting, active or offboarding), by default ordered by
-    their attention score (highest first; ties: the larger annual spend, then the name), else
-    (``sort="scorecard"``) by their scorecard for ``period`` (best first; vendors not scored that month
-    last, by name) — with their scorecard, open breaches, next cancel-by date and attention score. The
-    first ``shown`` rows (every row when None) carry the reasons of their score with links.
-
-    A fixed number of queries whatever the number of vendors: the scorecards of every vendor at once
-    (``league_scorecards``: one query when cached), the cost settings and every vendor's ledger over the
-    cost window (``apps.costs.ledger_rollup``) and one or two per part of the attention score
-    (``apps.dashboards.attention``); fewer when the overview passes what it read already.
-    ``sort="cost_adjusted"``: by the cost-adjusted score (best first; vendors without one last, by name)."""
+    vendors: Sequence[VendorRow] | None,
+    spend: Sequence[SpendRow] | None,
+    concentration_of: Concentration | None,
+    fx: FxTable | None,
+    sort: str,
+    user: Any,
+) -> _Ranking:
     vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
     if not vendors:
-        return []
+        return _Ranking([], [], None)
     fx = fx if fx is not None else fx_table()
     spend = spend_rows(scope=scope, today=today, user=user, fx=fx) if spend is None else spend
     if concentration_of is None:
@@ -196,47 +227,114 @@ def league_table(
         if by_attention_first
         else sorted(vendors, key=by_cost_adjusted if sort == LEAGUE_SORT_COST_ADJUSTED else by_scorecard)
     )
-    # The rows named at the top of the overview carry their reasons whatever the table's order.
-    first_ids = {vendor.id for vendor in by_attention_order[:ATTENTION_FIRST_ROWS]}
     # Each column's link built once, each row's vendor filled in (20,000 rows: not 60,000 reversals).
     breaches_url = VendorUrls("performance:breach-list", scope, status=list(OPEN_BREACH_STATUSES))
     cancel_by_url = VendorUrls(
         "contracts:contract-list", scope, status=ContractStatus.ACTIVE, cancel_by_after=iso_day(today), sort="cancel_by"
     )
     performance_url_of = vendor_path_template("vendors:vendor-tab", "performance", query=f"?period={period.key}")
-    rows = []
-    rank = 0
-    for position, vendor in enumerate(ordered):
+
+    def build(position: int, vendor: VendorRow, with_reasons: bool) -> LeagueRow:
         scorecard = scorecards.get(vendor.id)
         if sort == LEAGUE_SORT_COST_ADJUSTED:
             scored = adjusted[vendor.id] is not None
         else:
             scored = scorecard is not None and scorecard.score is not None
-        rank += 1 if scored else 0
         performance_url = performance_url_of(vendor.id)
         attention = scores[vendor.id]
-        if shown is None or position < shown or (shown and vendor.id in first_ids):
+        if with_reasons:
             attention = build_reasons(
                 attention, vendor_name=vendor.name, scope=scope, today=today, performance_url=performance_url
             )
-        rows.append(
-            LeagueRow(
-                rank=position + 1 if by_attention_first else (rank if scored else None),
-                vendor=vendor,
-                scorecard=scorecard,
-                open_breaches=Drill(
-                    attention.facts.open_breach_total, breaches_url(vendor.id), f"open breaches of {vendor.name}"
-                ),
-                next_cancel_by=next_cancel_by.get(vendor.id),
-                next_cancel_by_url=cancel_by_url(vendor.id),
-                performance_url=performance_url,
-                attention=attention,
-                cost=costs.get(vendor.id),
-                cost_adjusted_score=adjusted[vendor.id],
-                cost_window=cost_window,
-            )
+        return LeagueRow(
+            # Scored vendors come first in the other orders: a scored vendor's rank is its position.
+            rank=position + 1 if by_attention_first or scored else None,
+            vendor=vendor,
+            scorecard=scorecard,
+            open_breaches=Drill(
+                attention.facts.open_breach_total, breaches_url(vendor.id), f"open breaches of {vendor.name}"
+            ),
+            next_cancel_by=next_cancel_by.get(vendor.id),
+            next_cancel_by_url=cancel_by_url(vendor.id),
+            performance_url=performance_url,
+            attention=attention,
+            cost=costs.get(vendor.id),
+            cost_adjusted_score=adjusted[vendor.id],
+            cost_window=cost_window,
         )
-    return rows
+
+    return _Ranking(ordered, by_attention_order, build)
+
+
+def league_table(
+    *,
+    scope: Scope,
+    period: Period,
+    today: date,
+    sort: str = LEAGUE_SORT_ATTENTION,
+    user: Any = None,
+) -> list[LeagueRow]:
+    """Every row of the table (the CSV; the overview shows a page, ``league_page``), each with its reasons."""
+    return league_page(scope=scope, period=period, today=today, sort=sort, per_page=None, user=user).rows
+
+
+def league_page(
+    *,
+    scope: Scope,
+    period: Period,
+    today: date,
+    vendors: Sequence[VendorRow] | None = None,
+    spend: Sequence[SpendRow] | None = None,
+    concentration_of: Concentration | None = None,
+    fx: FxTable | None = None,
+    sort: str = LEAGUE_SORT_ATTENTION,
+    page: int = 1,
+    per_page: int | None = LEAGUE_TABLE_ROWS,
+    user: Any = None,
+) -> LeaguePage:
+    """Page ``page`` (from 1; past the last: the last) of ``per_page`` rows of the league table, and the
+    vendors needing attention first: only their rows are built, each with its reasons and links (the rest
+    of the portfolio is ranked, not drawn). ``per_page`` None: every row on one page (the CSV); 0: no row
+    at all, only the count (the other exports).
+
+    The table: the vendors in scope that deliver work (piloting, active or offboarding), by default ordered
+    by their attention score (highest first; ties: the larger annual spend, then the name), else
+    (``sort="scorecard"``) by their scorecard for ``period`` (best first; vendors not scored that month
+    last, by name) or (``sort="cost_adjusted"``) by the cost-adjusted score (best first; vendors without
+    one last, by name) — with their scorecard, open breaches, next cancel-by date, attention score and
+    costs.
+
+    A fixed number of queries whatever the number of vendors: the scorecards of every vendor at once
+    (``league_scorecards``: read from their rollup), the cost settings and every vendor's ledger over the
+    cost window (``apps.costs.ledger_rollup``) and one or two per part of the attention score
+    (``apps.dashboards.attention``); fewer when the overview passes what it read already."""
+    ranking = _ranking(
+        scope=scope,
+        period=period,
+        today=today,
+        vendors=vendors,
+        spend=spend,
+        concentration_of=concentration_of,
+        fx=fx,
+        sort=sort,
+        user=user,
+    )
+    total = len(ranking.ordered)
+    if per_page == 0:
+        return LeaguePage(rows=[], first=[], total=total, number=1, per_page=0)
+    per_page = max(1, total) if per_page is None else max(1, per_page)
+    number = min(max(1, page), max(1, -(-total // per_page)))
+    offset = (number - 1) * per_page
+    rows = [
+        ranking.build(position, vendor, True)
+        for position, vendor in enumerate(ranking.ordered[offset : offset + per_page], start=offset)
+    ]
+    built = {row.vendor.id: row for row in rows}
+    first = [
+        built.get(vendor.id) or ranking.build(ranking.ordered.index(vendor), vendor, True)
+        for vendor in ranking.by_attention[:ATTENTION_FIRST_ROWS]
+    ]
+    return LeaguePage(rows=rows, first=first, total=total, number=number, per_page=per_page)
 
 
 def league_figures_store(*, period: Period | None = None, today: date | None = None) -> dict[str, int]:
