@@ -10,9 +10,10 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The tests always run under the test settings, whatever the shell exports.
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 
-# Test processes (pytest-xdist): "auto" is one per core. The suite mostly waits (a browser, a worker, a
-# database), so two processes per core keep a small machine busy; PYTEST_WORKERS=0 runs in one process.
-PYTEST_WORKERS ?= 4
+# Test processes (pytest-xdist): one per core and one more, for the time the suite waits (a browser, a
+# Celery worker, a launched server). Measured on 2 cores, the whole suite: 417 s with 3 processes, 419 s
+# with 2, 598 s with 4 (more processes than that fight over the cores). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$((n + 1)))
 
 .PHONY: help run test test-suite bench lint typecheck lint-templates lint-imports docs clean
 
