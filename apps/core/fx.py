@@ -83,17 +83,31 @@ class FxTable:
 
     reporting: str
     rates: Mapping[str, tuple[list[date], list[Decimal]]] = field(default_factory=dict)
+    # Each (currency, day) looked up once: a portfolio's page converts tens of thousands of figures
+    # in a handful of currencies on one day.
+    _found: dict[tuple[str, date], tuple[Decimal, date] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def rate(self, currency: str, on: date) -> tuple[Decimal, date] | None:
         """The latest rate of ``currency`` on or before ``on`` and its day; (1, ``on``) for the
         reporting currency; None when there is none."""
+        key = (currency, on)
+        if key in self._found:
+            return self._found[key]
         if currency == self.reporting:
-            return Decimal(1), on
-        days, values = self.rates.get(currency, ([], []))
-        index = bisect_right(days, on)
-        if index == 0:
-            return None
-        return values[index - 1], days[index - 1]
+            found: tuple[Decimal, date] | None = (Decimal(1), on)
+        else:
+            days, values = self.rates.get(currency, ([], []))
+            index = bisect_right(days, on)
+            found = (values[index - 1], days[index - 1]) if index else None
+        self._found[key] = found
+        return found
+
+    def converted(self, amount: Decimal, currency: str, *, on: date) -> Decimal | None:
+        """``convert(...).converted`` without the rest of the conversion (for sums over many figures)."""
+        found = self.rate(currency, on)
+        return None if found is None else Decimal(amount) * found[0]
 
     def convert(self, amount: Decimal, currency: str, *, on: date) -> Conversion:
         found = self.rate(currency, on)

@@ -190,7 +190,7 @@ def fx_converter(table: FxTable) -> Callable[[Decimal, str, date], Decimal | Non
     day): the FX table's rule, from rates read once for the whole ranking."""
 
     def convert(amount: Decimal, currency: str, on: date) -> Decimal | None:
-        return table.convert(amount, currency, on=on).converted
+        return table.converted(amount, currency, on=on)
 
     return convert
 

@@ -68,6 +68,22 @@ def test_one_query_reads_the_table_for_any_number_of_conversions(django_assert_n
             table.convert(Decimal(1), "GBP", on=dt.date(2026, month, 15))
 
 
+def test_a_bare_converted_amount_is_the_conversions_own_and_each_day_is_looked_up_once() -> None:
+    rate("USD", "2026-01-01", "0.90")
+    rate("USD", "2026-06-01", "0.80")
+    table = fx_table()
+    days = [dt.date(2025, 12, 31), dt.date(2026, 1, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 1)]
+    for currency in ("USD", "EUR", "GBP"):
+        for day in days * 2:  # the second time from what the table remembers
+            assert (
+                table.converted(Decimal("12.5"), currency, on=day)
+                == table.convert(Decimal("12.5"), currency, on=day).converted
+            )
+    assert table.converted(Decimal(10), "USD", on=dt.date(2026, 5, 31)) == Decimal("9.0")
+    assert table.converted(Decimal(10), "USD", on=dt.date(2025, 12, 31)) is None
+    assert table == fx_table()  # what it remembers is not part of the table
+
+
 def test_a_rate_is_positive_unique_per_day_and_not_for_the_reporting_currency() -> None:
     from django.core.exceptions import ValidationError
 
