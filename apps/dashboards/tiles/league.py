@@ -13,7 +13,7 @@ an effective rate or a score (an effective rate of zero or less keeps the score)
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -151,7 +151,11 @@ class _Ranking:
 
     ordered: list[VendorRow]
     by_attention: list[VendorRow]
-    build: Any  # (position, vendor, with_reasons) → LeagueRow
+    build: Callable[[int, VendorRow, bool], LeagueRow]  # (position, vendor, with its reasons) → its row
+
+
+def _nothing_to_build(position: int, vendor: VendorRow, with_reasons: bool) -> LeagueRow:
+    raise AssertionError("an empty table has no row to build")
 
 
 def _ranking(
@@ -168,7 +172,7 @@ def _ranking(
 ) -> _Ranking:
     vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
     if not vendors:
-        return _Ranking([], [], None)
+        return _Ranking([], [], _nothing_to_build)
     fx = fx if fx is not None else fx_table()
     spend = spend_rows(scope=scope, today=today, user=user, fx=fx) if spend is None else spend
     if concentration_of is None:
