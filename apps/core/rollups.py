@@ -1,5 +1,6 @@
 """Figures worked out per vendor and stored in a table of their own (a *rollup*), kept current by what is
-written: the league table's scorecards (``apps.performance.rollups``) and costs (``apps.costs.rollups``).
+written: the league table's scorecards (``apps.performance.scorecards.SCORECARD_ROLLUP``) and costs
+(``apps.costs.ledger_rollup.COST_ROLLUP``).
 
 A portfolio's figures take seconds to work out, and between two views of the overview few vendors change.
 So each vendor's figures are stored once worked out, and a vendor's rows are dropped as soon as anything

@@ -430,8 +430,9 @@ __all__ = [
 
 
 class VendorScorecardRollup(models.Model):
-    """A vendor's scorecard for one period, worked out and stored (``apps.performance.rollups``): its score
-    and the period before's, from which the standing and trend follow. Dropped as soon as anything it is
+    """A vendor's scorecard for one period, worked out and stored
+    (``apps.performance.scorecards.league_scorecards``): its score and the period before's, from which the
+    standing and trend follow. Dropped as soon as anything it is
     made of changes (``apps.core.rollups``); bookkeeping, so it has no audit trail of its own."""
 
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
