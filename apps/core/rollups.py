@@ -19,7 +19,9 @@ flight (*quiet*), because an event of a transaction in flight may carry an id be
 That is safe: a transaction in flight now took its first event id after the last quiet mark was read, so
 what it commits lies above that mark and drops its vendors on the next read, whatever was stored meanwhile.
 Until a quiet read moves the mark, the vendors changed since it are worked out again on each read (every
-vendor, if a shared source moved). Each read that finds something to do holds a transaction-level advisory
+vendor, if a shared source moved). A statement that reads a store itself (the league table's ranking) first calls ``ensure``, which stores
+what is missing or stale without reading the rows, then ``stored`` for the few rows a page shows. Each
+read that finds something to do holds a transaction-level advisory
 lock of the rollup's, so that dropping a vendor's rows and storing them again never interleave between two
 readers.
 """
@@ -38,6 +40,9 @@ from psycopg import sql
 
 from apps.core.audit_cache import audit_heads, audit_trail
 from apps.core.models import RollupMark
+
+# Up to this many vendors, their stored rows are read by id (a page of the league table).
+READ_BY_ID = 500
 
 
 @dataclass(frozen=True)
@@ -127,27 +132,84 @@ class Rollup:
         wanted = set(vendor_ids)
         if not wanted:
             return {}
-        manager = self.store._default_manager
-        names = [field.attname for field in self.store._meta.concrete_fields if not field.primary_key]
+        heads, shared, _quiet, mark = self._heads(key)
+        if self._fresh(mark, heads, shared):
+            found = self._stored(wanted, where)
+            if len(found) == len(wanted):
+                return found
+        return self._refresh(key=key, wanted=wanted, where=where, compute=compute)
 
-        def stored(leaving_out: set[int] | None = None) -> dict[int, dict[str, Any]]:
-            # Every stored row of ``where`` (one per vendor at most), kept for the vendors asked for: a
-            # portfolio's rows are read faster whole than through a list of 20,000 ids.
-            return {
-                row["vendor_id"]: row
-                for row in manager.filter(**where).values(*names)
-                if row["vendor_id"] in wanted and (leaving_out is None or row["vendor_id"] not in leaving_out)
-            }
+    def ensure(
+        self,
+        *,
+        key: str,
+        vendor_ids: Iterable[int],
+        where: Mapping[str, Any],
+        compute: Callable[[list[int]], Sequence[models.Model]],
+    ) -> None:
+        """The rows of ``vendor_ids`` stored and current, not read: for a statement that reads the store
+        itself (then ``stored`` reads the few rows a page shows). Two queries when nothing changed."""
+        wanted = set(vendor_ids)
+        if not wanted:
+            return
+        heads, shared, _quiet, mark = self._heads(key)
+        if not self._fresh(mark, heads, shared) or self._missing(wanted, where):
+            self._refresh(key=key, wanted=wanted, where=where, compute=compute)
 
-        heads, shared, quiet, mark = self._heads(key)
-        if (
+    def stored(self, *, vendor_ids: Iterable[int], where: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+        """The stored rows of ``vendor_ids`` as they are (after ``ensure``): one query."""
+        wanted = set(vendor_ids)
+        return self._stored(wanted, where) if wanted else {}
+
+    @staticmethod
+    def _fresh(mark: RollupMark | None, heads: Mapping[str, int], shared: str) -> bool:
+        return (
             mark is not None
             and mark.shared == shared
             and all(head <= int(mark.marks.get(table, 0)) for table, head in heads.items())
-        ):
-            found = stored()
-            if len(found) == len(wanted):
-                return found
+        )
+
+    def _names(self) -> list[str]:
+        return [field.attname for field in self.store._meta.concrete_fields if not field.primary_key]
+
+    def _stored(
+        self, wanted: set[int], where: Mapping[str, Any], leaving_out: set[int] | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """The stored rows of ``where`` (one per vendor at most) of the vendors ``wanted``: a page's few
+        read by id, a portfolio's read whole (faster than through a list of 20,000 ids)."""
+        rows = self.store._default_manager.filter(**where)
+        if len(wanted) <= READ_BY_ID:
+            rows = rows.filter(vendor_id__in=sorted(wanted))
+        return {
+            row["vendor_id"]: row
+            for row in rows.values(*self._names())
+            if row["vendor_id"] in wanted and (leaving_out is None or row["vendor_id"] not in leaving_out)
+        }
+
+    def _missing(self, wanted: set[int], where: Mapping[str, Any]) -> bool:
+        """Whether a vendor of ``wanted`` has no stored row of ``where``. One query."""
+        stored_sql, params = self.store._default_manager.filter(**where).values("vendor_id").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM unnest(%s::bigint[]) AS wanted(id) "  # noqa: S608  # Django's SQL
+                f"WHERE NOT EXISTS (SELECT 1 FROM ({stored_sql}) AS s(vendor_id) WHERE s.vendor_id = wanted.id))",
+                [sorted(wanted), *params],
+            )
+            row = cursor.fetchone()
+        return bool(row and row[0])
+
+    def _refresh(
+        self,
+        *,
+        key: str,
+        wanted: set[int],
+        where: Mapping[str, Any],
+        compute: Callable[[list[int]], Sequence[models.Model]],
+    ) -> dict[int, dict[str, Any]]:
+        """Under the rollup's lock: drop the rows of the vendors changed since the mark, work out the
+        missing ones of ``wanted`` and store them; the rows of ``wanted``."""
+        manager = self.store._default_manager
+        names = self._names()
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"rollup:{self.name}".encode())])
@@ -162,7 +224,7 @@ class Rollup:
                         sql.SQL("DELETE FROM {} WHERE vendor_id = ANY(%s)").format(table).as_string(cursor.connection),
                         [sorted(stale)],
                     )
-            found = {} if stale is None else stored(leaving_out=stale)
+            found = {} if stale is None else self._stored(wanted, where, leaving_out=stale)
             computed = list(compute(sorted(wanted - set(found))))
             found.update(
                 {row.vendor_id: {name: getattr(row, name) for name in names} for row in computed}  # type: ignore[attr-defined]  # every store has a vendor

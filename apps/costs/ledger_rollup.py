@@ -7,7 +7,7 @@ of vendors, without building a line object per contract and month in Python.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -317,12 +317,8 @@ def _settings_key(rates: CostSettings) -> str:
     return repr(sorted((f.name, str(getattr(rates, f.name))) for f in CostSettings._meta.concrete_fields))
 
 
-def league_vendor_costs(
-    *, vendor_ids: Collection[int], start: date, end: date, fx: FxTable | None = None, rates: CostSettings
-) -> dict[int, VendorCost]:
-    """``vendor_costs`` read from the stored rollup (``COST_ROLLUP``): two queries when nothing the vendors'
-    ledgers read changed since they were stored; the vendors that changed are worked out again (one
-    query for all of them) and stored."""
+def _cost_rollup(*, start: date, end: date, fx: FxTable | None, rates: CostSettings) -> dict[str, Any]:
+    """What ``COST_ROLLUP`` reads and stores for the window: its key, rows and how to work them out."""
     first, last = month_first(start), month_first(end)
     reporting = fx.reporting if fx is not None else reporting_currency()
 
@@ -342,12 +338,39 @@ def league_vendor_costs(
             for pk in missing
         ]
 
-    rows = COST_ROLLUP.rows(
-        key=f"{reporting}|{_settings_key(rates)}",
-        vendor_ids=vendor_ids,
-        where={"first_month": first, "last_month": last},
-        compute=compute,
-    )
+    return {
+        "key": f"{reporting}|{_settings_key(rates)}",
+        "where": {"first_month": first, "last_month": last},
+        "compute": compute,
+    }
+
+
+def league_vendor_costs(
+    *, vendor_ids: Collection[int], start: date, end: date, fx: FxTable | None = None, rates: CostSettings
+) -> dict[int, VendorCost]:
+    """``vendor_costs`` read from the stored rollup (``COST_ROLLUP``): two queries when nothing the vendors'
+    ledgers read changed since they were stored; the vendors that changed are worked out again (one
+    query for all of them) and stored."""
+    rows = COST_ROLLUP.rows(vendor_ids=vendor_ids, **_cost_rollup(start=start, end=end, fx=fx, rates=rates))
+    return _vendor_costs_of(rows)
+
+
+def store_league_vendor_costs(
+    *, vendor_ids: Collection[int], start: date, end: date, fx: FxTable | None = None, rates: CostSettings
+) -> None:
+    """``league_vendor_costs`` stored and current for ``vendor_ids``, not read: for a statement that reads
+    ``VendorCostRollup`` itself (the league table's ranking). Two queries when nothing changed."""
+    COST_ROLLUP.ensure(vendor_ids=vendor_ids, **_cost_rollup(start=start, end=end, fx=fx, rates=rates))
+
+
+def stored_league_vendor_costs(*, vendor_ids: Collection[int], start: date, end: date) -> dict[int, VendorCost]:
+    """The stored costs of a few vendors (a page's) as they are, after ``store_league_vendor_costs``: one
+    query."""
+    where = {"first_month": month_first(start), "last_month": month_first(end)}
+    return _vendor_costs_of(COST_ROLLUP.stored(vendor_ids=vendor_ids, where=where))
+
+
+def _vendor_costs_of(rows: Mapping[int, Mapping[str, Any]]) -> dict[int, VendorCost]:
     return {
         pk: VendorCost(pk, row["tco"], row["invoiced"], row["billed_hours"], row["complete"])
         for pk, row in rows.items()

@@ -118,6 +118,8 @@ CANCEL_BY_SOON_DAYS = 30
 CANCEL_BY_DAYS = 90
 # Reasons whose rows the vendor 360 lists (there is no list page of overrides and exceptions).
 VENDOR_PAGE_REASONS = ("open_override", "expired_policy_exception", "roster_finding_high", "roster_finding_medium")
+# Up to this many vendors, the parts are read for those vendors by id (a page of the league table).
+READ_BY_ID = 500
 # How many reasons a league-table row states.
 TOP_REASONS = 3
 CREDITS_UNIT = Decimal(1000)
@@ -353,6 +355,59 @@ def score_of(facts: VendorFacts, weights: Mapping[str, Decimal] | None = None) -
 
 
 # -- reads (one query each, every vendor at once) ---------------------------------------------------------------
+# Each part's rows come from one query builder, read here for the vendors a page shows (``only``) and
+# embedded whole in the league's one ranking statement (``apps.dashboards.ranking``).
+def _only(rows: Any, lookup: str, only: Sequence[int] | None) -> Any:
+    return rows if only is None else rows.filter(**{f"{lookup}__in": list(only)})
+
+
+def breach_rows(*, scope: Scope, user: Any, only: Sequence[int] | None = None) -> Any:
+    """Breaches open or owing credits, counted per vendor, status, severity and currency: rows of
+    ``(vendor, status, severity, currency, n, credits)``."""
+    rows = breach_list(user=user).filter(scope.q(TERM_ROW), status__in=CREDIT_BREACH_STATUSES)
+    return (
+        _only(rows, "term__contract__vendor_id", only)
+        .order_by()
+        .values("term__contract__vendor_id", "status", "severity", "currency")
+        .annotate(n=Count("pk"), credits=Sum("credit_amount"))
+    )
+
+
+def high_risk_rows(*, scope: Scope, user: Any, only: Sequence[int] | None = None) -> Any:
+    """Open risks scoring ``HIGH_RISK_SCORE`` or more per vendor: ``(vendor_id, n)``."""
+    rows = vendor_risk_list(user=user).filter(
+        scope.q(VENDOR_RECORD_ROW),
+        status__in=OPEN_RISK_STATUSES,
+        risk_score__gte=HIGH_RISK_SCORE,  # type: ignore[misc]  # an annotation
+    )
+    return _only(rows, "vendor_id", only).order_by().values("vendor_id").annotate(n=Count("pk"))
+
+
+def expired_certification_rows(*, scope: Scope, today: date, user: Any, only: Sequence[int] | None = None) -> Any:
+    """Certifications past their expiry that still need a renewal (the overview's tile's rule) per
+    vendor: ``(vendor_id, n)``."""
+    rows = certifications_to_renew(as_of=today, within_days=-1, user=user).filter(scope.q(VENDOR_RECORD_ROW))
+    return _only(rows, "vendor_id", only).order_by().values("vendor_id").annotate(n=Count("pk"))
+
+
+def cancel_by_rows(*, scope: Scope, today: date, user: Any, only: Sequence[int] | None = None) -> Any:
+    """Active contracts whose cancel-by date is near, per vendor: ``(vendor_id, soon, later)``."""
+    soon = today + timedelta(days=CANCEL_BY_SOON_DAYS)
+    rows = contracts_renewing_within(as_of=today, days=CANCEL_BY_DAYS, user=user).filter(scope.q(CONTRACT_ROW))
+    return (
+        _only(rows, "vendor_id", only)
+        .order_by()
+        .values("vendor_id")
+        .annotate(soon=Count("pk", filter=Q(cancel_by__lte=soon)), later=Count("pk", filter=Q(cancel_by__gt=soon)))
+    )
+
+
+def override_rows(*, scope: Scope, user: Any, only: Sequence[int] | None = None) -> Any:
+    """Open gate overrides per vendor: ``(subject_vendor, n)``."""
+    rows = open_overrides_query(scope=scope, user=user)
+    return _only(rows, "subject_vendor", only).order_by().values("subject_vendor").annotate(n=Count("pk"))
+
+
 def _breaches(
     facts: dict[int, VendorFacts],
     *,
@@ -360,17 +415,11 @@ def _breaches(
     today: date,
     converter: Callable[[Decimal, str, date], Decimal | None],
     user: Any,
+    only: Sequence[int] | None,
 ) -> None:
     """One query: open breaches by severity and credits owed by currency, per vendor."""
-    rows = (
-        breach_list(user=user)
-        .filter(scope.q(TERM_ROW), status__in=CREDIT_BREACH_STATUSES)
-        .order_by()
-        .values("term__contract__vendor_id", "status", "severity", "currency")
-        .annotate(n=Count("pk"), credits=Sum("credit_amount"))
-    )
     credits: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for row in rows:
+    for row in breach_rows(scope=scope, user=user, only=only):
         vendor = facts.get(row["term__contract__vendor_id"])
         if vendor is None:
             continue
@@ -381,43 +430,24 @@ def _breaches(
         facts[vendor_id].credits = _to_reporting(amounts, on=today, converter=converter)
 
 
-def _high_risks(facts: dict[int, VendorFacts], *, scope: Scope, user: Any) -> None:
-    rows = (
-        vendor_risk_list(user=user)
-        .filter(scope.q(VENDOR_RECORD_ROW), status__in=OPEN_RISK_STATUSES, risk_score__gte=HIGH_RISK_SCORE)  # type: ignore[misc]  # an annotation
-        .order_by()
-        .values("vendor_id")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
+def _high_risks(facts: dict[int, VendorFacts], *, scope: Scope, user: Any, only: Sequence[int] | None) -> None:
+    for row in high_risk_rows(scope=scope, user=user, only=only):
         if row["vendor_id"] in facts:
             facts[row["vendor_id"]].high_risks = row["n"]
 
 
-def _expired_certifications(facts: dict[int, VendorFacts], *, scope: Scope, today: date, user: Any) -> None:
-    """Certifications past their expiry that still need a renewal (the overview's tile's rule)."""
-    rows = (
-        certifications_to_renew(as_of=today, within_days=-1, user=user)
-        .filter(scope.q(VENDOR_RECORD_ROW))
-        .order_by()
-        .values("vendor_id")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
+def _expired_certifications(
+    facts: dict[int, VendorFacts], *, scope: Scope, today: date, user: Any, only: Sequence[int] | None
+) -> None:
+    for row in expired_certification_rows(scope=scope, today=today, user=user, only=only):
         if row["vendor_id"] in facts:
             facts[row["vendor_id"]].expired_certifications = row["n"]
 
 
-def _cancel_by(facts: dict[int, VendorFacts], *, scope: Scope, today: date, user: Any) -> None:
-    soon = today + timedelta(days=CANCEL_BY_SOON_DAYS)
-    rows = (
-        contracts_renewing_within(as_of=today, days=CANCEL_BY_DAYS, user=user)
-        .filter(scope.q(CONTRACT_ROW))
-        .order_by()
-        .values("vendor_id")
-        .annotate(soon=Count("pk", filter=Q(cancel_by__lte=soon)), later=Count("pk", filter=Q(cancel_by__gt=soon)))
-    )
-    for row in rows:
+def _cancel_by(
+    facts: dict[int, VendorFacts], *, scope: Scope, today: date, user: Any, only: Sequence[int] | None
+) -> None:
+    for row in cancel_by_rows(scope=scope, today=today, user=user, only=only):
         if row["vendor_id"] in facts:
             facts[row["vendor_id"]].cancel_by_soon = row["soon"]
             facts[row["vendor_id"]].cancel_by_later = row["later"]
@@ -444,66 +474,82 @@ def open_overrides_query(*, scope: Scope, user: Any = None) -> Any:
     )
 
 
-def _overrides(facts: dict[int, VendorFacts], *, scope: Scope, user: Any) -> None:
-    rows = open_overrides_query(scope=scope, user=user).order_by().values("subject_vendor").annotate(n=Count("pk"))
-    for row in rows:
+def _overrides(facts: dict[int, VendorFacts], *, scope: Scope, user: Any, only: Sequence[int] | None) -> None:
+    for row in override_rows(scope=scope, user=user, only=only):
         if row["subject_vendor"] in facts:
             facts[row["subject_vendor"]].open_overrides = row["n"]
 
 
-def expired_exceptions_per_vendor(*, scope: Scope, today: date, user: Any = None) -> dict[int, set[int]]:
-    """Two queries: the policy exceptions past their review date and not closed, per vendor in scope —
-    those about one of its contracts, and those about a function one of its active contracts covers."""
+def _expired_exception_queries(*, scope: Scope, today: date, user: Any) -> tuple[Any, Any, Any]:
+    """What ``expired_exceptions_per_vendor`` reads: the expired exceptions about a contract of a vendor
+    in scope, ``(subject_vendor, pk)``; the (vendor, function) pairs of the vendors' active contracts
+    covering a function with an expired exception, ``(vendor_id, function_id)``; and those exceptions,
+    ``(pk, object_id)``."""
     expired = PolicyException.objects.filter(closed_on__isnull=True, review_on__lt=today)
     contract_type = ContentType.objects.get_for_model(Contract)
     function_type = ContentType.objects.get_for_model(Function)
     in_scope = vendor_list(user=user).filter(scope.q(VENDOR_ROW)).values("pk")
     contract_vendor = Contract.objects.filter(pk=OuterRef("object_id")).values("vendor_id")[:1]
-    found: dict[int, set[int]] = defaultdict(set)
     about_contracts = (
         expired.filter(content_type=contract_type)
         .annotate(subject_vendor=Subquery(contract_vendor, output_field=BigIntegerField()))
         .filter(subject_vendor__in=in_scope)
+        .order_by()
         .values_list("subject_vendor", "pk")
     )
-    for vendor_id, pk in about_contracts:
-        found[vendor_id].add(pk)
-    about_functions = (
+    about_functions = expired.filter(content_type=function_type)
+    pairs = (
         Contract.functions.through.objects.filter(
             contract__status=ContractStatus.ACTIVE,
             contract__vendor__in=in_scope,
-            function_id__in=expired.filter(content_type=function_type).values("object_id"),
+            function_id__in=about_functions.values("object_id"),
         )
         .order_by()
         .values_list("contract__vendor_id", "function_id")
         .distinct()
     )
+    return about_contracts, pairs, about_functions.order_by().values_list("pk", "object_id")
+
+
+def expired_exceptions_per_vendor(*, scope: Scope, today: date, user: Any = None) -> dict[int, set[int]]:
+    """Two queries: the policy exceptions past their review date and not closed, per vendor in scope —
+    those about one of its contracts, and those about a function one of its active contracts covers."""
+    about_contracts, about_functions, function_exceptions = _expired_exception_queries(
+        scope=scope, today=today, user=user
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    for vendor_id, pk in about_contracts:
+        found[vendor_id].add(pk)
     pairs = list(about_functions)
     if pairs:
         by_function: dict[int, list[int]] = defaultdict(list)
-        for pk, function_id in expired.filter(
-            content_type=function_type, object_id__in={f for _, f in pairs}
-        ).values_list("pk", "object_id"):
+        for pk, function_id in function_exceptions.filter(object_id__in={f for _, f in pairs}):
             by_function[function_id].append(pk)
         for vendor_id, function_id in pairs:
             found[vendor_id].update(by_function[function_id])
     return found
 
 
-def _access_findings(facts: dict[int, VendorFacts], *, scope: Scope, today: date) -> None:
+def _vendor_ids(scope: Scope, only: Sequence[int] | None) -> list[int] | None:
+    """The vendors whose findings to read: those of ``only``, else the scope's one vendor, else all."""
+    if only is not None:
+        return [pk for pk in only if scope.vendor is None or pk == scope.vendor]
+    return [scope.vendor] if scope.vendor is not None else None
+
+
+def _access_findings(facts: dict[int, VendorFacts], *, scope: Scope, today: date, only: Sequence[int] | None) -> None:
     """Findings (one per rule a grant breaks) by severity. A vendor's findings are all of its grants', so
     the scope only chooses vendors; one vendor's page asks for that vendor's alone."""
-    vendor_ids = [scope.vendor] if scope.vendor is not None else None
+    vendor_ids = _vendor_ids(scope, only)
     for vendor_id, by_severity in access_findings_per_vendor(vendor_ids=vendor_ids, today=today).items():
         if vendor_id in facts:
             facts[vendor_id].access_findings = dict(by_severity)
 
 
-def _roster_findings(facts: dict[int, VendorFacts], *, scope: Scope) -> None:
+def _roster_findings(facts: dict[int, VendorFacts], *, scope: Scope, only: Sequence[int] | None) -> None:
     """One query: the open roster findings per vendor and kind. Like the access findings, a vendor's
     roster findings are all of its team's: the scope only chooses vendors."""
-    vendor_ids = [scope.vendor] if scope.vendor is not None else None
-    for vendor_id, by_kind in open_roster_findings_per_vendor(vendor_ids=vendor_ids).items():
+    for vendor_id, by_kind in open_roster_findings_per_vendor(vendor_ids=_vendor_ids(scope, only)).items():
         if vendor_id in facts:
             facts[vendor_id].roster_findings = dict(by_kind)
 
@@ -561,14 +607,16 @@ def attention_scores(
     if not facts:
         return {}
     converter = fx_converter(fx if fx is not None else fx_table())
-    _breaches(facts, scope=scope, today=today, converter=converter, user=user)
-    _high_risks(facts, scope=scope, user=user)
-    _access_findings(facts, scope=scope, today=today)
-    _roster_findings(facts, scope=scope)
-    _expired_certifications(facts, scope=scope, today=today, user=user)
-    _cancel_by(facts, scope=scope, today=today, user=user)
+    # A page's few vendors are read by id; a portfolio's whole (a list of 20,000 ids costs more).
+    only = sorted(facts) if len(facts) <= READ_BY_ID else None
+    _breaches(facts, scope=scope, today=today, converter=converter, user=user, only=only)
+    _high_risks(facts, scope=scope, user=user, only=only)
+    _access_findings(facts, scope=scope, today=today, only=only)
+    _roster_findings(facts, scope=scope, only=only)
+    _expired_certifications(facts, scope=scope, today=today, user=user, only=only)
+    _cancel_by(facts, scope=scope, today=today, user=user, only=only)
     if overrides is None:
-        _overrides(facts, scope=scope, user=user)
+        _overrides(facts, scope=scope, user=user, only=only)
     else:
         for vendor_id, n in overrides.items():
             if vendor_id in facts:

@@ -825,11 +825,8 @@ def _stored_scorecard(row: Mapping[str, Any], period: Period, bands: Sequence[St
     )
 
 
-def league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int, Scorecard]:
-    """The scorecards of many vendors without their KPI rows (what a league table shows: score,
-    standing, trend), read from the stored rollup (``SCORECARD_ROLLUP``): two queries when no vendor's
-    measurements, terms or contracts changed since they were stored; the vendors that changed are worked
-    out again (``vendor_scorecards``, four queries for all of them) and stored."""
+def _scorecard_rollup(period: Period) -> dict[str, Any]:
+    """What ``SCORECARD_ROLLUP`` reads and stores for ``period``: its key, rows and how to work them out."""
 
     def compute(missing: list[int]) -> list[VendorScorecardRollup]:
         cards = vendor_scorecards(period=period, vendor_ids=missing)
@@ -844,11 +841,34 @@ def league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int,
             for pk in missing
         ]
 
-    rows = SCORECARD_ROLLUP.rows(
-        key=_scorecard_settings(),
-        vendor_ids=vendor_ids,
-        where={"period_kind": period.kind, "period_start": period.start},
-        compute=compute,
+    return {
+        "key": _scorecard_settings(),
+        "where": {"period_kind": period.kind, "period_start": period.start},
+        "compute": compute,
+    }
+
+
+def league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int, Scorecard]:
+    """The scorecards of many vendors without their KPI rows (what a league table shows: score,
+    standing, trend), read from the stored rollup (``SCORECARD_ROLLUP``): two queries when no vendor's
+    measurements, terms or contracts changed since they were stored; the vendors that changed are worked
+    out again (``vendor_scorecards``, four queries for all of them) and stored."""
+    rows = SCORECARD_ROLLUP.rows(vendor_ids=vendor_ids, **_scorecard_rollup(period))
+    bands = standings()
+    return {pk: _stored_scorecard(row, period, bands) for pk, row in rows.items()}
+
+
+def store_league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> None:
+    """``league_scorecards`` stored and current for ``vendor_ids``, not read: for a statement that reads
+    ``VendorScorecardRollup`` itself (the league table's ranking). Two queries when nothing changed."""
+    SCORECARD_ROLLUP.ensure(vendor_ids=vendor_ids, **_scorecard_rollup(period))
+
+
+def stored_league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int, Scorecard]:
+    """The stored scorecards of a few vendors (a page's) as they are, after ``store_league_scorecards``:
+    one query."""
+    rows = SCORECARD_ROLLUP.stored(
+        vendor_ids=vendor_ids, where={"period_kind": period.kind, "period_start": period.start}
     )
     bands = standings()
     return {pk: _stored_scorecard(row, period, bands) for pk, row in rows.items()}

@@ -604,14 +604,17 @@ def open_roster_findings(*, user: Any = None, vendor: Any = None, contract: Any 
     return findings.order_by("vendor__name", "contract__title", "kind", "-opened_at", "pk")
 
 
-def open_roster_findings_per_vendor(*, vendor_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:
-    """One query: vendor id → kind → open findings (the attention ranking's count)."""
+def open_roster_findings_query(*, vendor_ids: Iterable[int] | None = None) -> Any:
+    """The open findings counted per vendor and kind: rows of ``(vendor_id, kind, n)``."""
     rows = RosterFinding.objects.filter(closed_at__isnull=True)
     if vendor_ids is not None:
         rows = rows.filter(vendor_id__in=list(vendor_ids))
+    return rows.order_by().values("vendor_id", "kind").annotate(n=Count("pk")).values_list("vendor_id", "kind", "n")
+
+
+def open_roster_findings_per_vendor(*, vendor_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:
+    """One query: vendor id → kind → open findings (the attention ranking's count)."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for vendor_id, kind, n in (
-        rows.order_by().values("vendor_id", "kind").annotate(n=Count("pk")).values_list("vendor_id", "kind", "n")
-    ):
+    for vendor_id, kind, n in open_roster_findings_query(vendor_ids=vendor_ids):
         counts[vendor_id][kind] = n
     return dict(counts)

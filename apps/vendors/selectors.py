@@ -175,16 +175,14 @@ def access_grant_finding_names(grant: AccessGrant, *, as_of: date | None = None)
     return [finding.code for finding in access_grant_finding_list(grant, as_of=as_of)]
 
 
-def access_findings_per_vendor(
-    *, vendor_ids: Iterable[int] | None = None, today: date | None = None
-) -> dict[int, dict[str, int]]:
-    """Findings (one per rule a grant breaks) per vendor and severity, in one query:
-    ``{vendor_id: {"high": n, "medium": m}}``. Vendors without a finding are left out."""
+def access_findings_per_vendor_query(*, vendor_ids: Iterable[int] | None = None, today: date | None = None) -> Any:
+    """The rows of ``access_findings_per_vendor``: ``vendor_id`` then one count per severity
+    (``findings.SEVERITIES_WORST_FIRST``, each named by its value), one row per vendor with a finding."""
     as_of = today or timezone.localdate()
     grants = AccessGrant.objects.filter(findings.any_finding_condition(as_of))
     if vendor_ids is not None:
         grants = grants.filter(vendor_id__in=list(vendor_ids))
-    rows = (
+    return (
         grants.order_by()
         .values("vendor_id")
         .annotate(
@@ -194,8 +192,15 @@ def access_findings_per_vendor(
             }
         )
     )
+
+
+def access_findings_per_vendor(
+    *, vendor_ids: Iterable[int] | None = None, today: date | None = None
+) -> dict[int, dict[str, int]]:
+    """Findings (one per rule a grant breaks) per vendor and severity, in one query:
+    ``{vendor_id: {"high": n, "medium": m}}``. Vendors without a finding are left out."""
     counts: dict[int, dict[str, int]] = {}
-    for row in rows:
+    for row in access_findings_per_vendor_query(vendor_ids=vendor_ids, today=today):
         values: dict[str, Any] = dict(row)
         counts[values["vendor_id"]] = {str(s): int(values[str(s)]) for s in findings.SEVERITIES_WORST_FIRST}
     return counts
