@@ -19,9 +19,9 @@ flight (*quiet*), because an event of a transaction in flight may carry an id be
 That is safe: a transaction in flight now took its first event id after the last quiet mark was read, so
 what it commits lies above that mark and drops its vendors on the next read, whatever was stored meanwhile.
 Until a quiet read moves the mark, the vendors changed since it are worked out again on each read (every
-vendor, if a shared source moved). A statement that reads a store itself (the league table's ranking) first calls ``ensure``, which stores
-what is missing or stale without reading the rows, then ``stored`` for the few rows a page shows. Each
-read that finds something to do holds a transaction-level advisory
+vendor, if a shared source moved). A statement that reads a store itself (the league table's ranking)
+first calls ``ensure``, which stores what is missing or stale without reading the rows, then ``stored``
+for the few rows a page shows. Each read that finds something to do holds a transaction-level advisory
 lock of the rollup's, so that dropping a vendor's rows and storing them again never interleave between two
 readers.
 """

@@ -571,12 +571,10 @@ def _spend(
     if concentration is None:
         return
     currency = reporting_currency()
-    for share in concentration.spend_by_vendor:
-        vendor = facts.get(int(share.key))
-        if vendor is None or share.share is None:
-            continue
+    for vendor in facts.values():
+        share = concentration.spend_by_vendor.share_of(str(vendor.vendor_id))
         # The share of the portfolio's spend in the reporting currency (the concentration's one figure).
-        if share.currency in (currency, ""):
+        if share is not None and share.share is not None and share.currency in (currency, ""):
             vendor.spend_share = share.share
             vendor.spend_flagged = share.flagged
 

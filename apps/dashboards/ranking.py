@@ -88,7 +88,7 @@ def spend_shares(concentration: Concentration, reporting: str) -> dict[int, tupl
     concentration panel: what ``ranked_page`` takes as ``spend``."""
     return {
         int(share.key): (Decimal(share.value), share.flagged)
-        for share in concentration.spend_by_vendor
+        for share in concentration.spend_by_vendor.shares
         if share.currency in (reporting, "")
     }
 

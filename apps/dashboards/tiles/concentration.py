@@ -6,11 +6,11 @@ currency (a currency without a rate left out and named), and of the critical fun
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.utils import timezone
@@ -51,12 +51,68 @@ class ConcentrationRow:
 
 
 @dataclass(frozen=True)
+class Share:
+    """The figures of one row of a concentration table (``ConcentrationRow`` without its label, link and
+    conversions)."""
+
+    key: str
+    currency: str
+    value: Decimal | int
+    share: Decimal | None
+    flagged: bool
+
+
+class ShareRows(Sequence[ConcentrationRow]):
+    """The rows of one concentration table, largest share first (then by label): every row's figures are
+    worked out, but a row itself — its label, link and conversions — is built when it is read. The
+    overview shows the first few of a portfolio's 20,000 vendors; the CSV reads them all."""
+
+    def __init__(self, shares: list[Share], build: Callable[[Share], ConcentrationRow]) -> None:
+        self.shares = shares
+        self._build = build
+        self._built: dict[int, ConcentrationRow] = {}
+        self._by_key: dict[str, Share] | None = None
+
+    def __len__(self) -> int:
+        return len(self.shares)
+
+    @overload
+    def __getitem__(self, index: int) -> ConcentrationRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ConcentrationRow]: ...
+
+    def __getitem__(self, index: int | slice) -> ConcentrationRow | list[ConcentrationRow]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self.shares)))]
+        if index < 0:
+            index += len(self.shares)
+        if not 0 <= index < len(self.shares):
+            raise IndexError(index)
+        return self._row(index)
+
+    def _row(self, index: int) -> ConcentrationRow:
+        if index not in self._built:
+            self._built[index] = self._build(self.shares[index])
+        return self._built[index]
+
+    def flagged(self) -> list[ConcentrationRow]:
+        return [self._row(i) for i, share in enumerate(self.shares) if share.flagged]
+
+    def share_of(self, key: str) -> Share | None:
+        """The figures of the row of ``key`` (a vendor's id, a country's code), None without one."""
+        if self._by_key is None:
+            self._by_key = {share.key: share for share in self.shares}
+        return self._by_key.get(key)
+
+
+@dataclass(frozen=True)
 class Concentration:
     threshold: Decimal
-    spend_by_vendor: list[ConcentrationRow]
-    spend_by_country: list[ConcentrationRow]
-    functions_by_vendor: list[ConcentrationRow]
-    functions_by_country: list[ConcentrationRow]
+    spend_by_vendor: ShareRows
+    spend_by_country: ShareRows
+    functions_by_vendor: ShareRows
+    functions_by_country: ShareRows
     critical_functions: int  # critical functions in scope that an active contract covers
     reporting_currency: str = ""
     spend_total: Decimal = Decimal(0)  # in the reporting currency: the spend shares' whole
@@ -73,8 +129,7 @@ class Concentration:
                 self.functions_by_vendor,
                 self.functions_by_country,
             )
-            for row in rows
-            if row.flagged
+            for row in rows.flagged()
         ]
 
 
@@ -90,24 +145,28 @@ def _share_rows(
     threshold: Decimal,
     *,
     counts_rows: bool,
-    conversions: Mapping[str, tuple[Conversion, ...]] | None = None,
-) -> list[ConcentrationRow]:
-    rows = []
+    conversions: Callable[[str], tuple[Conversion, ...]] | None = None,
+) -> ShareRows:
+    shares = []
     for (key, currency), value in values.items():
         share = percent(value, totals[currency])
-        rows.append(
-            ConcentrationRow(
-                key=key,
-                label=labels[key],
-                currency=currency,
-                value=value,
-                share=share,
-                flagged=share is not None and share > threshold,
-                drill=Drill(value, url_for(key, currency), labels[key], counts_rows=counts_rows),
-                conversions=(conversions or {}).get(key, ()),
-            )
+        shares.append(Share(key, currency, value, share, share is not None and share > threshold))
+    shares.sort(key=lambda row: (-(row.share or 0), labels[row.key], row.currency))
+
+    def build(share: Share) -> ConcentrationRow:
+        label = labels[share.key]
+        return ConcentrationRow(
+            key=share.key,
+            label=label,
+            currency=share.currency,
+            value=share.value,
+            share=share.share,
+            flagged=share.flagged,
+            drill=Drill(share.value, url_for(share.key, share.currency), label, counts_rows=counts_rows),
+            conversions=conversions(share.key) if conversions is not None else (),
         )
-    return sorted(rows, key=lambda row: (-(row.share or 0), row.label, row.currency))
+
+    return ShareRows(shares, build)
 
 
 def concentration(
@@ -141,29 +200,52 @@ def concentration(
         native_vendor[str(row.vendor_id)][row.currency] += row.annual
         native_country[row.country][row.currency] += row.annual
 
-    def converted(
-        native: Mapping[str, Mapping[str, Decimal]],
-    ) -> tuple[dict[tuple[str, str], Decimal], dict[str, tuple[Conversion, ...]]]:
-        values: dict[tuple[str, str], Decimal] = {}
-        parts: dict[str, tuple[Conversion, ...]] = {}
-        for key, amounts in native.items():
-            conversions = tuple(fx.convert(amount, currency, on=today) for currency, amount in sorted(amounts.items()))
-            counted = [c for c in conversions if c.converted is not None]
-            if counted:
-                values[(key, reporting)] = round_money(
-                    sum((c.converted for c in counted if c.converted is not None), Decimal(0))
-                )
-                parts[key] = tuple(counted)
-        return values, parts
+    rates: dict[str, Decimal | None] = {}
 
-    spend_vendor, vendor_parts = converted(native_vendor)
-    spend_country, country_parts = converted(native_country)
+    def rate(currency: str) -> Decimal | None:
+        if currency not in rates:
+            found = fx.rate(currency, today)
+            rates[currency] = found[0] if found is not None else None
+        return rates[currency]
+
+    def converted(native: Mapping[str, Mapping[str, Decimal]]) -> dict[tuple[str, str], Decimal]:
+        # The converted currencies' sum of each vendor (country), to the cent; none when none converts.
+        values: dict[tuple[str, str], Decimal] = {}
+        for key, amounts in native.items():
+            total, counted = Decimal(0), False
+            for currency, amount in amounts.items():
+                found = rate(currency)
+                if found is not None:
+                    total += Decimal(amount) * found
+                    counted = True
+            if counted:
+                values[(key, reporting)] = round_money(total)
+        return values
+
+    def conversions_of(native: Mapping[str, Mapping[str, Decimal]]) -> Callable[[str], tuple[Conversion, ...]]:
+        # A row's tooltip: each converted currency's amount and the rate it took (built for rows shown).
+        def of(key: str) -> tuple[Conversion, ...]:
+            return tuple(
+                conversion
+                for currency, amount in sorted(native[key].items())
+                if (conversion := fx.convert(amount, currency, on=today)).converted is not None
+            )
+
+        return of
+
+    spend_vendor = converted(native_vendor)
+    spend_country = converted(native_country)
     for row in spend:
-        if fx.rate(row.currency, today) is None:
+        if rate(row.currency) is None:
             not_counted[row.currency] += row.annual
     spend_total = round_money(
         sum(
-            (c.converted for parts in vendor_parts.values() for c in parts if c.converted is not None),
+            (
+                Decimal(amount) * found
+                for amounts in native_vendor.values()
+                for currency, amount in amounts.items()
+                if (found := rate(currency)) is not None
+            ),
             Decimal(0),
         )
     )
@@ -185,7 +267,7 @@ def concentration(
         contracts_url(vendor=True),
         threshold,
         counts_rows=False,
-        conversions=vendor_parts,
+        conversions=conversions_of(native_vendor),
     )
     spend_by_country = _share_rows(
         spend_country,
@@ -194,7 +276,7 @@ def concentration(
         contracts_url(country=True),
         threshold,
         counts_rows=False,
-        conversions=country_parts,
+        conversions=conversions_of(native_country),
     )
 
     critical = {f.id for f in functions if f.critical}
