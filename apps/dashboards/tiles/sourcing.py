@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Case, Value, When
+from django.db.models import Case, Min, Value, When
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
@@ -80,8 +80,10 @@ class FunctionRow:
         return decision_label(self.decision)
 
 
-@dataclass(frozen=True)
-class ServingPair:
+class ServingPair(NamedTuple):
+    """A function an active contract of a vendor covers (a portfolio has tens of thousands: a named tuple
+    is built five times faster than a frozen dataclass)."""
+
     function_id: int
     vendor_id: int
     vendor_name: str
@@ -127,11 +129,15 @@ def function_rows(*, scope: Scope, user: Any = None) -> tuple[list[FunctionRow],
         for f in functions
     ]
     in_scope = function_list(user=user).filter(scope.q(FUNCTION_ROW)).values("pk")
+    # Each (function, vendor) once, grouped on the two ids (a hash of integers, not a sort of 100,000
+    # names), then ordered by the vendor's name.
     pairs = (
         Contract.functions.through.objects.filter(contract__status=ContractStatus.ACTIVE, function__in=in_scope)
-        .order_by("contract__vendor__name", "function_id")
-        .values_list("function_id", "contract__vendor_id", "contract__vendor__name", "contract__vendor__country")
-        .distinct()
+        .order_by()
+        .values("function_id", "contract__vendor_id")
+        .annotate(vendor_name=Min("contract__vendor__name"), vendor_country=Min("contract__vendor__country"))
+        .order_by("vendor_name", "function_id", "contract__vendor_id")
+        .values_list("function_id", "contract__vendor_id", "vendor_name", "vendor_country")
     )
     serving = [ServingPair(f, v, name, str(country)) for f, v, name, country in pairs]
     by_function: dict[int, dict[tuple[int, str], None]] = defaultdict(dict)  # an ordered set, by vendor name
