@@ -183,6 +183,19 @@ def sows_in_other_currency_expression() -> Exists:
     )
 
 
+# What a spend group is made of: a vendor (and what the tables show of it), an engagement model, a currency,
+# and — for a master agreement drawn on in another currency — the agreement itself.
+SPEND_GROUP = (
+    "vendor_id",
+    "vendor__name",
+    "vendor__country",
+    "vendor__geography",
+    "engagement_model",
+    "currency",
+    "foreign_master",
+)
+
+
 def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | None = None) -> list[SpendRow]:
     """One query: the active contracts in scope summed per vendor, engagement model and currency in the
     database — each its annual value, a master agreement's less what its active statements of work in
@@ -219,15 +232,7 @@ def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | Non
                 output_field=IntegerField(),
             ),
         )
-        .values(
-            "vendor_id",
-            "vendor__name",
-            "vendor__country",
-            "vendor__geography",
-            "engagement_model",
-            "currency",
-            "foreign_master",
-        )
+        .values(*SPEND_GROUP)
         .annotate(
             annual=Sum(own_currency),
             contracts=Count("pk"),
@@ -238,13 +243,7 @@ def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | Non
     )
     rows = list(
         groups.values_list(
-            "vendor_id",
-            "vendor__name",
-            "vendor__country",
-            "vendor__geography",
-            "engagement_model",
-            "currency",
-            "foreign_master",
+            *SPEND_GROUP,
             "annual",
             "contracts",
             "next_cancel_by",
