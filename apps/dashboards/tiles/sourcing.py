@@ -132,7 +132,7 @@ def function_rows(*, scope: Scope, user: Any = None) -> tuple[list[FunctionRow],
     # Each (function, vendor) once, grouped on the two ids (a hash of integers, not a sort of 100,000
     # names), then ordered by the vendor's name.
     pairs = (
-        Contract.functions.through.objects.filter(contract__status=ContractStatus.ACTIVE, function__in=in_scope)
+        Contract.functions.through.objects.filter(contract__status=ContractStatus.ACTIVE, function__in=in_scope)  # type: ignore[misc]  # annotations the stubs do not see
         .order_by()
         .values("function_id", "contract__vendor_id")
         .annotate(vendor_name=Min("contract__vendor__name"), vendor_country=Min("contract__vendor__country"))
