@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.core.fx import fx_table
+from apps.core.memory import gc_paused
 from apps.dashboards.scope import Amount, Drill, Scope
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.access import ACCESS_FINDINGS, AccessFindings, access_findings
@@ -165,6 +166,7 @@ class Overview:
         return found
 
 
+@gc_paused()  # tens of thousands of acyclic rows (apps.core.memory)
 def portfolio_overview(
     *,
     scope: Scope,

@@ -27,10 +27,8 @@ contract and week, nothing computed.
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -43,6 +41,7 @@ from django.utils import timezone
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
+from apps.core.memory import gc_paused
 from apps.core.sql import compose
 from apps.kpis.models import KpiDefinition
 from apps.performance.choices import DeploymentStatus, MeasurementSource
@@ -647,20 +646,6 @@ def _params(
     }
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hundreds of thousands of result rows (tuples of numbers, dates and text: no reference cycles)
-    would otherwise make the cyclic garbage collector scan the growing list again and again — most of
-    the Python side's time. Paused while they are built, resumed after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _session_settings(cursor: Any) -> None:
     for name, value in MEASURE_SETTINGS.items():
         cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
@@ -707,7 +692,7 @@ def telemetry_compute(
     with transaction.atomic(), connection.cursor() as cursor:
         _session_settings(cursor)
         cursor.execute(COMPUTE_SQL, _params(ids, weeks, today, kpi_multipliers()))
-        with _gc_paused():
+        with gc_paused():
             return list(map(_metric_row, cursor.fetchall()))
 
 
@@ -726,7 +711,7 @@ def telemetry_floor(*, contract_ids: Iterable[int], since: date | Mapping[int, d
     ids, weeks = _weeks(contract_ids, since)
     if not ids:
         return 0
-    with transaction.atomic(), connection.cursor() as cursor, _gc_paused():
+    with transaction.atomic(), connection.cursor() as cursor, gc_paused():
         _session_settings(cursor)
         cursor.execute(FLOOR_SQL, _params(ids, weeks, until or timezone.localdate()))
         return len(cursor.fetchall())
