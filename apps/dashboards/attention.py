@@ -480,7 +480,7 @@ def _overrides(facts: dict[int, VendorFacts], *, scope: Scope, user: Any, only: 
             facts[row["subject_vendor"]].open_overrides = row["n"]
 
 
-def _expired_exception_queries(*, scope: Scope, today: date, user: Any) -> tuple[Any, Any, Any]:
+def expired_exception_queries(*, scope: Scope, today: date, user: Any) -> tuple[Any, Any, Any]:
     """What ``expired_exceptions_per_vendor`` reads: the expired exceptions about a contract of a vendor
     in scope, ``(subject_vendor, pk)``; the (vendor, function) pairs of the vendors' active contracts
     covering a function with an expired exception, ``(vendor_id, function_id)``; and those exceptions,
@@ -514,7 +514,7 @@ def _expired_exception_queries(*, scope: Scope, today: date, user: Any) -> tuple
 def expired_exceptions_per_vendor(*, scope: Scope, today: date, user: Any = None) -> dict[int, set[int]]:
     """Two queries: the policy exceptions past their review date and not closed, per vendor in scope —
     those about one of its contracts, and those about a function one of its active contracts covers."""
-    about_contracts, about_functions, function_exceptions = _expired_exception_queries(
+    about_contracts, about_functions, function_exceptions = expired_exception_queries(
         scope=scope, today=today, user=user
     )
     found: dict[int, set[int]] = defaultdict(set)

@@ -31,11 +31,11 @@ from apps.dashboards.attention import (
     CREDITS_UNIT,
     DEFAULT_ATTENTION_WEIGHTS,
     STANDING_TONE_WEIGHTS,
-    _expired_exception_queries,
     breach_rows,
     cancel_by_rows,
     cost_hidden_ratio,
     expired_certification_rows,
+    expired_exception_queries,
     falling_trend_points,
     high_risk_rows,
     override_rows,
@@ -208,7 +208,7 @@ def ranked_page(
     cte("cancel", f"SELECT * FROM {cancels} AS c", cancel_params)
     overrides, override_params = _embedded(override_rows(scope=scope, user=user), "vendor_id, n")
     cte("override", f"SELECT * FROM {overrides} AS o", override_params)
-    about_contracts, pairs, function_exceptions = _expired_exception_queries(scope=scope, today=today, user=user)
+    about_contracts, pairs, function_exceptions = expired_exception_queries(scope=scope, today=today, user=user)
     contract_sql, contract_params = _embedded(about_contracts, "vendor_id, pk")
     pair_sql, pair_params = _embedded(pairs, "vendor_id, function_id")
     function_sql, function_params = _embedded(function_exceptions, "pk, object_id")
