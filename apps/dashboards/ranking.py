@@ -244,10 +244,9 @@ def ranked_page(
     # the mean of the two middle ones).
     cte(
         "median",
-        "SELECT CASE WHEN count(*) = 0 THEN NULL ELSE "
-        "((array_agg(cost.effective ORDER BY cost.effective))[(count(*) + 1) / 2] "
-        "+ (array_agg(cost.effective ORDER BY cost.effective))[(count(*) + 2) / 2]) / 2 END AS rate "
-        "FROM cost JOIN vendor ON vendor.id = cost.vendor_id",
+        "SELECT CASE WHEN n = 0 THEN NULL ELSE (rates[(n + 1) / 2] + rates[(n + 2) / 2]) / 2 END AS rate "
+        "FROM (SELECT array_agg(cost.effective ORDER BY cost.effective) AS rates, count(*) AS n "
+        "FROM cost JOIN vendor ON vendor.id = cost.vendor_id) AS sorted",
     )
     # Each part's quantity as ``score_parts`` counts it: a column of ``facts`` (its parameters beside it).
     quantities: dict[str, tuple[str, list[Any]]] = {
