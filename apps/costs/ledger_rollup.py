@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.models import QuerySet
 from psycopg import sql
 
 from apps.contracts.choices import EngagementModel
@@ -356,11 +357,12 @@ def league_vendor_costs(
 
 
 def store_league_vendor_costs(
-    *, vendor_ids: Collection[int], start: date, end: date, fx: FxTable | None = None, rates: CostSettings
+    *, vendors: QuerySet[Any], start: date, end: date, fx: FxTable | None = None, rates: CostSettings
 ) -> None:
-    """``league_vendor_costs`` stored and current for ``vendor_ids``, not read: for a statement that reads
-    ``VendorCostRollup`` itself (the league table's ranking). Two queries when nothing changed."""
-    COST_ROLLUP.ensure(vendor_ids=vendor_ids, **_cost_rollup(start=start, end=end, fx=fx, rates=rates))
+    """``league_vendor_costs`` stored and current for the vendors of the query ``vendors``, not read: for
+    a statement that reads ``VendorCostRollup`` itself (the league table's ranking). Two queries when
+    nothing changed."""
+    COST_ROLLUP.ensure(vendors=vendors, **_cost_rollup(start=start, end=end, fx=fx, rates=rates))
 
 
 def stored_league_vendor_costs(*, vendor_ids: Collection[int], start: date, end: date) -> dict[int, VendorCost]:

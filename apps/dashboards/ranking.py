@@ -124,8 +124,7 @@ def _standing_tone(params: list[Any]) -> str:
 
 def ranked_page(
     *,
-    vendor_ids: Sequence[int],
-    vendor_names: Sequence[str],
+    vendors: Any,
     spend: dict[int, tuple[Decimal, bool]],
     scope: Scope,
     today: date,
@@ -141,7 +140,7 @@ def ranked_page(
     user: Any,
 ) -> RankedPage:
     """The vendors at positions ``offset`` to ``offset + limit`` of ``order`` and the first ``first`` by
-    attention, among ``vendor_ids`` (named ``vendor_names``). ``spend``: each vendor's annual spend in the
+    attention, among the vendors of the query ``vendors`` (``engaged_vendor_query``). ``spend``: each vendor's annual spend in the
     reporting currency and whether its share of the portfolio's is flagged (vendors without spend left
     out). The stored scorecards of ``period_kind``/``period_start`` and costs of ``cost_window`` must be
     current (``store_league_scorecards``, ``store_league_vendor_costs``). One query."""
@@ -152,11 +151,8 @@ def ranked_page(
         ctes.append(f"{name} AS ({body})")
         params.extend(body_params)
 
-    cte(
-        "vendor",
-        "SELECT * FROM unnest(%s::bigint[], %s::text[]) AS v(id, name)",
-        [list(vendor_ids), list(vendor_names)],
-    )
+    vendor_sql, vendor_params = _embedded(vendors.order_by().values("pk", "name"), "id, name")
+    cte("vendor", f"SELECT * FROM {vendor_sql} AS v", vendor_params)
     spend_ids = sorted(spend)
     cte(
         "spend",

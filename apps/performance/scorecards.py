@@ -70,7 +70,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Avg, Count, DecimalField, F, Max, Min, Q, Sum
+from django.db.models import Avg, Count, DecimalField, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 
@@ -858,10 +858,11 @@ def league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int,
     return {pk: _stored_scorecard(row, period, bands) for pk, row in rows.items()}
 
 
-def store_league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> None:
-    """``league_scorecards`` stored and current for ``vendor_ids``, not read: for a statement that reads
-    ``VendorScorecardRollup`` itself (the league table's ranking). Two queries when nothing changed."""
-    SCORECARD_ROLLUP.ensure(vendor_ids=vendor_ids, **_scorecard_rollup(period))
+def store_league_scorecards(*, period: Period, vendors: QuerySet[Any]) -> None:
+    """``league_scorecards`` stored and current for the vendors of the query ``vendors``, not read: for a
+    statement that reads ``VendorScorecardRollup`` itself (the league table's ranking). Two queries when
+    nothing changed."""
+    SCORECARD_ROLLUP.ensure(vendors=vendors, **_scorecard_rollup(period))
 
 
 def stored_league_scorecards(*, period: Period, vendor_ids: Iterable[int]) -> dict[int, Scorecard]:

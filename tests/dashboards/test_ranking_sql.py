@@ -36,7 +36,7 @@ from apps.dashboards.scope import Scope
 from apps.dashboards.tiles.concentration import concentration
 from apps.dashboards.tiles.league import LEAGUE_COST_MONTHS, cost_adjusted_score
 from apps.dashboards.tiles.spend import spend_rows
-from apps.dashboards.tiles.vendors import engaged_vendors
+from apps.dashboards.tiles.vendors import engaged_vendor_query, engaged_vendors
 from apps.performance.models import VendorScorecardRollup
 from apps.performance.scorecards import MONTH, Period, stored_league_scorecards
 from apps.roster.choices import FindingKind
@@ -176,8 +176,7 @@ def test_the_statement_scores_and_orders_every_vendor_as_the_rules_do(
         }
         for order, ruled in rules.items():
             page = ranked_page(
-                vendor_ids=ids,
-                vendor_names=[each.name for each in engaged],
+                vendors=engaged_vendor_query(scope=scope),
                 spend=spend_shares(spread, fx.reporting),
                 scope=scope,
                 today=TODAY,

@@ -19,7 +19,16 @@ from apps.core.models import RollupMark
 from apps.kpis.models import KpiDefinition
 from apps.performance import services
 from apps.performance.models import VendorScorecardRollup
-from apps.performance.scorecards import MONTH, SCORECARD_ROLLUP, Period, league_scorecards, vendor_scorecards
+from apps.performance.scorecards import (
+    MONTH,
+    SCORECARD_ROLLUP,
+    Period,
+    league_scorecards,
+    store_league_scorecards,
+    stored_league_scorecards,
+    vendor_scorecards,
+)
+from apps.vendors.models import Vendor
 from tests.factories import ContractFactory, SlaTermFactory, UserFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +193,24 @@ def test_working_out_2_or_20_vendors_takes_the_same_queries() -> None:
     vendors += [portfolio(str(40 + i))[0].pk for i in range(18)]
     assert from_scratch(vendors) == few
     assert VendorScorecardRollup.objects.count() == 20
+
+
+def test_ensure_stores_what_is_missing_or_changed_without_reading_the_rows() -> None:
+    vendor, contract, term = portfolio()
+    other, _, _ = portfolio("45")
+    both = Vendor.objects.filter(pk__in=[vendor.pk, other.pk])
+    with CaptureQueriesContext(connection) as first:
+        store_league_scorecards(period=PERIOD, vendors=both)
+    assert len(first) > FRESH_QUERIES and stored(other.pk)[1] == 100
+    kept = stored(vendor.pk)
+    with CaptureQueriesContext(connection) as fresh:
+        store_league_scorecards(period=PERIOD, vendors=both)
+    # The heads with the mark, then whether a vendor of the query has no row: nothing read, nothing stored.
+    assert len(fresh) == FRESH_QUERIES and stored(vendor.pk) == kept
+    VendorScorecardRollup.objects.filter(vendor=other).delete()  # a row gone (a vendor newly engaged)
+    store_league_scorecards(period=PERIOD, vendors=both)
+    assert stored(other.pk)[1] == 100 and stored(vendor.pk) == kept
+    measure(contract, term, "45")  # a measurement changes: that vendor's row worked out again
+    store_league_scorecards(period=PERIOD, vendors=both)
+    assert stored(vendor.pk)[1] == 100 and stored(vendor.pk)[0] != kept[0]
+    assert stored_league_scorecards(period=PERIOD, vendor_ids=[vendor.pk])[vendor.pk].score == 100

@@ -43,7 +43,7 @@ from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
 from apps.dashboards.tiles.concentration import Concentration, concentration
 from apps.dashboards.tiles.spend import SpendRow, spend_rows
-from apps.dashboards.tiles.vendors import VendorRow, engaged_vendors
+from apps.dashboards.tiles.vendors import VendorRow, engaged_vendor_query, engaged_vendors
 from apps.performance.scorecards import (
     MONTH,
     Period,
@@ -201,6 +201,8 @@ def _league_rows(
     """The rows of ``ranked`` (a page and the vendors first by attention), each with its scorecard, costs,
     attention score and reasons: read for those vendors alone."""
     by_id = {vendor.id: vendor for vendor in vendors}
+    # A vendor the ranking found but the list did not (engaged between the two reads) waits for the next view.
+    ranked = [row for row in ranked if row.vendor_id in by_id]
     ids = sorted({row.vendor_id for row in ranked})
     month = Period(period.start, MONTH)
     scorecards = stored_league_scorecards(period=month, vendor_ids=ids)
@@ -320,14 +322,14 @@ def league_page(
         return LeaguePage(rows=[], first=[], total=0, number=1, per_page=per_page)
     number = min(max(1, page), max(1, -(-total // per_page)))
     offset = (number - 1) * per_page
-    ids = [vendor.id for vendor in vendors]
     month = Period(period.start, MONTH)
     cost_window = trailing_months(period.start, LEAGUE_COST_MONTHS)
-    store_league_scorecards(period=month, vendor_ids=ids)
-    store_league_vendor_costs(vendor_ids=ids, start=cost_window[0], end=cost_window[1], fx=fx, rates=cost_settings())
+    # The vendors of the table as a query: the statements embed it (the list is what the rows are made of).
+    engaged = engaged_vendor_query(scope=scope, user=user)
+    store_league_scorecards(period=month, vendors=engaged)
+    store_league_vendor_costs(vendors=engaged, start=cost_window[0], end=cost_window[1], fx=fx, rates=cost_settings())
     ranked = ranked_page(
-        vendor_ids=ids,
-        vendor_names=[vendor.name for vendor in vendors],
+        vendors=engaged,
         spend=spend_shares(concentration_of, fx.reporting),
         scope=scope,
         today=today,
@@ -357,8 +359,8 @@ def league_page(
         user=user,
     )
     return LeaguePage(
-        rows=[built[row.vendor_id] for row in ranked.rows],
-        first=[built[row.vendor_id] for row in ranked.first],
+        rows=[built[row.vendor_id] for row in ranked.rows if row.vendor_id in built],
+        first=[built[row.vendor_id] for row in ranked.first if row.vendor_id in built],
         total=total,
         number=number,
         per_page=per_page,

@@ -8,10 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
 from apps.contracts.scope import VENDOR_ROW
 from apps.dashboards.scope import Drill, Scope, drill_url
 from apps.dashboards.tiles import Tile
 from apps.vendors.choices import VendorStatus
+from apps.vendors.models import Vendor
 from apps.vendors.selectors import vendor_list
 
 ACTIVE_VENDORS = Tile("active-vendors", "dashboards/tiles/active_vendors.html")
@@ -30,12 +33,16 @@ class VendorRow:
     status: str
 
 
+def engaged_vendor_query(*, scope: Scope, user: Any = None) -> QuerySet[Vendor]:
+    """The vendors in scope that deliver work — piloting, active or offboarding (a statement over the
+    whole table embeds it rather than a list of 20,000 ids)."""
+    return vendor_list(user=user).filter(status__in=ENGAGED_VENDOR_STATUSES).filter(scope.q(VENDOR_ROW))
+
+
 def engaged_vendors(*, scope: Scope, user: Any = None) -> list[VendorRow]:
     """One query: the vendors in scope that deliver work — piloting, active or offboarding."""
     rows = (
-        vendor_list(user=user)
-        .filter(status__in=ENGAGED_VENDOR_STATUSES)
-        .filter(scope.q(VENDOR_ROW))
+        engaged_vendor_query(scope=scope, user=user)
         .order_by("name", "pk")
         .values("pk", "name", "country", "geography", "tier", "status")
     )
