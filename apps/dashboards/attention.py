@@ -64,6 +64,7 @@ from apps.contracts.scope import CONTRACT_ROW, TERM_ROW, VENDOR_RECORD_ROW, VEND
 from apps.contracts.selectors import contracts_renewing_within
 from apps.core.fx import FxTable, fx_table
 from apps.core.models import PolicyException, StatusChange
+from apps.core.rollups import READ_BY_ID
 from apps.dashboards.scope import Drill, Scope, drill_url, iso_day
 from apps.dashboards.tiles.breaches import CREDIT_BREACH_STATUSES, OPEN_BREACH_STATUSES
 from apps.dashboards.tiles.concentration import Concentration
@@ -118,8 +119,6 @@ CANCEL_BY_SOON_DAYS = 30
 CANCEL_BY_DAYS = 90
 # Reasons whose rows the vendor 360 lists (there is no list page of overrides and exceptions).
 VENDOR_PAGE_REASONS = ("open_override", "expired_policy_exception", "roster_finding_high", "roster_finding_medium")
-# Up to this many vendors, the parts are read for those vendors by id (a page of the league table).
-READ_BY_ID = 500
 # How many reasons a league-table row states.
 TOP_REASONS = 3
 CREDITS_UNIT = Decimal(1000)
@@ -605,7 +604,8 @@ def attention_scores(
     if not facts:
         return {}
     converter = fx_converter(fx if fx is not None else fx_table())
-    # A page's few vendors are read by id; a portfolio's whole (a list of 20,000 ids costs more).
+    # A page's few vendors are read by id (up to READ_BY_ID, the rollups' rule); a portfolio's whole (a
+    # list of 20,000 ids costs more).
     only = sorted(facts) if len(facts) <= READ_BY_ID else None
     _breaches(facts, scope=scope, today=today, converter=converter, user=user, only=only)
     _high_risks(facts, scope=scope, user=user, only=only)
