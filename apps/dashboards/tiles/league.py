@@ -163,26 +163,6 @@ class LeaguePage:
         return self.number < self.pages
 
 
-def _ranking_inputs(
-    *,
-    scope: Scope,
-    today: date,
-    vendors: Sequence[VendorRow] | None,
-    spend: Sequence[SpendRow] | None,
-    concentration_of: Concentration | None,
-    fx: FxTable | None,
-    user: Any,
-) -> tuple[Sequence[VendorRow], FxTable, Sequence[SpendRow], Concentration]:
-    vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
-    fx = fx if fx is not None else fx_table()
-    if not vendors:
-        return vendors, fx, [], concentration(scope=scope, spend=[], functions=[], serving=[], today=today, fx=fx)
-    spend = spend_rows(scope=scope, today=today, user=user, fx=fx) if spend is None else spend
-    if concentration_of is None:
-        concentration_of = concentration(scope=scope, spend=spend, functions=[], serving=[], today=today, fx=fx)
-    return vendors, fx, spend, concentration_of
-
-
 def _league_rows(
     *,
     ranked: Sequence[Ranked],
@@ -307,19 +287,22 @@ def league_page(
     one last, by name) — with their scorecard, open breaches, next cancel-by date, attention score and
     costs.
 
-    A fixed number of queries whatever the number of vendors: the scorecards of every vendor at once
-    (``league_scorecards``: read from their rollup), the cost settings and every vendor's ledger over the
-    cost window (``apps.costs.ledger_rollup``) and one or two per part of the attention score
-    (``apps.dashboards.attention``); fewer when the overview passes what it read already."""
-    vendors, fx, spend, concentration_of = _ranking_inputs(
-        scope=scope, today=today, vendors=vendors, spend=spend, concentration_of=concentration_of, fx=fx, user=user
-    )
+    A fixed number of queries whatever the number of vendors: the stored scorecards and costs kept current
+    (``store_league_scorecards``, ``store_league_vendor_costs``), one statement that orders every vendor
+    (``apps.dashboards.ranking``), then the page's rows read by id — their scorecards, costs and one or two
+    queries per part of the attention score (``apps.dashboards.attention``); fewer when the overview passes
+    what it read already. ``per_page`` 0 reads the vendors alone."""
+    vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
     total = len(vendors)
     if per_page == 0:
         return LeaguePage(rows=[], first=[], total=total, number=1, per_page=0)
     per_page = max(1, total) if per_page is None else max(1, per_page)
     if not vendors:
         return LeaguePage(rows=[], first=[], total=0, number=1, per_page=per_page)
+    fx = fx if fx is not None else fx_table()
+    spend = spend_rows(scope=scope, today=today, user=user, fx=fx) if spend is None else spend
+    if concentration_of is None:
+        concentration_of = concentration(scope=scope, spend=spend, functions=[], serving=[], today=today, fx=fx)
     number = min(max(1, page), max(1, -(-total // per_page)))
     offset = (number - 1) * per_page
     month = Period(period.start, MONTH)
