@@ -4,7 +4,8 @@ anything they are made of changed.
 The version of a set of sources is the highest event id of each one's audit trail (pghistory writes an event
 for every insert, update and delete, by trigger, whatever wrote it) and, for link tables that have no audit
 trail (many-to-many tables), the sum of their row ids (it moves with any insert or delete). Nothing is kept
-while another writing transaction is in flight: its events may carry lower ids than ones already committed.
+while another writing transaction is in flight (a session's, or a background worker's; autovacuum's are not
+writers of ours): its events may carry lower ids than ones already committed.
 One query.
 """
 
@@ -39,9 +40,12 @@ def audit_heads(
         sql.SQL("(SELECT coalesce(sum(id), 0) FROM {})").format(sql.Identifier(model._meta.db_table)) for model in links
     ]
     statement = sql.SQL(
-        # pg_stat_clear_snapshot: inside a transaction pg_stat_activity would answer as it first did.
+        # pg_stat_clear_snapshot: inside a transaction pg_stat_activity would answer as it first did. An
+        # autovacuum worker is no writer here: its ANALYZE takes a transaction id to store its statistics,
+        # but it writes no audit event, and counting it would leave the marks unmoved at random moments.
         "SELECT pg_stat_clear_snapshot(), {}, NOT EXISTS (SELECT FROM pg_stat_activity WHERE datname = "
-        "current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()), {}"
+        "current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid() "
+        "AND backend_type <> 'autovacuum worker'), {}"
     ).format(sql.SQL(", ").join(parts) if parts else sql.SQL("NULL"), extra if extra is not None else sql.SQL("NULL"))
     with connection.cursor() as cursor:
         cursor.execute(statement.as_string(cursor.connection))

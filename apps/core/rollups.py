@@ -163,6 +163,17 @@ class Rollup:
         wanted = set(vendor_ids)
         return self._stored(wanted, where) if wanted else {}
 
+    def settled(self) -> bool:
+        """Whether the mark has read every event of the sources (nothing changed since a read stored
+        what changed while no other writer was in flight), whatever the key: one query. What a wait for
+        the rollup to settle polls (the tests' query budgets)."""
+        heads, shared, _quiet, mark = self._heads("")
+        return (
+            mark is not None
+            and mark.shared.split("|", 1)[0] == shared.split("|", 1)[0]
+            and all(head <= int(mark.marks.get(table, 0)) for table, head in heads.items())
+        )
+
     @staticmethod
     def _fresh(mark: RollupMark | None, heads: Mapping[str, int], shared: str) -> bool:
         return (

@@ -133,16 +133,20 @@ def marked() -> bool:
 
 
 def test_while_another_writer_is_in_flight_the_rows_are_stored_but_the_mark_stays() -> None:
-    vendor, _contract, _term = portfolio()
+    vendor, contract, term = portfolio()
     other = other_connection()
     try:
         other.execute("SELECT txid_current()")  # a transaction with an id, not committed
         first, (score,) = scores(vendor.pk)
         assert score is not None and stored(vendor.pk)[1] == score and not marked()
+        assert not SCORECARD_ROLLUP.settled()
         assert scores(vendor.pk) == (first, [score])  # no mark yet: worked out again
         other.commit()
         scores(vendor.pk)
-        assert marked() and scores(vendor.pk) == (FRESH_QUERIES, [score])  # kept now
+        assert marked() and SCORECARD_ROLLUP.settled()
+        assert scores(vendor.pk) == (FRESH_QUERIES, [score])  # kept now
+        measure(contract, term, "35")
+        assert not SCORECARD_ROLLUP.settled()  # a measurement since the mark
     finally:
         other.close()
 
