@@ -111,6 +111,16 @@ def benchmark(url: str, *, sizes: tuple[tuple[int, int], ...], runs: int) -> Non
             (pk,) = cursor.fetchone() or (1,)
         return f"/api/v1/contracts/{pk}/"
 
+    def middle_vendor_360() -> str:
+        # The vendor of the middle contract: a vendor with contracts, terms and history.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT vendor_id FROM contracts_contract ORDER BY id "
+                "OFFSET (SELECT count(*) / 2 FROM contracts_contract) LIMIT 1"
+            )
+            (pk,) = cursor.fetchone() or (1,)
+        return reverse("dashboards:vendor-360", args=[pk])
+
     paths = [
         Path_("GET /api/v1/contracts/?page_size=100", lambda: "/api/v1/contracts/?page_size=100"),
         Path_("GET /api/v1/contracts/?cursor=&page_size=100", lambda: "/api/v1/contracts/?cursor=&page_size=100"),
@@ -118,6 +128,7 @@ def benchmark(url: str, *, sizes: tuple[tuple[int, int], ...], runs: int) -> Non
         Path_("GET /api/v1/contracts/{id}/", middle_contract),
         Path_("/contracts/ page", lambda: reverse("contracts:contract-list")),
         Path_("/vendors/ page", lambda: reverse("vendors:vendor-list")),
+        Path_("/dashboard/vendors/{id}/ vendor 360", middle_vendor_360),
         Path_("/dashboard/ overview", lambda: reverse("dashboards:overview"), flat=False),
     ]
 

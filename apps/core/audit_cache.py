@@ -1,5 +1,5 @@
-"""What a set of audit-tracked sources looks like now: how stored figures (``apps.core.rollups``) tell that
-anything they are made of changed.
+"""What a set of audit-tracked sources looks like now: how stored figures (``apps.core.rollups``) and
+cached ones (``cached_by_version``) tell that anything they are made of changed.
 
 The version of a set of sources is the highest event id of each one's audit trail (pghistory writes an event
 for every insert, update and delete, by trigger, whatever wrote it) and, for link tables that have no audit
@@ -11,11 +11,21 @@ One query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db import connection, models
 from psycopg import sql
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# A cached value's key names the version it was worked out at, so a value is never stale; old keys
+# expire after a day so that the cache does not keep them.
+CACHED_BY_VERSION_SECONDS = 24 * 60 * 60
 
 
 def audit_trail(model: type[models.Model]) -> Any:
@@ -54,10 +64,28 @@ def audit_heads(
     return [int(value) for value in row[1:-2]] if parts else [], bool(row[-2]), row[-1]
 
 
-def sources_version(
-    tracked: Sequence[type[models.Model]], links: Sequence[type[models.Model]] = ()
-) -> tuple[str, bool]:
-    """The version of ``tracked`` (audit-tracked models) and ``links`` (tables without an audit trail), and
-    whether a value read now may be kept (no other writing transaction in flight). One query."""
-    heads, quiet, _ = audit_heads(tracked, links)
-    return ":".join(str(value) for value in heads), quiet
+def cached_by_version(name: str, tracked: Sequence[type[models.Model]], compute: Callable[[], T]) -> T:
+    """``compute()``'s value, kept in the cache (Redis) under ``name`` and the version of ``tracked``
+    (audit-tracked models; ``compute`` reads nothing else that changes): worked out again only once
+    any of them changed. Kept only while no other writing transaction is in flight (``audit_heads``);
+    worked out every time while the cache does not answer. One query when kept. The key also names the
+    database (its oid): a database created afresh restarts the event ids, and must not meet values a
+    former one left in the cache."""
+    heads, quiet, database = audit_heads(
+        tracked, extra=sql.SQL("(SELECT oid FROM pg_database WHERE datname = current_database())")
+    )
+    key = f"audit-cache:{name}:{database}:{':'.join(str(head) for head in heads)}"
+    try:
+        found = cache.get(key)
+    except Exception:  # noqa: BLE001 - Redis down: the value is worked out, the page still answers
+        logger.warning("The cache did not answer: %s worked out without it.", name)
+        return compute()
+    if found is not None:
+        return found  # what compute() returned at this version
+    value = compute()
+    if quiet:
+        try:
+            cache.set(key, value, timeout=CACHED_BY_VERSION_SECONDS)
+        except Exception:  # noqa: BLE001 - not kept: worked out again next time
+            logger.warning("The cache did not answer: %s not kept.", name)
+    return value

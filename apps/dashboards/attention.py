@@ -67,7 +67,7 @@ from apps.core.models import PolicyException, StatusChange
 from apps.core.rollups import READ_BY_ID
 from apps.dashboards.scope import Drill, Scope, drill_url, iso_day
 from apps.dashboards.tiles.breaches import CREDIT_BREACH_STATUSES, OPEN_BREACH_STATUSES
-from apps.dashboards.tiles.concentration import Concentration
+from apps.dashboards.tiles.concentration import Share
 from apps.dashboards.tiles.risks import OPEN_RISK_STATUSES
 from apps.dashboards.tiles.spend import SpendRow
 from apps.functions.models import Function
@@ -557,7 +557,7 @@ def _spend(
     facts: dict[int, VendorFacts],
     *,
     spend: Sequence[SpendRow],
-    concentration: Concentration | None,
+    shares: Mapping[int, Share] | None,
     today: date,
     converter: Callable[[Decimal, str, date], Decimal | None],
 ) -> None:
@@ -567,11 +567,11 @@ def _spend(
             amounts[row.vendor_id][row.currency] += row.annual
     for vendor_id, by_currency in amounts.items():
         facts[vendor_id].spend = _to_reporting(by_currency, on=today, converter=converter)
-    if concentration is None:
+    if shares is None:
         return
     currency = reporting_currency()
     for vendor in facts.values():
-        share = concentration.spend_by_vendor.share_of(str(vendor.vendor_id))
+        share = shares.get(vendor.vendor_id)
         # The share of the portfolio's spend in the reporting currency (the concentration's one figure).
         if share is not None and share.share is not None and share.currency in (currency, ""):
             vendor.spend_share = share.share
@@ -585,7 +585,7 @@ def attention_scores(
     today: date,
     scorecards: Mapping[int, Scorecard | None],
     spend: Sequence[SpendRow],
-    concentration: Concentration | None,
+    spend_shares: Mapping[int, Share] | None,
     weights: Mapping[str, Decimal] | None = None,
     fx: FxTable | None = None,
     overrides: Mapping[int, int] | None = None,
@@ -595,8 +595,9 @@ def attention_scores(
     user: Any = None,
 ) -> dict[int, VendorAttention]:
     """The score of each of ``vendor_ids`` (the vendors in ``scope``): a fixed number of queries for any
-    number of vendors. ``spend`` and ``concentration`` are the caller's (the vendor's share is of the
-    portfolio the caller looks at); ``scorecards`` the period's. ``overrides`` (open overrides per
+    number of vendors. ``spend`` (the vendors' spend rows) and ``spend_shares`` (each vendor's row of the
+    concentration panel's spend by vendor) are the caller's (the vendor's share is of the portfolio the
+    caller looks at); ``scorecards`` the period's. ``overrides`` (open overrides per
     vendor) and ``expired_exceptions`` (their ids per vendor) when the caller has read them already.
     ``costs``: each vendor's total cost of ownership over ``cost_window`` (its first and last month), for
     ``hidden_cost``; without it that weight adds nothing."""
@@ -624,7 +625,7 @@ def attention_scores(
     for vendor_id, exceptions in expired_exceptions.items():
         if vendor_id in facts:
             facts[vendor_id].expired_exceptions = len(exceptions)
-    _spend(facts, spend=spend, concentration=concentration, today=today, converter=converter)
+    _spend(facts, spend=spend, shares=spend_shares, today=today, converter=converter)
     for vendor_id, cost in (costs or {}).items():
         if vendor_id in facts:
             facts[vendor_id].effective_rate = cost.effective_rate

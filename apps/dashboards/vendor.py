@@ -53,7 +53,7 @@ from apps.dashboards.tiles.breaches import (
     credits_owed,
 )
 from apps.dashboards.tiles.certifications import CERTIFICATION_DAYS
-from apps.dashboards.tiles.concentration import concentration
+from apps.dashboards.tiles.concentration import vendor_spend_share
 from apps.dashboards.tiles.league import LEAGUE_COST_MONTHS
 from apps.dashboards.tiles.renewals import RENEWAL_DAYS
 from apps.dashboards.tiles.risks import OPEN_RISK_STATUSES
@@ -64,6 +64,7 @@ from apps.dashboards.tiles.spend import (
     sows_drawn_expression,
     sows_in_other_currency_expression,
     spend_rows,
+    spend_total,
 )
 from apps.performance.choices import BreachStatus, EvaluationStatus, Severity
 from apps.performance.models import Breach, SlaEvaluation, SlaTerm
@@ -441,10 +442,12 @@ def vendor_360(*, vendor_id: int, period: Period, today: date, user: Any = None)
 
 def _attention_score(data: Vendor360, *, user: Any, fx: FxTable, rates: CostSettings) -> None:
     """The vendor's attention score as the league table works it out on the unfiltered overview: its
-    share of spend is of the whole portfolio's, its scorecard the page's period's. About ten queries."""
+    share of spend is of the whole portfolio's (the portfolio summed per currency in the database, not
+    per vendor), its scorecard the page's period's. About ten queries, whatever the portfolio's size."""
     vendor, today = data.vendor, data.today
-    portfolio = spend_rows(scope=Scope(), today=today, user=user, fx=fx)
-    spread = concentration(scope=Scope(), spend=portfolio, functions=[], serving=[], today=today, fx=fx)
+    own = spend_rows(scope=Scope(vendor=vendor.pk), today=today, user=user, fx=fx)
+    total = spend_total(scope=Scope(), today=today, user=user, fx=fx)
+    share = vendor_spend_share(vendor_id=vendor.pk, spend=own, total=total, today=today, fx=fx)
     data.open_overrides = list(
         open_overrides_query(scope=data.scope, user=user)
         .select_related("content_type", "actor")
@@ -466,8 +469,8 @@ def _attention_score(data: Vendor360, *, user: Any, fx: FxTable, rates: CostSett
         scope=data.scope,
         today=today,
         scorecards={vendor.pk: data.performance.scorecard},
-        spend=portfolio,
-        concentration=spread,
+        spend=own,
+        spend_shares={vendor.pk: share} if share is not None else {},
         fx=fx,
         overrides={vendor.pk: len(data.open_overrides)},
         expired_exceptions=exceptions,

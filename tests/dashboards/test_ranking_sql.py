@@ -147,7 +147,7 @@ def test_the_statement_scores_and_orders_every_vendor_as_the_rules_do(
             today=TODAY,
             scorecards=scorecards,
             spend=spend,
-            concentration=spread,
+            spend_shares=spread.spend_by_vendor.shares_of(ids),
             fx=fx,
             costs=costs,
             cost_window=cost_window,

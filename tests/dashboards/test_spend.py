@@ -21,7 +21,8 @@ from apps.core.fx import fx_table
 from apps.core.models import FxRate
 from apps.dashboards.scope import Scope
 from apps.dashboards.selectors import portfolio_overview
-from apps.dashboards.tiles.spend import counted_annual, spend_rows
+from apps.dashboards.tiles.concentration import concentration, vendor_spend_share
+from apps.dashboards.tiles.spend import counted_annual, spend_rows, spend_total
 from apps.dashboards.vendor import vendor_360
 from apps.performance.scorecards import Period
 from tests import factories
@@ -152,6 +153,38 @@ def test_a_currency_without_a_rate_on_or_before_the_day_is_left_out_and_named() 
     assert missing.missing_text == "no GBP rate on or before 1 Jun 2026: not counted"
     assert o.spend_total.amount == Decimal("500000.00")
     assert [m.currency for m in o.spend_total.missing] == ["GBP"]
+
+
+def test_one_vendors_share_without_the_others_is_the_concentration_panels() -> None:
+    """The vendor 360 works out its vendor's share off the portfolio summed per currency
+    (``spend_total``) and its own rows (``vendor_spend_share``): the same figures as the panel's row
+    that works out every vendor's — with currencies converted and not, a master agreement drawn on in
+    another currency, and a vendor whose only currency has no rate."""
+    euro = factories.VendorFactory(name="Euro Vendor")
+    mixed = factories.VendorFactory(name="Mixed Vendor")
+    pound = factories.VendorFactory(name="Pound Vendor")
+    factories.ContractFactory(vendor=euro, value=Decimal("500000.00"), currency="EUR", **YEAR)
+    factories.ContractFactory(vendor=euro, value=Decimal("123456.78"), currency="USD", **TWO_YEARS)
+    msa_and_sow(mixed, msa_value="365000.00", sow_value="100000.00", currency="USD")
+    factories.ContractFactory(vendor=mixed, value=Decimal("77777.77"), currency="CHF", **YEAR)
+    factories.ContractFactory(vendor=pound, value=Decimal("96000.00"), currency="GBP", **YEAR)
+    rate("USD", TODAY - dt.timedelta(days=10), "0.8123")
+    rate("CHF", TODAY - dt.timedelta(days=3), "1.0571")
+    fx = fx_table()
+    panel = concentration(
+        scope=Scope(), spend=spend_rows(scope=Scope(), today=TODAY), functions=[], serving=[], today=TODAY, fx=fx
+    )
+    total = spend_total(scope=Scope(), today=TODAY, fx=fx)
+    assert total == panel.spend_total == Decimal("997360.85")  # GBP has no rate
+    for vendor in (euro, mixed, pound):
+        own = spend_rows(scope=Scope(vendor=vendor.pk), today=TODAY)
+        alone = vendor_spend_share(vendor_id=vendor.pk, spend=own, total=total, today=TODAY, fx=fx)
+        assert alone == panel.spend_by_vendor.share_of(str(vendor.pk)), vendor.name
+    assert vendor_spend_share(vendor_id=pound.pk, spend=[], total=total, today=TODAY, fx=fx) is None
+    flagged = vendor_spend_share(
+        vendor_id=euro.pk, spend=spend_rows(scope=Scope(vendor=euro.pk), today=TODAY), total=total, today=TODAY, fx=fx
+    )
+    assert flagged is not None and flagged.flagged and flagged.share == Decimal("55.2")
 
 
 def test_the_overview_counts_a_fixed_number_of_queries_with_msas_sows_and_rates() -> None:

@@ -6,7 +6,7 @@ currency (a currency without a rate left out and named), and of the critical fun
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -105,6 +105,10 @@ class ShareRows(Sequence[ConcentrationRow]):
             self._by_key = {share.key: share for share in self.shares}
         return self._by_key.get(key)
 
+    def shares_of(self, vendor_ids: Iterable[int]) -> dict[int, Share]:
+        """The figures of the rows of ``vendor_ids`` (of a table by vendor) that have one."""
+        return {pk: share for pk in vendor_ids if (share := self.share_of(str(pk))) is not None}
+
 
 @dataclass(frozen=True)
 class Concentration:
@@ -131,6 +135,35 @@ class Concentration:
             )
             for row in rows.flagged()
         ]
+
+
+def _in_reporting(amounts: Mapping[str, Decimal], rate: Callable[[str], Decimal | None]) -> Decimal | None:
+    """The sum of the currencies of ``amounts`` that have a rate, converted, to the cent; None when none
+    has one."""
+    total, counted = Decimal(0), False
+    for currency, amount in amounts.items():
+        found = rate(currency)
+        if found is not None:
+            total += Decimal(amount) * found
+            counted = True
+    return round_money(total) if counted else None
+
+
+def vendor_spend_share(
+    *, vendor_id: int, spend: Iterable[SpendRow], total: Decimal, today: date, fx: FxTable
+) -> Share | None:
+    """One vendor's figures in the spend-by-vendor table of ``concentration`` without working out any other
+    vendor's: its annual spend in the reporting currency (off ``spend``, its rows) and its share of
+    ``total``, the portfolio's (``spend_total``). None when none of its currencies has a rate."""
+    amounts: dict[str, Decimal] = defaultdict(Decimal)
+    for row in spend:
+        if row.vendor_id == vendor_id:
+            amounts[row.currency] += row.annual
+    value = _in_reporting(amounts, lambda currency: found[0] if (found := fx.rate(currency, today)) else None)
+    if value is None:
+        return None
+    share = percent(value, total)
+    return Share(str(vendor_id), fx.reporting, value, share, share is not None and share > concentration_threshold())
 
 
 def _country_name(code: str) -> str:
@@ -210,17 +243,11 @@ def concentration(
 
     def converted(native: Mapping[str, Mapping[str, Decimal]]) -> dict[tuple[str, str], Decimal]:
         # The converted currencies' sum of each vendor (country), to the cent; none when none converts.
-        values: dict[tuple[str, str], Decimal] = {}
-        for key, amounts in native.items():
-            total, counted = Decimal(0), False
-            for currency, amount in amounts.items():
-                found = rate(currency)
-                if found is not None:
-                    total += Decimal(amount) * found
-                    counted = True
-            if counted:
-                values[(key, reporting)] = round_money(total)
-        return values
+        return {
+            (key, reporting): value
+            for key, amounts in native.items()
+            if (value := _in_reporting(amounts, rate)) is not None
+        }
 
     def conversions_of(native: Mapping[str, Mapping[str, Decimal]]) -> Callable[[str], tuple[Conversion, ...]]:
         # A row's tooltip: each converted currency's amount and the rate it took (built for rows shown).

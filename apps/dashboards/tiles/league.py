@@ -195,7 +195,7 @@ def _league_rows(
         today=today,
         scorecards=scorecards,
         spend=page_spend,
-        concentration=concentration_of,
+        spend_shares=concentration_of.spend_by_vendor.shares_of(ids),
         fx=fx,
         costs=costs,
         cost_window=cost_window,

@@ -43,6 +43,7 @@ from apps.contracts.choices import ContractStatus, EngagementModel
 from apps.contracts.models import Contract
 from apps.contracts.scope import CONTRACT_ROW
 from apps.contracts.selectors import contract_list
+from apps.core.audit_cache import cached_by_version
 from apps.core.fx import Conversion, FxTable, fx_table
 from apps.dashboards.scope import Amount, Drill, Scope, Segment, drill_url, percent, round_money
 from apps.dashboards.tiles import Tile
@@ -196,19 +197,18 @@ SPEND_GROUP = (
 )
 
 
-def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | None = None) -> list[SpendRow]:
-    """One query: the active contracts in scope summed per vendor, engagement model and currency in the
-    database — each its annual value, a master agreement's less what its active statements of work in
-    its own currency draw on it (``ceiling_remainder``). A master agreement with an active SOW in another
-    currency (rare) comes back on its own and is worked out here: one more query (``sow_draws``), and
-    ``fx`` read when it is not given."""
+def _spend_groups(*, scope: Scope, today: date, user: Any, group: Sequence[str]) -> Any:
+    """The active contracts in scope summed per ``group`` (columns of ``SPEND_GROUP``, ``foreign_master``
+    always among them) in the database: ``annual`` (each contract's annual value, a master agreement's less
+    what its active statements of work in its own currency draw on it), ``contracts``, ``next_cancel_by``
+    and ``annual_before_draws`` (a foreign master agreement's own annual value, settled in Python)."""
     own_currency = Case(
         When(parent__isnull=True, drawn__isnull=False, then=Greatest(Value(Decimal(0)), F("own_annual") - F("drawn"))),
         default=F("own_annual"),
         output_field=DecimalField(max_digits=30, decimal_places=10),
     )
     drawn_on = Contract.objects.filter(parent__isnull=False, status__in=DRAWING_SOW_STATUSES).order_by()
-    groups = (
+    return (
         contract_list(user=user)
         .filter(status=ContractStatus.ACTIVE)
         .filter(scope.q(CONTRACT_ROW))
@@ -232,7 +232,7 @@ def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | Non
                 output_field=IntegerField(),
             ),
         )
-        .values(*SPEND_GROUP)
+        .values(*group)
         .annotate(
             annual=Sum(own_currency),
             contracts=Count("pk"),
@@ -241,6 +241,47 @@ def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | Non
             annual_before_draws=Sum("own_annual"),
         )
     )
+
+
+def spend_total(*, scope: Scope, today: date, fx: FxTable, user: Any = None) -> Decimal:
+    """The annual spend in scope in the reporting currency, to the cent: the concentration panel's whole
+    (``concentration().spend_total``; a currency without a rate on or before ``today`` left out), summed
+    per currency in the database — a few rows whatever the size of the portfolio. One query (two with a
+    master agreement drawn on in another currency). The whole portfolio's per-currency sums (what the
+    vendor 360 divides by) are kept in the cache until a contract changes (``cached_by_version``): the
+    same small figure costs no scan of every contract on every view."""
+
+    def per_currency() -> list[tuple[str, int | None, Decimal | None, Decimal | None]]:
+        return list(
+            _spend_groups(scope=scope, today=today, user=user, group=("currency", "foreign_master")).values_list(
+                "currency", "foreign_master", "annual", "annual_before_draws"
+            )
+        )
+
+    # Unfiltered, the sums read the contracts alone (whoever looks: every signed-in person reads every
+    # contract); a foreign master's draws are settled below, at today's rates.
+    rows = per_currency() if scope.filters() else cached_by_version("portfolio-spend", [Contract], per_currency)
+    draws = sow_draws([master for _, master, _, _ in rows if master is not None])
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, master, annual, before in rows:
+        if master is not None:
+            annual = ceiling_remainder(before or Decimal(0), currency, draws.get(master, []), on=today, fx=fx)
+        totals[currency] += annual or Decimal(0)
+    return round_money(
+        sum(
+            (amount * found[0] for currency, amount in totals.items() if (found := fx.rate(currency, today))),
+            Decimal(0),
+        )
+    )
+
+
+def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | None = None) -> list[SpendRow]:
+    """One query: the active contracts in scope summed per vendor, engagement model and currency in the
+    database — each its annual value, a master agreement's less what its active statements of work in
+    its own currency draw on it (``ceiling_remainder``). A master agreement with an active SOW in another
+    currency (rare) comes back on its own and is worked out here: one more query (``sow_draws``), and
+    ``fx`` read when it is not given."""
+    groups = _spend_groups(scope=scope, today=today, user=user, group=SPEND_GROUP)
     rows = list(
         groups.values_list(
             *SPEND_GROUP,
