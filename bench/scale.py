@@ -15,7 +15,9 @@ portfolio sizes, and how much each grows from the smallest to the largest.
 4. prints each path's growth (median at the largest size ÷ median at the smallest) with its verdict
    against ``GROWTH_TARGET`` (1.2: flat), the contract list's median at 10,000 contracts against its
    absolute target (75 ms, a thirtieth of the closest open-source peer's median measured on the same
-   data), and the overview at the largest size against its 0.8 s target.
+   data), and the overview at the largest size against its 0.8 s target;
+5. at the largest size, renders the overview in headless Chromium (``bench/browser.py``): the time to its
+   first byte, to ``DOMContentLoaded`` and to ``load``, the last against the same 0.8 s.
 
 Timings are in-process, so they leave out the HTTP server and the network: the same for every size, so
 they do not change the growth. A benchmark, not a test: it exits 0 unless something crashed; the query
@@ -41,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script, not only as ``python -m bench.scale``
     sys.path.insert(0, str(ROOT))
 
-from bench.dashboards import percentile, seed_portfolio, timed  # noqa: E402  # after the path is set
+from bench.browser import overview_in_browser  # noqa: E402  # after the path is set
+from bench.dashboards import percentile, seed_portfolio, timed  # noqa: E402
 
 DEFAULT_SIZES = ((1_000, 200), (10_000, 2_000), (100_000, 20_000))
 DEFAULT_RUNS = 15
@@ -179,6 +182,17 @@ def benchmark(url: str, *, sizes: tuple[tuple[int, int], ...], runs: int) -> Non
 
     smallest, largest = sizes[0][0], sizes[-1][0]
     print()
+    from django.conf import settings
+
+    # The overview at the largest size as a person sees it: rendered in Chromium (bench/browser.py).
+    in_browser = overview_in_browser(
+        session_cookie=(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value),
+        path=reverse("dashboards:overview"),
+        runs=max(3, runs // 5),
+        target=OVERVIEW_TARGET,
+        percentile=percentile,
+    )
+    print()
     print(f"Growth from {smallest:,} to {largest:,} contracts (median ÷ median), target ≤ {GROWTH_TARGET:g}")
     header = "".join(f"{c:>12,}" for c, _ in sizes)
     print(f"  {'path':<48}{header}{'growth':>9}  verdict")
@@ -203,6 +217,9 @@ def benchmark(url: str, *, sizes: tuple[tuple[int, int], ...], runs: int) -> Non
             f"  the contract list at 10,000 contracts: {median * 1000:.1f} ms, target ≤ "
             f"{CONTRACT_LIST_TARGET_AT_10K * 1000:.0f} ms: {'PASS' if verdict else 'FAIL'}"
         )
+    if in_browser is not None:
+        verdicts.append(in_browser)
+        print(f"  the overview in Chromium at {largest:,} contracts: {'PASS' if in_browser else 'FAIL'} (above)")
     print(f"  every target: {'PASS' if all(verdicts) else 'FAIL'}")
 
 
