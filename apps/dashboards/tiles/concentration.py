@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from django.conf import settings
 from django.utils import timezone
@@ -50,10 +50,9 @@ class ConcentrationRow:
         return "; ".join(f"{c.currency} {c.amount:,.2f} at {c.rate_text}" for c in self.conversions if c.rate_text)
 
 
-@dataclass(frozen=True)
-class Share:
+class Share(NamedTuple):
     """The figures of one row of a concentration table (``ConcentrationRow`` without its label, link and
-    conversions)."""
+    conversions). A named tuple: a portfolio has 20,000 of them, made faster than frozen dataclasses."""
 
     key: str
     currency: str
@@ -225,28 +224,26 @@ def concentration(
     country_names = {code: _country_name(code) for code in countries_seen}
 
     # Each vendor's (country's) spend per currency first, converted once per currency: a row's
-    # tooltip names the amount of each currency and the rate it took.
-    native_vendor: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    # tooltip names the amount of each currency and the rate it took. One pass over the rows.
+    by_vendor: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     native_country: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    not_counted: dict[str, Decimal] = defaultdict(Decimal)
+    per_currency: dict[str, Decimal] = defaultdict(Decimal)
     for row in spend:
-        native_vendor[str(row.vendor_id)][row.currency] += row.annual
+        by_vendor[row.vendor_id][row.currency] += row.annual
         native_country[row.country][row.currency] += row.annual
-
-    rates: dict[str, Decimal | None] = {}
-
-    def rate(currency: str) -> Decimal | None:
-        if currency not in rates:
-            found = fx.rate(currency, today)
-            rates[currency] = found[0] if found is not None else None
-        return rates[currency]
+        per_currency[row.currency] += row.annual
+    native_vendor = {str(vendor_id): amounts for vendor_id, amounts in by_vendor.items()}
+    # Each currency's rate on ``today`` (None: no rate on or before it), looked up once.
+    rates = {
+        currency: found[0] if (found := fx.rate(currency, today)) is not None else None for currency in per_currency
+    }
 
     def converted(native: Mapping[str, Mapping[str, Decimal]]) -> dict[tuple[str, str], Decimal]:
         # The converted currencies' sum of each vendor (country), to the cent; none when none converts.
         return {
             (key, reporting): value
             for key, amounts in native.items()
-            if (value := _in_reporting(amounts, rate)) is not None
+            if (value := _in_reporting(amounts, rates.get)) is not None
         }
 
     def conversions_of(native: Mapping[str, Mapping[str, Decimal]]) -> Callable[[str], tuple[Conversion, ...]]:
@@ -262,17 +259,11 @@ def concentration(
 
     spend_vendor = converted(native_vendor)
     spend_country = converted(native_country)
-    for row in spend:
-        if rate(row.currency) is None:
-            not_counted[row.currency] += row.annual
+    not_counted = {currency: amount for currency, amount in per_currency.items() if rates[currency] is None}
+    # The whole: each currency's sum converted (the vendors' amounts added up, as ``spend_total`` adds them).
     spend_total = round_money(
         sum(
-            (
-                Decimal(amount) * found
-                for amounts in native_vendor.values()
-                for currency, amount in amounts.items()
-                if (found := rate(currency)) is not None
-            ),
+            (amount * rate for currency, amount in per_currency.items() if (rate := rates[currency]) is not None),
             Decimal(0),
         )
     )

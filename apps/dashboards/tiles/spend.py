@@ -237,8 +237,9 @@ def _spend_groups(*, scope: Scope, today: date, user: Any, group: Sequence[str])
             annual=Sum(own_currency),
             contracts=Count("pk"),
             next_cancel_by=Min("cancel_by", filter=Q(cancel_by__gte=today)),
-            # The foreign master agreement's own annual value, before its statements of work draw on it.
-            annual_before_draws=Sum("own_annual"),
+            # A foreign master agreement's own annual value, before its statements of work draw on it (NULL
+            # for every other group: 50,000 numbers fewer to send and convert).
+            annual_before_draws=Sum("own_annual", filter=Q(foreign_master__isnull=False)),
         )
     )
 
