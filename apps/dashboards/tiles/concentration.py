@@ -21,7 +21,7 @@ from apps.core.fx import Conversion, FxTable, fx_table
 from apps.dashboards.scope import Drill, Scope, VendorUrls, drill_url, percent, round_money
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.sourcing import FunctionRow, ServingPair
-from apps.dashboards.tiles.spend import SpendRow
+from apps.dashboards.tiles.spend import SpendRow, reporting_total
 
 CONCENTRATION = Tile("concentration", "dashboards/tiles/concentration.html")
 
@@ -158,7 +158,9 @@ def vendor_spend_share(
     for row in spend:
         if row.vendor_id == vendor_id:
             amounts[row.currency] += row.annual
-    value = _in_reporting(amounts, lambda currency: found[0] if (found := fx.rate(currency, today)) else None)
+    value = _in_reporting(
+        amounts, lambda currency: found[0] if (found := fx.rate(currency, today)) is not None else None
+    )
     if value is None:
         return None
     share = percent(value, total)
@@ -260,13 +262,8 @@ def concentration(
     spend_vendor = converted(native_vendor)
     spend_country = converted(native_country)
     not_counted = {currency: amount for currency, amount in per_currency.items() if rates[currency] is None}
-    # The whole: each currency's sum converted (the vendors' amounts added up, as ``spend_total`` adds them).
-    spend_total = round_money(
-        sum(
-            (amount * rate for currency, amount in per_currency.items() if (rate := rates[currency]) is not None),
-            Decimal(0),
-        )
-    )
+    # The whole: each currency's sum converted (the vendor 360's ``spend_total`` adds the same way).
+    spend_total = reporting_total(per_currency, today=today, fx=fx)
     money_totals = {reporting: spend_total}
 
     def contracts_url(**extra: Any) -> Any:

@@ -14,7 +14,7 @@ and named (``apps.core.fx``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -268,9 +268,20 @@ def spend_total(*, scope: Scope, today: date, fx: FxTable, user: Any = None) -> 
         if master is not None:
             annual = ceiling_remainder(before or Decimal(0), currency, draws.get(master, []), on=today, fx=fx)
         totals[currency] += annual or Decimal(0)
+    return reporting_total(totals, today=today, fx=fx)
+
+
+def reporting_total(per_currency: Mapping[str, Decimal], *, today: date, fx: FxTable) -> Decimal:
+    """Amounts per currency converted into the reporting currency at the latest rate on or before
+    ``today`` and added up, to the cent; a currency without such a rate left out. The whole that the
+    concentration's spend shares divide by (``concentration``, ``spend_total``)."""
     return round_money(
         sum(
-            (amount * found[0] for currency, amount in totals.items() if (found := fx.rate(currency, today))),
+            (
+                amount * found[0]
+                for currency, amount in per_currency.items()
+                if (found := fx.rate(currency, today)) is not None
+            ),
             Decimal(0),
         )
     )
