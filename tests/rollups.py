@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.db import connection
 
 from apps.costs.ledger_rollup import COST_ROLLUP
+from apps.dashboards.tiles.spend import SPEND_ROLLUP
 from apps.performance.scorecards import SCORECARD_ROLLUP
 from tests.celery_worker import wait_until
 
@@ -28,12 +29,14 @@ def writers_in_flight() -> list[tuple[object, ...]]:
         return [row[1:] for row in cursor.fetchall()]
 
 
-def read_until_settled(read: Callable[[], object]) -> None:
-    """``read()`` (a view of the overview, a league page …) until the league table's rollups have
-    settled: their marks have read every event, so the next read finds nothing to work out."""
+def read_until_settled(read: Callable[[], object], *, spend: bool = True) -> None:
+    """``read()`` (a view of the overview, a league page …) until the overview's rollups have settled:
+    their marks have read every event, so the next read finds nothing to work out. ``spend`` False: the
+    read does not use the spend rollup (narrowed to a function category, it sums the contracts)."""
+    rollups = [SCORECARD_ROLLUP, COST_ROLLUP, *([SPEND_ROLLUP] if spend else [])]
 
     def settled() -> bool:
         read()
-        return SCORECARD_ROLLUP.settled() and COST_ROLLUP.settled()
+        return all(rollup.settled() for rollup in rollups)
 
     assert wait_until(settled), f"the rollups never settled; writers in flight: {writers_in_flight()}"

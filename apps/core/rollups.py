@@ -43,6 +43,10 @@ from apps.core.models import RollupMark
 
 # Up to this many vendors, their stored rows are read by id (a page of the league table).
 READ_BY_ID = 500
+# A refresh that stores at least this many rows analyses the store at once: the next statement that reads it
+# (the league's ranking, the spend sums) plans with its new size, not with the statistics of an empty table
+# until autovacuum comes by.
+ANALYZE_AFTER_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -244,6 +248,9 @@ class Rollup:
                 {row.vendor_id: {name: getattr(row, name) for name in names} for row in computed}  # type: ignore[attr-defined]  # every store has a vendor
             )
             manager.bulk_create(computed, batch_size=5000)
+            if len(computed) >= ANALYZE_AFTER_ROWS:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql.SQL("ANALYZE {}").format(table).as_string(cursor.connection))
             # While another transaction writes, the mark stays: the next read looks at what changed since.
             if quiet:
                 with connection.cursor() as cursor:

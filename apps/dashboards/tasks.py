@@ -17,7 +17,8 @@ from apps.performance.scorecards import Period
     max_retries=3,
 )
 def store_league_figures(period: str | None = None) -> dict[str, int]:
-    """Store the league table's scorecards and costs of every engaged vendor (``league_figures_store``):
+    """Store the league table's scorecards and costs of every engaged vendor, and every vendor's spend
+    (``league_figures_store``):
     ``period`` a month key (``2026-11``; default: the last closed month). Idempotent."""
     chosen = Period.parse(period) if period else None
     if period and chosen is None:

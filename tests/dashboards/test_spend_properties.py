@@ -1,6 +1,7 @@
 """The spend rows are summed in the database; over generated portfolios of master agreements, statements of
 work and single contracts in several currencies and statuses, each row equals the rule worked out in
-Python one contract at a time (``counted_annual``), with its contract count and next cancel-by date."""
+Python one contract at a time (``counted_annual``), with its contract count and next cancel-by date —
+worked out from the contracts, and stored in the rollup and read back."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from apps.contracts.models import Contract
 from apps.core.fx import fx_table
 from apps.core.models import FxRate
 from apps.dashboards.scope import Scope
-from apps.dashboards.tiles.spend import counted_annual, spend_rows
+from apps.dashboards.tiles.spend import counted_annual, next_cancel_by_dates, spend_rows, worked_out_spend_rows
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -104,12 +105,25 @@ def test_each_spend_row_is_the_sum_of_its_contracts_counted_one_by_one(masters: 
             ):
                 group[2] = each.cancel_by
 
-        rows = spend_rows(scope=Scope(), today=TODAY)
+        worked_out = worked_out_spend_rows(scope=Scope(), today=TODAY)
+        stored = spend_rows(scope=Scope(), today=TODAY)  # the rollup, worked out and stored on this read
+        read_again = spend_rows(scope=Scope(), today=TODAY)  # and read back
 
-        got = {(row.vendor_id, row.engagement_model, row.currency): row for row in rows}
-        assert set(got) == set(expected)
-        for key, (total, count, cancel_by) in expected.items():
-            # The database divides with its own precision: equal to well under a cent.
-            assert abs(got[key].annual - total) < Decimal("0.000001"), key
-            assert (got[key].contracts, got[key].next_cancel_by) == (count, cancel_by), key
+        for rows, with_cancel_by in ((worked_out, True), (stored, False), (read_again, False)):
+            got = {(row.vendor_id, row.engagement_model, row.currency): row for row in rows}
+            assert set(got) == set(expected)
+            for key, (total, count, cancel_by) in expected.items():
+                # The database divides with its own precision: equal to well under a cent.
+                assert abs(got[key].annual - total) < Decimal("0.000001"), key
+                assert got[key].contracts == count, key
+                assert got[key].next_cancel_by == (cancel_by if with_cancel_by else None), key
+        assert {(row.vendor_id, row.engagement_model, row.currency): row.annual for row in stored} == {
+            (row.vendor_id, row.engagement_model, row.currency): row.annual for row in worked_out
+        }  # stored exactly as worked out
+        soonest: dict[int, dt.date] = {}
+        for (vendor_id, _, _), (_, _, cancel_by) in expected.items():
+            if cancel_by is not None and (vendor_id not in soonest or cancel_by < soonest[vendor_id]):
+                soonest[vendor_id] = cancel_by
+        ids = [vendor.pk for vendor in vendors]
+        assert next_cancel_by_dates(vendor_ids=ids, scope=Scope(), today=TODAY) == soonest
         transaction.set_rollback(True)

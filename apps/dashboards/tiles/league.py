@@ -42,7 +42,7 @@ from apps.dashboards.scope import Drill, Scope, VendorUrls, iso_day, vendor_path
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
 from apps.dashboards.tiles.concentration import Concentration, concentration
-from apps.dashboards.tiles.spend import SpendRow, spend_rows
+from apps.dashboards.tiles.spend import SpendRow, next_cancel_by_dates, spend_rows, store_spend
 from apps.dashboards.tiles.vendors import VendorRow, engaged_vendor_query, engaged_vendors
 from apps.performance.scorecards import (
     MONTH,
@@ -201,12 +201,7 @@ def _league_rows(
         cost_window=cost_window,
         user=user,
     )
-    next_cancel_by: dict[int, date] = {}
-    for row in page_spend:
-        if row.next_cancel_by and (
-            row.vendor_id not in next_cancel_by or row.next_cancel_by < next_cancel_by[row.vendor_id]
-        ):
-            next_cancel_by[row.vendor_id] = row.next_cancel_by
+    next_cancel_by = next_cancel_by_dates(vendor_ids=ids, scope=scope, today=today, user=user)
     by_attention_first = sort not in (LEAGUE_SORT_SCORECARD, LEAGUE_SORT_COST_ADJUSTED)
     # Each column's link built once, each row's vendor filled in.
     breaches_url = VendorUrls("performance:breach-list", scope, status=list(OPEN_BREACH_STATUSES))
@@ -355,11 +350,13 @@ def league_figures_store(*, period: Period | None = None, today: date | None = N
     closed month) of every engaged vendor — their scorecards and their costs over the cost window — so
     that the next view of the overview works nothing out (``apps.core.rollups``: only the vendors that
     changed since are worked out, and nothing when none did). Run by beat after the hourly SLA sweep,
-    whose breaches change the costs. Returns how many vendors it covered."""
+    whose breaches change the costs; and every vendor's annual spend for ``today`` (``store_spend``).
+    Returns how many vendors it covered."""
     today = today or timezone.localdate()
     period = period or Period.last_closed(MONTH, today=today)
     vendor_ids = [vendor.id for vendor in engaged_vendors(scope=Scope())]
     cards = league_scorecards(period=Period(period.start, MONTH), vendor_ids=vendor_ids)
     first, last = trailing_months(period.start, LEAGUE_COST_MONTHS)
     costs = league_vendor_costs(vendor_ids=vendor_ids, start=first, end=last, rates=cost_settings())
+    store_spend(today=today)
     return {"vendors": len(vendor_ids), "scorecards": len(cards), "costs": len(costs)}

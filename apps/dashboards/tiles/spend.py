@@ -45,10 +45,14 @@ from apps.contracts.scope import CONTRACT_ROW
 from apps.contracts.selectors import contract_list
 from apps.core.audit_cache import cached_by_version
 from apps.core.fx import Conversion, FxTable, fx_table
+from apps.core.models import FxRate
+from apps.core.rollups import Rollup, VendorSource
+from apps.dashboards.models import VendorSpendRollup
 from apps.dashboards.scope import Amount, Drill, Scope, Segment, drill_url, percent, round_money
 from apps.dashboards.tiles import Tile
 from apps.performance.evaluation import OPEN_ENDED_CONTRACT_DAYS
 from apps.vendors.choices import Geography
+from apps.vendors.models import Vendor
 
 SPEND = Tile("spend", "dashboards/tiles/spend.html")
 SPEND_CHARTS = Tile("spend-charts", "dashboards/tiles/spend_charts.html")
@@ -197,9 +201,11 @@ SPEND_GROUP = (
 )
 
 
-def _spend_groups(*, scope: Scope, today: date, user: Any, group: Sequence[str]) -> Any:
-    """The active contracts in scope summed per ``group`` (columns of ``SPEND_GROUP``, ``foreign_master``
-    always among them) in the database: ``annual`` (each contract's annual value, a master agreement's less
+def _spend_groups(
+    *, scope: Scope, today: date, user: Any, group: Sequence[str], vendor_ids: Sequence[int] | None = None
+) -> Any:
+    """The active contracts in scope (of ``vendor_ids``, when given) summed per ``group`` (columns of
+    ``SPEND_GROUP``, ``foreign_master`` always among them) in the database: ``annual`` (each contract's annual value, a master agreement's less
     what its active statements of work in its own currency draw on it), ``contracts``, ``next_cancel_by``
     and ``annual_before_draws`` (a foreign master agreement's own annual value, settled in Python)."""
     own_currency = Case(
@@ -208,11 +214,11 @@ def _spend_groups(*, scope: Scope, today: date, user: Any, group: Sequence[str])
         output_field=DecimalField(max_digits=30, decimal_places=10),
     )
     drawn_on = Contract.objects.filter(parent__isnull=False, status__in=DRAWING_SOW_STATUSES).order_by()
+    contracts = contract_list(user=user).filter(status=ContractStatus.ACTIVE).filter(scope.q(CONTRACT_ROW))
+    if vendor_ids is not None:
+        contracts = contracts.filter(vendor_id__in=vendor_ids)
     return (
-        contract_list(user=user)
-        .filter(status=ContractStatus.ACTIVE)
-        .filter(scope.q(CONTRACT_ROW))
-        .order_by()
+        contracts.order_by()
         .annotate(
             own_annual=annual_value_expression(),
             # Looked up in the few agreements drawn on (one hashed list each), not per contract.
@@ -288,12 +294,44 @@ def reporting_total(per_currency: Mapping[str, Decimal], *, today: date, fx: FxT
 
 
 def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | None = None) -> list[SpendRow]:
-    """One query: the active contracts in scope summed per vendor, engagement model and currency in the
-    database — each its annual value, a master agreement's less what its active statements of work in
-    its own currency draw on it (``ceiling_remainder``). A master agreement with an active SOW in another
-    currency (rare) comes back on its own and is worked out here: one more query (``sow_draws``), and
+    """The active contracts in scope summed per vendor, engagement model and currency — each its annual
+    value, a master agreement's less what its active statements of work draw on it (``ceiling_remainder``)
+    — without their ``next_cancel_by`` (``next_cancel_by_dates`` reads it for the vendors shown).
+
+    Narrowed by vendor geography, tier or engagement model, or not at all, they are read from the stored
+    rollup (``SPEND_ROLLUP``: each vendor's rows worked out once, dropped when one of its contracts or an FX
+    rate changes, and for a new day): three queries when nothing changed. Narrowed to one vendor or to a
+    function category (a contract's functions are not in the rollup), they are worked out from the
+    contracts (``worked_out_spend_rows``)."""
+    if scope.vendor is not None or scope.function_category:
+        return [row._replace(next_cancel_by=None) for row in worked_out_spend_rows(scope=scope, today=today, fx=fx)]
+    fx = fx if fx is not None else fx_table()
+    SPEND_ROLLUP.ensure(vendors=Vendor.objects.all(), **_spend_rollup(today=today, fx=fx))
+    rows = (
+        VendorSpendRollup.objects.filter(on=today, contracts__gt=0)
+        .filter(scope.q(CONTRACT_ROW))  # the rollup's rows meet the scope as a contract's do
+        .values_list(*SPEND_GROUP[:-1], "annual", "contracts")  # a group's columns but the foreign master
+    )
+    return [
+        SpendRow(vendor_id, name, str(country), geography, model, currency, annual, n, None)
+        for vendor_id, name, country, geography, model, currency, annual, n in rows
+    ]
+
+
+def worked_out_spend_rows(
+    *,
+    scope: Scope,
+    today: date,
+    user: Any = None,
+    fx: FxTable | None = None,
+    vendor_ids: Sequence[int] | None = None,
+) -> list[SpendRow]:
+    """``spend_rows`` worked out from the contracts in scope (of ``vendor_ids``, when given), with each
+    group's next cancel-by date on or after ``today``. One query: the contracts summed per vendor,
+    engagement model and currency in the database; a master agreement with an active SOW in another
+    currency (rare) comes back on its own and is worked out here — one more query (``sow_draws``), and
     ``fx`` read when it is not given."""
-    groups = _spend_groups(scope=scope, today=today, user=user, group=SPEND_GROUP)
+    groups = _spend_groups(scope=scope, today=today, user=user, group=SPEND_GROUP, vendor_ids=vendor_ids)
     rows = list(
         groups.values_list(
             *SPEND_GROUP,
@@ -333,6 +371,61 @@ def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | Non
             ),
         )
     return list(merged.values())
+
+
+def next_cancel_by_dates(*, vendor_ids: Sequence[int], scope: Scope, today: date, user: Any = None) -> dict[int, date]:
+    """Each of ``vendor_ids``' next cancel-by date on or after ``today`` among its active contracts in
+    scope (vendors without one left out): one query, for the league table's rows."""
+    if not vendor_ids:
+        return {}
+    rows = (
+        contract_list(user=user)
+        .filter(status=ContractStatus.ACTIVE, cancel_by__gte=today, vendor_id__in=vendor_ids)
+        .filter(scope.q(CONTRACT_ROW))
+        .order_by()
+        .values("vendor_id")
+        .annotate(next_cancel_by=Min("cancel_by"))
+        .values_list("vendor_id", "next_cancel_by")
+    )
+    return dict(rows)
+
+
+SPEND_ROLLUP = Rollup(
+    name="dashboards:vendor-spend",
+    store=VendorSpendRollup,
+    per_vendor=(VendorSource(Contract, "vendor"),),
+    # A master agreement drawn on in another currency converts the draws at the day's rates.
+    shared=(FxRate,),
+)
+
+
+def _spend_rollup(*, today: date, fx: FxTable) -> dict[str, Any]:
+    """What ``SPEND_ROLLUP`` reads and stores for ``today``: its key, rows and how to work them out."""
+
+    def compute(missing: list[int]) -> list[VendorSpendRollup]:
+        found = worked_out_spend_rows(scope=Scope(), today=today, fx=fx, vendor_ids=missing)
+        stored = [
+            VendorSpendRollup(
+                vendor_id=row.vendor_id,
+                on=today,
+                engagement_model=row.engagement_model,
+                currency=row.currency,
+                annual=row.annual,
+                contracts=row.contracts,
+            )
+            for row in found
+        ]
+        # A vendor without an active contract: one row that says so (else it would be worked out on every read).
+        spending = {row.vendor_id for row in found}
+        stored.extend(VendorSpendRollup(vendor_id=pk, on=today) for pk in missing if pk not in spending)
+        return stored
+
+    return {"key": f"{today.isoformat()}|{fx.reporting}", "where": {"on": today}, "compute": compute}
+
+
+def store_spend(*, today: date, fx: FxTable | None = None) -> None:
+    """Every vendor's spend for ``today`` stored and current (``SPEND_ROLLUP``), not read."""
+    SPEND_ROLLUP.ensure(vendors=Vendor.objects.all(), **_spend_rollup(today=today, fx=fx or fx_table()))
 
 
 def spend_per_currency(

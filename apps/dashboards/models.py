@@ -1,0 +1,33 @@
+"""What the dashboards store of their own: bookkeeping worked out from the other apps' records, never
+typed by anyone (so without an audit trail of its own)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class VendorSpendRollup(models.Model):
+    """A vendor's annual contracted spend per engagement model and currency (``apps.dashboards.tiles.spend``:
+    its active contracts annualised, a master agreement counted for what its active statements of work
+    leave of it), worked out for the day ``on`` (a draw in another currency converts at that day's rates)
+    and stored; one row with ``contracts`` 0 and no currency says the vendor has no active contract.
+    Dropped as soon as one of the vendor's contracts changes, or an FX rate (``apps.core.rollups``)."""
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    on = models.DateField()
+    engagement_model = models.CharField(max_length=32, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    # The scale of PostgreSQL's own division: the stored sums equal the ones worked out from the contracts.
+    annual = models.DecimalField(max_digits=40, decimal_places=20, default=0)
+    contracts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["on", "vendor", "engagement_model", "currency"], name="dashboards_vendor_spend_rollup_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["vendor"], name="dashboards_vendor_spend_v")]
+
+    def __str__(self) -> str:
+        return f"Annual spend of vendor {self.vendor_id} in {self.currency or 'no currency'} on {self.on}"
