@@ -162,6 +162,21 @@ class Rollup:
         if wanted:
             self._refresh(key=key, wanted=wanted, where=where, compute=compute)
 
+    def ensure_every(
+        self,
+        *,
+        key: str,
+        where: Mapping[str, Any],
+        compute: Callable[[list[int] | None], Sequence[models.Model]],
+    ) -> None:
+        """The rows of every vendor that has any stored and current, not read, for a rollup whose rows a
+        vendor has only through its per-vendor sources (a vendor's spend: its contracts), so that no vendor
+        without a row is ever missing one: ``compute(None)`` works out the whole portfolio (none or several
+        rows per vendor), ``compute(ids)`` those vendors. One query when nothing changed."""
+        heads, shared, _quiet, mark = self._heads(key)
+        if not self._fresh(mark, heads, shared):
+            self._refresh(key=key, wanted=None, where=where, compute=compute)
+
     def stored(self, *, vendor_ids: Iterable[int], where: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
         """The stored rows of ``vendor_ids`` as they are (after ``ensure``): one query."""
         wanted = set(vendor_ids)
@@ -220,12 +235,14 @@ class Rollup:
         self,
         *,
         key: str,
-        wanted: set[int],
+        wanted: set[int] | None,
         where: Mapping[str, Any],
-        compute: Callable[[list[int]], Sequence[models.Model]],
+        compute: Callable[[Any], Sequence[models.Model]],
     ) -> dict[int, dict[str, Any]]:
         """Under the rollup's lock: drop the rows of the vendors changed since the mark, work out the
-        missing ones of ``wanted`` and store them; the rows of ``wanted``."""
+        missing ones of ``wanted`` and store them; the rows of ``wanted``. ``wanted`` None (``ensure_every``):
+        work out the vendors changed since the mark — every vendor, by ``compute(None)``, when there is no
+        mark or a shared source moved — and return nothing."""
         manager = self.store._default_manager
         names = self._names()
         with transaction.atomic():
@@ -242,8 +259,12 @@ class Rollup:
                         sql.SQL("DELETE FROM {} WHERE vendor_id = ANY(%s)").format(table).as_string(cursor.connection),
                         [sorted(stale)],
                     )
-            found = {} if stale is None else self._stored(wanted, where, leaving_out=stale)
-            computed = list(compute(sorted(wanted - set(found))))
+            if wanted is None:
+                found: dict[int, dict[str, Any]] = {}
+                computed = list(compute(None if stale is None else sorted(stale))) if stale != set() else []
+            else:
+                found = {} if stale is None else self._stored(wanted, where, leaving_out=stale)
+                computed = list(compute(sorted(wanted - set(found))))
             found.update(
                 {row.vendor_id: {name: getattr(row, name) for name in names} for row in computed}  # type: ignore[attr-defined]  # every store has a vendor
             )

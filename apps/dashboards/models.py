@@ -9,17 +9,19 @@ from django.db import models
 class VendorSpendRollup(models.Model):
     """A vendor's annual contracted spend per engagement model and currency (``apps.dashboards.tiles.spend``:
     its active contracts annualised, a master agreement counted for what its active statements of work
-    leave of it), worked out for the day ``on`` (a draw in another currency converts at that day's rates)
-    and stored; one row with ``contracts`` 0 and no currency says the vendor has no active contract.
-    Dropped as soon as one of the vendor's contracts changes, or an FX rate (``apps.core.rollups``)."""
+    leave of it), worked out for the day ``on`` and stored; ``reporting``: the same in the reporting
+    currency at that day's rate (None without one). A vendor without an active contract has no row.
+    Dropped as soon as one of the vendor's contracts changes, or an FX rate, and for a new day
+    (``apps.core.rollups``)."""
 
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
     on = models.DateField()
-    engagement_model = models.CharField(max_length=32, blank=True)
-    currency = models.CharField(max_length=3, blank=True)
+    engagement_model = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
     # The scale of PostgreSQL's own division: the stored sums equal the ones worked out from the contracts.
-    annual = models.DecimalField(max_digits=40, decimal_places=20, default=0)
-    contracts = models.PositiveIntegerField(default=0)
+    annual = models.DecimalField(max_digits=40, decimal_places=20)
+    reporting = models.DecimalField(max_digits=40, decimal_places=20, null=True)
+    contracts = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
@@ -30,4 +32,4 @@ class VendorSpendRollup(models.Model):
         indexes = [models.Index(fields=["vendor"], name="dashboards_vendor_spend_v")]
 
     def __str__(self) -> str:
-        return f"Annual spend of vendor {self.vendor_id} in {self.currency or 'no currency'} on {self.on}"
+        return f"Annual spend of vendor {self.vendor_id} in {self.currency} on {self.on}"

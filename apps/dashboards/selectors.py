@@ -53,9 +53,9 @@ from apps.dashboards.tiles.spend import (
     Breakdown,
     ReportingTotal,
     spend_breakdown,
+    spend_figures,
     spend_in_reporting_currency,
     spend_per_currency,
-    spend_rows,
 )
 from apps.dashboards.tiles.telemetry import TelemetryShare, telemetry_share
 from apps.dashboards.tiles.vendors import ACTIVE_VENDORS, active_vendor_drill, engaged_vendors
@@ -183,10 +183,19 @@ def portfolio_overview(
     today = today or timezone.localdate()
     vendors = engaged_vendors(scope=scope, user=user)
     fx = fx_table()  # the FX table is small: read once, every conversion of the page uses it
-    spend = spend_rows(scope=scope, today=today, user=user, fx=fx)
+    figures = spend_figures(scope=scope, today=today, fx=fx, user=user)
+    spend = figures.rows
     spend_amounts = spend_per_currency(spend, scope=scope, today=today, fx=fx)
     functions, serving = function_rows(scope=scope, user=user)
-    spread = concentration(scope=scope, spend=spend, functions=functions, serving=serving, today=today, fx=fx)
+    spread = concentration(
+        scope=scope,
+        spend=spend,
+        functions=functions,
+        serving=serving,
+        today=today,
+        fx=fx,
+        by_vendor=figures.by_vendor,
+    )
     return Overview(
         scope=scope,
         period=period,
@@ -208,7 +217,6 @@ def portfolio_overview(
             period=period,
             today=today,
             vendors=vendors,
-            spend=spend,
             concentration_of=spread,
             fx=fx,
             sort=league_sort,

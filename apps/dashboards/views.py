@@ -31,6 +31,7 @@ from apps.dashboards.filters import DashboardFilterSet
 from apps.dashboards.pdf import PDF_CONTENT_TYPE, compliance_svg, render_pdf, vendor_pack
 from apps.dashboards.selectors import KEY_FIGURES, OVERVIEW_TILES, portfolio_overview
 from apps.dashboards.tiles.certifications import CERTIFICATION_DAYS
+from apps.dashboards.tiles.concentration import SHOWN_ROWS
 from apps.dashboards.tiles.league import LEAGUE_SORT_ATTENTION, LEAGUE_SORTS
 from apps.dashboards.tiles.renewals import RENEWAL_DAYS
 from apps.dashboards.vendor import Vendor360, vendor_360
@@ -39,9 +40,9 @@ from apps.performance.scorecards import PERIOD_PARAMETER, performance_section, p
 from apps.vendors.models import Vendor
 from apps.vendors.selectors import vendor_watched
 
-# How many rows the page shows of the long tables (the CSV has them all; the league table's count,
-# LEAGUE_TABLE_ROWS, lives with the selector that builds the reasons of the rows shown).
-CONCENTRATION_ROWS = 10
+# How many rows the page shows of the long tables (the CSV has them all; the counts live with the selectors
+# that build the rows shown: the league table's LEAGUE_TABLE_ROWS, the concentration panel's SHOWN_ROWS).
+CONCENTRATION_ROWS = SHOWN_ROWS
 # The league table's order (``LEAGUE_SORTS``); an unknown value falls back to the default.
 LEAGUE_SORT_PARAMETER = "rank_by"
 # The league table's page (from 1; anything else: the first).

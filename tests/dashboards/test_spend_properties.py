@@ -1,12 +1,15 @@
 """The spend rows are summed in the database; over generated portfolios of master agreements, statements of
 work and single contracts in several currencies and statuses, each row equals the rule worked out in
 Python one contract at a time (``counted_annual``), with its contract count and next cancel-by date —
-worked out from the contracts, and stored in the rollup and read back."""
+worked out from the contracts, and stored in the rollup and read back; and the overview's figures added up
+from the stored rollup (the concentration panel, the spend tile and its charts) equal those added up from
+the rows worked out."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,16 +19,37 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from apps.contracts.models import Contract
-from apps.core.fx import fx_table
+from apps.core.fx import Conversion, fx_table
 from apps.core.models import FxRate
-from apps.dashboards.scope import Scope
-from apps.dashboards.tiles.spend import counted_annual, next_cancel_by_dates, spend_rows, worked_out_spend_rows
+from apps.dashboards.scope import Amount, Scope, round_money
+from apps.dashboards.tiles.concentration import ConcentrationRow, concentration
+from apps.dashboards.tiles.spend import (
+    counted_annual,
+    spend_breakdown,
+    spend_figures,
+    spend_per_currency,
+    spend_rows,
+    worked_out_spend_rows,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 TODAY = dt.date(2026, 6, 1)
 RATES = {"USD": Decimal("0.9"), "PLN": Decimal("0.23")}  # GBP has none
+
+
+def cents(figure: Any) -> Any:
+    """A concentration row, an amount or a conversion with its raw amounts to the cent: the rollup stores
+    twenty decimal places, Python works a master agreement's draws out to twenty-eight digits."""
+    if isinstance(figure, Conversion):
+        converted = round_money(figure.converted) if figure.converted is not None else None
+        return replace(figure, amount=round_money(figure.amount), converted=converted)
+    if isinstance(figure, ConcentrationRow):
+        return replace(figure, conversions=tuple(cents(c) for c in figure.conversions))
+    assert isinstance(figure, Amount)
+    return replace(figure, conversion=cents(figure.conversion) if figure.conversion is not None else None)
+
 
 contract = st.fixed_dictionaries(
     {
@@ -117,13 +141,25 @@ def test_each_spend_row_is_the_sum_of_its_contracts_counted_one_by_one(masters: 
                 assert abs(got[key].annual - total) < Decimal("0.000001"), key
                 assert got[key].contracts == count, key
                 assert got[key].next_cancel_by == (cancel_by if with_cancel_by else None), key
-        assert {(row.vendor_id, row.engagement_model, row.currency): row.annual for row in stored} == {
-            (row.vendor_id, row.engagement_model, row.currency): row.annual for row in worked_out
-        }  # stored exactly as worked out
-        soonest: dict[int, dt.date] = {}
-        for (vendor_id, _, _), (_, _, cancel_by) in expected.items():
-            if cancel_by is not None and (vendor_id not in soonest or cancel_by < soonest[vendor_id]):
-                soonest[vendor_id] = cancel_by
-        ids = [vendor.pk for vendor in vendors]
-        assert next_cancel_by_dates(vendor_ids=ids, scope=Scope(), today=TODAY) == soonest
+        # The stored path of the overview adds up the same figures: the portfolio's groups and each vendor's
+        # spend in the reporting currency summed in the database give the worked-out rows' concentration.
+        figures = spend_figures(scope=Scope(), today=TODAY, fx=fx)
+        assert figures.by_vendor is not None
+        from_rows = concentration(scope=Scope(), spend=worked_out, functions=[], serving=[], today=TODAY, fx=fx)
+        stored_spread = concentration(
+            scope=Scope(), spend=figures.rows, functions=[], serving=[], today=TODAY, fx=fx, by_vendor=figures.by_vendor
+        )
+        for table in ("spend_by_vendor", "spend_by_country"):
+            assert [cents(row) for row in getattr(stored_spread, table)] == [
+                cents(row) for row in getattr(from_rows, table)
+            ], table
+        assert stored_spread.spend_total == from_rows.spend_total
+        assert [cents(c) for c in stored_spread.spend_not_counted] == [cents(c) for c in from_rows.spend_not_counted]
+        assert [cents(amount) for amount in spend_per_currency(figures.rows, scope=Scope(), today=TODAY, fx=fx)] == [
+            cents(amount) for amount in spend_per_currency(worked_out, scope=Scope(), today=TODAY, fx=fx)
+        ]
+        for by in ("geography", "engagement_model"):
+            assert spend_breakdown(figures.rows, by=by, scope=Scope()) == spend_breakdown(
+                worked_out, by=by, scope=Scope()
+            )
         transaction.set_rollback(True)

@@ -6,8 +6,8 @@ currency (a currency without a rate left out and named), and of the critical fun
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, overload
@@ -21,9 +21,11 @@ from apps.core.fx import Conversion, FxTable, fx_table
 from apps.dashboards.scope import Drill, Scope, VendorUrls, drill_url, percent, round_money
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.sourcing import FunctionRow, ServingPair
-from apps.dashboards.tiles.spend import SpendRow, reporting_total
+from apps.dashboards.tiles.spend import SpendRow, StoredVendorSpend, reporting_total
 
 CONCENTRATION = Tile("concentration", "dashboards/tiles/concentration.html")
+# The rows each table of the panel shows (the CSV has them all).
+SHOWN_ROWS = 10
 
 DEFAULT_CONCENTRATION_THRESHOLD_PERCENT = 30
 
@@ -69,6 +71,8 @@ class ShareRows(Sequence[ConcentrationRow]):
     def __init__(self, shares: list[Share], build: Callable[[Share], ConcentrationRow]) -> None:
         self.shares = shares
         self._build = build
+        # A money row's tooltip: each converted currency's amount and the rate it took (None: no tooltip).
+        self.conversions: Callable[[str], tuple[Conversion, ...]] | None = None
         self._built: dict[int, ConcentrationRow] = {}
         self._by_key: dict[str, Share] | None = None
 
@@ -92,7 +96,10 @@ class ShareRows(Sequence[ConcentrationRow]):
 
     def _row(self, index: int) -> ConcentrationRow:
         if index not in self._built:
-            self._built[index] = self._build(self.shares[index])
+            row = self._build(self.shares[index])
+            if self.conversions is not None:
+                row = replace(row, conversions=self.conversions(row.key))
+            self._built[index] = row
         return self._built[index]
 
     def flagged(self) -> list[ConcentrationRow]:
@@ -179,7 +186,6 @@ def _share_rows(
     threshold: Decimal,
     *,
     counts_rows: bool,
-    conversions: Callable[[str], tuple[Conversion, ...]] | None = None,
 ) -> ShareRows:
     shares = []
     for (key, currency), value in values.items():
@@ -197,10 +203,40 @@ def _share_rows(
             share=share.share,
             flagged=share.flagged,
             drill=Drill(share.value, url_for(share.key, share.currency), label, counts_rows=counts_rows),
-            conversions=conversions(share.key) if conversions is not None else (),
         )
 
     return ShareRows(shares, build)
+
+
+class _Natives(Mapping[str, Mapping[str, Decimal]]):
+    """The stored vendors' spend per currency (``StoredVendorSpend.natives``), for the tooltips of the rows
+    built, read when the first is built: the rows shown (``first``) in one query, or — a row beyond them
+    (the CSV) — every vendor's, once."""
+
+    def __init__(self, stored: StoredVendorSpend, first: Iterable[str]) -> None:
+        self._read = stored.natives
+        self._first = set(first)
+        self._found: dict[str, Mapping[str, Decimal]] | None = None
+        self._whole = False
+
+    def _load(self, keys: set[str] | None) -> None:
+        found = self._read(None if keys is None else [int(key) for key in keys])
+        self._found = {str(vendor_id): amounts for vendor_id, amounts in found.items()}
+        self._whole = keys is None
+
+    def __getitem__(self, key: str) -> Mapping[str, Decimal]:
+        if self._found is None:
+            self._load(self._first if key in self._first else None)
+        elif key not in self._found and not self._whole:
+            self._load(None)
+        assert self._found is not None
+        return self._found.get(key, {})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found or {})
+
+    def __len__(self) -> int:
+        return len(self._found or {})
 
 
 def concentration(
@@ -211,30 +247,41 @@ def concentration(
     serving: Sequence[ServingPair],
     today: date | None = None,
     fx: FxTable | None = None,
+    by_vendor: StoredVendorSpend | None = None,
 ) -> Concentration:
     """Shares of the annual spend in the reporting currency (each vendor's and each country's spend in
     every currency converted at the latest rate on or before ``today``; a currency with no such rate is
     left out of the shares and named in ``spend_not_counted``) and of critical functions, per vendor and
-    per vendor country. One query (the rates) unless ``fx`` is given."""
+    per vendor country. One query (the rates) unless ``fx`` is given.
+
+    ``by_vendor``: each vendor's spend in the reporting currency summed in the database from the stored
+    rollup (``stored_vendor_spend``; then ``spend`` may be the portfolio's groups without vendors,
+    ``stored_spend_groups``): one more query when the first row by vendor is built, for the
+    currencies of the rows shown."""
     threshold = concentration_threshold()
     today = today or timezone.localdate()
     fx = fx or fx_table()
     reporting = fx.reporting
     vendor_names = {str(row.vendor_id): row.vendor_name for row in spend}
     vendor_names.update({str(pair.vendor_id): pair.vendor_name for pair in serving})
+    if by_vendor is not None:
+        vendor_names.update({str(vendor.vendor_id): vendor.name for vendor in by_vendor.vendors})
     countries_seen = {row.country for row in spend} | {pair.country for pair in serving}
     country_names = {code: _country_name(code) for code in countries_seen}
 
     # Each vendor's (country's) spend per currency first, converted once per currency: a row's
     # tooltip names the amount of each currency and the rate it took. One pass over the rows.
-    by_vendor: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    per_vendor_currency: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     native_country: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     per_currency: dict[str, Decimal] = defaultdict(Decimal)
     for row in spend:
-        by_vendor[row.vendor_id][row.currency] += row.annual
+        if by_vendor is None:
+            per_vendor_currency[row.vendor_id][row.currency] += row.annual
         native_country[row.country][row.currency] += row.annual
         per_currency[row.currency] += row.annual
-    native_vendor = {str(vendor_id): amounts for vendor_id, amounts in by_vendor.items()}
+    native_vendor: Mapping[str, Mapping[str, Decimal]] = {
+        str(vendor_id): amounts for vendor_id, amounts in per_vendor_currency.items()
+    }
     # Each currency's rate on ``today`` (None: no rate on or before it), looked up once.
     rates = {
         currency: found[0] if (found := fx.rate(currency, today)) is not None else None for currency in per_currency
@@ -259,7 +306,10 @@ def concentration(
 
         return of
 
-    spend_vendor = converted(native_vendor)
+    if by_vendor is None:
+        spend_vendor = converted(native_vendor)
+    else:
+        spend_vendor = {(str(vendor.vendor_id), reporting): vendor.amount for vendor in by_vendor.vendors}
     spend_country = converted(native_country)
     not_counted = {currency: amount for currency, amount in per_currency.items() if rates[currency] is None}
     # The whole: each currency's sum converted (the vendor 360's ``spend_total`` adds the same way).
@@ -282,8 +332,13 @@ def concentration(
         contracts_url(vendor=True),
         threshold,
         counts_rows=False,
-        conversions=conversions_of(native_vendor),
     )
+    if by_vendor is not None:
+        # The currencies of the rows the panel shows and of the flagged ones, read in one query when needed.
+        shown = {share.key for share in spend_by_vendor.shares[:SHOWN_ROWS]}
+        shown.update(share.key for share in spend_by_vendor.shares if share.flagged)
+        native_vendor = _Natives(by_vendor, shown)
+    spend_by_vendor.conversions = conversions_of(native_vendor)
     spend_by_country = _share_rows(
         spend_country,
         money_totals,
@@ -291,8 +346,8 @@ def concentration(
         contracts_url(country=True),
         threshold,
         counts_rows=False,
-        conversions=conversions_of(native_country),
     )
+    spend_by_country.conversions = conversions_of(native_country)
 
     critical = {f.id for f in functions if f.critical}
     served_critical = {pair.function_id for pair in serving if pair.function_id in critical}

@@ -42,7 +42,7 @@ from apps.dashboards.scope import Drill, Scope, VendorUrls, iso_day, vendor_path
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
 from apps.dashboards.tiles.concentration import Concentration, concentration
-from apps.dashboards.tiles.spend import SpendRow, next_cancel_by_dates, spend_rows, store_spend
+from apps.dashboards.tiles.spend import spend_figures, store_spend, worked_out_spend_rows
 from apps.dashboards.tiles.vendors import VendorRow, engaged_vendor_query, engaged_vendors
 from apps.performance.scorecards import (
     MONTH,
@@ -171,7 +171,6 @@ def _league_rows(
     scope: Scope,
     period: Period,
     today: date,
-    spend: Sequence[SpendRow],
     concentration_of: Concentration,
     fx: FxTable,
     sort: str,
@@ -187,8 +186,8 @@ def _league_rows(
     month = Period(period.start, MONTH)
     scorecards = stored_league_scorecards(period=month, vendor_ids=ids)
     costs = stored_league_vendor_costs(vendor_ids=ids, start=cost_window[0], end=cost_window[1])
-    wanted = set(ids)
-    page_spend = [row for row in spend if row.vendor_id in wanted]
+    # The page's vendors' spend with their next cancel-by dates, worked out from their contracts (one query).
+    page_spend = worked_out_spend_rows(scope=scope, today=today, fx=fx, vendor_ids=ids, user=user)
     scores = attention_scores(
         vendor_ids=ids,
         scope=scope,
@@ -201,7 +200,12 @@ def _league_rows(
         cost_window=cost_window,
         user=user,
     )
-    next_cancel_by = next_cancel_by_dates(vendor_ids=ids, scope=scope, today=today, user=user)
+    next_cancel_by: dict[int, date] = {}
+    for row in page_spend:
+        if row.next_cancel_by and (
+            row.vendor_id not in next_cancel_by or row.next_cancel_by < next_cancel_by[row.vendor_id]
+        ):
+            next_cancel_by[row.vendor_id] = row.next_cancel_by
     by_attention_first = sort not in (LEAGUE_SORT_SCORECARD, LEAGUE_SORT_COST_ADJUSTED)
     # Each column's link built once, each row's vendor filled in.
     breaches_url = VendorUrls("performance:breach-list", scope, status=list(OPEN_BREACH_STATUSES))
@@ -262,7 +266,6 @@ def league_page(
     period: Period,
     today: date,
     vendors: Sequence[VendorRow] | None = None,
-    spend: Sequence[SpendRow] | None = None,
     concentration_of: Concentration | None = None,
     fx: FxTable | None = None,
     sort: str = LEAGUE_SORT_ATTENTION,
@@ -295,9 +298,11 @@ def league_page(
     if not vendors:
         return LeaguePage(rows=[], first=[], total=0, number=1, per_page=per_page)
     fx = fx if fx is not None else fx_table()
-    spend = spend_rows(scope=scope, today=today, user=user, fx=fx) if spend is None else spend
     if concentration_of is None:
-        concentration_of = concentration(scope=scope, spend=spend, functions=[], serving=[], today=today, fx=fx)
+        figures = spend_figures(scope=scope, today=today, fx=fx, user=user)
+        concentration_of = concentration(
+            scope=scope, spend=figures.rows, functions=[], serving=[], today=today, fx=fx, by_vendor=figures.by_vendor
+        )
     number = min(max(1, page), max(1, -(-total // per_page)))
     offset = (number - 1) * per_page
     month = Period(period.start, MONTH)
@@ -329,7 +334,6 @@ def league_page(
         scope=scope,
         period=period,
         today=today,
-        spend=spend,
         concentration_of=concentration_of,
         fx=fx,
         sort=sort,

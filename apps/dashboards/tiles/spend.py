@@ -14,7 +14,7 @@ and named (``apps.core.fx``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, Round
 
 from apps.contracts.choices import ContractStatus, EngagementModel
 from apps.contracts.models import Contract
@@ -52,7 +52,6 @@ from apps.dashboards.scope import Amount, Drill, Scope, Segment, drill_url, perc
 from apps.dashboards.tiles import Tile
 from apps.performance.evaluation import OPEN_ENDED_CONTRACT_DAYS
 from apps.vendors.choices import Geography
-from apps.vendors.models import Vendor
 
 SPEND = Tile("spend", "dashboards/tiles/spend.html")
 SPEND_CHARTS = Tile("spend-charts", "dashboards/tiles/spend_charts.html")
@@ -293,29 +292,122 @@ def reporting_total(per_currency: Mapping[str, Decimal], *, today: date, fx: FxT
     )
 
 
+def rollup_serves(scope: Scope) -> bool:
+    """Whether the spend of ``scope`` is read from the stored rollup (``SPEND_ROLLUP``): narrowed by vendor
+    geography, tier or engagement model, or not at all. Narrowed to one vendor or to a function category
+    (a contract's functions are not in the rollup), it is worked out from the contracts."""
+    return scope.vendor is None and not scope.function_category
+
+
+def _stored_rows(*, scope: Scope, today: date) -> Any:
+    """The stored rows of ``scope`` for ``today`` as a query (after ``store_spend``)."""
+    # The rollup's rows meet the scope as a contract's do (the vendor's attributes, the engagement model).
+    return VendorSpendRollup.objects.filter(on=today).filter(scope.q(CONTRACT_ROW)).order_by()
+
+
 def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | None = None) -> list[SpendRow]:
     """The active contracts in scope summed per vendor, engagement model and currency — each its annual
     value, a master agreement's less what its active statements of work draw on it (``ceiling_remainder``)
-    — without their ``next_cancel_by`` (``next_cancel_by_dates`` reads it for the vendors shown).
-
-    Narrowed by vendor geography, tier or engagement model, or not at all, they are read from the stored
-    rollup (``SPEND_ROLLUP``: each vendor's rows worked out once, dropped when one of its contracts or an FX
-    rate changes, and for a new day): three queries when nothing changed. Narrowed to one vendor or to a
-    function category (a contract's functions are not in the rollup), they are worked out from the
-    contracts (``worked_out_spend_rows``)."""
-    if scope.vendor is not None or scope.function_category:
+    — without their ``next_cancel_by`` (``worked_out_spend_rows`` has it). Read from the stored rollup
+    where it serves the scope (``rollup_serves``: two queries when nothing changed), else worked out."""
+    if not rollup_serves(scope):
         return [row._replace(next_cancel_by=None) for row in worked_out_spend_rows(scope=scope, today=today, fx=fx)]
-    fx = fx if fx is not None else fx_table()
-    SPEND_ROLLUP.ensure(vendors=Vendor.objects.all(), **_spend_rollup(today=today, fx=fx))
-    rows = (
-        VendorSpendRollup.objects.filter(on=today, contracts__gt=0)
-        .filter(scope.q(CONTRACT_ROW))  # the rollup's rows meet the scope as a contract's do
-        .values_list(*SPEND_GROUP[:-1], "annual", "contracts")  # a group's columns but the foreign master
+    store_spend(today=today, fx=fx)
+    rows = _stored_rows(scope=scope, today=today).values_list(
+        *SPEND_GROUP[:-1],
+        "annual",
+        "contracts",  # a group's columns but the foreign master
     )
     return [
         SpendRow(vendor_id, name, str(country), geography, model, currency, annual, n, None)
         for vendor_id, name, country, geography, model, currency, annual, n in rows
     ]
+
+
+# The columns of the portfolio's spend groups (``stored_spend_groups``): what the tiles split the spend by.
+PORTFOLIO_GROUP = ("currency", "engagement_model", "vendor__geography", "vendor__country")
+
+
+def stored_spend_groups(*, scope: Scope, today: date) -> list[SpendRow]:
+    """The stored spend of ``scope`` (``rollup_serves``; after ``store_spend``) summed per currency,
+    engagement model, vendor geography and vendor country in the database: a few hundred rows whatever the
+    size of the portfolio, as spend rows without a vendor (id 0) — what the spend tile, its charts and the
+    concentration by country and per currency add up. One query."""
+    rows = (
+        _stored_rows(scope=scope, today=today)
+        .values(*PORTFOLIO_GROUP)
+        .annotate(annual=Sum("annual"), contracts=Sum("contracts"))
+        .values_list(*PORTFOLIO_GROUP, "annual", "contracts")
+    )
+    return [
+        SpendRow(0, "", str(country), geography, model, currency, annual, n, None)
+        for currency, model, geography, country, annual, n in rows
+    ]
+
+
+@dataclass(frozen=True)
+class SpendFigures:
+    """What the overview adds its spend up from: ``rows``, the spend per vendor, engagement model and
+    currency (worked out) or per currency, engagement model, vendor geography and country (stored, without
+    vendors); ``by_vendor``, each vendor's spend in the reporting currency when stored."""
+
+    rows: list[SpendRow]
+    by_vendor: StoredVendorSpend | None
+
+
+def spend_figures(*, scope: Scope, today: date, fx: FxTable, user: Any = None) -> SpendFigures:
+    """The spend of ``scope`` as the overview's tiles add it up: read from the stored rollup where it serves
+    the scope (``rollup_serves``: three queries when nothing changed, a few hundred rows and one per vendor),
+    else worked out per vendor (``spend_rows``: one query)."""
+    if not rollup_serves(scope):
+        return SpendFigures(spend_rows(scope=scope, today=today, user=user, fx=fx), None)
+    store_spend(today=today, fx=fx)
+    return SpendFigures(stored_spend_groups(scope=scope, today=today), stored_vendor_spend(scope=scope, today=today))
+
+
+class VendorSpend(NamedTuple):
+    """One vendor's annual spend in the reporting currency, to the cent (its currencies with a rate)."""
+
+    vendor_id: int
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class StoredVendorSpend:
+    """Each vendor's annual spend in the reporting currency, summed in the database from the stored rollup
+    (a vendor none of whose currencies has a rate left out), and a read of some vendors' spend per currency
+    (``natives``: the vendor's id → currency → amount)."""
+
+    vendors: list[VendorSpend]
+    natives: Callable[[Collection[int] | None], dict[int, dict[str, Decimal]]]
+
+
+def stored_vendor_spend(*, scope: Scope, today: date) -> StoredVendorSpend:
+    """Each vendor's stored spend in ``scope`` (``rollup_serves``; after ``store_spend``) in the reporting
+    currency: the sum of its rows' ``reporting`` amounts, rounded to the cent — as ``concentration``
+    converts a vendor's spend per currency and adds the currencies up. One query; ``natives`` one more
+    when called (None: every vendor's)."""
+    rows = _stored_rows(scope=scope, today=today)
+    amounts = (
+        rows.filter(reporting__isnull=False)
+        .values("vendor_id")
+        .annotate(name=Min("vendor__name"), amount=Round(Sum("reporting"), 2))
+        .values_list("vendor_id", "name", "amount")
+    )
+
+    def natives(vendor_ids: Collection[int] | None) -> dict[int, dict[str, Decimal]]:
+        chosen = rows if vendor_ids is None else rows.filter(vendor_id__in=sorted(vendor_ids))
+        found: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        for vendor_id, currency, annual in (
+            chosen.values("vendor_id", "currency")
+            .annotate(total=Sum("annual"))
+            .values_list("vendor_id", "currency", "total")
+        ):
+            found[vendor_id][currency] = annual
+        return dict(found)
+
+    return StoredVendorSpend([VendorSpend(*row) for row in amounts], natives)
 
 
 def worked_out_spend_rows(
@@ -373,59 +465,41 @@ def worked_out_spend_rows(
     return list(merged.values())
 
 
-def next_cancel_by_dates(*, vendor_ids: Sequence[int], scope: Scope, today: date, user: Any = None) -> dict[int, date]:
-    """Each of ``vendor_ids``' next cancel-by date on or after ``today`` among its active contracts in
-    scope (vendors without one left out): one query, for the league table's rows."""
-    if not vendor_ids:
-        return {}
-    rows = (
-        contract_list(user=user)
-        .filter(status=ContractStatus.ACTIVE, cancel_by__gte=today, vendor_id__in=vendor_ids)
-        .filter(scope.q(CONTRACT_ROW))
-        .order_by()
-        .values("vendor_id")
-        .annotate(next_cancel_by=Min("cancel_by"))
-        .values_list("vendor_id", "next_cancel_by")
-    )
-    return dict(rows)
-
-
 SPEND_ROLLUP = Rollup(
     name="dashboards:vendor-spend",
     store=VendorSpendRollup,
     per_vendor=(VendorSource(Contract, "vendor"),),
-    # A master agreement drawn on in another currency converts the draws at the day's rates.
+    # The rows' amounts in the reporting currency, and a master agreement drawn on in another currency,
+    # convert at the day's rates.
     shared=(FxRate,),
 )
 
 
 def _spend_rollup(*, today: date, fx: FxTable) -> dict[str, Any]:
     """What ``SPEND_ROLLUP`` reads and stores for ``today``: its key, rows and how to work them out."""
+    rates = {currency: found[0] for currency in fx.rates if (found := fx.rate(currency, today)) is not None}
+    rates.setdefault(fx.reporting, Decimal(1))
 
-    def compute(missing: list[int]) -> list[VendorSpendRollup]:
-        found = worked_out_spend_rows(scope=Scope(), today=today, fx=fx, vendor_ids=missing)
-        stored = [
+    def compute(vendor_ids: list[int] | None) -> list[VendorSpendRollup]:
+        return [
             VendorSpendRollup(
                 vendor_id=row.vendor_id,
                 on=today,
                 engagement_model=row.engagement_model,
                 currency=row.currency,
                 annual=row.annual,
+                reporting=row.annual * rate if (rate := rates.get(row.currency)) is not None else None,
                 contracts=row.contracts,
             )
-            for row in found
+            for row in worked_out_spend_rows(scope=Scope(), today=today, fx=fx, vendor_ids=vendor_ids)
         ]
-        # A vendor without an active contract: one row that says so (else it would be worked out on every read).
-        spending = {row.vendor_id for row in found}
-        stored.extend(VendorSpendRollup(vendor_id=pk, on=today) for pk in missing if pk not in spending)
-        return stored
 
     return {"key": f"{today.isoformat()}|{fx.reporting}", "where": {"on": today}, "compute": compute}
 
 
 def store_spend(*, today: date, fx: FxTable | None = None) -> None:
     """Every vendor's spend for ``today`` stored and current (``SPEND_ROLLUP``), not read."""
-    SPEND_ROLLUP.ensure(vendors=Vendor.objects.all(), **_spend_rollup(today=today, fx=fx or fx_table()))
+    SPEND_ROLLUP.ensure_every(**_spend_rollup(today=today, fx=fx or fx_table()))
 
 
 def spend_per_currency(
