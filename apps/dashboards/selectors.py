@@ -58,7 +58,7 @@ from apps.dashboards.tiles.spend import (
     spend_per_currency,
 )
 from apps.dashboards.tiles.telemetry import TelemetryShare, telemetry_share
-from apps.dashboards.tiles.vendors import ACTIVE_VENDORS, active_vendor_drill, engaged_vendors
+from apps.dashboards.tiles.vendors import ACTIVE_VENDORS, active_vendor_drill, engaged_vendor_counts
 from apps.performance.scorecards import Period
 
 # The strip of key figures at the top of the page, in order.
@@ -181,7 +181,7 @@ def portfolio_overview(
     ``league_sort`` orders the league table; ``league_page`` of ``league_per_page`` rows is built, with
     their reasons (None: every row, for the CSV; 0: none, only the count — ``league_page``)."""
     today = today or timezone.localdate()
-    vendors = engaged_vendors(scope=scope, user=user)
+    vendors = engaged_vendor_counts(scope=scope, user=user)
     fx = fx_table()  # the FX table is small: read once, every conversion of the page uses it
     figures = spend_figures(scope=scope, today=today, fx=fx, user=user)
     spend = figures.rows
@@ -200,7 +200,7 @@ def portfolio_overview(
         scope=scope,
         period=period,
         today=today,
-        active_vendors=active_vendor_drill(vendors, scope=scope),
+        active_vendors=active_vendor_drill(vendors.active, scope=scope),
         spend=spend_amounts,
         spend_total=spend_in_reporting_currency(spend_amounts, scope=scope, today=today, fx=fx),
         compliance=sla_compliance(scope=scope, period=period, user=user),
@@ -216,7 +216,7 @@ def portfolio_overview(
             scope=scope,
             period=period,
             today=today,
-            vendors=vendors,
+            total=vendors.engaged,
             concentration_of=spread,
             fx=fx,
             sort=league_sort,

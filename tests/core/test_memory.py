@@ -40,12 +40,12 @@ def test_a_collector_switched_off_by_someone_else_stays_off() -> None:
 @pytest.mark.django_db
 def test_the_overview_is_worked_out_with_the_collector_paused(monkeypatch: Any) -> None:
     seen: list[bool] = []
-    original = selectors.engaged_vendors
+    original = selectors.engaged_vendor_counts
 
     def spy(**kwargs: Any) -> Any:
         seen.append(gc.isenabled())
         return original(**kwargs)
 
-    monkeypatch.setattr(selectors, "engaged_vendors", spy)
+    monkeypatch.setattr(selectors, "engaged_vendor_counts", spy)
     selectors.portfolio_overview(scope=Scope(), period=Period.last_closed(MONTH))
     assert seen == [False] and gc.isenabled()

@@ -653,8 +653,9 @@ def _grow(n: int, today: dt.date, period: Period) -> None:
 # + the cost columns (the cost settings, the ledger rollup) since issue 18; + the ranking statement since issue
 # 19 (apps.dashboards.ranking: the order of every vendor in one statement, then the page's rows read by id);
 # + the spend read from its stored rollup (its audit heads, the portfolio's groups, each vendor's amount: three
-# queries where the sum over the contracts was one) and the page's vendors' own spend rows (one).
-ATTENTION_QUERY_BUDGET = 26
+# queries where the sum over the contracts was one) and the page's vendors' own spend rows (one); the engaged
+# vendors counted in the database, the page's read by id (one more).
+ATTENTION_QUERY_BUDGET = 27
 VENDOR_360_QUERY_BUDGET = 56  # + 11 for its Total cost panel (the cost settings, the ledger's ten)
 
 

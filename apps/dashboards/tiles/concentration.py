@@ -192,6 +192,11 @@ def _share_rows(
         share = percent(value, totals[currency])
         shares.append(Share(key, currency, value, share, share is not None and share > threshold))
     shares.sort(key=lambda row: (-(row.share or 0), labels[row.key], row.currency))
+    return _rows_of(shares, labels, url_for, counts_rows=counts_rows)
+
+
+def _rows_of(shares: list[Share], labels: Mapping[str, str], url_for: Any, *, counts_rows: bool) -> ShareRows:
+    """The rows of ``shares`` (in order), each built when read."""
 
     def build(share: Share) -> ConcentrationRow:
         label = labels[share.key]
@@ -306,10 +311,6 @@ def concentration(
 
         return of
 
-    if by_vendor is None:
-        spend_vendor = converted(native_vendor)
-    else:
-        spend_vendor = {(str(vendor.vendor_id), reporting): vendor.amount for vendor in by_vendor.vendors}
     spend_country = converted(native_country)
     not_counted = {currency: amount for currency, amount in per_currency.items() if rates[currency] is None}
     # The whole: each currency's sum converted (the vendor 360's ``spend_total`` adds the same way).
@@ -325,15 +326,27 @@ def concentration(
             "contracts:contract-list", scope, status=ContractStatus.ACTIVE, country=key
         )
 
-    spend_by_vendor = _share_rows(
-        spend_vendor,
-        money_totals,
-        vendor_names,
-        contracts_url(vendor=True),
-        threshold,
-        counts_rows=False,
-    )
-    if by_vendor is not None:
+    if by_vendor is None:
+        spend_by_vendor = _share_rows(
+            converted(native_vendor),
+            money_totals,
+            vendor_names,
+            contracts_url(vendor=True),
+            threshold,
+            counts_rows=False,
+        )
+    else:
+        # Summed, divided by the same whole (``reporting_total`` of the same groups) and ordered in the
+        # database, with the same rounding and order.
+        spend_by_vendor = _rows_of(
+            [
+                Share(str(vendor_id), reporting, amount, share, share is not None and share > threshold)
+                for vendor_id, _, amount, share in by_vendor.vendors
+            ],
+            vendor_names,
+            contracts_url(vendor=True),
+            counts_rows=False,
+        )
         # The currencies of the rows the panel shows and of the flagged ones, read in one query when needed.
         shown = {share.key for share in spend_by_vendor.shares[:SHOWN_ROWS]}
         shown.update(share.key for share in spend_by_vendor.shares if share.flagged)

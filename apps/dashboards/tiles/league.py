@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apps.contracts.choices import ContractStatus
 from apps.core.fx import FxTable, fx_table
+from apps.core.rollups import READ_BY_ID
 from apps.costs.ledger import trailing_months
 from apps.costs.ledger_rollup import (
     VendorCost,
@@ -43,7 +44,7 @@ from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
 from apps.dashboards.tiles.concentration import Concentration, concentration
 from apps.dashboards.tiles.spend import spend_figures, store_spend, worked_out_spend_rows
-from apps.dashboards.tiles.vendors import VendorRow, engaged_vendor_query, engaged_vendors
+from apps.dashboards.tiles.vendors import VendorRow, engaged_vendor_counts, engaged_vendor_query, engaged_vendors
 from apps.performance.scorecards import (
     MONTH,
     Period,
@@ -167,7 +168,6 @@ def _league_rows(
     *,
     ranked: Sequence[Ranked],
     median_rate: Decimal | None,
-    vendors: Sequence[VendorRow],
     scope: Scope,
     period: Period,
     today: date,
@@ -179,8 +179,11 @@ def _league_rows(
 ) -> dict[int, LeagueRow]:
     """The rows of ``ranked`` (a page and the vendors first by attention), each with its scorecard, costs,
     attention score and reasons: read for those vendors alone."""
-    by_id = {vendor.id: vendor for vendor in vendors}
-    # A vendor the ranking found but the list did not (engaged between the two reads) waits for the next view.
+    wanted = {row.vendor_id for row in ranked}
+    # The rows' vendors read by id (a page's few; every engaged vendor read whole for the CSV's every row).
+    read = engaged_vendors(scope=scope, user=user, vendor_ids=wanted if len(wanted) <= READ_BY_ID else None)
+    by_id = {vendor.id: vendor for vendor in read if vendor.id in wanted}
+    # A vendor the ranking found but the list did not (no longer engaged since) waits for the next view.
     ranked = [row for row in ranked if row.vendor_id in by_id]
     ids = sorted({row.vendor_id for row in ranked})
     month = Period(period.start, MONTH)
@@ -265,7 +268,7 @@ def league_page(
     scope: Scope,
     period: Period,
     today: date,
-    vendors: Sequence[VendorRow] | None = None,
+    total: int | None = None,
     concentration_of: Concentration | None = None,
     fx: FxTable | None = None,
     sort: str = LEAGUE_SORT_ATTENTION,
@@ -290,12 +293,11 @@ def league_page(
     (``apps.dashboards.ranking``), then the page's rows read by id — their scorecards, costs and one or two
     queries per part of the attention score (``apps.dashboards.attention``); fewer when the overview passes
     what it read already. ``per_page`` 0 reads the vendors alone."""
-    vendors = engaged_vendors(scope=scope, user=user) if vendors is None else vendors
-    total = len(vendors)
+    total = engaged_vendor_counts(scope=scope, user=user).engaged if total is None else total
     if per_page == 0:
         return LeaguePage(rows=[], first=[], total=total, number=1, per_page=0)
     per_page = max(1, total) if per_page is None else max(1, per_page)
-    if not vendors:
+    if not total:
         return LeaguePage(rows=[], first=[], total=0, number=1, per_page=per_page)
     fx = fx if fx is not None else fx_table()
     if concentration_of is None:
@@ -330,7 +332,6 @@ def league_page(
     built = _league_rows(
         ranked=[*ranked.rows, *ranked.first],
         median_rate=ranked.median_rate,
-        vendors=vendors,
         scope=scope,
         period=period,
         today=today,

@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest, Round
+from django.db.models.functions import Coalesce, Collate, Greatest, Round
 
 from apps.contracts.choices import ContractStatus, EngagementModel
 from apps.contracts.models import Contract
@@ -362,38 +362,55 @@ def spend_figures(*, scope: Scope, today: date, fx: FxTable, user: Any = None) -
     if not rollup_serves(scope):
         return SpendFigures(spend_rows(scope=scope, today=today, user=user, fx=fx), None)
     store_spend(today=today, fx=fx)
-    return SpendFigures(stored_spend_groups(scope=scope, today=today), stored_vendor_spend(scope=scope, today=today))
+    groups = stored_spend_groups(scope=scope, today=today)
+    per_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for group in groups:
+        per_currency[group.currency] += group.annual
+    total = reporting_total(per_currency, today=today, fx=fx)
+    return SpendFigures(groups, stored_vendor_spend(scope=scope, today=today, total=total))
 
 
 class VendorSpend(NamedTuple):
-    """One vendor's annual spend in the reporting currency, to the cent (its currencies with a rate)."""
+    """One vendor's annual spend in the reporting currency, to the cent (its currencies with a rate), and
+    its share of the whole in percent (``percent``; None when the whole is zero)."""
 
     vendor_id: int
     name: str
     amount: Decimal
+    share: Decimal | None
 
 
 @dataclass(frozen=True)
 class StoredVendorSpend:
-    """Each vendor's annual spend in the reporting currency, summed in the database from the stored rollup
-    (a vendor none of whose currencies has a rate left out), and a read of some vendors' spend per currency
+    """Each vendor's annual spend in the reporting currency and its share of ``total``, summed in the
+    database from the stored rollup, largest share first (then by name in code-point order, then by id; a
+    vendor none of whose currencies has a rate left out), and a read of some vendors' spend per currency
     (``natives``: the vendor's id → currency → amount)."""
 
+    total: Decimal
     vendors: list[VendorSpend]
     natives: Callable[[Collection[int] | None], dict[int, dict[str, Decimal]]]
 
 
-def stored_vendor_spend(*, scope: Scope, today: date) -> StoredVendorSpend:
+def stored_vendor_spend(*, scope: Scope, today: date, total: Decimal) -> StoredVendorSpend:
     """Each vendor's stored spend in ``scope`` (``rollup_serves``; after ``store_spend``) in the reporting
-    currency: the sum of its rows' ``reporting`` amounts, rounded to the cent — as ``concentration``
-    converts a vendor's spend per currency and adds the currencies up. One query; ``natives`` one more
-    when called (None: every vendor's)."""
+    currency — the sum of its rows' ``reporting`` amounts, rounded to the cent, as ``concentration``
+    converts a vendor's spend per currency and adds the currencies up — and its share of ``total`` (the
+    spend in scope in the reporting currency, ``reporting_total``) rounded half up to 0.1 as ``percent``
+    rounds it, in order. One query; ``natives`` one more when called (None: every vendor's)."""
     rows = _stored_rows(scope=scope, today=today)
-    amounts = (
+    amount = Round(Sum("reporting"), 2)
+    share = (
+        Round(ExpressionWrapper(amount * Value(100) / Value(total), output_field=DecimalField()), 1)
+        if total
+        else Value(None, output_field=DecimalField())
+    )
+    found = (
         rows.filter(reporting__isnull=False)
         .values("vendor_id")
-        .annotate(name=Min("vendor__name"), amount=Round(Sum("reporting"), 2))
-        .values_list("vendor_id", "name", "amount")
+        .annotate(name=Min("vendor__name"), amount=amount, share=share)
+        .order_by(Coalesce("share", Value(Decimal(0))).desc(), Collate("name", "C"), "vendor_id")
+        .values_list("vendor_id", "name", "amount", "share")
     )
 
     def natives(vendor_ids: Collection[int] | None) -> dict[int, dict[str, Decimal]]:
@@ -407,7 +424,7 @@ def stored_vendor_spend(*, scope: Scope, today: date) -> StoredVendorSpend:
             found[vendor_id][currency] = annual
         return dict(found)
 
-    return StoredVendorSpend([VendorSpend(*row) for row in amounts], natives)
+    return StoredVendorSpend(total, [VendorSpend(*row) for row in found], natives)
 
 
 def worked_out_spend_rows(
@@ -505,7 +522,7 @@ def store_spend(*, today: date, fx: FxTable | None = None) -> None:
 def spend_per_currency(
     rows: Iterable[SpendRow], *, scope: Scope, today: date | None = None, fx: FxTable | None = None
 ) -> list[Amount]:
-    """Annual spend per currency, largest first; with ``fx`` (and ``today``, the figures' date) each
+    """Annual spend per currency, largest first (equal amounts by currency code); with ``fx`` (and ``today``, the figures' date) each
     carries its conversion into the reporting currency."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
@@ -522,7 +539,7 @@ def spend_per_currency(
             ),
             fx.convert(total, currency, on=today) if fx is not None and today is not None else None,
         )
-        for currency, total in sorted(totals.items(), key=lambda item: -item[1])
+        for currency, total in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
     ]
 
 
@@ -593,7 +610,7 @@ def spend_breakdown(rows: Iterable[SpendRow], *, by: str, scope: Scope) -> list[
     for row in rows:
         sums[row.currency][getattr(row, by)] += row.annual
     breakdowns = []
-    for currency, parts in sorted(sums.items(), key=lambda item: -sum(item[1].values())):
+    for currency, parts in sorted(sums.items(), key=lambda item: (-sum(item[1].values()), item[0])):
         total = round_money(sum(parts.values(), Decimal(0)))
         segments = []
         for key, label in choices:

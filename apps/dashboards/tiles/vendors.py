@@ -4,11 +4,11 @@ ranks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from apps.contracts.scope import VENDOR_ROW
 from apps.dashboards.scope import Drill, Scope, drill_url
@@ -39,19 +39,35 @@ def engaged_vendor_query(*, scope: Scope, user: Any = None) -> QuerySet[Vendor]:
     return vendor_list(user=user).filter(status__in=ENGAGED_VENDOR_STATUSES).filter(scope.q(VENDOR_ROW))
 
 
-def engaged_vendors(*, scope: Scope, user: Any = None) -> list[VendorRow]:
-    """One query: the vendors in scope that deliver work — piloting, active or offboarding."""
-    rows = (
-        engaged_vendor_query(scope=scope, user=user)
-        .order_by("name", "pk")
-        .values("pk", "name", "country", "geography", "tier", "status")
-    )
-    return [VendorRow(r["pk"], r["name"], str(r["country"]), r["geography"], r["tier"], r["status"]) for r in rows]
+def engaged_vendors(*, scope: Scope, user: Any = None, vendor_ids: Collection[int] | None = None) -> list[VendorRow]:
+    """One query: the vendors in scope that deliver work — piloting, active or offboarding (of
+    ``vendor_ids``, when given), by name."""
+    rows = engaged_vendor_query(scope=scope, user=user)
+    if vendor_ids is not None:
+        rows = rows.filter(pk__in=sorted(vendor_ids))
+    return [
+        VendorRow(r["pk"], r["name"], str(r["country"]), r["geography"], r["tier"], r["status"])
+        for r in rows.order_by("name", "pk").values("pk", "name", "country", "geography", "tier", "status")
+    ]
 
 
-def active_vendor_drill(vendors: Sequence[VendorRow], *, scope: Scope) -> Drill:
-    return Drill(
-        sum(1 for vendor in vendors if vendor.status == VendorStatus.ACTIVE),
-        drill_url("vendors:vendor-list", scope, status=VendorStatus.ACTIVE),
-        "active vendors",
+@dataclass(frozen=True)
+class VendorCounts:
+    """How many vendors in scope deliver work (the league table's), and how many of them are active."""
+
+    engaged: int
+    active: int
+
+
+def engaged_vendor_counts(*, scope: Scope, user: Any = None) -> VendorCounts:
+    """One query: the engaged vendors in scope counted, and the active ones among them — in the database,
+    whatever the size of the portfolio (the league table reads its page's vendors by id)."""
+    found = engaged_vendor_query(scope=scope, user=user).aggregate(
+        engaged=Count("pk"), active=Count("pk", filter=Q(status=VendorStatus.ACTIVE))
     )
+    return VendorCounts(found["engaged"], found["active"])
+
+
+def active_vendor_drill(active: int, *, scope: Scope) -> Drill:
+    """The active vendors tile: ``active`` (``VendorCounts.active``) and the list of them."""
+    return Drill(active, drill_url("vendors:vendor-list", scope, status=VendorStatus.ACTIVE), "active vendors")
