@@ -195,7 +195,7 @@ def test_each_spend_row_is_the_sum_of_its_contracts_counted_one_by_one(masters: 
                     (seg.key, seg.drill.url) for seg in worked_part.segments
                 ], by
                 assert all(
-                    abs(a.value - b.value) <= CENT
+                    abs(Decimal(a.value) - Decimal(b.value)) <= CENT
                     for a, b in zip(stored_part.segments, worked_part.segments, strict=True)
                 ), by
         transaction.set_rollback(True)
