@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.db import connection
 
 from apps.costs.ledger_rollup import COST_ROLLUP
+from apps.dashboards.tiles.sourcing import SERVING_ROLLUP
 from apps.dashboards.tiles.spend import SPEND_ROLLUP
 from apps.performance.scorecards import SCORECARD_ROLLUP
 from tests.celery_worker import wait_until
@@ -29,11 +30,17 @@ def writers_in_flight() -> list[tuple[object, ...]]:
         return [row[1:] for row in cursor.fetchall()]
 
 
-def read_until_settled(read: Callable[[], object], *, spend: bool = True) -> None:
-    """``read()`` (a view of the overview, a league page …) until the overview's rollups have settled:
-    their marks have read every event, so the next read finds nothing to work out. ``spend`` False: the
-    read does not use the spend rollup (narrowed to a function category, it sums the contracts)."""
-    rollups = [SCORECARD_ROLLUP, COST_ROLLUP, *([SPEND_ROLLUP] if spend else [])]
+def read_until_settled(read: Callable[[], object], *, spend: bool = True, serving: bool = True) -> None:
+    """``read()`` (a view of the overview, a league page …) until the rollups it reads have settled: their
+    marks have read every event, so the next read finds nothing to work out. ``spend`` False: the read does
+    not use the spend rollup (narrowed to a function category, it sums the contracts); ``serving`` False:
+    nor who serves which function (a league page alone)."""
+    rollups = [
+        SCORECARD_ROLLUP,
+        COST_ROLLUP,
+        *([SPEND_ROLLUP] if spend else []),
+        *([SERVING_ROLLUP] if serving else []),
+    ]
 
     def settled() -> bool:
         read()

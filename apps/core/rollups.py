@@ -1,6 +1,7 @@
 """Figures worked out per vendor and stored in a table of their own (a *rollup*), kept current by what is
 written: the league table's scorecards (``apps.performance.scorecards.SCORECARD_ROLLUP``) and costs
-(``apps.costs.ledger_rollup.COST_ROLLUP``).
+(``apps.costs.ledger_rollup.COST_ROLLUP``), the overview's spend (``apps.dashboards.tiles.spend.SPEND_ROLLUP``)
+and who serves which function (``apps.dashboards.tiles.sourcing.SERVING_ROLLUP``).
 
 A portfolio's figures take seconds to work out, and between two views of the overview few vendors change.
 So each vendor's figures are stored once worked out, and a vendor's rows are dropped as soon as anything
@@ -21,7 +22,9 @@ what it commits lies above that mark and drops its vendors on the next read, wha
 Until a quiet read moves the mark, the vendors changed since it are worked out again on each read (every
 vendor, if a shared source moved). A statement that reads a store itself (the league table's ranking)
 first calls ``ensure``, which stores what is missing or stale without reading the rows, then ``stored``
-for the few rows a page shows. Each read that finds something to do holds a transaction-level advisory
+for the few rows a page shows; a rollup whose rows a vendor has only through its sources (a vendor without
+contracts has no spend) calls ``ensure_every``, which never asks whether a vendor is missing. A refresh
+that stores many rows analyses the table, so the statements that read it next plan with its size. Each read that finds something to do holds a transaction-level advisory
 lock of the rollup's, so that dropping a vendor's rows and storing them again never interleave between two
 readers.
 """

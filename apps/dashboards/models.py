@@ -33,3 +33,21 @@ class VendorSpendRollup(models.Model):
 
     def __str__(self) -> str:
         return f"Annual spend of vendor {self.vendor_id} in {self.currency} on {self.on}"
+
+
+class VendorFunctionRollup(models.Model):
+    """A function one of a vendor's active contracts covers (``apps.dashboards.tiles.sourcing``: who serves
+    what), stored once per vendor and function. Dropped as soon as one of the vendor's contracts changes,
+    and all of them when any contract's functions do (``apps.core.rollups``)."""
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    function = models.ForeignKey("functions.Function", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["function", "vendor"], name="dashboards_vendor_function_rollup_unique")
+        ]
+        indexes = [models.Index(fields=["vendor"], name="dashboards_vendor_function_v")]
+
+    def __str__(self) -> str:
+        return f"Vendor {self.vendor_id} serves function {self.function_id}"

@@ -668,12 +668,12 @@ def test_the_ranking_takes_a_fixed_number_of_queries(
     def page() -> LeaguePage:
         return league_page(scope=Scope(), period=period, today=today, per_page=5)
 
-    read_until_settled(page)  # stores the scorecards and costs (tests/rollups.py): count the next
+    read_until_settled(page, serving=False)  # stores the scorecards and costs (tests/rollups.py): count the next
     ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as few:
         page()
     _grow(12, today, period)
-    read_until_settled(page)
+    read_until_settled(page, serving=False)
     ContentType.objects.clear_cache()
     with django_assert_max_num_queries(ATTENTION_QUERY_BUDGET), CaptureQueriesContext(connection) as many:
         shown = page()

@@ -43,6 +43,7 @@ from apps.dashboards.scope import Drill, Scope, VendorUrls, iso_day, vendor_path
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
 from apps.dashboards.tiles.concentration import Concentration, concentration
+from apps.dashboards.tiles.sourcing import store_serving
 from apps.dashboards.tiles.spend import spend_figures, store_spend, worked_out_spend_rows
 from apps.dashboards.tiles.vendors import VendorRow, engaged_vendor_counts, engaged_vendor_query, engaged_vendors
 from apps.performance.scorecards import (
@@ -355,7 +356,8 @@ def league_figures_store(*, period: Period | None = None, today: date | None = N
     closed month) of every engaged vendor — their scorecards and their costs over the cost window — so
     that the next view of the overview works nothing out (``apps.core.rollups``: only the vendors that
     changed since are worked out, and nothing when none did). Run by beat after the hourly SLA sweep,
-    whose breaches change the costs; and every vendor's annual spend for ``today`` (``store_spend``).
+    whose breaches change the costs; and every vendor's annual spend for ``today`` (``store_spend``) and the
+    functions it serves (``store_serving``).
     Returns how many vendors it covered."""
     today = today or timezone.localdate()
     period = period or Period.last_closed(MONTH, today=today)
@@ -364,4 +366,5 @@ def league_figures_store(*, period: Period | None = None, today: date | None = N
     first, last = trailing_months(period.start, LEAGUE_COST_MONTHS)
     costs = league_vendor_costs(vendor_ids=vendor_ids, start=first, end=last, rates=cost_settings())
     store_spend(today=today)
+    store_serving()
     return {"vendors": len(vendor_ids), "scorecards": len(cards), "costs": len(costs)}

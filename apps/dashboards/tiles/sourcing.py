@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from django.db.models import Case, Min, Value, When
+from django.db.models import Case, Value, When
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
 from apps.contracts.scope import FUNCTION_ROW
+from apps.core.rollups import Rollup, VendorSource
+from apps.dashboards.models import VendorFunctionRollup
 from apps.dashboards.scope import Drill, Scope, drill_url
 from apps.dashboards.tiles import Tile
 from apps.functions.choices import Decision
@@ -90,9 +92,40 @@ class ServingPair(NamedTuple):
     country: str
 
 
+def serving_pairs(vendor_ids: list[int] | None = None) -> list[tuple[int, int]]:
+    """Which vendors serve which functions — (function id, vendor id), each once: an active contract of the
+    vendor covers the function — of ``vendor_ids`` (None: of every vendor), worked out from the contracts.
+    One query."""
+    links = Contract.functions.through.objects.filter(contract__status=ContractStatus.ACTIVE)
+    if vendor_ids is not None:
+        links = links.filter(contract__vendor_id__in=vendor_ids)
+    return list(links.order_by().values_list("function_id", "contract__vendor_id").distinct())
+
+
+# Who serves what, stored (decision 0025): a vendor's pairs dropped when one of its contracts changes; every
+# pair when any contract's functions change (the link table has no audit trail: its row ids are summed).
+SERVING_ROLLUP = Rollup(
+    name="dashboards:vendor-functions",
+    store=VendorFunctionRollup,
+    per_vendor=(VendorSource(Contract, "vendor"),),
+    links=(Contract.functions.through,),
+)
+
+
+def store_serving() -> None:
+    """Every vendor's pairs of ``serving_pairs`` stored and current (``SERVING_ROLLUP``), not read: one query
+    when nothing changed."""
+
+    def compute(vendor_ids: list[int] | None) -> list[VendorFunctionRollup]:
+        return [VendorFunctionRollup(function_id=f, vendor_id=v) for f, v in serving_pairs(vendor_ids)]
+
+    SERVING_ROLLUP.ensure_every(key="", where={}, compute=compute)
+
+
 def function_rows(*, scope: Scope, user: Any = None) -> tuple[list[FunctionRow], list[ServingPair]]:
-    """Two queries: the functions in scope (with the policy-conflict annotation of ``function_list``
-    and whether they are critical), and which vendors serve them (an active contract covers them)."""
+    """Three queries: the functions in scope (with the policy-conflict annotation of ``function_list``
+    and whether they are critical), and which vendors serve them (an active contract covers them), read
+    from the stored rollup (``store_serving``: its heads, then the pairs)."""
     functions = (
         function_list(user=user)
         .filter(scope.q(FUNCTION_ROW))
@@ -129,15 +162,12 @@ def function_rows(*, scope: Scope, user: Any = None) -> tuple[list[FunctionRow],
         for f in functions
     ]
     in_scope = function_list(user=user).filter(scope.q(FUNCTION_ROW)).values("pk")
-    # Each (function, vendor) once, grouped on the two ids (a hash of integers, not a sort of 100,000
-    # names), then ordered by the vendor's name.
+    # Each (function, vendor) once, read from the stored rollup (``SERVING_ROLLUP``), by the vendor's name.
+    store_serving()
     pairs = (
-        Contract.functions.through.objects.filter(contract__status=ContractStatus.ACTIVE, function__in=in_scope)  # type: ignore[misc]  # annotations the stubs do not see
-        .order_by()
-        .values("function_id", "contract__vendor_id")
-        .annotate(vendor_name=Min("contract__vendor__name"), vendor_country=Min("contract__vendor__country"))
-        .order_by("vendor_name", "function_id", "contract__vendor_id")
-        .values_list("function_id", "contract__vendor_id", "vendor_name", "vendor_country")
+        VendorFunctionRollup.objects.filter(function__in=in_scope)
+        .order_by("vendor__name", "function_id", "vendor_id")
+        .values_list("function_id", "vendor_id", "vendor__name", "vendor__country")
     )
     serving = [ServingPair(f, v, name, str(country)) for f, v, name, country in pairs]
     by_function: dict[int, dict[tuple[int, str], None]] = defaultdict(dict)  # an ordered set, by vendor name
