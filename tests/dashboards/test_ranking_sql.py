@@ -9,13 +9,14 @@ the order the rules state (``apps.dashboards.tiles.league``)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.test.utils import override_settings
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ from apps.dashboards.tiles.vendors import engaged_vendor_query, engaged_vendors
 from apps.performance.models import VendorScorecardRollup
 from apps.performance.scorecards import MONTH, Period, stored_league_scorecards
 from apps.roster.choices import FindingKind
+from apps.vendors.models import Vendor
 from tests import factories
 from tests.dashboards.test_attention import breach, contract, exception, override
 
@@ -196,3 +198,62 @@ def test_the_statement_scores_and_orders_every_vendor_as_the_rules_do(
             assert [row.vendor_id for row in page.first] == [each.id for each in rules[ORDER_ATTENTION][:3]]
             assert page.median_rate == median
         transaction.set_rollback(True)
+
+
+def _sorts(plan: dict[str, Any]) -> list[str]:
+    """The sort space type (Memory, Disk) of every sort of an ``EXPLAIN (ANALYZE, FORMAT JSON)`` plan node."""
+    found = [plan["Sort Space Type"]] if "Sort Space Type" in plan else []
+    for child in plan.get("Plans", []):
+        found.extend(_sorts(child))
+    return found
+
+
+def test_the_order_sorts_in_memory_however_many_vendors_have_costs() -> None:
+    """The median effective rate of the cost-adjusted score is one number (a materialised common table
+    expression). Inlined, the planner carried the array of every vendor's rate into each vendor's row: at
+    20,000 vendors with costs the order's sort spilled 3 GB to disk and took 9 s. With 1,000 such vendors
+    and 4 MB to sort in, every sort of the statement stays in memory."""
+    owner = factories.UserFactory()
+    vendors = Vendor.objects.bulk_create(
+        [
+            factories.VendorFactory.build(engineering_owner=owner, delivery_owner=owner, security_contact=owner)
+            for _ in range(1000)
+        ]
+    )
+    cost_window = trailing_months(PERIOD.start, LEAGUE_COST_MONTHS)
+    VendorCostRollup.objects.bulk_create(
+        VendorCostRollup(
+            vendor=vendor,
+            first_month=cost_window[0],
+            last_month=cost_window[1],
+            tco=Decimal(10_000 + n),
+            invoiced=Decimal(8_000),
+            billed_hours=Decimal(100 + n % 7),
+        )
+        for n, vendor in enumerate(vendors)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        page = ranked_page(
+            vendors=engaged_vendor_query(scope=Scope()),
+            spend={},
+            scope=Scope(),
+            today=TODAY,
+            period_kind=MONTH,
+            period_start=PERIOD.start,
+            cost_window=cost_window,
+            fx=fx_table(),
+            weights=attention_weights(),
+            order=ORDER_COST_ADJUSTED,
+            offset=0,
+            limit=25,
+            first=3,
+            user=None,
+        )
+    assert page.median_rate is not None and len(page.rows) == 25
+    statement = next(query["sql"] for query in captured.captured_queries if query["sql"].startswith("WITH vendor AS"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '4MB'")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")  # the statement just run
+        (plan,) = cursor.fetchone()
+    sorts = _sorts((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    assert sorts and set(sorts) == {"Memory"}, sorts
