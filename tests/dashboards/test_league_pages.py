@@ -94,3 +94,19 @@ def test_the_overview_pages_through_its_league_table(signed_in: Client) -> None:
     for nonsense in ("0", "-1", "two", "99999999999"):
         assert signed_in.get(f"{url}?league_page={nonsense}").context["overview"].league.number == 1
     assert signed_in.get(f"{url}?league_page=50").context["overview"].league.number == 2  # the last
+
+
+def test_the_whole_table_reads_the_whole_portfolio_past_the_ids_a_statement_takes(monkeypatch: Any) -> None:
+    """Past ``READ_BY_ID`` vendors (the CSV's every row), the rows' vendors and spend are read for the whole
+    portfolio and picked, not listed by id (a statement takes at most 65,535 parameters): the same table."""
+    from apps.dashboards.tiles import league
+
+    portfolio(5)
+
+    def table() -> list[tuple[Any, ...]]:
+        return [(*seen(row), row.next_cancel_by) for row in league_table(scope=Scope(), period=PERIOD, today=TODAY)]
+
+    by_id = table()
+    monkeypatch.setattr(league, "READ_BY_ID", 2)
+    assert table() == by_id
+    assert all(row[-1] is not None for row in by_id)  # each vendor's next cancel-by date read either way

@@ -1,5 +1,6 @@
 """Who serves which function, stored (``SERVING_ROLLUP``): after every kind of change the stored pairs are
-the pairs worked out from the contracts, and a vendor's change works that vendor out alone."""
+the pairs worked out from the contracts, and a vendor's change works that vendor out alone; many changed
+vendors (and the stored spend's) are worked out with the whole portfolio."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from apps.dashboards.models import VendorFunctionRollup
+from apps.dashboards.models import VendorFunctionRollup, VendorSpendRollup
+from apps.dashboards.scope import Scope
 from apps.dashboards.tiles.sourcing import SERVING_ROLLUP, serving_pairs, store_serving
+from apps.dashboards.tiles.spend import store_spend, worked_out_spend_rows
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +62,29 @@ def test_nothing_changed_costs_one_query(django_assert_num_queries: Any) -> None
     store_serving()
     with django_assert_num_queries(1):
         store_serving()
+
+
+def test_many_changed_vendors_are_worked_out_with_the_whole_portfolio(monkeypatch: Any) -> None:
+    """Past ``READ_BY_ID`` changed vendors, the pairs (and the spend) are worked out for the whole portfolio
+    and the changed vendors' picked (a statement takes at most 65,535 parameters): the same rows, no
+    vendor stored twice."""
+    from apps.dashboards.tiles import sourcing, spend
+
+    function = factories.FunctionFactory()
+    contracts = [factories.ContractFactory(status="active") for _ in range(4)]
+    for contract in contracts:
+        contract.functions.add(function)
+    today = contracts[0].start_date
+    store_serving()
+    store_spend(today=today)
+    monkeypatch.setattr(sourcing, "READ_BY_ID", 1)
+    monkeypatch.setattr(spend, "READ_BY_ID", 1)
+    for contract in contracts[:3]:  # three vendors changed, one not
+        contract.value += 1
+        contract.save()
+    store_serving()
+    store_spend(today=today)
+    assert stored() == set(serving_pairs())
+    assert sorted(VendorSpendRollup.objects.values_list("vendor_id", "annual")) == sorted(
+        (row.vendor_id, row.annual) for row in worked_out_spend_rows(scope=Scope(), today=today)
+    )

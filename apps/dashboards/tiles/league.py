@@ -191,7 +191,13 @@ def _league_rows(
     scorecards = stored_league_scorecards(period=month, vendor_ids=ids)
     costs = stored_league_vendor_costs(vendor_ids=ids, start=cost_window[0], end=cost_window[1])
     # The page's vendors' spend with their next cancel-by dates, worked out from their contracts (one query).
-    page_spend = worked_out_spend_rows(scope=scope, today=today, fx=fx, vendor_ids=ids, user=user)
+    listed = ids if len(ids) <= READ_BY_ID else None  # the CSV's every row: the whole portfolio, picked here
+    wanted_ids = set(ids)
+    page_spend = [
+        row
+        for row in worked_out_spend_rows(scope=scope, today=today, fx=fx, vendor_ids=listed, user=user)
+        if row.vendor_id in wanted_ids
+    ]
     scores = attention_scores(
         vendor_ids=ids,
         scope=scope,

@@ -46,7 +46,7 @@ from apps.contracts.selectors import contract_list
 from apps.core.audit_cache import cached_by_version
 from apps.core.fx import Conversion, FxTable, fx_table
 from apps.core.models import FxRate
-from apps.core.rollups import Rollup, VendorSource
+from apps.core.rollups import READ_BY_ID, Rollup, VendorSource
 from apps.dashboards.models import VendorSpendRollup
 from apps.dashboards.scope import Amount, Drill, Scope, Segment, drill_url, percent, round_money
 from apps.dashboards.tiles import Tile
@@ -313,11 +313,8 @@ def spend_rows(*, scope: Scope, today: date, user: Any = None, fx: FxTable | Non
     if not rollup_serves(scope):
         return [row._replace(next_cancel_by=None) for row in worked_out_spend_rows(scope=scope, today=today, fx=fx)]
     store_spend(today=today, fx=fx)
-    rows = _stored_rows(scope=scope, today=today).values_list(
-        *SPEND_GROUP[:-1],
-        "annual",
-        "contracts",  # a group's columns but the foreign master
-    )
+    # A group's columns but the foreign master (the stored rows have it settled).
+    rows = _stored_rows(scope=scope, today=today).values_list(*SPEND_GROUP[:-1], "annual", "contracts")
     return [
         SpendRow(vendor_id, name, str(country), geography, model, currency, annual, n, None)
         for vendor_id, name, country, geography, model, currency, annual, n in rows
@@ -498,6 +495,10 @@ def _spend_rollup(*, today: date, fx: FxTable) -> dict[str, Any]:
     rates.setdefault(fx.reporting, Decimal(1))
 
     def compute(vendor_ids: list[int] | None) -> list[VendorSpendRollup]:
+        # Many vendors are worked out with the whole portfolio and picked here: a statement takes at most
+        # 65,535 parameters, and summing every contract costs less than sending their ids.
+        wanted = None if vendor_ids is None else set(vendor_ids)
+        listed = vendor_ids if vendor_ids is not None and len(vendor_ids) <= READ_BY_ID else None
         return [
             VendorSpendRollup(
                 vendor_id=row.vendor_id,
@@ -508,7 +509,8 @@ def _spend_rollup(*, today: date, fx: FxTable) -> dict[str, Any]:
                 reporting=row.annual * rate if (rate := rates.get(row.currency)) is not None else None,
                 contracts=row.contracts,
             )
-            for row in worked_out_spend_rows(scope=Scope(), today=today, fx=fx, vendor_ids=vendor_ids)
+            for row in worked_out_spend_rows(scope=Scope(), today=today, fx=fx, vendor_ids=listed)
+            if wanted is None or row.vendor_id in wanted
         ]
 
     return {"key": f"{today.isoformat()}|{fx.reporting}", "where": {"on": today}, "compute": compute}
