@@ -24,7 +24,8 @@ vendor, if a shared source moved). A statement that reads a store itself (the le
 first calls ``ensure``, which stores what is missing or stale without reading the rows, then ``stored``
 for the few rows a page shows; a rollup whose rows a vendor has only through its sources (a vendor without
 contracts has no spend) calls ``ensure_every``, which never asks whether a vendor is missing. A refresh
-that stores many rows analyses the table, so the statements that read it next plan with its size. Each read that finds something to do holds a transaction-level advisory
+that stores many rows analyses the table, so the statements that read it next plan with its size. Each
+read that finds something to do holds a transaction-level advisory
 lock of the rollup's, so that dropping a vendor's rows and storing them again never interleave between two
 readers.
 """
@@ -264,7 +265,12 @@ class Rollup:
                     )
             if wanted is None:
                 found: dict[int, dict[str, Any]] = {}
-                computed = list(compute(None if stale is None else sorted(stale))) if stale != set() else []
+                if stale is None or len(stale) > READ_BY_ID:
+                    # Many vendors: the whole portfolio worked out and theirs picked (a statement takes at
+                    # most 65,535 parameters, and summing everything costs less than sending their ids).
+                    computed = [row for row in compute(None) if stale is None or row.vendor_id in stale]  # type: ignore[attr-defined]  # every store has a vendor
+                else:
+                    computed = list(compute(sorted(stale))) if stale else []
             else:
                 found = {} if stale is None else self._stored(wanted, where, leaving_out=stale)
                 computed = list(compute(sorted(wanted - set(found))))

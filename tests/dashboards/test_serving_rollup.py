@@ -68,7 +68,7 @@ def test_many_changed_vendors_are_worked_out_with_the_whole_portfolio(monkeypatc
     """Past ``READ_BY_ID`` changed vendors, the pairs (and the spend) are worked out for the whole portfolio
     and the changed vendors' picked (a statement takes at most 65,535 parameters): the same rows, no
     vendor stored twice."""
-    from apps.dashboards.tiles import sourcing, spend
+    from apps.core import rollups
 
     function = factories.FunctionFactory()
     contracts = [factories.ContractFactory(status="active") for _ in range(4)]
@@ -77,8 +77,7 @@ def test_many_changed_vendors_are_worked_out_with_the_whole_portfolio(monkeypatc
     today = contracts[0].start_date
     store_serving()
     store_spend(today=today)
-    monkeypatch.setattr(sourcing, "READ_BY_ID", 1)
-    monkeypatch.setattr(spend, "READ_BY_ID", 1)
+    monkeypatch.setattr(rollups, "READ_BY_ID", 1)
     for contract in contracts[:3]:  # three vendors changed, one not
         contract.value += 1
         contract.save()

@@ -19,7 +19,7 @@ from django.db.models import Case, Value, When
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
 from apps.contracts.scope import FUNCTION_ROW
-from apps.core.rollups import READ_BY_ID, Rollup, VendorSource
+from apps.core.rollups import Rollup, VendorSource
 from apps.dashboards.models import VendorFunctionRollup
 from apps.dashboards.scope import Drill, Scope, drill_url
 from apps.dashboards.tiles import Tile
@@ -117,15 +117,7 @@ def store_serving() -> None:
     when nothing changed."""
 
     def compute(vendor_ids: list[int] | None) -> list[VendorFunctionRollup]:
-        # Many vendors are worked out with the whole portfolio and picked here (a statement takes at most
-        # 65,535 parameters).
-        wanted = None if vendor_ids is None else set(vendor_ids)
-        listed = vendor_ids if vendor_ids is not None and len(vendor_ids) <= READ_BY_ID else None
-        return [
-            VendorFunctionRollup(function_id=f, vendor_id=v)
-            for f, v in serving_pairs(listed)
-            if wanted is None or v in wanted
-        ]
+        return [VendorFunctionRollup(function_id=f, vendor_id=v) for f, v in serving_pairs(vendor_ids)]
 
     SERVING_ROLLUP.ensure_every(key="", where={}, compute=compute)
 

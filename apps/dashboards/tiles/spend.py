@@ -46,7 +46,7 @@ from apps.contracts.selectors import contract_list
 from apps.core.audit_cache import cached_by_version
 from apps.core.fx import Conversion, FxTable, fx_table
 from apps.core.models import FxRate
-from apps.core.rollups import READ_BY_ID, Rollup, VendorSource
+from apps.core.rollups import Rollup, VendorSource
 from apps.dashboards.models import VendorSpendRollup
 from apps.dashboards.scope import Amount, Drill, Scope, Segment, drill_url, percent, round_money
 from apps.dashboards.tiles import Tile
@@ -495,10 +495,6 @@ def _spend_rollup(*, today: date, fx: FxTable) -> dict[str, Any]:
     rates.setdefault(fx.reporting, Decimal(1))
 
     def compute(vendor_ids: list[int] | None) -> list[VendorSpendRollup]:
-        # Many vendors are worked out with the whole portfolio and picked here: a statement takes at most
-        # 65,535 parameters, and summing every contract costs less than sending their ids.
-        wanted = None if vendor_ids is None else set(vendor_ids)
-        listed = vendor_ids if vendor_ids is not None and len(vendor_ids) <= READ_BY_ID else None
         return [
             VendorSpendRollup(
                 vendor_id=row.vendor_id,
@@ -509,8 +505,7 @@ def _spend_rollup(*, today: date, fx: FxTable) -> dict[str, Any]:
                 reporting=row.annual * rate if (rate := rates.get(row.currency)) is not None else None,
                 contracts=row.contracts,
             )
-            for row in worked_out_spend_rows(scope=Scope(), today=today, fx=fx, vendor_ids=listed)
-            if wanted is None or row.vendor_id in wanted
+            for row in worked_out_spend_rows(scope=Scope(), today=today, fx=fx, vendor_ids=vendor_ids)
         ]
 
     return {"key": f"{today.isoformat()}|{fx.reporting}", "where": {"on": today}, "compute": compute}
