@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.db import connection
 
 from apps.costs.ledger_rollup import COST_ROLLUP
+from apps.dashboards.ranking import ATTENTION_ROLLUP
 from apps.dashboards.tiles.sourcing import SERVING_ROLLUP
 from apps.dashboards.tiles.spend import SPEND_ROLLUP
 from apps.performance.scorecards import SCORECARD_ROLLUP
@@ -30,15 +31,20 @@ def writers_in_flight() -> list[tuple[object, ...]]:
         return [row[1:] for row in cursor.fetchall()]
 
 
-def read_until_settled(read: Callable[[], object], *, spend: bool = True, serving: bool = True) -> None:
+def read_until_settled(
+    read: Callable[[], object], *, spend: bool = True, serving: bool = True, attention: bool | None = None
+) -> None:
     """``read()`` (a view of the overview, a league page …) until the rollups it reads have settled: their
     marks have read every event, so the next read finds nothing to work out. ``spend`` False: the read does
     not use the spend rollup (narrowed to a function category, it sums the contracts); ``serving`` False:
-    nor who serves which function (a league page alone)."""
+    nor who serves which function (a league page alone); ``attention`` False: nor the attention points of
+    the vendors' records (narrowed by engagement model or function category; default: as ``spend``)."""
+    attention = spend if attention is None else attention
     rollups = [
         SCORECARD_ROLLUP,
         COST_ROLLUP,
         *([SPEND_ROLLUP] if spend else []),
+        *([ATTENTION_ROLLUP] if attention else []),
         *([SERVING_ROLLUP] if serving else []),
     ]
 

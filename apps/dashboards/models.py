@@ -51,3 +51,25 @@ class VendorFunctionRollup(models.Model):
 
     def __str__(self) -> str:
         return f"Vendor {self.vendor_id} serves function {self.function_id}"
+
+
+class VendorAttentionRollup(models.Model):
+    """The points a vendor's own records add to its attention score on the day ``on``
+    (``apps.dashboards.ranking``): open breaches by severity and the credits they owe (in the reporting
+    currency at that day's rate), high risks, access findings, expired certifications, near cancel-by
+    dates, open gate overrides and expired policy exceptions — each part's quantity times its weight,
+    rounded as the score rounds it, summed. A vendor whose records add nothing has no row. The parts read
+    from other stores (scorecard, costs, spend) and the roster's findings (no audit trail) are added when
+    the league is ranked. Dropped as soon as one of the vendor's records changes, or an FX rate, an override
+    or a policy exception, and for a new day or other weights (``apps.core.rollups``)."""
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    on = models.DateField()
+    points = models.DecimalField(max_digits=20, decimal_places=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["on", "vendor"], name="dashboards_vendor_attention_unique")]
+        indexes = [models.Index(fields=["vendor"], name="dashboards_vendor_attention_v")]
+
+    def __str__(self) -> str:
+        return f"Attention points of vendor {self.vendor_id} on {self.on}"

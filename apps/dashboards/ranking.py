@@ -24,13 +24,17 @@ from typing import Any
 
 from django.db import connection
 
+from apps.contracts.models import Contract
 from apps.core.fx import FxTable
+from apps.core.models import FxRate, PolicyException, StatusChange
+from apps.core.rollups import Rollup, VendorSource
 from apps.core.sql import compose
 from apps.costs.models import VendorCostRollup
 from apps.dashboards.attention import (
     CREDITS_UNIT,
     DEFAULT_ATTENTION_WEIGHTS,
     STANDING_TONE_WEIGHTS,
+    attention_weights,
     breach_rows,
     cancel_by_rows,
     cost_hidden_ratio,
@@ -40,14 +44,16 @@ from apps.dashboards.attention import (
     high_risk_rows,
     override_rows,
 )
+from apps.dashboards.models import VendorAttentionRollup
 from apps.dashboards.scope import Scope
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
 from apps.dashboards.tiles.concentration import Concentration
 from apps.performance.choices import Severity
-from apps.performance.models import VendorScorecardRollup
+from apps.performance.models import Breach, SlaTerm, VendorScorecardRollup
 from apps.performance.scorecards import standings
 from apps.roster.findings import HIGH_KINDS, open_roster_findings_query
 from apps.vendors.findings import SEVERITIES_WORST_FIRST
+from apps.vendors.models import AccessGrant, Certification, Vendor, VendorRisk
 from apps.vendors.selectors import access_findings_per_vendor_query
 
 # The orders the statement knows (``apps.dashboards.tiles.league``'s sorts).
@@ -122,6 +128,199 @@ def _standing_tone(params: list[Any]) -> str:
     return f"(CASE WHEN card.score IS NULL THEN NULL {' '.join(whens)} ELSE %s END)"
 
 
+class _Statement:
+    """A statement's common table expressions and their parameters, in order."""
+
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+        self.ctes: list[str] = []
+
+    def cte(self, name: str, body: str, body_params: Sequence[Any] = (), *, materialized: bool = False) -> None:
+        self.ctes.append(f"{name} AS {'MATERIALIZED ' if materialized else ''}({body})")
+        self.params.extend(body_params)
+
+    def fx(self, fx: FxTable, today: date) -> None:
+        """``fx``: each currency's rate into the reporting currency on ``today`` (a currency without one left out)."""
+        currencies = sorted({*fx.rates, fx.reporting})
+        rates = [(code, found[0]) for code in currencies if (found := fx.rate(code, today)) is not None]
+        self.cte(
+            "fx",
+            "SELECT * FROM unnest(%s::text[], %s::numeric[]) AS f(currency, rate)",
+            [[code for code, _ in rates], [rate for _, rate in rates]],
+        )
+
+
+# The parts of the score a vendor's own audited records make, stored per vendor and day (``ATTENTION_ROLLUP``)
+# where the scope allows; the other parts read the other stores (spend, scorecard, costs) or the roster's
+# findings, which have no audit trail.
+RECORD_PARTS = (
+    "breach_critical",
+    "breach_major",
+    "breach_minor",
+    "credits_per_thousand",
+    "high_risk",
+    "access_finding_high",
+    "access_finding_medium",
+    "expired_certification",
+    "cancel_by_30_days",
+    "cancel_by_90_days",
+    "open_override",
+    "expired_policy_exception",
+)
+_RECORD_CTES = ("breach", "risk", "access", "cert", "cancel", "override", "exception")
+
+
+def _record_quantities(
+    statement: _Statement, *, scope: Scope, today: date, user: Any, only: Sequence[int] | None
+) -> dict[str, tuple[str, list[Any]]]:
+    """The CTEs of the record parts (after ``fx``), each one row per vendor (of ``only``, None: all), and
+    each part's quantity as ``score_parts`` counts it: an expression over their columns (its parameters
+    beside it)."""
+    cte = statement.cte
+    breaches, breach_params = _embedded(
+        breach_rows(scope=scope, user=user, only=only), "vendor_id, status, severity, currency, n, credits"
+    )
+    open_statuses = [str(status) for status in OPEN_BREACH_STATUSES]
+    severities = [Severity.CRITICAL, Severity.MAJOR, Severity.MINOR]
+    counted = ", ".join(
+        f"sum(b.n) FILTER (WHERE b.status = ANY(%s) AND b.severity = %s) AS {severity}" for severity in severities
+    )
+    cte(
+        "breach",
+        f"SELECT b.vendor_id, {counted}, round(sum(b.credits * fx.rate), 2) AS credits "
+        f"FROM {breaches} AS b LEFT JOIN fx ON fx.currency = b.currency GROUP BY b.vendor_id",
+        [value for severity in severities for value in (open_statuses, str(severity))] + breach_params,
+    )
+    risks, risk_params = _embedded(high_risk_rows(scope=scope, user=user, only=only), "vendor_id, n")
+    cte("risk", f"SELECT * FROM {risks} AS r", risk_params)
+    access_vendors = [scope.vendor] if scope.vendor is not None else (list(only) if only is not None else None)
+    severity_columns = ", ".join(str(severity) for severity in SEVERITIES_WORST_FIRST)
+    access, access_params = _embedded(
+        access_findings_per_vendor_query(vendor_ids=access_vendors, today=today), f"vendor_id, {severity_columns}"
+    )
+    cte("access", f"SELECT * FROM {access} AS a", access_params)
+    certificates, certificate_params = _embedded(
+        expired_certification_rows(scope=scope, today=today, user=user, only=only), "vendor_id, n"
+    )
+    cte("cert", f"SELECT * FROM {certificates} AS c", certificate_params)
+    cancels, cancel_params = _embedded(
+        cancel_by_rows(scope=scope, today=today, user=user, only=only), "vendor_id, soon, later"
+    )
+    cte("cancel", f"SELECT * FROM {cancels} AS c", cancel_params)
+    overrides, override_params = _embedded(override_rows(scope=scope, user=user, only=only), "vendor_id, n")
+    cte("override", f"SELECT * FROM {overrides} AS o", override_params)
+    about_contracts, pairs, function_exceptions = expired_exception_queries(scope=scope, today=today, user=user)
+    contract_sql, contract_params = _embedded(about_contracts, "vendor_id, pk")
+    pair_sql, pair_params = _embedded(pairs, "vendor_id, function_id")
+    function_sql, function_params = _embedded(function_exceptions, "pk, object_id")
+    cte(
+        "exception",
+        "SELECT x.vendor_id, count(DISTINCT x.pk) AS n FROM ("
+        f"SELECT a.vendor_id, a.pk FROM {contract_sql} AS a UNION ALL "
+        f"SELECT p.vendor_id, e.pk FROM {pair_sql} AS p JOIN {function_sql} AS e ON e.object_id = p.function_id"
+        ") AS x GROUP BY x.vendor_id",
+        [*contract_params, *pair_params, *function_params],
+    )
+    quantities: dict[str, tuple[str, list[Any]]] = {
+        "breach_critical": ("coalesce(breach.critical, 0)", []),
+        "breach_major": ("coalesce(breach.major, 0)", []),
+        "breach_minor": ("coalesce(breach.minor, 0)", []),
+        "credits_per_thousand": ("coalesce(breach.credits, 0) / %s::numeric", [CREDITS_UNIT]),
+        "high_risk": ("coalesce(risk.n, 0)", []),
+        "access_finding_high": ("coalesce(access.high, 0)", []),
+        "access_finding_medium": ("coalesce(access.medium, 0)", []),
+        "expired_certification": ("coalesce(cert.n, 0)", []),
+        "cancel_by_30_days": ("coalesce(cancel.soon, 0)", []),
+        "cancel_by_90_days": ("coalesce(cancel.later, 0)", []),
+        "open_override": ("coalesce(override.n, 0)", []),
+        "expired_policy_exception": ("coalesce(exception.n, 0)", []),
+    }
+    assert tuple(quantities) == RECORD_PARTS
+    return quantities
+
+
+def _joins(names: Sequence[str]) -> str:
+    return " ".join(f"LEFT JOIN {name} ON {name}.vendor_id = vendor.id" for name in names)
+
+
+def _points(quantities: Sequence[str], weights: dict[str, Decimal], params: list[Any]) -> str:
+    """The sum of the parts of ``quantities`` (columns ``q_<part>``), each rounded as ``score_parts`` rounds it."""
+    return " + ".join(_part(f"q_{key}", weights[key], params) for key in quantities) or "0"
+
+
+def attention_rollup_serves(scope: Scope) -> bool:
+    """Whether the record parts of ``scope``'s scores are read from the stored rollup (``ATTENTION_ROLLUP``):
+    the whole portfolio, or narrowed by a vendor's own attributes (geography, tier), which keep or leave a
+    vendor's records all together. Narrowed by engagement model or function category (some of a vendor's
+    contracts), or to one vendor, they are worked out."""
+    return scope.vendor is None and not scope.engagement_model and not scope.function_category
+
+
+# The record parts stored (decision 0026): a vendor's points dropped when one of its records changes
+# (its breaches, SLA terms, contracts, risks, access grants, certifications or itself), every vendor's when an
+# FX rate, a gate override or a policy exception does (they reach a vendor through a generic relation), or a
+# contract's functions (an exception about a function reaches the vendors whose active contracts cover it).
+ATTENTION_ROLLUP = Rollup(
+    name="dashboards:vendor-attention",
+    store=VendorAttentionRollup,
+    per_vendor=(
+        VendorSource(Vendor, ""),
+        VendorSource(Breach, "term__contract__vendor"),
+        VendorSource(SlaTerm, "contract__vendor"),
+        VendorSource(Contract, "vendor"),
+        VendorSource(VendorRisk, "vendor"),
+        VendorSource(AccessGrant, "vendor"),
+        VendorSource(Certification, "vendor"),
+    ),
+    shared=(FxRate, StatusChange, PolicyException),
+    links=(Contract.functions.through,),
+)
+
+
+def record_points(*, today: date, fx: FxTable, weights: dict[str, Decimal], vendor_ids: list[int] | None) -> Any:
+    """Each vendor's (of ``vendor_ids``; None: every vendor's) points of the record parts on ``today``, as
+    unsaved rollup rows, none for a vendor whose records add nothing. One query."""
+    statement = _Statement()
+    vendors = Vendor.objects.all() if vendor_ids is None else Vendor.objects.filter(pk__in=vendor_ids)
+    vendor_sql, vendor_params = _embedded(vendors.order_by().values("pk"), "id")
+    statement.cte("vendor", f"SELECT * FROM {vendor_sql} AS v", vendor_params)
+    statement.fx(fx, today)
+    quantities = _record_quantities(statement, scope=Scope(), today=today, user=None, only=vendor_ids)
+    columns = []
+    for key, (expression, expression_params) in quantities.items():
+        columns.append(f"{expression} AS q_{key}")
+        statement.params.extend(expression_params)
+    statement.cte("facts", f"SELECT vendor.id, {', '.join(columns)} FROM vendor {_joins(_RECORD_CTES)}")
+    points = _points(list(quantities), weights, statement.params)
+    sql_text = (
+        f"WITH {', '.join(statement.ctes)} SELECT id, points FROM "
+        f"(SELECT facts.id, ({points}) AS points FROM facts) AS p WHERE points <> 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql_text, statement.params)
+        found = cursor.fetchall()
+    return [VendorAttentionRollup(vendor_id=vendor_id, on=today, points=value) for vendor_id, value in found]
+
+
+def store_attention(*, today: date, fx: FxTable, weights: dict[str, Decimal] | None = None) -> None:
+    """Every vendor's points of the record parts for ``today`` stored and current (``ATTENTION_ROLLUP``), not
+    read: one query when nothing changed."""
+    weights = weights if weights is not None else attention_weights()
+    key = "|".join(
+        [
+            today.isoformat(),
+            fx.reporting,
+            str(CREDITS_UNIT),
+            ",".join(f"{part}={weights[part]}" for part in RECORD_PARTS),
+        ]
+    )
+
+    def compute(vendor_ids: list[int] | None) -> Any:
+        return record_points(today=today, fx=fx, weights=weights, vendor_ids=vendor_ids)
+
+    ATTENTION_ROLLUP.ensure_every(key=key, where={"on": today}, compute=compute)
+
+
 def ranked_page(
     *,
     vendors: Any,
@@ -143,13 +342,14 @@ def ranked_page(
     attention, among the vendors of the query ``vendors`` (``engaged_vendor_query``). ``spend``: each vendor's annual spend in the
     reporting currency and whether its share of the portfolio's is flagged (vendors without spend left
     out). The stored scorecards of ``period_kind``/``period_start`` and costs of ``cost_window`` must be
-    current (``store_league_scorecards``, ``store_league_vendor_costs``). One query."""
-    params: list[Any] = []
-    ctes: list[str] = []
-
-    def cte(name: str, body: str, body_params: Sequence[Any] = (), *, materialized: bool = False) -> None:
-        ctes.append(f"{name} AS {'MATERIALIZED ' if materialized else ''}({body})")
-        params.extend(body_params)
+    current (``store_league_scorecards``, ``store_league_vendor_costs``); the record parts are read from
+    their store (kept current here: one query when nothing changed) where it serves the scope
+    (``attention_rollup_serves``), else worked out in the statement. One query more."""
+    stored = attention_rollup_serves(scope)
+    if stored:
+        store_attention(today=today, fx=fx, weights=weights)
+    statement = _Statement()
+    cte, params = statement.cte, statement.params
 
     vendor_sql, vendor_params = _embedded(vendors.order_by().values("pk", "name"), "id, name")
     cte("vendor", f"SELECT * FROM {vendor_sql} AS v", vendor_params)
@@ -159,35 +359,22 @@ def ranked_page(
         "SELECT * FROM unnest(%s::bigint[], %s::numeric[], %s::boolean[]) AS s(vendor_id, amount, flagged)",
         [spend_ids, [spend[pk][0] for pk in spend_ids], [spend[pk][1] for pk in spend_ids]],
     )
-    currencies = sorted({*fx.rates, fx.reporting})
-    rates = [(code, found[0]) for code in currencies if (found := fx.rate(code, today)) is not None]
-    cte(
-        "fx",
-        "SELECT * FROM unnest(%s::text[], %s::numeric[]) AS f(currency, rate)",
-        [[code for code, _ in rates], [rate for _, rate in rates]],
-    )
-    breaches, breach_params = _embedded(
-        breach_rows(scope=scope, user=user), "vendor_id, status, severity, currency, n, credits"
-    )
-    open_statuses = [str(status) for status in OPEN_BREACH_STATUSES]
-    severities = [Severity.CRITICAL, Severity.MAJOR, Severity.MINOR]
-    counted = ", ".join(
-        f"sum(b.n) FILTER (WHERE b.status = ANY(%s) AND b.severity = %s) AS {severity}" for severity in severities
-    )
-    cte(
-        "breach",
-        f"SELECT b.vendor_id, {counted}, round(sum(b.credits * fx.rate), 2) AS credits "
-        f"FROM {breaches} AS b LEFT JOIN fx ON fx.currency = b.currency GROUP BY b.vendor_id",
-        [value for severity in severities for value in (open_statuses, str(severity))] + breach_params,
-    )
-    risks, risk_params = _embedded(high_risk_rows(scope=scope, user=user), "vendor_id, n")
-    cte("risk", f"SELECT * FROM {risks} AS r", risk_params)
+    if stored:
+        cte(
+            "stored",
+            compose(
+                "SELECT {stored.vendor} AS vendor_id, {stored.points} AS points FROM {stored} WHERE {stored.on} = %s",
+                stored=VendorAttentionRollup,
+            ),
+            [today],
+        )
+        quantities: dict[str, tuple[str, list[Any]]] = {}
+        record_ctes: tuple[str, ...] = ("stored",)
+    else:
+        statement.fx(fx, today)
+        quantities = _record_quantities(statement, scope=scope, today=today, user=user, only=None)
+        record_ctes = _RECORD_CTES
     access_vendors = [scope.vendor] if scope.vendor is not None else None
-    severity_columns = ", ".join(str(severity) for severity in SEVERITIES_WORST_FIRST)
-    access, access_params = _embedded(
-        access_findings_per_vendor_query(vendor_ids=access_vendors, today=today), f"vendor_id, {severity_columns}"
-    )
-    cte("access", f"SELECT * FROM {access} AS a", access_params)
     roster, roster_params = _embedded(open_roster_findings_query(vendor_ids=access_vendors), "vendor_id, kind, n")
     high_kinds = [str(kind) for kind in HIGH_KINDS]
     cte(
@@ -195,26 +382,6 @@ def ranked_page(
         "SELECT r.vendor_id, coalesce(sum(r.n) FILTER (WHERE r.kind = ANY(%s)), 0) AS high, "
         f"coalesce(sum(r.n) FILTER (WHERE NOT r.kind = ANY(%s)), 0) AS medium FROM {roster} AS r GROUP BY r.vendor_id",
         [high_kinds, high_kinds, *roster_params],
-    )
-    certificates, certificate_params = _embedded(
-        expired_certification_rows(scope=scope, today=today, user=user), "vendor_id, n"
-    )
-    cte("cert", f"SELECT * FROM {certificates} AS c", certificate_params)
-    cancels, cancel_params = _embedded(cancel_by_rows(scope=scope, today=today, user=user), "vendor_id, soon, later")
-    cte("cancel", f"SELECT * FROM {cancels} AS c", cancel_params)
-    overrides, override_params = _embedded(override_rows(scope=scope, user=user), "vendor_id, n")
-    cte("override", f"SELECT * FROM {overrides} AS o", override_params)
-    about_contracts, pairs, function_exceptions = expired_exception_queries(scope=scope, today=today, user=user)
-    contract_sql, contract_params = _embedded(about_contracts, "vendor_id, pk")
-    pair_sql, pair_params = _embedded(pairs, "vendor_id, function_id")
-    function_sql, function_params = _embedded(function_exceptions, "pk, object_id")
-    cte(
-        "exception",
-        "SELECT x.vendor_id, count(DISTINCT x.pk) AS n FROM ("
-        f"SELECT a.vendor_id, a.pk FROM {contract_sql} AS a UNION ALL "
-        f"SELECT p.vendor_id, e.pk FROM {pair_sql} AS p JOIN {function_sql} AS e ON e.object_id = p.function_id"
-        ") AS x GROUP BY x.vendor_id",
-        [*contract_params, *pair_params, *function_params],
     )
     cte(
         "card",
@@ -248,67 +415,46 @@ def ranked_page(
         materialized=True,
     )
     # Each part's quantity as ``score_parts`` counts it: a column of ``facts`` (its parameters beside it).
-    quantities: dict[str, tuple[str, list[Any]]] = {
-        "breach_critical": ("coalesce(breach.critical, 0)", []),
-        "breach_major": ("coalesce(breach.major, 0)", []),
-        "breach_minor": ("coalesce(breach.minor, 0)", []),
-        "credits_per_thousand": ("coalesce(breach.credits, 0) / %s::numeric", [CREDITS_UNIT]),
-        "high_risk": ("coalesce(risk.n, 0)", []),
-        "access_finding_high": ("coalesce(access.high, 0)", []),
-        "access_finding_medium": ("coalesce(access.medium, 0)", []),
-        "roster_finding_high": ("coalesce(roster.high, 0)", []),
-        "roster_finding_medium": ("coalesce(roster.medium, 0)", []),
-        "expired_certification": ("coalesce(cert.n, 0)", []),
-        "cancel_by_30_days": ("coalesce(cancel.soon, 0)", []),
-        "cancel_by_90_days": ("coalesce(cancel.later, 0)", []),
-        "open_override": ("coalesce(override.n, 0)", []),
-        "expired_policy_exception": ("coalesce(exception.n, 0)", []),
-        "spend_share": ("(CASE WHEN spend.flagged THEN 1 ELSE 0 END)", []),
-        "hidden_cost": (
-            "(CASE WHEN cost.billed > 0 AND cost.effective >= %s::numeric * cost.billed THEN 1 ELSE 0 END)",
-            [cost_hidden_ratio()],
-        ),
-        "falling_trend": (
-            "(CASE WHEN card.previous_score - card.score >= %s::numeric THEN 1 ELSE 0 END)",
-            [falling_trend_points()],
-        ),
-    }
+    quantities.update(
+        {
+            "roster_finding_high": ("coalesce(roster.high, 0)", []),
+            "roster_finding_medium": ("coalesce(roster.medium, 0)", []),
+            "spend_share": ("(CASE WHEN spend.flagged THEN 1 ELSE 0 END)", []),
+            "hidden_cost": (
+                "(CASE WHEN cost.billed > 0 AND cost.effective >= %s::numeric * cost.billed THEN 1 ELSE 0 END)",
+                [cost_hidden_ratio()],
+            ),
+            "falling_trend": (
+                "(CASE WHEN card.previous_score - card.score >= %s::numeric THEN 1 ELSE 0 END)",
+                [falling_trend_points()],
+            ),
+        }
+    )
     tone_params: list[Any] = []
     tone = _standing_tone(tone_params)
     for standing_tone, key in STANDING_TONE_WEIGHTS.items():
         quantities[key] = (f"(CASE WHEN {tone} = %s THEN 1 ELSE 0 END)", [*tone_params, standing_tone])
-    assert set(quantities) == set(DEFAULT_ATTENTION_WEIGHTS), "every weight has its quantity"
+    assert set(quantities) | (set(RECORD_PARTS) if stored else set()) == set(DEFAULT_ATTENTION_WEIGHTS), (
+        "every weight has its quantity"
+    )
     columns = []
     for key, (expression, expression_params) in quantities.items():
         columns.append(f"{expression} AS q_{key}")
         params.extend(expression_params)
-    joins = " ".join(
-        f"LEFT JOIN {name} ON {name}.vendor_id = vendor.id"
-        for name in (
-            "spend",
-            "breach",
-            "risk",
-            "access",
-            "roster",
-            "cert",
-            "cancel",
-            "override",
-            "exception",
-            "card",
-            "cost",
-        )
-    )
+    if stored:
+        columns.append("coalesce(stored.points, 0) AS record_points")
+    joins = _joins(("spend", *record_ctes, "roster", "card", "cost"))
     cte(
         "facts",
         "SELECT vendor.id, vendor.name, coalesce(spend.amount, 0) AS spend, card.score AS card_score, "
         f"cost.effective, {', '.join(columns)} FROM vendor {joins}",
     )
-    points = []
-    for key in quantities:
-        points.append(_part(f"q_{key}", weights[key], params))
+    points = _points(list(quantities), weights, params)
+    if stored:
+        points = f"facts.record_points + {points}"
     cte(
         "scored",
-        f"SELECT facts.id, facts.name, facts.spend, facts.card_score, ({' + '.join(points)}) AS score, "
+        f"SELECT facts.id, facts.name, facts.spend, facts.card_score, ({points}) AS score, "
         "CASE WHEN facts.card_score IS NULL OR facts.effective IS NULL OR median.rate IS NULL THEN NULL "
         "WHEN facts.effective <= 0 THEN facts.card_score "
         "ELSE round(facts.card_score * least(1, greatest(0, median.rate / facts.effective)), 1) END AS adjusted, "
@@ -319,13 +465,13 @@ def ranked_page(
         f"SELECT id, score, median_rate, row_number() OVER (ORDER BY {ORDERS[order]}) - 1 AS position, "
         f"row_number() OVER (ORDER BY {ORDERS[ORDER_ATTENTION]}) - 1 AS attention_position FROM scored",
     )
-    statement = (
-        f"WITH {', '.join(ctes)} SELECT id, position, attention_position, score, median_rate FROM ranked "
+    sql_text = (
+        f"WITH {', '.join(statement.ctes)} SELECT id, position, attention_position, score, median_rate FROM ranked "
         "WHERE (position >= %s AND position < %s) OR attention_position < %s ORDER BY position"
     )
     params.extend([offset, offset + limit, first])
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(sql_text, params)
         found = cursor.fetchall()
     median_rate = found[0][4] if found else None
     ranked = [Ranked(row[0], row[1], row[2], row[3]) for row in found]

@@ -654,8 +654,9 @@ def _grow(n: int, today: dt.date, period: Period) -> None:
 # 19 (apps.dashboards.ranking: the order of every vendor in one statement, then the page's rows read by id);
 # + the spend read from its stored rollup (its audit heads, the portfolio's groups, each vendor's amount: three
 # queries where the sum over the contracts was one) and the page's vendors' own spend rows (one); the engaged
-# vendors counted in the database, the page's read by id (one more).
-ATTENTION_QUERY_BUDGET = 27
+# vendors counted in the database, the page's read by id (one more); the stored attention points of the
+# vendors' records kept current (their audit heads: one more, decision 0026).
+ATTENTION_QUERY_BUDGET = 28
 VENDOR_360_QUERY_BUDGET = 56  # + 11 for its Total cost panel (the cost settings, the ledger's ten)
 
 

@@ -4,7 +4,8 @@ without a rate), high and low risks, access and roster findings, expired certifi
 open overrides, expired policy exceptions, stored scorecards and costs of every shape, spend shares on
 both sides of the threshold, names in and out of code-point order — and generated weights, every vendor's score in the
 statement equals ``score_of`` of its facts read one part at a time, and each of the three orders equals
-the order the rules state (``apps.dashboards.tiles.league``)."""
+the order the rules state (``apps.dashboards.tiles.league``) — with the parts of the vendors' own records read
+from their store (the whole portfolio) and worked out in the statement (narrowed by engagement model)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from apps.dashboards.ranking import (
     ORDER_ATTENTION,
     ORDER_COST_ADJUSTED,
     ORDER_SCORECARD,
+    attention_rollup_serves,
     ranked_page,
     spend_shares,
 )
@@ -93,7 +95,7 @@ weights = st.dictionaries(
 
 def _build(number: int, spec: dict[str, Any], cost_window: tuple[dt.date, dt.date]) -> None:
     one = factories.VendorFactory(name=f"{spec['name']} {number}")
-    main = contract(one, TODAY, value=spec["spend"], cancel_in=spec["cancel_in"])
+    main = contract(one, TODAY, value=spec["spend"], cancel_in=spec["cancel_in"], engagement_model="managed_services")
     for severity, status, credit, currency in spec["breaches"]:
         breach(main, PERIOD, severity, status=status, credit=credit, currency=currency)
     for likelihood, impact in spec["risks"]:
@@ -135,68 +137,71 @@ def test_the_statement_scores_and_orders_every_vendor_as_the_rules_do(
         cost_window = trailing_months(PERIOD.start, LEAGUE_COST_MONTHS)
         for number, spec in enumerate(vendors):
             _build(number, spec, cost_window)
-        scope = Scope()
-        fx = fx_table()
-        engaged = engaged_vendors(scope=scope)
-        ids = [each.id for each in engaged]
-        spend = spend_rows(scope=scope, today=TODAY, fx=fx)
-        spread = concentration(scope=scope, spend=spend, functions=[], serving=[], today=TODAY, fx=fx)
-        scorecards = stored_league_scorecards(period=PERIOD, vendor_ids=ids)
-        costs = stored_league_vendor_costs(vendor_ids=ids, start=cost_window[0], end=cost_window[1])
-        expected = attention_scores(
-            vendor_ids=ids,
-            scope=scope,
-            today=TODAY,
-            scorecards=scorecards,
-            spend=spend,
-            spend_shares=spread.spend_by_vendor.shares_of(ids),
-            fx=fx,
-            costs=costs,
-            cost_window=cost_window,
-        )
-        rates = [rate for cost in costs.values() if (rate := cost.effective_rate) is not None]
-        median = Decimal(statistics.median(rates)) if rates else None
-        adjusted = {
-            pk: cost_adjusted_score(
-                card.score if (card := scorecards.get(pk)) else None,
-                cost.effective_rate if (cost := costs.get(pk)) else None,
-                median,
-            )
-            for pk in ids
-        }
-
-        def by_attention(row: Any) -> tuple[Decimal, Decimal, str]:
-            return (-expected[row.id].score, -expected[row.id].facts.spend.amount, row.name)
-
-        def by_score(value: Decimal | None, row: Any) -> tuple[int, Decimal, str]:
-            return (0, -value, row.name) if value is not None else (1, Decimal(0), row.name)
-
-        rules = {
-            ORDER_ATTENTION: sorted(engaged, key=by_attention),
-            ORDER_SCORECARD: sorted(engaged, key=lambda row: by_score(scorecards[row.id].score, row)),
-            ORDER_COST_ADJUSTED: sorted(engaged, key=lambda row: by_score(adjusted[row.id], row)),
-        }
-        for order, ruled in rules.items():
-            page = ranked_page(
-                vendors=engaged_vendor_query(scope=scope),
-                spend=spend_shares(spread, fx.reporting),
+        # The whole portfolio reads the record parts from their store (``ATTENTION_ROLLUP``); narrowed by the
+        # engagement model every contract here has, the statement works them out: both score as the rules do.
+        for scope in (Scope(), Scope(engagement_model="managed_services")):
+            assert attention_rollup_serves(scope) == (not scope.engagement_model)
+            fx = fx_table()
+            engaged = engaged_vendors(scope=scope)
+            ids = [each.id for each in engaged]
+            spend = spend_rows(scope=scope, today=TODAY, fx=fx)
+            spread = concentration(scope=scope, spend=spend, functions=[], serving=[], today=TODAY, fx=fx)
+            scorecards = stored_league_scorecards(period=PERIOD, vendor_ids=ids)
+            costs = stored_league_vendor_costs(vendor_ids=ids, start=cost_window[0], end=cost_window[1])
+            expected = attention_scores(
+                vendor_ids=ids,
                 scope=scope,
                 today=TODAY,
-                period_kind=MONTH,
-                period_start=PERIOD.start,
-                cost_window=cost_window,
+                scorecards=scorecards,
+                spend=spend,
+                spend_shares=spread.spend_by_vendor.shares_of(ids),
                 fx=fx,
-                weights=attention_weights(),
-                order=order,
-                offset=0,
-                limit=len(ids),
-                first=3,
-                user=None,
+                costs=costs,
+                cost_window=cost_window,
             )
-            assert {row.vendor_id: row.score for row in page.rows} == {pk: expected[pk].score for pk in ids}
-            assert [row.vendor_id for row in page.rows] == [each.id for each in ruled], order
-            assert [row.vendor_id for row in page.first] == [each.id for each in rules[ORDER_ATTENTION][:3]]
-            assert page.median_rate == median
+            rates = [rate for cost in costs.values() if (rate := cost.effective_rate) is not None]
+            median = Decimal(statistics.median(rates)) if rates else None
+            adjusted = {
+                pk: cost_adjusted_score(
+                    card.score if (card := scorecards.get(pk)) else None,
+                    cost.effective_rate if (cost := costs.get(pk)) else None,
+                    median,
+                )
+                for pk in ids
+            }
+
+            def by_attention(row: Any, expected: dict[int, Any] = expected) -> tuple[Decimal, Decimal, str]:
+                return (-expected[row.id].score, -expected[row.id].facts.spend.amount, row.name)
+
+            def by_score(value: Decimal | None, row: Any) -> tuple[int, Decimal, str]:
+                return (0, -value, row.name) if value is not None else (1, Decimal(0), row.name)
+
+            rules = {
+                ORDER_ATTENTION: sorted(engaged, key=by_attention),
+                ORDER_SCORECARD: sorted(engaged, key=lambda row: by_score(scorecards[row.id].score, row)),
+                ORDER_COST_ADJUSTED: sorted(engaged, key=lambda row: by_score(adjusted[row.id], row)),
+            }
+            for order, ruled in rules.items():
+                page = ranked_page(
+                    vendors=engaged_vendor_query(scope=scope),
+                    spend=spend_shares(spread, fx.reporting),
+                    scope=scope,
+                    today=TODAY,
+                    period_kind=MONTH,
+                    period_start=PERIOD.start,
+                    cost_window=cost_window,
+                    fx=fx,
+                    weights=attention_weights(),
+                    order=order,
+                    offset=0,
+                    limit=len(ids),
+                    first=3,
+                    user=None,
+                )
+                assert {row.vendor_id: row.score for row in page.rows} == {pk: expected[pk].score for pk in ids}
+                assert [row.vendor_id for row in page.rows] == [each.id for each in ruled], order
+                assert [row.vendor_id for row in page.first] == [each.id for each in rules[ORDER_ATTENTION][:3]]
+                assert page.median_rate == median
         transaction.set_rollback(True)
 
 

@@ -38,7 +38,7 @@ from apps.dashboards.attention import (
     build_reasons,
     ledger_url,
 )
-from apps.dashboards.ranking import Ranked, ranked_page, spend_shares
+from apps.dashboards.ranking import Ranked, ranked_page, spend_shares, store_attention
 from apps.dashboards.scope import Drill, Scope, VendorUrls, iso_day, vendor_path_template
 from apps.dashboards.tiles import Tile
 from apps.dashboards.tiles.breaches import OPEN_BREACH_STATUSES
@@ -362,8 +362,8 @@ def league_figures_store(*, period: Period | None = None, today: date | None = N
     closed month) of every engaged vendor — their scorecards and their costs over the cost window — so
     that the next view of the overview works nothing out (``apps.core.rollups``: only the vendors that
     changed since are worked out, and nothing when none did). Run by beat after the hourly SLA sweep,
-    whose breaches change the costs; and every vendor's annual spend for ``today`` (``store_spend``) and the
-    functions it serves (``store_serving``).
+    whose breaches change the costs; and every vendor's annual spend for ``today`` (``store_spend``), the
+    functions it serves (``store_serving``) and the attention points of its records (``store_attention``).
     Returns how many vendors it covered."""
     today = today or timezone.localdate()
     period = period or Period.last_closed(MONTH, today=today)
@@ -371,6 +371,8 @@ def league_figures_store(*, period: Period | None = None, today: date | None = N
     cards = league_scorecards(period=Period(period.start, MONTH), vendor_ids=vendor_ids)
     first, last = trailing_months(period.start, LEAGUE_COST_MONTHS)
     costs = league_vendor_costs(vendor_ids=vendor_ids, start=first, end=last, rates=cost_settings())
-    store_spend(today=today)
+    fx = fx_table()
+    store_spend(today=today, fx=fx)
     store_serving()
+    store_attention(today=today, fx=fx)
     return {"vendors": len(vendor_ids), "scorecards": len(cards), "costs": len(costs)}
