@@ -25,7 +25,13 @@ from apps.dashboards.tiles.access import ACCESS_FINDINGS, AccessFindings, access
 from apps.dashboards.tiles.breaches import CREDITS, OPEN_BREACHES, Breaches, breach_summary
 from apps.dashboards.tiles.certifications import CERTIFICATIONS, CertificationStanding, certifications_expiring
 from apps.dashboards.tiles.compliance import AT_RISK, COMPLIANCE, SLA_PERFORMANCE, Compliance, sla_compliance
-from apps.dashboards.tiles.concentration import CONCENTRATION, Concentration, concentration
+from apps.dashboards.tiles.concentration import (
+    CONCENTRATION,
+    SHOWN_ROWS,
+    Concentration,
+    concentration,
+    concentration_threshold,
+)
 from apps.dashboards.tiles.league import (
     ATTENTION_FIRST,
     LEAGUE,
@@ -43,6 +49,7 @@ from apps.dashboards.tiles.sourcing import (
     POLICY_CONFLICTS,
     FunctionRow,
     SourcingMatrix,
+    critical_serving,
     function_rows,
     policy_conflict_drill,
     sourcing_matrix,
@@ -176,22 +183,24 @@ def portfolio_overview(
     league_sort: str = LEAGUE_SORT_ATTENTION,
     league_page: int = 1,
     league_per_page: int | None = LEAGUE_TABLE_ROWS,
+    every_function_vendor: bool = False,
 ) -> Overview:
     """The whole overview in a fixed number of queries (about twenty-five; see ``tests/dashboards``).
     ``league_sort`` orders the league table; ``league_page`` of ``league_per_page`` rows is built, with
-    their reasons (None: every row, for the CSV; 0: none, only the count — ``league_page``)."""
+    their reasons (None: every row, for the CSV; 0: none, only the count — ``league_page``). Each function
+    names the first vendors serving it (``MATRIX_VENDOR_NAMES``), or all of them with ``every_function_vendor``
+    (the sourcing matrix's CSV)."""
     today = today or timezone.localdate()
     vendors = engaged_vendor_counts(scope=scope, user=user)
     fx = fx_table()  # the FX table is small: read once, every conversion of the page uses it
     figures = spend_figures(scope=scope, today=today, fx=fx, user=user)
     spend = figures.rows
     spend_amounts = spend_per_currency(spend, scope=scope, today=today, fx=fx)
-    functions, serving = function_rows(scope=scope, user=user)
+    functions = function_rows(scope=scope, user=user, every_vendor=every_function_vendor)
     spread = concentration(
         scope=scope,
         spend=spend,
-        functions=functions,
-        serving=serving,
+        critical=critical_serving(scope=scope, shown=SHOWN_ROWS, threshold=concentration_threshold(), user=user),
         today=today,
         fx=fx,
         by_vendor=figures.by_vendor,

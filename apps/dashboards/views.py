@@ -182,6 +182,7 @@ def export(request: HttpRequest, table: str, file_format: str = "csv") -> HttpRe
         user=request.user,
         league_sort=_league_sort(request),
         league_per_page=None if table == "league-table" else 0,
+        every_function_vendor=table == "sourcing-matrix",
     )
     filename, columns, rows = export_table(table, overview)
     return export_response(file_format, filename, columns, list(rows))

@@ -145,7 +145,7 @@ def test_the_statement_scores_and_orders_every_vendor_as_the_rules_do(
             engaged = engaged_vendors(scope=scope)
             ids = [each.id for each in engaged]
             spend = spend_rows(scope=scope, today=TODAY, fx=fx)
-            spread = concentration(scope=scope, spend=spend, functions=[], serving=[], today=TODAY, fx=fx)
+            spread = concentration(scope=scope, spend=spend, today=TODAY, fx=fx)
             scorecards = stored_league_scorecards(period=PERIOD, vendor_ids=ids)
             costs = stored_league_vendor_costs(vendor_ids=ids, start=cost_window[0], end=cost_window[1])
             expected = attention_scores(

@@ -171,9 +171,7 @@ def test_one_vendors_share_without_the_others_is_the_concentration_panels() -> N
     rate("USD", TODAY - dt.timedelta(days=10), "0.8123")
     rate("CHF", TODAY - dt.timedelta(days=3), "1.0571")
     fx = fx_table()
-    panel = concentration(
-        scope=Scope(), spend=spend_rows(scope=Scope(), today=TODAY), functions=[], serving=[], today=TODAY, fx=fx
-    )
+    panel = concentration(scope=Scope(), spend=spend_rows(scope=Scope(), today=TODAY), today=TODAY, fx=fx)
     total = spend_total(scope=Scope(), today=TODAY, fx=fx)
     assert total == panel.spend_total == Decimal("997360.85")  # GBP has no rate
     for vendor in (euro, mixed, pound):

@@ -173,9 +173,9 @@ def test_each_spend_row_is_the_sum_of_its_contracts_counted_one_by_one(masters: 
         # spend in the reporting currency summed in the database give the worked-out rows' concentration.
         figures = spend_figures(scope=Scope(), today=TODAY, fx=fx)
         assert figures.by_vendor is not None
-        from_rows = concentration(scope=Scope(), spend=worked_out, functions=[], serving=[], today=TODAY, fx=fx)
+        from_rows = concentration(scope=Scope(), spend=worked_out, today=TODAY, fx=fx)
         stored_spread = concentration(
-            scope=Scope(), spend=figures.rows, functions=[], serving=[], today=TODAY, fx=fx, by_vendor=figures.by_vendor
+            scope=Scope(), spend=figures.rows, today=TODAY, fx=fx, by_vendor=figures.by_vendor
         )
         for table in ("spend_by_vendor", "spend_by_country"):
             assert all_same(list(getattr(stored_spread, table)), list(getattr(from_rows, table))), table

@@ -1,7 +1,8 @@
 """Concentration: each vendor's (and each vendor country's) share of the annual spend in the reporting
 currency (a currency without a rate left out and named), and of the critical functions
 (``critical_function_condition``) that active contracts cover; a share above
-``CONCENTRATION_THRESHOLD_PERCENT`` (setting, default 30) is flagged."""
+``CONCENTRATION_THRESHOLD_PERCENT`` (setting, default 30) is flagged. Over the stored rollups the shares by
+vendor are worked out and ordered in the database (``stored_vendor_spend``, ``critical_serving``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from apps.contracts.choices import ContractStatus
 from apps.core.fx import Conversion, FxTable, fx_table
 from apps.dashboards.scope import Drill, Scope, VendorUrls, drill_url, percent, round_money
 from apps.dashboards.tiles import Tile
-from apps.dashboards.tiles.sourcing import FunctionRow, ServingPair
+from apps.dashboards.tiles.sourcing import NO_CRITICAL_SERVING, CriticalServing
 from apps.dashboards.tiles.spend import SpendRow, StoredVendorSpend, reporting_total
 
 CONCENTRATION = Tile("concentration", "dashboards/tiles/concentration.html")
@@ -66,18 +67,39 @@ class Share(NamedTuple):
 class ShareRows(Sequence[ConcentrationRow]):
     """The rows of one concentration table, largest share first (then by label): every row's figures are
     worked out, but a row itself — its label, link and conversions — is built when it is read. The
-    overview shows the first few of a portfolio's 20,000 vendors; the CSV reads them all."""
+    overview shows the first few of a portfolio's 20,000 vendors; the CSV reads them all.
 
-    def __init__(self, shares: list[Share], build: Callable[[Share], ConcentrationRow]) -> None:
-        self.shares = shares
+    ``count`` and ``read_all``: ``shares`` holds only the first of ``count`` rows (the rows shown and every
+    flagged one), and ``read_all()`` reads them all when a row past them is asked for (the CSV)."""
+
+    def __init__(
+        self,
+        shares: list[Share],
+        build: Callable[[Share], ConcentrationRow],
+        *,
+        count: int | None = None,
+        read_all: Callable[[], list[Share]] | None = None,
+    ) -> None:
+        self._shares = shares
+        self._count = len(shares) if count is None else count
+        self._read_all = read_all
         self._build = build
         # A money row's tooltip: each converted currency's amount and the rate it took (None: no tooltip).
         self.conversions: Callable[[str], tuple[Conversion, ...]] | None = None
         self._built: dict[int, ConcentrationRow] = {}
         self._by_key: dict[str, Share] | None = None
 
+    @property
+    def shares(self) -> list[Share]:
+        """Every row's figures (read whole, the first time, when only the first were)."""
+        if self._read_all is not None and len(self._shares) < self._count:
+            self._shares = self._read_all()
+            self._count = len(self._shares)
+        self._read_all = None
+        return self._shares
+
     def __len__(self) -> int:
-        return len(self.shares)
+        return self._count
 
     @overload
     def __getitem__(self, index: int) -> ConcentrationRow: ...
@@ -87,23 +109,27 @@ class ShareRows(Sequence[ConcentrationRow]):
 
     def __getitem__(self, index: int | slice) -> ConcentrationRow | list[ConcentrationRow]:
         if isinstance(index, slice):
-            return [self._row(i) for i in range(*index.indices(len(self.shares)))]
+            return [self._row(i) for i in range(*index.indices(len(self)))]
         if index < 0:
-            index += len(self.shares)
-        if not 0 <= index < len(self.shares):
+            index += len(self)
+        if not 0 <= index < len(self):
             raise IndexError(index)
         return self._row(index)
 
     def _row(self, index: int) -> ConcentrationRow:
         if index not in self._built:
-            row = self._build(self.shares[index])
+            shares = self._shares if index < len(self._shares) else self.shares
+            row = self._build(shares[index])
             if self.conversions is not None:
                 row = replace(row, conversions=self.conversions(row.key))
             self._built[index] = row
         return self._built[index]
 
     def flagged(self) -> list[ConcentrationRow]:
-        return [self._row(i) for i, share in enumerate(self.shares) if share.flagged]
+        # Rows read in part hold every flagged one.
+        return [
+            self._row(i) for i, share in enumerate(self._shares if self._read_all else self.shares) if share.flagged
+        ]
 
     def share_of(self, key: str) -> Share | None:
         """The figures of the row of ``key`` (a vendor's id, a country's code), None without one."""
@@ -195,8 +221,16 @@ def _share_rows(
     return _rows_of(shares, labels, url_for, counts_rows=counts_rows)
 
 
-def _rows_of(shares: list[Share], labels: Mapping[str, str], url_for: Any, *, counts_rows: bool) -> ShareRows:
-    """The rows of ``shares`` (in order), each built when read."""
+def _rows_of(
+    shares: list[Share],
+    labels: Mapping[str, str],
+    url_for: Any,
+    *,
+    counts_rows: bool,
+    count: int | None = None,
+    read_all: Callable[[], list[Share]] | None = None,
+) -> ShareRows:
+    """The rows of ``shares`` (in order), each built when read (``ShareRows``: ``count``, ``read_all``)."""
 
     def build(share: Share) -> ConcentrationRow:
         label = labels[share.key]
@@ -210,7 +244,7 @@ def _rows_of(shares: list[Share], labels: Mapping[str, str], url_for: Any, *, co
             drill=Drill(share.value, url_for(share.key, share.currency), label, counts_rows=counts_rows),
         )
 
-    return ShareRows(shares, build)
+    return ShareRows(shares, build, count=count, read_all=read_all)
 
 
 class _Natives(Mapping[str, Mapping[str, Decimal]]):
@@ -248,8 +282,7 @@ def concentration(
     *,
     scope: Scope,
     spend: Sequence[SpendRow],
-    functions: Sequence[FunctionRow],
-    serving: Sequence[ServingPair],
+    critical: CriticalServing = NO_CRITICAL_SERVING,
     today: date | None = None,
     fx: FxTable | None = None,
     by_vendor: StoredVendorSpend | None = None,
@@ -257,7 +290,8 @@ def concentration(
     """Shares of the annual spend in the reporting currency (each vendor's and each country's spend in
     every currency converted at the latest rate on or before ``today``; a currency with no such rate is
     left out of the shares and named in ``spend_not_counted``) and of critical functions, per vendor and
-    per vendor country. One query (the rates) unless ``fx`` is given.
+    per vendor country (``critical``: who serves them, counted in the database, ``critical_serving``). One
+    query (the rates) unless ``fx`` is given.
 
     ``by_vendor``: each vendor's spend in the reporting currency summed in the database from the stored
     rollup (``stored_vendor_spend``; then ``spend`` may be the portfolio's groups without vendors,
@@ -268,10 +302,10 @@ def concentration(
     fx = fx or fx_table()
     reporting = fx.reporting
     vendor_names = {str(row.vendor_id): row.vendor_name for row in spend}
-    vendor_names.update({str(pair.vendor_id): pair.vendor_name for pair in serving})
+    vendor_names.update({str(vendor_id): name for vendor_id, name, _, _ in critical.by_vendor})
     if by_vendor is not None:
         vendor_names.update({str(vendor.vendor_id): vendor.name for vendor in by_vendor.vendors})
-    countries_seen = {row.country for row in spend} | {pair.country for pair in serving}
+    countries_seen = {row.country for row in spend} | {country for country, _ in critical.by_country}
     country_names = {code: _country_name(code) for code in countries_seen}
 
     # Each vendor's (country's) spend per currency first, converted once per currency: a row's
@@ -362,18 +396,6 @@ def concentration(
     )
     spend_by_country.conversions = conversions_of(native_country)
 
-    critical = {f.id for f in functions if f.critical}
-    served_critical = {pair.function_id for pair in serving if pair.function_id in critical}
-    per_vendor: dict[tuple[str, str], set[int]] = defaultdict(set)
-    per_country: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for pair in serving:
-        if pair.function_id in critical:
-            # On one vendor's page only that vendor's row (the others' would need two vendor filters).
-            if scope.vendor is None or pair.vendor_id == scope.vendor:
-                per_vendor[(str(pair.vendor_id), "")].add(pair.function_id)
-            per_country[(pair.country, "")].add(pair.function_id)
-    function_totals = {"": len(served_critical)}
-
     def functions_url(parameter: str) -> Any:
         if parameter == "served_by" and scope.vendor is None:
             vendor_url = VendorUrls("functions:function-list", scope, vendor_parameter="served_by", critical="true")
@@ -382,27 +404,42 @@ def concentration(
             "functions:function-list", scope, vendor_parameter="served_by", critical="true", **{parameter: key}
         )
 
+    # Counted, divided by the same whole and ordered in the database, with the same rounding and order; the
+    # rows shown and the flagged ones read, the rest when the CSV asks.
+    def function_shares(rows: Iterable[tuple[int, str, int, Decimal | None]]) -> list[Share]:
+        return [
+            Share(str(vendor_id), "", n, share, share is not None and share > threshold)
+            for vendor_id, _, n, share in rows
+        ]
+
+    def every_function_share() -> list[Share]:
+        rows = critical.read_all()
+        vendor_names.update({str(vendor_id): name for vendor_id, name, _, _ in rows})
+        return function_shares(rows)
+
+    functions_by_vendor = _rows_of(
+        function_shares(critical.by_vendor),
+        vendor_names,
+        functions_url("served_by"),
+        counts_rows=True,
+        count=critical.vendors,
+        read_all=every_function_share,
+    )
+    function_totals = {"": critical.total}
     return Concentration(
         threshold=threshold,
         spend_by_vendor=spend_by_vendor,
         spend_by_country=spend_by_country,
-        functions_by_vendor=_share_rows(
-            {key: len(ids) for key, ids in per_vendor.items()},
-            function_totals,
-            vendor_names,
-            functions_url("served_by"),
-            threshold,
-            counts_rows=True,
-        ),
+        functions_by_vendor=functions_by_vendor,
         functions_by_country=_share_rows(
-            {key: len(ids) for key, ids in per_country.items()},
+            {(country, ""): n for country, n in critical.by_country},
             function_totals,
             country_names,
             functions_url("served_from"),
             threshold,
             counts_rows=True,
         ),
-        critical_functions=len(served_critical),
+        critical_functions=critical.total,
         reporting_currency=reporting,
         spend_total=spend_total,
         spend_not_counted=tuple(

@@ -310,7 +310,7 @@ def league_page(
     if concentration_of is None:
         figures = spend_figures(scope=scope, today=today, fx=fx, user=user)
         concentration_of = concentration(
-            scope=scope, spend=figures.rows, functions=[], serving=[], today=today, fx=fx, by_vendor=figures.by_vendor
+            scope=scope, spend=figures.rows, today=today, fx=fx, by_vendor=figures.by_vendor
         )
     number = min(max(1, page), max(1, -(-total // per_page)))
     offset = (number - 1) * per_page

@@ -1,5 +1,6 @@
-"""The functions: the policy conflicts tile, the sourcing matrix, and the function rows (with the
-vendors serving each) that the concentration shares read.
+"""The functions: the policy conflicts tile, the sourcing matrix, the function rows (each with the vendors
+serving it, counted), and who serves the critical functions (``critical_serving``: what the concentration
+panel's function shares read), both counted in the database from the stored pairs (``SERVING_ROLLUP``).
 
 *Policy conflicts*: functions decided keep-in-house that an active contract covers (``function_list``).
 *Sourcing matrix*: each function placed by strategic + sensitive (rows) against repeatable + scarce
@@ -9,12 +10,14 @@ active contract covering it.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Case, Value, When
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Case, Count, Func, Value, When
 
 from apps.contracts.choices import ContractStatus
 from apps.contracts.models import Contract
@@ -67,7 +70,10 @@ class FunctionRow:
     decision: str
     policy_conflict: bool
     critical: bool
-    vendors: tuple[tuple[int, str], ...] = ()  # (id, name) of the vendors serving it, by name
+    # (id, name) of the vendors serving it, by name: the first ``MATRIX_VENDOR_NAMES`` (all of them for the
+    # CSV, ``function_rows(every_vendor=True)``); ``vendor_count`` counts them all.
+    vendors: tuple[tuple[int, str], ...] = ()
+    vendor_count: int = 0
 
     @property
     def strategic_sensitive(self) -> int:
@@ -78,18 +84,38 @@ class FunctionRow:
         return self.repeatable + self.scarce
 
     @property
+    def more_vendors(self) -> int:
+        """The vendors serving it that ``vendors`` does not name."""
+        return self.vendor_count - len(self.vendors)
+
+    @property
     def decision_label(self) -> str:
         return decision_label(self.decision)
 
 
-class ServingPair(NamedTuple):
-    """A function an active contract of a vendor covers (a portfolio has tens of thousands: a named tuple
-    is built five times faster than a frozen dataclass)."""
+# The vendors the sourcing matrix names for each function (a link to the function shows the rest).
+MATRIX_VENDOR_NAMES = 3
 
-    function_id: int
-    vendor_id: int
-    vendor_name: str
-    country: str
+
+class CriticalServing(NamedTuple):
+    """Who serves the critical functions in scope (an active contract covers them), counted in the
+    database: each vendor's critical functions and its share of them (``percent``'s rounding), by share,
+    then name in code-point order, then id — the first ``shown`` and every one above the concentration
+    threshold (``read_all()`` reads them all); how many vendors serve one; each vendor country's; and how
+    many critical functions an active contract covers in all."""
+
+    by_vendor: list[tuple[int, str, int, Decimal | None]]  # (vendor id, name, functions, share)
+    vendors: int
+    by_country: list[tuple[str, int]]  # (country code, functions)
+    total: int
+    read_all: Callable[[], list[tuple[int, str, int, Decimal | None]]]
+
+
+def _nothing() -> list[tuple[int, str, int, Decimal | None]]:
+    return []
+
+
+NO_CRITICAL_SERVING = CriticalServing([], 0, [], 0, _nothing)
 
 
 def serving_pairs(vendor_ids: list[int] | None = None) -> list[tuple[int, int]]:
@@ -122,10 +148,17 @@ def store_serving() -> None:
     SERVING_ROLLUP.ensure_every(key="", where={}, compute=compute)
 
 
-def function_rows(*, scope: Scope, user: Any = None) -> tuple[list[FunctionRow], list[ServingPair]]:
-    """Three queries: the functions in scope (with the policy-conflict annotation of ``function_list``
-    and whether they are critical), and which vendors serve them (an active contract covers them), read
-    from the stored rollup (``store_serving``: its heads, then the pairs)."""
+class _Head(Func):
+    """The first ``MATRIX_VENDOR_NAMES`` elements of an array."""
+
+    template = f"(%(expressions)s)[1:{MATRIX_VENDOR_NAMES}]"
+
+
+def function_rows(*, scope: Scope, user: Any = None, every_vendor: bool = False) -> list[FunctionRow]:
+    """The functions in scope (with the policy-conflict annotation of ``function_list`` and whether they
+    are critical), each with the vendors serving it (an active contract covers it) read from the stored
+    rollup (``store_serving``): their number, and the first ``MATRIX_VENDOR_NAMES`` by name (every one with
+    ``every_vendor``). Three queries: the functions, the rollup's heads, the vendors counted per function."""
     functions = (
         function_list(user=user)
         .filter(scope.q(FUNCTION_ROW))
@@ -162,18 +195,82 @@ def function_rows(*, scope: Scope, user: Any = None) -> tuple[list[FunctionRow],
         for f in functions
     ]
     in_scope = function_list(user=user).filter(scope.q(FUNCTION_ROW)).values("pk")
-    # Each (function, vendor) once, read from the stored rollup (``SERVING_ROLLUP``), by the vendor's name.
     store_serving()
-    pairs = (
-        VendorFunctionRollup.objects.filter(function__in=in_scope)
-        .order_by("vendor__name", "function_id", "vendor_id")
-        .values_list("function_id", "vendor_id", "vendor__name", "vendor__country")
+    # Each function's vendors by name (then id), counted and named in the database: one row per function.
+    by_name = ("vendor__name", "vendor_id")
+    ids: Any = ArrayAgg("vendor_id", order_by=by_name)
+    names: Any = ArrayAgg("vendor__name", order_by=by_name)
+    if not every_vendor:
+        ids, names = _Head(ids), _Head(names)
+    served = {
+        function_id: (n, tuple(zip(vendor_ids, vendor_names, strict=True)))
+        for function_id, n, vendor_ids, vendor_names in VendorFunctionRollup.objects.filter(function__in=in_scope)
+        .order_by()
+        .values("function_id")
+        .annotate(n=Count("pk"), ids=ids, names=names)
+        .values_list("function_id", "n", "ids", "names")
+    }
+    return [
+        replace(row, vendor_count=served[row.id][0], vendors=served[row.id][1]) if row.id in served else row
+        for row in rows
+    ]
+
+
+# Who serves the critical functions in scope: per vendor with its share (the first ``shown`` and those above
+# ``threshold``: a top-N sort, not a sort of every vendor; with no limit, all), per vendor country, and in all.
+_CRITICAL_SERVING = """
+WITH pair AS MATERIALIZED ({pairs}),
+total AS (SELECT count(*) AS n FROM (SELECT DISTINCT function_id FROM pair) AS served),
+vendor AS MATERIALIZED (
+    SELECT counted.*, round(counted.n * 100::numeric / nullif(total.n, 0), 1) AS share
+    FROM (SELECT vendor_id, min(name) AS name, count(*) AS n FROM pair WHERE {vendor_filter} GROUP BY vendor_id) AS counted
+    CROSS JOIN total
+),
+chosen AS (
+    (SELECT * FROM vendor ORDER BY share DESC, name COLLATE "C", vendor_id LIMIT %s)
+    UNION SELECT * FROM vendor WHERE share > %s
+)
+SELECT * FROM (
+    SELECT 0 AS level, vendor_id, name, '' AS country, n, share, (SELECT count(*) FROM vendor) AS vendors FROM chosen
+    UNION ALL SELECT 1, NULL, NULL, country, count(DISTINCT function_id), NULL, 0 FROM pair GROUP BY country
+    UNION ALL SELECT 2, NULL, NULL, '', n, NULL, 0 FROM total
+) AS counted
+ORDER BY level, share DESC, name COLLATE "C", vendor_id
+"""
+
+
+def critical_serving(*, scope: Scope, shown: int, threshold: Decimal, user: Any = None) -> CriticalServing:
+    """Who serves the critical functions in scope (``CriticalServing``), read from the stored pairs
+    (``store_serving`` first: ``function_rows`` does): the first ``shown`` vendors and those whose share is
+    above ``threshold``. Narrowed to one vendor (the functions in scope are then those its active contracts
+    cover), only that vendor's row. One query; ``read_all()`` one more."""
+    critical = function_list(user=user).filter(scope.q(FUNCTION_ROW), critical_function_condition()).values("pk")
+    pairs = VendorFunctionRollup.objects.filter(function__in=critical).order_by()
+    pairs_sql, params = pairs.values_list(
+        "vendor_id", "function_id", "vendor__name", "vendor__country"
+    ).query.sql_with_params()
+    statement = _CRITICAL_SERVING.format(
+        pairs=f"SELECT * FROM ({pairs_sql}) AS p(vendor_id, function_id, name, country)",  # noqa: S608  # Django's SQL
+        vendor_filter="vendor_id = %s" if scope.vendor is not None else "TRUE",
     )
-    serving = [ServingPair(f, v, name, str(country)) for f, v, name, country in pairs]
-    by_function: dict[int, dict[tuple[int, str], None]] = defaultdict(dict)  # an ordered set, by vendor name
-    for pair in serving:
-        by_function[pair.function_id][(pair.vendor_id, pair.vendor_name)] = None
-    return [replace(row, vendors=tuple(by_function.get(row.id, {}))) for row in rows], serving
+    # The parameters in the order of their placeholders: the pairs', the vendor's, the limit, the threshold.
+    leading = [*params, *([scope.vendor] if scope.vendor is not None else [])]
+
+    def read(every: bool) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*leading, None if every else shown, threshold])
+            return cursor.fetchall()
+
+    found = read(False)
+    by_vendor = [(vendor_id, name, n, share) for level, vendor_id, name, _, n, share, _ in found if level == 0]
+    vendors = next((count for level, *_, count in found if level == 0), 0)
+    by_country = [(str(country), n) for level, _, _, country, n, _, _ in found if level == 1]
+    total = next((n for level, _, _, _, n, _, _ in found if level == 2), 0)
+
+    def read_all() -> list[tuple[int, str, int, Decimal | None]]:
+        return [(vendor_id, name, n, share) for level, vendor_id, name, _, n, share, _ in read(True) if level == 0]
+
+    return CriticalServing(by_vendor, vendors, by_country, total, read_all)
 
 
 def policy_conflict_drill(functions: Sequence[FunctionRow], *, scope: Scope) -> Drill:
