@@ -223,25 +223,24 @@ def function_rows(*, scope: Scope, user: Any = None, every_vendor: bool = False)
     in_scope = function_list(user=user).filter(scope.q(FUNCTION_ROW)).values("pk")
     store_serving()
     pairs = VendorFunctionRollup.objects.filter(function__in=in_scope).order_by()
-    served: dict[int, tuple[int, tuple[tuple[int, str], ...]]]
     if every_vendor:
         # Every vendor of each function by name (then id): the CSV's.
         by_name = ("vendor__name", "vendor_id")
-        served = {
-            function_id: (n, tuple(zip(vendor_ids, vendor_names, strict=True)))
-            for function_id, n, vendor_ids, vendor_names in pairs.values("function_id")
+        counted = list(
+            pairs.values("function_id")
             .annotate(
                 n=Count("pk"),
                 ids=ArrayAgg("vendor_id", order_by=by_name),
                 names=ArrayAgg("vendor__name", order_by=by_name),
             )
             .values_list("function_id", "n", "ids", "names")
-        }
+        )
     else:
-        served = {
-            function_id: (n, tuple(zip(vendor_ids, vendor_names, strict=True)))
-            for function_id, n, vendor_ids, vendor_names in _first_vendors(pairs)
-        }
+        counted = _first_vendors(pairs)
+    served = {
+        function_id: (n, tuple(zip(vendor_ids, vendor_names, strict=True)))
+        for function_id, n, vendor_ids, vendor_names in counted
+    }
     return [
         replace(row, vendor_count=served[row.id][0], vendors=served[row.id][1]) if row.id in served else row
         for row in rows
