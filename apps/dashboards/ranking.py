@@ -139,6 +139,14 @@ class _Statement:
         self.ctes.append(f"{name} AS {'MATERIALIZED ' if materialized else ''}({body})")
         self.params.extend(body_params)
 
+    def quantity_columns(self, quantities: dict[str, tuple[str, list[Any]]]) -> list[str]:
+        """Each part's quantity as a column ``q_<part>`` of a select list (its parameters added in order)."""
+        columns = []
+        for key, (expression, expression_params) in quantities.items():
+            columns.append(f"{expression} AS q_{key}")
+            self.params.extend(expression_params)
+        return columns
+
     def fx(self, fx: FxTable, today: date) -> None:
         """``fx``: each currency's rate into the reporting currency on ``today`` (a currency without one left out)."""
         currencies = sorted({*fx.rates, fx.reporting})
@@ -286,10 +294,7 @@ def record_points(*, today: date, fx: FxTable, weights: dict[str, Decimal], vend
     statement.cte("vendor", f"SELECT * FROM {vendor_sql} AS v", vendor_params)
     statement.fx(fx, today)
     quantities = _record_quantities(statement, scope=Scope(), today=today, user=None, only=vendor_ids)
-    columns = []
-    for key, (expression, expression_params) in quantities.items():
-        columns.append(f"{expression} AS q_{key}")
-        statement.params.extend(expression_params)
+    columns = statement.quantity_columns(quantities)
     statement.cte("facts", f"SELECT vendor.id, {', '.join(columns)} FROM vendor {_joins(_RECORD_CTES)}")
     points = _points(list(quantities), weights, statement.params)
     sql_text = (
@@ -437,10 +442,7 @@ def ranked_page(
     assert set(quantities) | (set(RECORD_PARTS) if stored else set()) == set(DEFAULT_ATTENTION_WEIGHTS), (
         "every weight has its quantity"
     )
-    columns = []
-    for key, (expression, expression_params) in quantities.items():
-        columns.append(f"{expression} AS q_{key}")
-        params.extend(expression_params)
+    columns = statement.quantity_columns(quantities)
     if stored:
         columns.append("coalesce(stored.points, 0) AS record_points")
     joins = _joins(("spend", *record_ctes, "roster", "card", "cost"))

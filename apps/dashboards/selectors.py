@@ -185,7 +185,7 @@ def portfolio_overview(
     league_per_page: int | None = LEAGUE_TABLE_ROWS,
     every_function_vendor: bool = False,
 ) -> Overview:
-    """The whole overview in a fixed number of queries (about twenty-five; see ``tests/dashboards``).
+    """The whole overview in a fixed number of queries (45 at most, whatever the size; ``tests/dashboards``).
     ``league_sort`` orders the league table; ``league_page`` of ``league_per_page`` rows is built, with
     their reasons (None: every row, for the CSV; 0: none, only the count — ``league_page``). Each function
     names the first vendors serving it (``MATRIX_VENDOR_NAMES``), or all of them with ``every_function_vendor``
